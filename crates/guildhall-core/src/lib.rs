@@ -1,0 +1,13 @@
+//! Guildhall's domain rules. Everything here is pure (no IO, no async) so the
+//! rules can be unit-tested without a database or a network.
+
+pub mod content;
+pub mod cursor;
+pub mod error;
+pub mod names;
+pub mod permissions;
+pub mod ranking;
+pub mod tree;
+pub mod votes;
+
+pub use error::RuleError;

@@ -1,0 +1,40 @@
+//! Guildhall's store: one API, SQLite (embedded default) or PostgreSQL behind it.
+//!
+//! Queries go through sqlx's `Any` driver so each is written once. They stick
+//! to SQL both engines speak: `$n` parameters (SQLite accepts them too),
+//! `RETURNING`, `ON CONFLICT`, BIGINT millisecond times and 0/1 flags.
+//!
+//! Some SQL is assembled at run time (`AssertSqlSafe`), always from constant
+//! fragments: column lists, or table names picked from a closed enum. Values
+//! from users are always bound as parameters, never spliced in.
+//!
+//! Every write transaction starts with a write, which takes SQLite's write
+//! lock (or PostgreSQL's row lock) up front: concurrent votes on one post then
+//! queue instead of reading stale tallies, and SQLite never has to upgrade a
+//! read snapshot to a write lock (which fails with SQLITE_BUSY).
+
+mod error;
+mod groups;
+mod models;
+mod replies;
+mod sessions;
+mod store;
+mod threads;
+mod users;
+mod votes;
+
+#[doc(hidden)]
+pub mod testing;
+
+pub use error::StoreError;
+pub use models::*;
+pub use store::{Backend, Store};
+pub use votes::VoteTarget;
+
+/// Milliseconds since the Unix epoch, the unit of every stored time.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,167 @@
+//! Rows as the rest of Guildhall sees them. Times are Unix milliseconds.
+
+use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub bio: String,
+    pub bio_html: String,
+    pub avatar_url: Option<String>,
+    pub is_admin: bool,
+    pub created_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for User {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        Ok(User {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            bio: row.try_get("bio")?,
+            bio_html: row.try_get("bio_html")?,
+            avatar_url: row.try_get("avatar_url")?,
+            // Flags are 0/1 BIGINTs in both stores.
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.bio, u.bio_html, u.avatar_url, u.is_admin, u.created_at";
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: Option<&'a str>,
+    pub is_admin: bool,
+    /// Make this account an admin if it is the instance's first.
+    pub first_is_admin: bool,
+}
+
+pub struct ProfileUpdate<'a> {
+    pub display_name: Option<&'a str>,
+    pub bio: &'a str,
+    pub bio_html: &'a str,
+    pub avatar_url: Option<&'a str>,
+}
+
+/// Who a moderator or author is, for display.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub description_html: String,
+    pub rules: String,
+    pub rules_html: String,
+    pub kind: String,
+    pub visibility: String,
+    pub creator_id: i64,
+    pub member_count: i64,
+    pub thread_count: i64,
+    pub created_at: i64,
+}
+
+pub struct NewGroup<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub description_html: &'a str,
+    pub rules: &'a str,
+    pub rules_html: &'a str,
+    pub creator_id: i64,
+}
+
+pub struct GroupUpdate<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub description_html: &'a str,
+    pub rules: &'a str,
+    pub rules_html: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Thread {
+    pub id: i64,
+    pub group_id: i64,
+    pub group_name: String,
+    pub author_id: i64,
+    pub author_name: String,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub reply_count: i64,
+    pub hot_rank: f64,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub last_activity_at: i64,
+    pub deleted_at: Option<i64>,
+    /// The viewer's vote (1, -1), if a viewer was given and voted.
+    pub my_vote: Option<i64>,
+}
+
+pub struct NewThread<'a> {
+    pub group_id: i64,
+    pub author_id: i64,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+}
+
+/// One page of a listing and the cursor for the next, if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<guildhall_core::cursor::Cursor>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Reply {
+    pub id: i64,
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub author_name: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub my_vote: Option<i64>,
+}
+
+pub struct NewReply<'a> {
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub body_html: &'a str,
+}
+
+/// Tallies of an object after a vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tallies {
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub my_vote: Option<i64>,
+}

@@ -1,0 +1,189 @@
+use crate::error::{Result, StoreError};
+use crate::models::{NewThread, Page, Thread};
+use crate::{Store, now_ms};
+use guildhall_core::RuleError;
+use guildhall_core::cursor::{Cursor, SortKey};
+use guildhall_core::ranking::{Sort, hot_rank};
+use sqlx::AssertSqlSafe;
+
+/// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
+/// `v` = the viewer's vote (joined on `$1`, -1 for nobody).
+const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, t.author_id, u.username AS author_name, \
+     t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
+     t.edited_at, t.last_activity_at, t.deleted_at, v.value AS my_vote \
+     FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
+     LEFT JOIN thread_votes v ON v.thread_id = t.id AND v.user_id = $1";
+
+/// Who is looking, for `my_vote`; ids are positive so -1 matches no one.
+fn viewer_id(viewer: Option<i64>) -> i64 {
+    viewer.unwrap_or(-1)
+}
+
+impl Store {
+    pub async fn create_thread(&self, new: NewThread<'_>) -> Result<Thread> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        )
+        .bind(new.group_id)
+        .bind(new.author_id)
+        .bind(new.title)
+        .bind(new.body)
+        .bind(new.body_html)
+        .bind(hot_rank(0, now))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1")
+            .bind(new.group_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.thread(id, Some(new.author_id))
+            .await?
+            .ok_or(StoreError::NotFound("thread"))
+    }
+
+    pub async fn thread(&self, id: i64, viewer: Option<i64>) -> Result<Option<Thread>> {
+        let sql = format!("{THREAD_SELECT} WHERE t.id = $2");
+        Ok(sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
+            .bind(viewer_id(viewer))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// One page of a group's live threads in `sort` order, after `cursor`.
+    pub async fn list_threads(
+        &self,
+        group_id: i64,
+        sort: Sort,
+        cursor: Option<Cursor>,
+        limit: i64,
+        viewer: Option<i64>,
+    ) -> Result<Page<Thread>> {
+        let column = match sort {
+            Sort::Hot => "t.hot_rank",
+            Sort::New => "t.created_at",
+            Sort::Active => "t.last_activity_at",
+            Sort::Top(_) => "t.score",
+        };
+        let mut sql = format!("{THREAD_SELECT} WHERE t.group_id = $2 AND t.deleted_at IS NULL");
+        // $3: window start (or a time before any thread); $4/$5: cursor key and id.
+        sql.push_str(" AND t.created_at >= $3");
+        let since = sort
+            .window()
+            .and_then(|w| w.since(now_ms()))
+            .unwrap_or(i64::MIN);
+        if cursor.is_some() {
+            sql.push_str(&format!(
+                " AND ({column} < $4 OR ({column} = $4 AND t.id < $5))"
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY {column} DESC, t.id DESC LIMIT $6"));
+        if cursor.is_none() {
+            // Keep parameter numbers dense: SQLite counts the highest one used.
+            sql = sql.replace("LIMIT $6", "LIMIT $4");
+        }
+        let mut query = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
+            .bind(viewer_id(viewer))
+            .bind(group_id)
+            .bind(since);
+        if let Some(c) = cursor {
+            query = match (sort, c.key) {
+                (Sort::Hot, SortKey::Float(f)) => query.bind(f),
+                (Sort::New | Sort::Active | Sort::Top(_), SortKey::Int(i)) => query.bind(i),
+                _ => {
+                    return Err(
+                        RuleError::invalid("cursor", "this cursor belongs to another sort").into(),
+                    );
+                }
+            }
+            .bind(c.id);
+        }
+        let mut items = query.bind(limit + 1).fetch_all(&self.pool).await?;
+        let next = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|t| Cursor {
+                key: sort_key(sort, t),
+                id: t.id,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    /// A member's latest live threads, for their profile.
+    pub async fn threads_by_author(
+        &self,
+        author_id: i64,
+        limit: i64,
+        viewer: Option<i64>,
+    ) -> Result<Vec<Thread>> {
+        let sql = format!(
+            "{THREAD_SELECT} WHERE t.author_id = $2 AND t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC LIMIT $3"
+        );
+        Ok(sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
+            .bind(viewer_id(viewer))
+            .bind(author_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// Replaces a live thread's title and body. Deleted threads stay deleted.
+    pub async fn edit_thread(
+        &self,
+        id: i64,
+        title: &str,
+        body: &str,
+        body_html: &str,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE threads SET title = $1, body = $2, body_html = $3, edited_at = $4 WHERE id = $5 AND deleted_at IS NULL",
+        )
+        .bind(title)
+        .bind(body)
+        .bind(body_html)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("thread"));
+        }
+        Ok(())
+    }
+
+    /// Turns a thread into a tombstone: its text is gone, its replies stay.
+    pub async fn delete_thread(&self, id: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let group_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE threads SET title = '[deleted]', body = '', body_html = '', deleted_at = $1 \
+             WHERE id = $2 AND deleted_at IS NULL RETURNING group_id",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let group_id = group_id.ok_or(StoreError::NotFound("thread"))?;
+        sqlx::query("UPDATE groups SET thread_count = thread_count - 1 WHERE id = $1")
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn sort_key(sort: Sort, t: &Thread) -> SortKey {
+    match sort {
+        Sort::Hot => SortKey::Float(t.hot_rank),
+        Sort::New => SortKey::Int(t.created_at),
+        Sort::Active => SortKey::Int(t.last_activity_at),
+        Sort::Top(_) => SortKey::Int(t.score),
+    }
+}

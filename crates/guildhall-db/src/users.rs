@@ -1,0 +1,83 @@
+use crate::error::{Result, StoreError};
+use crate::models::{NewUser, ProfileUpdate, USER_COLUMNS, User};
+use crate::{Store, now_ms};
+use sqlx::AssertSqlSafe;
+
+impl Store {
+    /// Creates an account. The username must already be normalized
+    /// (`guildhall_core::names::username`); a taken one is `Taken`.
+    pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
+        // One statement, so "first account" is decided atomically on SQLite.
+        let sql = format!(
+            "INSERT INTO users (username, password_hash, display_name, is_admin, created_at) \
+             VALUES ($1, $2, $3, CASE WHEN $4 = 1 OR ($5 = 1 AND NOT EXISTS (SELECT 1 FROM users)) THEN 1 ELSE 0 END, $6) \
+             RETURNING {}",
+            USER_COLUMNS.replace("u.", "")
+        );
+        sqlx::query_as::<_, User>(AssertSqlSafe(sql))
+            .bind(new.username)
+            .bind(new.password_hash)
+            .bind(new.display_name)
+            .bind(new.is_admin as i64)
+            .bind(new.first_is_admin as i64)
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| {
+                StoreError::taken_or(e, format!("the username {:?} is taken", new.username))
+            })
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = $1");
+        Ok(sqlx::query_as::<_, User>(AssertSqlSafe(sql))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        Ok(sqlx::query_as::<_, User>(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The account and its password hash, for login.
+    pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let Some(user) = self.user_by_name(username).await? else {
+            return Ok(None);
+        };
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some((user, hash)))
+    }
+
+    pub async fn update_profile(&self, user_id: i64, p: ProfileUpdate<'_>) -> Result<User> {
+        let sql = format!(
+            "UPDATE users SET display_name = $1, bio = $2, bio_html = $3, avatar_url = $4 WHERE id = $5 RETURNING {}",
+            USER_COLUMNS.replace("u.", "")
+        );
+        sqlx::query_as::<_, User>(AssertSqlSafe(sql))
+            .bind(p.display_name)
+            .bind(p.bio)
+            .bind(p.bio_html)
+            .bind(p.avatar_url)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    pub async fn set_admin(&self, user_id: i64, is_admin: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
+            .bind(is_admin as i64)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,112 @@
+use crate::error::{Result, StoreError};
+use crate::models::Tallies;
+use crate::{Store, now_ms};
+use guildhall_core::ranking::hot_rank;
+use guildhall_core::votes::{Vote, check_can_vote, transition};
+use sqlx::AssertSqlSafe;
+
+/// What is voted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteTarget {
+    Thread(i64),
+    Reply(i64),
+}
+
+impl VoteTarget {
+    /// (object table, vote table, vote table's object column, id)
+    fn parts(self) -> (&'static str, &'static str, &'static str, i64) {
+        match self {
+            VoteTarget::Thread(id) => ("threads", "thread_votes", "thread_id", id),
+            VoteTarget::Reply(id) => ("replies", "reply_votes", "reply_id", id),
+        }
+    }
+}
+
+impl Store {
+    /// Sets (`Some`) or removes (`None`) a member's vote and updates the
+    /// object's tallies in the same transaction. Voting the same way twice,
+    /// removing a vote that is not there, voting on one's own post or on a
+    /// deleted one are refused by the rules in `guildhall_core::votes`.
+    pub async fn vote(
+        &self,
+        user_id: i64,
+        target: VoteTarget,
+        new: Option<Vote>,
+    ) -> Result<Tallies> {
+        let (objects, votes, column, id) = target.parts();
+        let mut tx = self.pool.begin().await?;
+        // A no-op write first: it locks the object so concurrent votes queue.
+        let found: Option<(i64, Option<i64>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (author_id, deleted_at, created_at) =
+            found.ok_or(StoreError::NotFound(if objects == "threads" {
+                "thread"
+            } else {
+                "reply"
+            }))?;
+        check_can_vote(user_id, author_id, deleted_at.is_some())?;
+
+        let old: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT value FROM {votes} WHERE user_id = $1 AND {column} = $2"
+        )))
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let old = old.map(Vote::from_value).transpose()?;
+        let delta = transition(old, new)?;
+
+        match new {
+            Some(v) => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "INSERT INTO {votes} (user_id, {column}, value, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (user_id, {column}) DO UPDATE SET value = excluded.value, created_at = excluded.created_at"
+                )))
+                .bind(user_id)
+                .bind(id)
+                .bind(v.value())
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query(AssertSqlSafe(format!(
+                    "DELETE FROM {votes} WHERE user_id = $1 AND {column} = $2"
+                )))
+                .bind(user_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+
+        let (score, upvotes, downvotes): (i64, i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE {objects} SET score = score + $1, upvotes = upvotes + $2, downvotes = downvotes + $3 \
+             WHERE id = $4 RETURNING score, upvotes, downvotes"
+        )))
+        .bind(delta.score)
+        .bind(delta.up)
+        .bind(delta.down)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let VoteTarget::Thread(_) = target {
+            sqlx::query("UPDATE threads SET hot_rank = $1 WHERE id = $2")
+                .bind(hot_rank(score, created_at))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Tallies {
+            score,
+            upvotes,
+            downvotes,
+            my_vote: new.map(Vote::value),
+        })
+    }
+}

@@ -1,0 +1,426 @@
+//! What members can do, shared by the JSON API and the pages: validate with
+//! `guildhall_core`, check permissions, then call the store. Handlers only
+//! translate between HTTP and these functions.
+
+use crate::AppState;
+use crate::auth::{actor, hash_password, new_token, verify_password};
+use crate::error::{AppError, AppResult};
+use guildhall_core::content::{avatar_url, display_name, render_markdown};
+use guildhall_core::cursor::Cursor;
+use guildhall_core::names;
+use guildhall_core::permissions::{can_create_group, can_delete, can_edit, can_manage_group};
+use guildhall_core::ranking::Sort;
+use guildhall_core::tree;
+use guildhall_core::votes::Vote;
+use guildhall_db::*;
+
+/// The most replies a thread page or the replies endpoint returns.
+pub const REPLIES_MAX: i64 = 5_000;
+
+pub async fn register(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    display: Option<&str>,
+) -> AppResult<User> {
+    if !state.settings.registration_open {
+        return Err(AppError::Forbidden(
+            "registration is closed on this instance".into(),
+        ));
+    }
+    let username = names::username(username)?;
+    names::password(password)?;
+    let display = display_name(display.unwrap_or(""))?;
+    let hash = hash_password(password.to_string()).await?;
+    let user = state
+        .store
+        .create_user(NewUser {
+            username: &username,
+            password_hash: &hash,
+            display_name: display.as_deref(),
+            is_admin: false,
+            first_is_admin: true,
+        })
+        .await?;
+    if user.is_admin {
+        tracing::info!(username = %user.username, "first account registered; it is the instance admin");
+    }
+    Ok(user)
+}
+
+/// Checks credentials and opens a session of `kind` (`cookie` or `api`).
+/// Returns the member and the token to hand to the client.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    kind: &str,
+) -> AppResult<(User, String)> {
+    let wrong = || AppError::Unauthorized("wrong username or password".into());
+    let found = match names::username(username) {
+        Ok(name) => state.store.credentials(&name).await?,
+        Err(_) => None,
+    };
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    if !verify_password(password.to_string(), hash).await? {
+        return Err(wrong());
+    }
+    let user = user.ok_or_else(wrong)?;
+    let (token, token_hash) = new_token();
+    state
+        .store
+        .create_session(&token_hash, user.id, kind, state.settings.session_ttl_ms())
+        .await?;
+    Ok((user, token))
+}
+
+pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
+    state
+        .store
+        .delete_session(&crate::auth::token_hash(token))
+        .await?;
+    Ok(())
+}
+
+/// Fields left `None` keep their current value.
+pub async fn update_profile(
+    state: &AppState,
+    user: &User,
+    display: Option<&str>,
+    bio: Option<&str>,
+    avatar: Option<&str>,
+) -> AppResult<User> {
+    let limits = state.settings.limits;
+    let display = match display {
+        Some(d) => display_name(d)?,
+        None => user.display_name.clone(),
+    };
+    let bio = match bio {
+        Some(b) => limits.bio(b)?,
+        None => user.bio.clone(),
+    };
+    let avatar = match avatar {
+        Some(a) => avatar_url(a)?,
+        None => user.avatar_url.clone(),
+    };
+    let bio_html = render_markdown(&bio);
+    Ok(state
+        .store
+        .update_profile(
+            user.id,
+            ProfileUpdate {
+                display_name: display.as_deref(),
+                bio: &bio,
+                bio_html: &bio_html,
+                avatar_url: avatar.as_deref(),
+            },
+        )
+        .await?)
+}
+
+pub async fn user(state: &AppState, username: &str) -> AppResult<User> {
+    let name = names::username(username).map_err(|_| AppError::not_found("user"))?;
+    state
+        .store
+        .user_by_name(&name)
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))
+}
+
+pub async fn group(state: &AppState, name: &str) -> AppResult<Group> {
+    let name = names::group_name(name).map_err(|_| AppError::not_found("group"))?;
+    state
+        .store
+        .group_by_name(&name)
+        .await?
+        .ok_or_else(|| AppError::not_found("group"))
+}
+
+pub struct GroupInput<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub rules: &'a str,
+}
+
+pub async fn create_group(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    input: GroupInput<'_>,
+) -> AppResult<Group> {
+    can_create_group(actor(user), state.settings.group_creation)?;
+    let name = names::group_name(name)?;
+    let limits = state.settings.limits;
+    let title = limits.title(input.title)?;
+    let description = limits.optional_text("description", input.description)?;
+    let rules = limits.optional_text("rules", input.rules)?;
+    let (description_html, rules_html) = (render_markdown(&description), render_markdown(&rules));
+    let group = state
+        .store
+        .create_group(NewGroup {
+            name: &name,
+            title: &title,
+            description: &description,
+            description_html: &description_html,
+            rules: &rules,
+            rules_html: &rules_html,
+            creator_id: user.id,
+        })
+        .await?;
+    tracing::info!(group = %group.name, by = %user.username, "group created");
+    Ok(group)
+}
+
+/// Fields left `None` keep their current value.
+pub async fn update_group(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    title: Option<&str>,
+    description: Option<&str>,
+    rules: Option<&str>,
+) -> AppResult<Group> {
+    let group = group(state, name).await?;
+    can_manage_group(
+        actor(user),
+        state.store.is_moderator(group.id, user.id).await?,
+    )?;
+    let limits = state.settings.limits;
+    let title = title
+        .map(|t| limits.title(t))
+        .transpose()?
+        .unwrap_or(group.title);
+    let description = description
+        .map(|d| limits.optional_text("description", d))
+        .transpose()?
+        .unwrap_or(group.description);
+    let rules = rules
+        .map(|r| limits.optional_text("rules", r))
+        .transpose()?
+        .unwrap_or(group.rules);
+    Ok(state
+        .store
+        .update_group(
+            group.id,
+            GroupUpdate {
+                title: &title,
+                description: &description,
+                description_html: &render_markdown(&description),
+                rules: &rules,
+                rules_html: &render_markdown(&rules),
+            },
+        )
+        .await?)
+}
+
+/// Adds (`add = true`) or removes a moderator; returns the new list.
+pub async fn set_moderator(
+    state: &AppState,
+    by: &User,
+    group_name: &str,
+    username: &str,
+    add: bool,
+) -> AppResult<Vec<UserSummary>> {
+    let group = group(state, group_name).await?;
+    can_manage_group(actor(by), state.store.is_moderator(group.id, by.id).await?)?;
+    let target = user(state, username).await?;
+    if add {
+        state.store.add_moderator(group.id, target.id).await?;
+    } else {
+        let mods = state.store.moderators(group.id).await?;
+        if mods.len() == 1 && mods[0].id == target.id {
+            return Err(AppError::Conflict(
+                "a group keeps at least one moderator".into(),
+            ));
+        }
+        if !state.store.remove_moderator(group.id, target.id).await? {
+            return Err(AppError::not_found("moderator"));
+        }
+    }
+    Ok(state.store.moderators(group.id).await?)
+}
+
+pub async fn list_threads(
+    state: &AppState,
+    group: &Group,
+    sort: Option<&str>,
+    window: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+    viewer: Option<&User>,
+) -> AppResult<(Sort, Page<Thread>)> {
+    let sort = Sort::parse(sort, window)?;
+    let cursor = cursor
+        .filter(|c| !c.is_empty())
+        .map(Cursor::decode)
+        .transpose()?;
+    let max = state.settings.page_size_max;
+    let limit = limit.unwrap_or(state.settings.page_size);
+    if !(1..=max).contains(&limit) {
+        return Err(AppError::Invalid(format!(
+            "invalid limit: must be between 1 and {max}"
+        )));
+    }
+    let page = state
+        .store
+        .list_threads(group.id, sort, cursor, limit, viewer.map(|u| u.id))
+        .await?;
+    Ok((sort, page))
+}
+
+pub async fn create_thread(
+    state: &AppState,
+    user: &User,
+    group_name: &str,
+    title: &str,
+    body: &str,
+) -> AppResult<Thread> {
+    let group = group(state, group_name).await?;
+    let limits = state.settings.limits;
+    let title = limits.title(title)?;
+    let body = limits.body(body)?;
+    let body_html = render_markdown(&body);
+    Ok(state
+        .store
+        .create_thread(NewThread {
+            group_id: group.id,
+            author_id: user.id,
+            title: &title,
+            body: &body,
+            body_html: &body_html,
+        })
+        .await?)
+}
+
+pub async fn thread(state: &AppState, id: i64, viewer: Option<&User>) -> AppResult<Thread> {
+    state
+        .store
+        .thread(id, viewer.map(|u| u.id))
+        .await?
+        .ok_or_else(|| AppError::not_found("thread"))
+}
+
+/// A thread's replies in reading order, each with its depth.
+pub async fn replies(
+    state: &AppState,
+    thread_id: i64,
+    viewer: Option<&User>,
+) -> AppResult<Vec<(Reply, usize)>> {
+    let replies = state
+        .store
+        .replies(thread_id, viewer.map(|u| u.id), REPLIES_MAX)
+        .await?;
+    let shape: Vec<(i64, Option<i64>)> = replies.iter().map(|r| (r.id, r.parent_id)).collect();
+    let mut slots: Vec<Option<Reply>> = replies.into_iter().map(Some).collect();
+    Ok(tree::layout(&shape)
+        .into_iter()
+        .filter_map(|p| slots[p.index].take().map(|r| (r, p.depth)))
+        .collect())
+}
+
+/// Fields left `None` keep their current value.
+pub async fn edit_thread(
+    state: &AppState,
+    user: &User,
+    id: i64,
+    title: Option<&str>,
+    body: Option<&str>,
+) -> AppResult<Thread> {
+    let current = thread(state, id, Some(user)).await?;
+    can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
+    let limits = state.settings.limits;
+    let title = title
+        .map(|t| limits.title(t))
+        .transpose()?
+        .unwrap_or(current.title);
+    let body = body
+        .map(|b| limits.body(b))
+        .transpose()?
+        .unwrap_or(current.body);
+    state
+        .store
+        .edit_thread(id, &title, &body, &render_markdown(&body))
+        .await?;
+    thread(state, id, Some(user)).await
+}
+
+pub async fn delete_thread(state: &AppState, user: &User, id: i64) -> AppResult<()> {
+    let current = thread(state, id, Some(user)).await?;
+    let moderates = state.store.is_moderator(current.group_id, user.id).await?;
+    can_delete(
+        actor(user),
+        current.author_id,
+        moderates,
+        current.deleted_at.is_some(),
+    )?;
+    state.store.delete_thread(id).await?;
+    Ok(())
+}
+
+pub async fn create_reply(
+    state: &AppState,
+    user: &User,
+    thread_id: i64,
+    parent_id: Option<i64>,
+    body: &str,
+) -> AppResult<Reply> {
+    let body = state.settings.limits.body(body)?;
+    let body_html = render_markdown(&body);
+    Ok(state
+        .store
+        .create_reply(NewReply {
+            thread_id,
+            parent_id,
+            author_id: user.id,
+            body: &body,
+            body_html: &body_html,
+        })
+        .await?)
+}
+
+pub async fn reply(state: &AppState, id: i64, viewer: Option<&User>) -> AppResult<Reply> {
+    state
+        .store
+        .reply(id, viewer.map(|u| u.id))
+        .await?
+        .ok_or_else(|| AppError::not_found("reply"))
+}
+
+pub async fn edit_reply(state: &AppState, user: &User, id: i64, body: &str) -> AppResult<Reply> {
+    let current = reply(state, id, Some(user)).await?;
+    can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
+    let body = state.settings.limits.body(body)?;
+    state
+        .store
+        .edit_reply(id, &body, &render_markdown(&body))
+        .await?;
+    reply(state, id, Some(user)).await
+}
+
+pub async fn delete_reply(state: &AppState, user: &User, id: i64) -> AppResult<()> {
+    let current = reply(state, id, Some(user)).await?;
+    let group_id = thread(state, current.thread_id, None).await?.group_id;
+    let moderates = state.store.is_moderator(group_id, user.id).await?;
+    can_delete(
+        actor(user),
+        current.author_id,
+        moderates,
+        current.deleted_at.is_some(),
+    )?;
+    state.store.delete_reply(id).await?;
+    Ok(())
+}
+
+/// Sets (`Some(1)`, `Some(-1)`) or removes (`None`) the member's vote.
+pub async fn vote(
+    state: &AppState,
+    user: &User,
+    target: VoteTarget,
+    value: Option<i64>,
+) -> AppResult<Tallies> {
+    let vote = value.map(Vote::from_value).transpose()?;
+    Ok(state.store.vote(user.id, target, vote).await?)
+}

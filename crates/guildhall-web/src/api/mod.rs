@@ -1,0 +1,88 @@
+//! The JSON API under `/api/v1`. Routes are registered through utoipa-axum,
+//! so `/api/v1/openapi.json` is built from the very routes being served.
+
+mod accounts;
+pub mod extract;
+mod groups;
+mod replies;
+mod threads;
+pub mod views;
+
+use crate::AppState;
+use crate::error::{AppError, ErrorBody};
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Guildhall API", description = "Groups, threads, replies and votes of one Guildhall instance."),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "Registration, login, profiles"),
+        (name = "groups", description = "Groups, membership, moderators"),
+        (name = "threads", description = "Threads and their votes"),
+        (name = "replies", description = "Nested replies and their votes"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::instance))
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me, accounts::update_me))
+        .routes(routes!(accounts::user))
+        .routes(routes!(groups::list, groups::create))
+        .routes(routes!(groups::get, groups::update))
+        .routes(routes!(groups::join))
+        .routes(routes!(groups::leave))
+        .routes(routes!(groups::add_moderator))
+        .routes(routes!(groups::remove_moderator))
+        .routes(routes!(threads::list, threads::create))
+        .routes(routes!(threads::get, threads::edit, threads::delete))
+        .routes(routes!(threads::vote, threads::unvote))
+        .routes(routes!(replies::list, replies::create))
+        .routes(routes!(replies::get, replies::edit, replies::delete))
+        .routes(routes!(replies::vote, replies::unvote))
+        .split_for_parts()
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().1
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, doc) = routes();
+    let doc = std::sync::Arc::new(doc);
+    router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || async move { axum::Json(doc.as_ref().clone()) }),
+        )
+        .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
+}
+
+async fn unknown_endpoint() -> AppError {
+    AppError::not_found("API endpoint (see /api/v1/openapi.json)")
+}

@@ -1,0 +1,117 @@
+use super::extract::{ApiJson, ApiPath};
+use super::views::*;
+use crate::auth::{ApiUser, MaybeApiUser};
+use crate::error::{AppResult, ErrorBody};
+use crate::{AppState, actions};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use guildhall_db::VoteTarget;
+
+/// A thread's replies in reading order, with depth and parent.
+#[utoipa::path(get, path = "/api/v1/threads/{id}/replies", tag = "replies", params(("id" = i64, Path)),
+    responses((status = 200, body = ReplyList), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<ReplyList>> {
+    actions::thread(&state, id, None).await?;
+    let replies = actions::replies(&state, id, viewer.as_ref()).await?;
+    Ok(Json(ReplyList {
+        replies: replies
+            .into_iter()
+            .map(|(r, d)| ReplyView::new(r, d))
+            .collect(),
+    }))
+}
+
+/// Replies to a thread, or to one of its replies with `parent_id`.
+#[utoipa::path(post, path = "/api/v1/threads/{id}/replies", tag = "replies", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ReplyCreate,
+    responses((status = 201, body = ReplyView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ReplyCreate>,
+) -> AppResult<(StatusCode, Json<ReplyView>)> {
+    let reply = actions::create_reply(&state, &user, id, input.parent_id, &input.body).await?;
+    Ok((StatusCode::CREATED, Json(ReplyView::new(reply, 0))))
+}
+
+#[utoipa::path(get, path = "/api/v1/replies/{id}", tag = "replies", params(("id" = i64, Path)),
+    responses((status = 200, body = ReplyView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<ReplyView>> {
+    Ok(Json(ReplyView::new(
+        actions::reply(&state, id, viewer.as_ref()).await?,
+        0,
+    )))
+}
+
+/// Edits one's own reply.
+#[utoipa::path(patch, path = "/api/v1/replies/{id}", tag = "replies", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ReplyPatch,
+    responses((status = 200, body = ReplyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ReplyPatch>,
+) -> AppResult<Json<ReplyView>> {
+    Ok(Json(ReplyView::new(
+        actions::edit_reply(&state, &user, id, &input.body).await?,
+        0,
+    )))
+}
+
+/// Deletes a reply, leaving a tombstone so the replies under it survive.
+#[utoipa::path(delete, path = "/api/v1/replies/{id}", tag = "replies", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<StatusCode> {
+    actions::delete_reply(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Votes +1 or -1 on a reply (or changes one's vote).
+#[utoipa::path(put, path = "/api/v1/replies/{id}/vote", tag = "replies", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = VoteInput,
+    responses((status = 200, body = TalliesView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn vote(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<VoteInput>,
+) -> AppResult<Json<TalliesView>> {
+    Ok(Json(
+        actions::vote(&state, &user, VoteTarget::Reply(id), Some(input.value))
+            .await?
+            .into(),
+    ))
+}
+
+/// Removes one's vote from a reply.
+#[utoipa::path(delete, path = "/api/v1/replies/{id}/vote", tag = "replies", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = TalliesView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn unvote(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<TalliesView>> {
+    Ok(Json(
+        actions::vote(&state, &user, VoteTarget::Reply(id), None)
+            .await?
+            .into(),
+    ))
+}

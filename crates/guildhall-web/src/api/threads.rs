@@ -1,0 +1,139 @@
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::views::*;
+use crate::auth::{ApiUser, MaybeApiUser};
+use crate::error::{AppResult, ErrorBody};
+use crate::{AppState, actions};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use guildhall_db::VoteTarget;
+
+/// A group's threads, one page at a time.
+#[utoipa::path(get, path = "/api/v1/groups/{name}/threads", tag = "threads", params(("name" = String, Path), ListQuery),
+    responses((status = 200, body = ThreadList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Json<ThreadList>> {
+    let group = actions::group(&state, &name).await?;
+    let (sort, page) = actions::list_threads(
+        &state,
+        &group,
+        q.sort.as_deref(),
+        q.t.as_deref(),
+        q.cursor.as_deref(),
+        q.limit,
+        viewer.as_ref(),
+    )
+    .await?;
+    Ok(Json(ThreadList {
+        sort: sort.as_str().into(),
+        threads: page
+            .items
+            .into_iter()
+            .map(|t| ThreadView::new(t, &state.settings))
+            .collect(),
+        next_cursor: page.next.map(|c| c.encode()),
+    }))
+}
+
+/// Starts a thread in a group.
+#[utoipa::path(post, path = "/api/v1/groups/{name}/threads", tag = "threads", security(("bearer" = [])),
+    params(("name" = String, Path)), request_body = ThreadCreate,
+    responses((status = 201, body = ThreadView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(input): ApiJson<ThreadCreate>,
+) -> AppResult<(StatusCode, Json<ThreadView>)> {
+    let thread = actions::create_thread(&state, &user, &name, &input.title, &input.body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ThreadView::new(thread, &state.settings)),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads", params(("id" = i64, Path)),
+    responses((status = 200, body = ThreadView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<ThreadView>> {
+    Ok(Json(ThreadView::new(
+        actions::thread(&state, id, viewer.as_ref()).await?,
+        &state.settings,
+    )))
+}
+
+/// Edits one's own thread; absent fields stay as they are.
+#[utoipa::path(patch, path = "/api/v1/threads/{id}", tag = "threads", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ThreadPatch,
+    responses((status = 200, body = ThreadView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn edit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ThreadPatch>,
+) -> AppResult<Json<ThreadView>> {
+    let thread = actions::edit_thread(
+        &state,
+        &user,
+        id,
+        input.title.as_deref(),
+        input.body.as_deref(),
+    )
+    .await?;
+    Ok(Json(ThreadView::new(thread, &state.settings)))
+}
+
+/// Deletes a thread, leaving a tombstone so its replies survive.
+#[utoipa::path(delete, path = "/api/v1/threads/{id}", tag = "threads", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<StatusCode> {
+    actions::delete_thread(&state, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Votes +1 or -1 on a thread (or changes one's vote).
+#[utoipa::path(put, path = "/api/v1/threads/{id}/vote", tag = "threads", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = VoteInput,
+    responses((status = 200, body = TalliesView), (status = 403, body = ErrorBody, description = "own post"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "same vote again")))]
+pub async fn vote(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<VoteInput>,
+) -> AppResult<Json<TalliesView>> {
+    Ok(Json(
+        actions::vote(&state, &user, VoteTarget::Thread(id), Some(input.value))
+            .await?
+            .into(),
+    ))
+}
+
+/// Removes one's vote from a thread.
+#[utoipa::path(delete, path = "/api/v1/threads/{id}/vote", tag = "threads", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = TalliesView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn unvote(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> AppResult<Json<TalliesView>> {
+    Ok(Json(
+        actions::vote(&state, &user, VoteTarget::Thread(id), None)
+            .await?
+            .into(),
+    ))
+}

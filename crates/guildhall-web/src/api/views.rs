@@ -1,0 +1,350 @@
+//! What the API sends and accepts. Times are RFC 3339 strings in UTC.
+
+use crate::settings::WebSettings;
+use guildhall_db::{Group, Reply, Tallies, Thread, User, UserSummary};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    /// Markdown source.
+    pub bio: String,
+    /// Sanitized HTML rendered from `bio`.
+    pub bio_html: String,
+    pub avatar_url: Option<String>,
+    pub is_admin: bool,
+    pub created_at: String,
+    /// The profile page.
+    pub url: String,
+}
+
+impl UserView {
+    pub fn new(u: User, s: &WebSettings) -> Self {
+        UserView {
+            url: format!("{}/u/{}", s.public_url(), u.username),
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            bio: u.bio,
+            bio_html: u.bio_html,
+            avatar_url: u.avatar_url,
+            is_admin: u.is_admin,
+            created_at: time(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+impl From<UserSummary> for UserRef {
+    fn from(u: UserSummary) -> Self {
+        UserRef {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupView {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub description_html: String,
+    pub rules: String,
+    pub rules_html: String,
+    /// `discussion` for now; `questions`, `ideas` and `reviews` come later.
+    pub kind: String,
+    /// `public` for now; `private` comes later.
+    pub visibility: String,
+    pub member_count: i64,
+    pub thread_count: i64,
+    pub created_at: String,
+    pub moderators: Vec<UserRef>,
+    /// Whether the caller has joined (false when anonymous).
+    pub joined: bool,
+    pub url: String,
+}
+
+impl GroupView {
+    pub fn new(g: Group, moderators: Vec<UserSummary>, joined: bool, s: &WebSettings) -> Self {
+        GroupView {
+            url: format!("{}/g/{}", s.public_url(), g.name),
+            id: g.id,
+            name: g.name,
+            title: g.title,
+            description: g.description,
+            description_html: g.description_html,
+            rules: g.rules,
+            rules_html: g.rules_html,
+            kind: g.kind,
+            visibility: g.visibility,
+            member_count: g.member_count,
+            thread_count: g.thread_count,
+            created_at: time(g.created_at),
+            moderators: moderators.into_iter().map(UserRef::from).collect(),
+            joined,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThreadView {
+    pub id: i64,
+    pub group: String,
+    pub author: String,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub reply_count: i64,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub last_activity_at: String,
+    /// A deleted thread is a tombstone: no text, but its replies remain.
+    pub deleted: bool,
+    /// The caller's vote: 1, -1 or null.
+    pub my_vote: Option<i64>,
+    pub url: String,
+}
+
+impl ThreadView {
+    pub fn new(t: Thread, s: &WebSettings) -> Self {
+        ThreadView {
+            url: format!("{}/t/{}", s.public_url(), t.id),
+            id: t.id,
+            group: t.group_name,
+            author: t.author_name,
+            title: t.title,
+            body: t.body,
+            body_html: t.body_html,
+            score: t.score,
+            upvotes: t.upvotes,
+            downvotes: t.downvotes,
+            reply_count: t.reply_count,
+            created_at: time(t.created_at),
+            edited_at: t.edited_at.map(time),
+            last_activity_at: time(t.last_activity_at),
+            deleted: t.deleted_at.is_some(),
+            my_vote: t.my_vote,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThreadList {
+    pub sort: String,
+    pub threads: Vec<ThreadView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplyView {
+    pub id: i64,
+    pub thread_id: i64,
+    /// The reply this answers; null for a direct reply to the thread.
+    pub parent_id: Option<i64>,
+    /// Nesting depth in the thread, 0 for direct replies.
+    pub depth: usize,
+    pub author: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub deleted: bool,
+    pub my_vote: Option<i64>,
+}
+
+impl ReplyView {
+    pub fn new(r: Reply, depth: usize) -> Self {
+        ReplyView {
+            id: r.id,
+            thread_id: r.thread_id,
+            parent_id: r.parent_id,
+            depth,
+            author: r.author_name,
+            body: r.body,
+            body_html: r.body_html,
+            score: r.score,
+            upvotes: r.upvotes,
+            downvotes: r.downvotes,
+            created_at: time(r.created_at),
+            edited_at: r.edited_at.map(time),
+            deleted: r.deleted_at.is_some(),
+            my_vote: r.my_vote,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplyList {
+    /// Depth-first reading order: each reply is followed by its answers.
+    pub replies: Vec<ReplyView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TalliesView {
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub my_vote: Option<i64>,
+}
+
+impl From<Tallies> for TalliesView {
+    fn from(t: Tallies) -> Self {
+        TalliesView {
+            score: t.score,
+            upvotes: t.upvotes,
+            downvotes: t.downvotes,
+            my_vote: t.my_vote,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub user: UserView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstanceView {
+    pub name: String,
+    pub description: String,
+    pub logo_url: Option<String>,
+    pub domain: String,
+    pub registration_open: bool,
+    pub version: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ModeratorList {
+    pub moderators: Vec<UserRef>,
+}
+
+// ---- inputs ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    /// 1–30 characters of a-z, 0-9 and _ (folded to lower case).
+    pub username: String,
+    /// 8–256 characters.
+    pub password: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    pub display_name: Option<String>,
+    /// Markdown.
+    pub bio: Option<String>,
+    /// http(s) URL; empty string clears it.
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupCreate {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub rules: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub rules: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModeratorInput {
+    pub username: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadCreate {
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadPatch {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyCreate {
+    /// Markdown.
+    pub body: String,
+    /// Answer this reply instead of the thread.
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyPatch {
+    pub body: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoteInput {
+    /// 1 or -1.
+    pub value: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `hot` (default), `new`, `active` or `top`.
+    pub sort: Option<String>,
+    /// With `sort=top`: `day`, `week`, `month` or `all` (default).
+    pub t: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Threads per page, 1 to the configured maximum (100 by default).
+    pub limit: Option<i64>,
+}

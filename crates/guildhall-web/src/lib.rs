@@ -1,0 +1,59 @@
+//! Guildhall's HTTP side: the JSON API under `/api/v1` (with its OpenAPI
+//! document), the server-rendered pages, auth, health and metrics.
+//!
+//! Handlers stay thin: they parse input, call [`actions`] (which applies the
+//! rules from `guildhall_core` and talks to the store) and shape the output.
+
+pub mod actions;
+pub mod api;
+pub mod auth;
+pub mod error;
+mod health;
+pub mod metrics;
+pub mod pages;
+pub mod settings;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use guildhall_db::Store;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+pub use error::AppError;
+pub use settings::WebSettings;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub settings: Arc<WebSettings>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub templates: Arc<pages::Templates>,
+}
+
+impl AppState {
+    pub fn new(store: Store, settings: WebSettings) -> Self {
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            metrics: Arc::new(metrics::Metrics::default()),
+            templates: Arc::new(pages::Templates::new()),
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.max_body_bytes;
+    Router::new()
+        .merge(api::router())
+        .merge(pages::router(state.settings.static_dir.clone()))
+        .merge(health::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
