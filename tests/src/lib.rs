@@ -1,1 +1,176 @@
+//! The end-to-end harness: starts the real server (the same `guildhall::start`
+//! that `guildhall serve` runs) on a free loopback port with a real database,
+//! and gives tests a small HTTP client for the JSON API.
 
+use guildhall::{Config, Server};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+/// A running instance and what it takes to restart it on the same data.
+pub struct TestServer {
+    pub config: Config,
+    server: Option<Server>,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// An instance on a fresh SQLite file in a temporary folder.
+    pub async fn sqlite() -> TestServer {
+        Self::sqlite_with(|_| {}).await
+    }
+
+    /// Same, with the configuration adjusted first (limits, policies...).
+    pub async fn sqlite_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config();
+        config.database.url = format!("sqlite:{}", dir.path().join("guildhall.db").display());
+        adjust(&mut config);
+        Self::start(config, dir).await
+    }
+
+    /// An instance on a fresh PostgreSQL database, or `None` (said on stderr)
+    /// when GUILDHALL_TEST_POSTGRES_URL is unset.
+    pub async fn postgres(test: &str) -> Option<TestServer> {
+        let url = guildhall_db::testing::fresh_postgres_url(test).await.expect("creating a PostgreSQL test database")?;
+        let mut config = test_config();
+        config.database.url = url;
+        Some(Self::start(config, tempfile::tempdir().expect("temp dir")).await)
+    }
+
+    async fn start(config: Config, dir: tempfile::TempDir) -> TestServer {
+        let server = guildhall::start(&config).await.expect("server starts");
+        let base = format!("http://{}", server.addr);
+        TestServer { config, server: Some(server), base, _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server and starts it again on the same database.
+    pub async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("server stops cleanly");
+        }
+        let server = guildhall::start(&self.config).await.expect("server restarts");
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
+    }
+
+    pub fn api(&self) -> Api {
+        Api { base: self.base.clone(), token: None, http: reqwest::Client::new() }
+    }
+}
+
+fn test_config() -> Config {
+    let mut config = Config::default();
+    config.server.listen = "127.0.0.1:0".into();
+    config.database.max_connections = 4;
+    config
+}
+
+/// A JSON API client, optionally signed in.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub http: reqwest::Client,
+}
+
+/// A response: status and parsed JSON body (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        self.body
+    }
+
+    /// Asserts an error response: status, `{"error": code, "detail": ...}`.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> String {
+        let body = self.expect(status);
+        assert_eq!(body["error"], code, "error code; body: {body}");
+        let detail = body["detail"].as_str().expect("error detail").to_string();
+        assert!(!detail.is_empty());
+        detail
+    }
+}
+
+impl Api {
+    pub fn as_user(&self, token: &str) -> Api {
+        Api { token: Some(token.to_string()), ..self.clone() }
+    }
+
+    pub fn anonymous(&self) -> Api {
+        Api { token: None, ..self.clone() }
+    }
+
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self.http.request(method, format!("{}/api/v1{}", self.base, path));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Self::read(req).await
+    }
+
+    /// Sends a raw body with the given content type, for malformed-input tests.
+    pub async fn send_raw(&self, method: Method, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let mut req = self
+            .http
+            .request(method, format!("{}/api/v1{}", self.base, path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        Self::read(req).await
+    }
+
+    async fn read(req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Registers an account and returns a client signed in as it.
+    pub async fn register(&self, username: &str) -> Api {
+        let body = self
+            .anonymous()
+            .post("/auth/register", serde_json::json!({"username": username, "password": "correct horse battery"}))
+            .await
+            .expect(201);
+        self.as_user(body["token"].as_str().expect("token"))
+    }
+}

@@ -152,6 +152,17 @@ pub async fn create_group(
     input: GroupInput<'_>,
 ) -> AppResult<Group> {
     can_create_group(actor(user), state.settings.group_creation)?;
+    create_group_for(state, user, name, input).await
+}
+
+/// Creates a group owned by `user` without asking whether they may: for the
+/// operator's command line, where whoever runs it runs the server.
+pub async fn create_group_for(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    input: GroupInput<'_>,
+) -> AppResult<Group> {
     let name = names::group_name(name)?;
     let limits = state.settings.limits;
     let title = limits.title(input.title)?;

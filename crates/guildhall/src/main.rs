@@ -1,1 +1,163 @@
-fn main() {}
+//! `guildhall`: run and administer a Guildhall instance.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use guildhall::{Config, open_store};
+use guildhall_web::{AppState, actions};
+use std::io::BufRead;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "guildhall", version, about = "A self-hosted, federated community server")]
+struct Cli {
+    /// Configuration file (TOML). Default: ./guildhall.toml if it exists.
+    /// Any key can also be set as GUILDHALL_<SECTION>__<KEY>.
+    #[arg(long, global = true, env = "GUILDHALL_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (migrates the database first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create an account. The password is read from stdin unless --password is given.
+    CreateUser {
+        /// 1–30 characters of a-z, 0-9 and _.
+        username: String,
+        /// Give the account the admin role.
+        #[arg(long)]
+        admin: bool,
+        /// The password (visible to other local users in the process list; prefer stdin).
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Create a group owned (moderated) by an existing account.
+    CreateGroup {
+        /// 1–30 characters of a-z, 0-9 and _.
+        name: String,
+        #[arg(long)]
+        title: String,
+        /// The account that becomes the group's first moderator.
+        #[arg(long)]
+        owner: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = "")]
+        rules: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
+    init_logging(&config);
+    match cli.command {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => {
+            let store = open_store(&config).await?;
+            println!("database is up to date ({:?})", store.backend());
+            Ok(())
+        }
+        Command::Admin(admin) => run_admin(&config, admin).await,
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let server = guildhall::start(config).await?;
+    println!("Guildhall is running at http://{}/ (Ctrl-C to stop)", server.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let state = AppState::new(store.clone(), config.web_settings());
+    let result = match admin {
+        Admin::CreateUser { username, admin, password, display_name } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_password()?,
+            };
+            create_user(&state, &username, &password, display_name.as_deref(), admin).await
+        }
+        Admin::CreateGroup { name, title, owner, description, rules } => {
+            let owner = actions::user(&state, &owner).await.map_err(|e| anyhow::anyhow!("owner: {e}"))?;
+            let input = actions::GroupInput { title: &title, description: &description, rules: &rules };
+            let group = actions::create_group_for(&state, &owner, &name, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created group {} ({}), moderated by {}", group.name, group.title, owner.username);
+            Ok(())
+        }
+    };
+    store.close().await;
+    result
+}
+
+async fn create_user(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    display_name: Option<&str>,
+    admin: bool,
+) -> anyhow::Result<()> {
+    // Registration rules apply, but the operator may add accounts when it is closed.
+    let mut settings = (*state.settings).clone();
+    settings.registration_open = true;
+    let open = AppState { settings: std::sync::Arc::new(settings), ..state.clone() };
+    let user = actions::register(&open, username, password, display_name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    if admin && !user.is_admin {
+        state.store.set_admin(user.id, true).await?;
+    }
+    println!("created user {}{}", user.username, if admin || user.is_admin { " (admin)" } else { "" });
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    eprintln!("password (one line on stdin):");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        bail!("no password given: pass it on stdin or with --password");
+    }
+    Ok(password)
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,224 @@
+//! The configuration file (TOML) and its environment overrides.
+//!
+//! Every key can be set in the file or as `GUILDHALL_<SECTION>__<KEY>`
+//! (e.g. `GUILDHALL_DATABASE__URL`); the environment wins. Unknown keys are
+//! errors, so a typo does not silently fall back to a default.
+//! `config/guildhall.example.toml` documents every key.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use guildhall_core::content::Limits;
+use guildhall_core::permissions::GroupCreation;
+use guildhall_web::WebSettings;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub instance: InstanceConfig,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub limits: LimitsConfig,
+    pub accounts: AccountsConfig,
+    pub groups: GroupsConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstanceConfig {
+    pub name: String,
+    pub description: String,
+    pub logo_url: Option<String>,
+    /// Public host (and port, if not 80/443) members reach the instance at.
+    pub domain: String,
+    pub https: bool,
+}
+
+impl Default for InstanceConfig {
+    fn default() -> Self {
+        InstanceConfig {
+            name: "Guildhall".into(),
+            description: "A community on Guildhall.".into(),
+            logo_url: None,
+            domain: "localhost:8080".into(),
+            https: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8080".into(), max_body_bytes: 256 * 1024 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: "sqlite:data/guildhall.db".into(), max_connections: 8 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub title_max: usize,
+    pub body_max: usize,
+    pub bio_max: usize,
+    pub page_size: i64,
+    pub page_size_max: i64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let l = Limits::default();
+        LimitsConfig { title_max: l.title_max, body_max: l.body_max, bio_max: l.bio_max, page_size: 20, page_size_max: 100 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountsConfig {
+    pub registration_open: bool,
+    pub session_days: i64,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig { registration_open: true, session_days: 30 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupsConfig {
+    pub creation: GroupCreation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `guildhall=debug,info`. RUST_LOG wins.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { format: "text".into(), level: "info".into() }
+    }
+}
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_FILE: &str = "guildhall.toml";
+
+impl Config {
+    /// Defaults, then the file (`path`, or `guildhall.toml` if present), then
+    /// `GUILDHALL_<SECTION>__<KEY>` variables.
+    pub fn load(path: Option<&Path>) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) if !p.exists() => return Err(format!("config file {} not found", p.display())),
+            Some(p) => figment = figment.merge(Toml::file(p)),
+            None if Path::new(DEFAULT_FILE).exists() => figment = figment.merge(Toml::file(DEFAULT_FILE)),
+            None => {}
+        }
+        // Only SECTION__KEY variables are config; GUILDHALL_TEST_* and the like are not.
+        let env = Env::prefixed("GUILDHALL_").filter(|k| k.as_str().contains("__")).split("__");
+        let config: Config = figment.merge(env).extract().map_err(|e| format!("configuration: {e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let l = &self.limits;
+        if l.title_max == 0 || l.body_max == 0 {
+            return Err("limits.title_max and limits.body_max must be at least 1".into());
+        }
+        if !(1..=1000).contains(&l.page_size_max) || !(1..=l.page_size_max).contains(&l.page_size) {
+            return Err("limits.page_size must be between 1 and limits.page_size_max (at most 1000)".into());
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err("server.max_body_bytes must be at least 1024".into());
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(format!("log.format must be \"text\" or \"json\", not {:?}", self.log.format));
+        }
+        if self.accounts.session_days < 1 {
+            return Err("accounts.session_days must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    pub fn web_settings(&self) -> WebSettings {
+        WebSettings {
+            instance_name: self.instance.name.clone(),
+            instance_description: self.instance.description.clone(),
+            instance_logo_url: self.instance.logo_url.clone().filter(|u| !u.is_empty()),
+            domain: self.instance.domain.clone(),
+            https: self.instance.https,
+            max_body_bytes: self.server.max_body_bytes,
+            limits: Limits { title_max: self.limits.title_max, body_max: self.limits.body_max, bio_max: self.limits.bio_max },
+            page_size: self.limits.page_size,
+            page_size_max: self.limits.page_size_max,
+            registration_open: self.accounts.registration_open,
+            group_creation: self.groups.creation,
+            session_days: self.accounts.session_days,
+            static_dir: PathBuf::from("static"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        Config::default().check().unwrap();
+    }
+
+    #[test]
+    fn file_and_environment_layer_over_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("g.toml", "[instance]\nname = \"Acme\"\n[database]\nurl = \"sqlite:x.db\"\n")?;
+            jail.set_env("GUILDHALL_DATABASE__URL", "postgres://db/acme");
+            jail.set_env("GUILDHALL_LIMITS__TITLE_MAX", "120");
+            jail.set_env("GUILDHALL_TEST_POSTGRES_URL", "ignored");
+            let c = Config::load(Some(Path::new("g.toml"))).unwrap();
+            assert_eq!(c.instance.name, "Acme");
+            assert_eq!(c.database.url, "postgres://db/acme");
+            assert_eq!(c.limits.title_max, 120);
+            assert_eq!(c.server.listen, "127.0.0.1:8080");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "[databse]\nurl = \"x\"\n")?;
+            assert!(Config::load(Some(Path::new("typo.toml"))).unwrap_err().contains("databse"));
+            jail.create_file("bad.toml", "[log]\nformat = \"xml\"\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml"))).is_err());
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,66 @@
+use crate::Config;
+use anyhow::Context;
+use guildhall_db::Store;
+use guildhall_web::AppState;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running instance: its address, and a way to stop it cleanly.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub store: Store,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Opens the configured database and brings its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database.url, config.database.max_connections)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&config.database.url)))?;
+    store.migrate().await.context("running database migrations")?;
+    Ok(store)
+}
+
+/// Opens the store, migrates, binds the listen address and serves in the
+/// background until [`Server::stop`].
+pub async fn start(config: &Config) -> anyhow::Result<Server> {
+    let store = open_store(config).await?;
+    let app = guildhall_web::router(AppState::new(store.clone(), config.web_settings()));
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, backend = ?store.backend(), "Guildhall is serving");
+    Ok(Server { addr, store, stop, task })
+}
+
+impl Server {
+    /// Stops accepting, lets requests in flight finish, closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
