@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
     Router::new()
         .merge(api::router())
-        .merge(pages::router(state.settings.static_dir.clone()))
+        .merge(pages::router(state.clone()))
         .merge(health::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

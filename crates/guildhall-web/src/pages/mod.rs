@@ -1,23 +1,64 @@
-//! Server-rendered HTML pages (placeholder until the pages land).
+//! Server-rendered HTML pages, usable without JavaScript: plain links and
+//! forms over the same [`crate::actions`] the JSON API calls.
+//!
+//! - [`layout`]: the `Page` extractor and the layer every page goes through
+//!   (CSRF cookie, error pages, security headers);
+//! - [`csrf`], [`redirect`], [`extract`], [`error`]: the pieces of that;
+//! - [`accounts`], [`groups`], [`threads`], [`replies`]: the handlers;
+//! - [`templates`], [`views`], [`assets`]: what gets drawn and how.
+
+mod accounts;
+mod assets;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+mod groups;
+pub mod layout;
+pub mod redirect;
+mod replies;
+mod templates;
+mod threads;
+pub mod views;
+
+pub use error::PageError;
+pub use templates::Templates;
 
 use crate::AppState;
 use axum::Router;
-use std::path::PathBuf;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
 
-pub struct Templates;
-
-impl Templates {
-    pub fn new() -> Self {
-        Templates
-    }
-}
-
-impl Default for Templates {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-pub fn router(_static_dir: PathBuf) -> Router<AppState> {
-    Router::new()
+/// Every page route, wrapped in [`layout::layer`], and the static assets.
+pub fn router(state: AppState) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(groups::home))
+        .route("/login", get(accounts::login_form).post(accounts::login))
+        .route(
+            "/register",
+            get(accounts::register_form).post(accounts::register),
+        )
+        .route("/logout", post(accounts::logout))
+        .route(
+            "/settings",
+            get(accounts::settings_form).post(accounts::settings),
+        )
+        .route("/u/{username}", get(accounts::profile))
+        .route("/groups/new", get(groups::new_form).post(groups::create))
+        .route("/g/{name}", get(groups::show))
+        .route("/g/{name}/join", post(groups::join))
+        .route("/g/{name}/leave", post(groups::leave))
+        .route(
+            "/g/{name}/new",
+            get(threads::new_form).post(threads::create),
+        )
+        .route("/t/{id}", get(threads::show))
+        .route("/t/{id}/vote", post(threads::vote))
+        .route("/t/{id}/edit", get(threads::edit_form).post(threads::edit))
+        .route("/t/{id}/delete", post(threads::delete))
+        .route("/t/{id}/reply", post(replies::create))
+        .route("/r/{id}/vote", post(replies::vote))
+        .route("/r/{id}/edit", get(replies::edit_form).post(replies::edit))
+        .route("/r/{id}/delete", post(replies::delete))
+        .layer(from_fn_with_state(state, layout::layer));
+    Router::new().merge(assets::router()).merge(pages)
 }

@@ -1,0 +1,167 @@
+//! Registration, login, logout, profiles and the member's own settings.
+
+use super::error::PageResult;
+use super::extract::{PageForm, PagePath, PageQuery};
+use super::layout::Page;
+use super::redirect::{safe_next, see_other};
+use super::views::{ThreadView, UserView};
+use crate::actions;
+use crate::auth::SESSION_COOKIE;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use minijinja::context;
+use serde::Deserialize;
+
+/// Recent threads shown on a profile.
+const PROFILE_THREADS: i64 = 20;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RegisterForm {
+    username: String,
+    password: String,
+    display_name: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SettingsForm {
+    display_name: String,
+    bio: String,
+    avatar_url: String,
+}
+
+/// The session cookie: HttpOnly (no script reads it), SameSite=Lax (not
+/// sent on cross-site POSTs), Secure on https instances.
+fn session_cookie(page: &Page, token: &str, max_age_secs: i64) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{}",
+        if page.state.settings.https {
+            "; Secure"
+        } else {
+            ""
+        }
+    )
+}
+
+fn with_cookie(mut res: Response, cookie: String) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn signed_in(page: &Page, token: &str, next: &str) -> Response {
+    let ttl = page.state.settings.session_ttl_ms() / 1000;
+    with_cookie(see_other(next), session_cookie(page, token, ttl))
+}
+
+pub async fn login_form(page: Page, PageQuery(q): PageQuery<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref());
+    page.render("login.html", context! { next, username => "" })
+}
+
+pub async fn login(page: Page, PageForm(f): PageForm<LoginForm>) -> PageResult {
+    let next = safe_next(Some(&f.next));
+    match actions::login(&page.state, &f.username, &f.password, "cookie").await {
+        Ok((_, token)) => Ok(signed_in(&page, &token, next)),
+        Err(e) => page.reshow(e, "login.html", context! { next, username => f.username }),
+    }
+}
+
+pub async fn register_form(page: Page, PageQuery(q): PageQuery<NextQuery>) -> PageResult {
+    let next = safe_next(q.next.as_deref());
+    page.render("register.html", context! { next })
+}
+
+pub async fn register(page: Page, PageForm(f): PageForm<RegisterForm>) -> PageResult {
+    let next = safe_next(Some(&f.next));
+    let display = Some(f.display_name.as_str()).filter(|d| !d.trim().is_empty());
+    let ctx = || {
+        context! { next, username => f.username, display_name => f.display_name }
+    };
+    if let Err(e) = actions::register(&page.state, &f.username, &f.password, display).await {
+        return page.reshow(e, "register.html", ctx());
+    }
+    // Signed in straight away: the account was just made with this password.
+    match actions::login(&page.state, &f.username, &f.password, "cookie").await {
+        Ok((_, token)) => Ok(signed_in(&page, &token, next)),
+        Err(e) => page.reshow(e, "login.html", ctx()),
+    }
+}
+
+pub async fn logout(page: Page, PageForm(_): PageForm<NextQuery>) -> PageResult {
+    if let Some(token) = &page.session {
+        actions::logout(&page.state, token).await?;
+    }
+    Ok(with_cookie(see_other("/"), session_cookie(&page, "", 0)))
+}
+
+pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageResult {
+    let user = actions::user(&page.state, &username).await?;
+    let threads = page
+        .state
+        .store
+        .threads_by_author(user.id, PROFILE_THREADS, page.viewer.as_ref().map(|u| u.id))
+        .await?;
+    let threads: Vec<ThreadView> = threads
+        .iter()
+        .map(|t| ThreadView::new(t, page.viewer.as_ref()))
+        .collect();
+    let is_me = page.viewer.as_ref().is_some_and(|v| v.id == user.id);
+    page.render(
+        "profile.html",
+        context! { user => UserView::from(&user), threads, is_me },
+    )
+}
+
+pub async fn settings_form(page: Page) -> PageResult {
+    let user = page.user("/settings")?;
+    page.render(
+        "settings.html",
+        context! {
+            display_name => user.display_name.clone().unwrap_or_default(),
+            bio => user.bio,
+            avatar_url => user.avatar_url.clone().unwrap_or_default(),
+        },
+    )
+}
+
+pub async fn settings(page: Page, PageForm(f): PageForm<SettingsForm>) -> PageResult {
+    let user = page.user("/settings")?;
+    match actions::update_profile(
+        &page.state,
+        user,
+        Some(&f.display_name),
+        Some(&f.bio),
+        Some(&f.avatar_url),
+    )
+    .await
+    {
+        Ok(u) => Ok(see_other(&format!("/u/{}", u.username))),
+        Err(e) => page.reshow(
+            e,
+            "settings.html",
+            context! {
+                display_name => f.display_name,
+                bio => f.bio,
+                avatar_url => f.avatar_url,
+            },
+        ),
+    }
+}

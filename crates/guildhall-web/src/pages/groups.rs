@@ -1,0 +1,132 @@
+//! The home page (the instance and its groups), group pages with their
+//! thread listings, creating, joining and leaving groups.
+
+use super::error::PageResult;
+use super::extract::{PageForm, PagePath, PageQuery};
+use super::layout::Page;
+use super::redirect::see_other;
+use super::views::{GroupView, SummaryView, ThreadView};
+use crate::actions::{self, GroupInput};
+use minijinja::context;
+use serde::Deserialize;
+
+/// Groups listed on the home page.
+const HOME_GROUPS: i64 = 200;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GroupForm {
+    name: String,
+    title: String,
+    description: String,
+    rules: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    sort: Option<String>,
+    t: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct Empty {}
+
+pub async fn home(page: Page) -> PageResult {
+    let groups = page.state.store.list_groups(HOME_GROUPS).await?;
+    let groups: Vec<GroupView> = groups.iter().map(GroupView::from).collect();
+    page.render("home.html", context! { groups })
+}
+
+pub async fn new_form(page: Page) -> PageResult {
+    page.user("/groups/new")?;
+    page.render("group_form.html", context! {})
+}
+
+pub async fn create(page: Page, PageForm(f): PageForm<GroupForm>) -> PageResult {
+    let user = page.user("/groups/new")?;
+    let input = GroupInput {
+        title: &f.title,
+        description: &f.description,
+        rules: &f.rules,
+    };
+    match actions::create_group(&page.state, user, &f.name, input).await {
+        Ok(group) => Ok(see_other(&format!("/g/{}", group.name))),
+        Err(e) => page.reshow(
+            e,
+            "group_form.html",
+            context! { name => f.name, title => f.title, description => f.description, rules => f.rules },
+        ),
+    }
+}
+
+pub async fn show(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> PageResult {
+    let state = &page.state;
+    let group = actions::group(state, &name).await?;
+    let viewer = page.viewer.as_ref();
+    let (sort, list) = actions::list_threads(
+        state,
+        &group,
+        q.sort.as_deref(),
+        q.t.as_deref(),
+        q.cursor.as_deref(),
+        None,
+        viewer,
+    )
+    .await?;
+    let moderators = state.store.moderators(group.id).await?;
+    let (is_member, is_moderator) = match viewer {
+        Some(u) => (
+            state.store.is_member(group.id, u.id).await?,
+            moderators.iter().any(|m| m.id == u.id),
+        ),
+        None => (false, false),
+    };
+    let threads: Vec<ThreadView> = list
+        .items
+        .iter()
+        .map(|t| ThreadView::new(t, viewer))
+        .collect();
+    let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
+    page.render(
+        "group.html",
+        context! {
+            group => GroupView::from(&group),
+            threads,
+            moderators,
+            is_member,
+            is_moderator,
+            sort => sort.as_str(),
+            window => sort.window().map(|w| w.as_str()),
+            next => list.next.map(|c| c.encode()),
+            paged => q.cursor.is_some_and(|c| !c.is_empty()),
+        },
+    )
+}
+
+pub async fn join(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageForm(_): PageForm<Empty>,
+) -> PageResult {
+    let user = page.user(&format!("/g/{name}"))?;
+    let group = actions::group(&page.state, &name).await?;
+    page.state.store.join_group(group.id, user.id).await?;
+    Ok(see_other(&format!("/g/{}", group.name)))
+}
+
+pub async fn leave(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageForm(_): PageForm<Empty>,
+) -> PageResult {
+    let user = page.user(&format!("/g/{name}"))?;
+    let group = actions::group(&page.state, &name).await?;
+    page.state.store.leave_group(group.id, user.id).await?;
+    Ok(see_other(&format!("/g/{}", group.name)))
+}

@@ -1,0 +1,226 @@
+//! What every page shares: the [`Page`] extractor (who is asking, the CSRF
+//! token, the instance) with the rendering helpers, and the [`layer`] that
+//! hands out CSRF cookies, renders error pages and adds security headers.
+
+use super::csrf::{self, CSRF_COOKIE, CsrfToken};
+use super::error::{Failure, PageError, PageResult};
+use super::views::UserView;
+use crate::AppState;
+use crate::auth::{SESSION_COOKIE, actor, cookie, token_hash};
+use crate::error::AppError;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use guildhall_core::permissions::can_create_group;
+use guildhall_db::User;
+use minijinja::{Value, context};
+
+/// A page request: the app, the signed-in member if any, the CSRF token to
+/// put in forms, the session token (for logout) and the path (for "log in
+/// and come back").
+pub struct Page {
+    pub state: AppState,
+    pub viewer: Option<User>,
+    pub csrf: String,
+    pub session: Option<String>,
+    pub here: String,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let session = cookie(parts, SESSION_COOKIE).map(str::to_string);
+        let viewer = match &session {
+            Some(token) => {
+                state
+                    .store
+                    .session_user(&token_hash(token), "cookie")
+                    .await?
+            }
+            None => None,
+        };
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_else(csrf::new_token);
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Page {
+            state: state.clone(),
+            viewer,
+            csrf,
+            session,
+            here,
+        })
+    }
+}
+
+impl Page {
+    /// The signed-in member, or a redirect to the login page that comes back
+    /// to `next`.
+    pub fn user(&self, next: &str) -> Result<&User, PageError> {
+        self.viewer
+            .as_ref()
+            .ok_or_else(|| PageError::SignIn(next.to_string()))
+    }
+
+    /// Whether the viewer may create groups (the rule lives in core).
+    pub fn can_create_group(&self) -> bool {
+        self.viewer
+            .as_ref()
+            .is_some_and(|u| can_create_group(actor(u), self.state.settings.group_creation).is_ok())
+    }
+
+    fn base(&self) -> Value {
+        let s = &self.state.settings;
+        let login_next = if self.here.starts_with("/login") || self.here.starts_with("/register") {
+            None
+        } else {
+            Some(self.here.as_str())
+        };
+        context! {
+            site => context! {
+                name => s.instance_name,
+                description => s.instance_description,
+                logo_url => s.instance_logo_url,
+                registration_open => s.registration_open,
+            },
+            viewer => self.viewer.as_ref().map(UserView::from),
+            csrf => self.csrf,
+            login_next => login_next,
+            can_create_group => self.can_create_group(),
+        }
+    }
+
+    pub fn render(&self, template: &str, ctx: Value) -> PageResult {
+        self.render_status(StatusCode::OK, template, ctx)
+    }
+
+    pub fn render_status(&self, status: StatusCode, template: &str, ctx: Value) -> PageResult {
+        let html = self
+            .state
+            .templates
+            .render(template, context! { ..ctx, ..self.base() })?;
+        Ok((status, Html(html)).into_response())
+    }
+
+    /// A form refused with a client error (invalid input, conflict, wrong
+    /// password...) is shown again with the message and the status of the
+    /// error; anything else becomes an error page.
+    pub fn reshow(&self, e: AppError, template: &str, ctx: Value) -> PageResult {
+        if !e.status().is_client_error() {
+            return Err(e.into());
+        }
+        e.log();
+        self.render_status(
+            e.status(),
+            template,
+            context! { error => e.detail(), ..ctx },
+        )
+    }
+}
+
+/// Wraps every page route. Makes sure the browser has a CSRF token (and
+/// tells the handler which), turns a [`Failure`] into the HTML error page,
+/// and adds the headers pages want.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let existing = cookie(&parts, CSRF_COOKIE)
+        .filter(|t| csrf::well_formed(t))
+        .map(str::to_string);
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(csrf::new_token);
+    parts.extensions.insert(CsrfToken(token.clone()));
+    let session = cookie(&parts, SESSION_COOKIE).map(str::to_string);
+    let here = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+
+    if let Some(failure) = res.extensions_mut().remove::<Failure>() {
+        res = error_page(&state, failure, token.clone(), session, here).await;
+    } else if res.status() == StatusCode::METHOD_NOT_ALLOWED {
+        res = error_page(
+            &state,
+            Failure {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                message: "this address does not take that kind of request".into(),
+            },
+            token.clone(),
+            session,
+            here,
+        )
+        .await;
+    }
+
+    let headers = res.headers_mut();
+    if fresh {
+        let ttl = state.settings.session_ttl_ms() / 1000;
+        if let Ok(v) = HeaderValue::from_str(&csrf::set_cookie(&token, state.settings.https, ttl)) {
+            headers.append(header::SET_COOKIE, v);
+        }
+    }
+    let defaults: [(HeaderName, &str); 5] = [
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "private, no-cache"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' https: http: data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ];
+    for (name, value) in defaults {
+        headers
+            .entry(name)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    res
+}
+
+async fn error_page(
+    state: &AppState,
+    failure: Failure,
+    csrf: String,
+    session: Option<String>,
+    here: String,
+) -> Response {
+    // The viewer only decorates the header here: a store failure while
+    // looking them up must not hide the original error.
+    let viewer = match &session {
+        Some(token) => state
+            .store
+            .session_user(&token_hash(token), "cookie")
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    let page = Page {
+        state: state.clone(),
+        viewer,
+        csrf,
+        session,
+        here,
+    };
+    let ctx = context! {
+        status => failure.status.as_u16(),
+        reason => failure.status.canonical_reason().unwrap_or("Error"),
+        message => failure.message,
+    };
+    match page.render_status(failure.status, "error.html", ctx) {
+        Ok(res) => res,
+        Err(_) => (failure.status, failure.message).into_response(),
+    }
+}

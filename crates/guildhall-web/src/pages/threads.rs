@@ -1,0 +1,187 @@
+//! Thread pages: the thread with its nested replies, posting, editing,
+//! deleting and voting on threads.
+
+use super::error::{PageError, PageResult};
+use super::extract::{PageForm, PagePath};
+use super::layout::Page;
+use super::redirect::see_other;
+use super::views::{GroupView, ReplyView, ThreadView};
+use crate::actions;
+use crate::auth::actor;
+use crate::error::AppError;
+use axum::http::StatusCode;
+use guildhall_core::permissions::can_edit;
+use guildhall_db::VoteTarget;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ThreadForm {
+    title: String,
+    body: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VoteForm {
+    pub value: String,
+}
+
+/// A reply that was refused, shown again in its form with the reason.
+#[derive(Serialize)]
+pub struct Draft {
+    pub parent_id: Option<i64>,
+    pub body: String,
+    pub error: String,
+}
+
+/// Reads a vote button's value: 1 or -1 sets a vote, 0 removes it.
+pub fn vote_value(value: &str) -> Result<Option<i64>, AppError> {
+    match value.trim() {
+        "1" | "+1" => Ok(Some(1)),
+        "-1" => Ok(Some(-1)),
+        "0" => Ok(None),
+        _ => Err(AppError::Invalid(
+            "invalid vote: use 1, -1, or 0 to remove a vote".into(),
+        )),
+    }
+}
+
+pub async fn new_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
+    let group = actions::group(&page.state, &name).await?;
+    page.user(&format!("/g/{}/new", group.name))?;
+    page.render(
+        "thread_form.html",
+        context! { group => GroupView::from(&group) },
+    )
+}
+
+pub async fn create(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageForm(f): PageForm<ThreadForm>,
+) -> PageResult {
+    let group = actions::group(&page.state, &name).await?;
+    let user = page.user(&format!("/g/{}/new", group.name))?;
+    match actions::create_thread(&page.state, user, &group.name, &f.title, &f.body).await {
+        Ok(t) => Ok(see_other(&format!("/t/{}", t.id))),
+        Err(e) => page.reshow(
+            e,
+            "thread_form.html",
+            context! { group => GroupView::from(&group), title => f.title, body => f.body },
+        ),
+    }
+}
+
+pub async fn show(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
+    render(&page, id, StatusCode::OK, None).await
+}
+
+/// The thread page; with a refused reply `draft`, shown with its error
+/// under `status`.
+pub async fn render(page: &Page, id: i64, status: StatusCode, draft: Option<Draft>) -> PageResult {
+    let state = &page.state;
+    let viewer = page.viewer.as_ref();
+    let thread = actions::thread(state, id, viewer).await?;
+    let replies = actions::replies(state, id, viewer).await?;
+    let group = state
+        .store
+        .group_by_name(&thread.group_name)
+        .await?
+        .ok_or_else(|| AppError::not_found("group"))?;
+    // Only decides which buttons to draw; the delete action checks again.
+    let can_moderate = match viewer {
+        Some(u) => u.is_admin || state.store.is_moderator(group.id, u.id).await?,
+        None => false,
+    };
+    let replies: Vec<ReplyView> = replies
+        .iter()
+        .map(|(r, depth)| ReplyView::new(r, *depth, viewer))
+        .collect();
+    page.render_status(
+        status,
+        "thread.html",
+        context! {
+            thread => ThreadView::new(&thread, viewer),
+            group => GroupView::from(&group),
+            replies,
+            can_moderate,
+            draft,
+        },
+    )
+}
+
+pub async fn vote(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<VoteForm>,
+) -> PageResult {
+    let user = page.user(&format!("/t/{id}"))?;
+    let value = vote_value(&f.value)?;
+    actions::vote(&page.state, user, VoteTarget::Thread(id), value).await?;
+    Ok(see_other(&format!("/t/{id}")))
+}
+
+pub async fn edit_form(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
+    let user = page.user(&format!("/t/{id}/edit"))?;
+    let thread = actions::thread(&page.state, id, Some(user)).await?;
+    can_edit(actor(user), thread.author_id, thread.deleted_at.is_some()).map_err(AppError::from)?;
+    page.render(
+        "thread_form.html",
+        context! {
+            thread => ThreadView::new(&thread, Some(user)),
+            title => thread.title,
+            body => thread.body,
+        },
+    )
+}
+
+pub async fn edit(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ThreadForm>,
+) -> PageResult {
+    let user = page.user(&format!("/t/{id}/edit"))?;
+    match actions::edit_thread(&page.state, user, id, Some(&f.title), Some(&f.body)).await {
+        Ok(t) => Ok(see_other(&format!("/t/{}", t.id))),
+        Err(e @ AppError::NotFound(_)) => Err(PageError::App(e)),
+        Err(e) => {
+            let thread = actions::thread(&page.state, id, Some(user)).await?;
+            page.reshow(
+                e,
+                "thread_form.html",
+                context! {
+                    thread => ThreadView::new(&thread, Some(user)),
+                    title => f.title,
+                    body => f.body,
+                },
+            )
+        }
+    }
+}
+
+pub async fn delete(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(_): PageForm<VoteForm>,
+) -> PageResult {
+    let user = page.user(&format!("/t/{id}"))?;
+    let thread = actions::thread(&page.state, id, Some(user)).await?;
+    actions::delete_thread(&page.state, user, id).await?;
+    Ok(see_other(&format!("/g/{}", thread.group_name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vote_buttons_map_to_actions() {
+        assert_eq!(vote_value("1").unwrap(), Some(1));
+        assert_eq!(vote_value("-1").unwrap(), Some(-1));
+        assert_eq!(vote_value("0").unwrap(), None);
+        assert!(vote_value("2").is_err());
+        assert!(vote_value("").is_err());
+    }
+}

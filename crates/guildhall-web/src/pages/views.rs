@@ -1,0 +1,235 @@
+//! What templates see: plain serializable views of the store's rows, with
+//! times as both an RFC 3339 stamp (for `<time datetime>`) and a phrase for
+//! people ("3 hours ago").
+
+use crate::api::views::time;
+use guildhall_db::{Group, Reply, Thread, User, UserSummary};
+use serde::Serialize;
+
+/// Replies deeper than this are drawn at this indent (but all are shown).
+pub const MAX_INDENT: usize = 8;
+
+#[derive(Serialize)]
+pub struct When {
+    pub iso: String,
+    pub ago: String,
+}
+
+pub fn when(ms: i64, now_ms: i64) -> When {
+    When {
+        iso: time(ms),
+        ago: ago(ms, now_ms),
+    }
+}
+
+/// "just now", "5 minutes ago", "3 days ago", then the date.
+pub fn ago(ms: i64, now_ms: i64) -> String {
+    let secs = (now_ms - ms).max(0) / 1000;
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match secs {
+        0..60 => "just now".into(),
+        60..3600 => plural(secs / 60, "minute"),
+        3600..86_400 => plural(secs / 3600, "hour"),
+        86_400..2_592_000 => plural(secs / 86_400, "day"),
+        _ => chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| t.format("%-d %b %Y").to_string())
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Serialize)]
+pub struct UserView {
+    pub username: String,
+    /// The display name, or the username when there is none.
+    pub name: String,
+    pub display_name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub bio_html: String,
+    pub is_admin: bool,
+    pub joined: When,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            username: u.username.clone(),
+            name: u.display_name.clone().unwrap_or_else(|| u.username.clone()),
+            display_name: u.display_name.clone(),
+            avatar_url: u.avatar_url.clone(),
+            bio: u.bio.clone(),
+            bio_html: u.bio_html.clone(),
+            is_admin: u.is_admin,
+            joined: when(u.created_at, guildhall_db::now_ms()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SummaryView {
+    pub username: String,
+    pub name: String,
+}
+
+impl From<&UserSummary> for SummaryView {
+    fn from(u: &UserSummary) -> Self {
+        SummaryView {
+            username: u.username.clone(),
+            name: u.display_name.clone().unwrap_or_else(|| u.username.clone()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct GroupView {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub description_html: String,
+    pub rules: String,
+    pub rules_html: String,
+    pub member_count: i64,
+    pub thread_count: i64,
+    pub created: When,
+}
+
+impl From<&Group> for GroupView {
+    fn from(g: &Group) -> Self {
+        GroupView {
+            name: g.name.clone(),
+            title: g.title.clone(),
+            description: g.description.clone(),
+            description_html: g.description_html.clone(),
+            rules: g.rules.clone(),
+            rules_html: g.rules_html.clone(),
+            member_count: g.member_count,
+            thread_count: g.thread_count,
+            created: when(g.created_at, guildhall_db::now_ms()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ThreadView {
+    pub id: i64,
+    pub group_name: String,
+    pub title: String,
+    pub author: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub reply_count: i64,
+    pub created: When,
+    pub edited: Option<When>,
+    pub active: When,
+    pub deleted: bool,
+    /// 1, -1, or 0 for no vote.
+    pub my_vote: i64,
+    /// Whether the viewer wrote it.
+    pub mine: bool,
+}
+
+impl ThreadView {
+    pub fn new(t: &Thread, viewer: Option<&User>) -> Self {
+        let now = guildhall_db::now_ms();
+        let deleted = t.deleted_at.is_some();
+        ThreadView {
+            id: t.id,
+            group_name: t.group_name.clone(),
+            title: t.title.clone(),
+            author: t.author_name.clone(),
+            body: if deleted {
+                String::new()
+            } else {
+                t.body.clone()
+            },
+            body_html: if deleted {
+                String::new()
+            } else {
+                t.body_html.clone()
+            },
+            score: t.score,
+            upvotes: t.upvotes,
+            downvotes: t.downvotes,
+            reply_count: t.reply_count,
+            created: when(t.created_at, now),
+            edited: t.edited_at.map(|e| when(e, now)),
+            active: when(t.last_activity_at, now),
+            deleted,
+            my_vote: t.my_vote.unwrap_or(0),
+            mine: viewer.is_some_and(|u| u.id == t.author_id),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ReplyView {
+    pub id: i64,
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub created: When,
+    pub edited: Option<When>,
+    pub deleted: bool,
+    pub my_vote: i64,
+    pub mine: bool,
+    pub depth: usize,
+    /// The depth as drawn: capped at [`MAX_INDENT`].
+    pub indent: usize,
+}
+
+impl ReplyView {
+    pub fn new(r: &Reply, depth: usize, viewer: Option<&User>) -> Self {
+        let now = guildhall_db::now_ms();
+        let deleted = r.deleted_at.is_some();
+        ReplyView {
+            id: r.id,
+            thread_id: r.thread_id,
+            parent_id: r.parent_id,
+            author: r.author_name.clone(),
+            body: if deleted {
+                String::new()
+            } else {
+                r.body.clone()
+            },
+            body_html: if deleted {
+                String::new()
+            } else {
+                r.body_html.clone()
+            },
+            score: r.score,
+            upvotes: r.upvotes,
+            downvotes: r.downvotes,
+            created: when(r.created_at, now),
+            edited: r.edited_at.map(|e| when(e, now)),
+            deleted,
+            my_vote: r.my_vote.unwrap_or(0),
+            mine: viewer.is_some_and(|u| u.id == r.author_id),
+            depth,
+            indent: depth.min(MAX_INDENT),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_naturally() {
+        let now = 1_700_000_000_000;
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(now + 5_000, now), "just now");
+        assert_eq!(ago(now - 60_000, now), "1 minute ago");
+        assert_eq!(ago(now - 5 * 3_600_000, now), "5 hours ago");
+        assert_eq!(ago(now - 2 * 86_400_000, now), "2 days ago");
+        assert_eq!(ago(0, now), "1 Jan 1970");
+    }
+}
