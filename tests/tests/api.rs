@@ -338,12 +338,8 @@ async fn still_there_after_restart(server: &mut TestServer, (tid, r2id, top): (i
         ),
         (Some("Printer was on fire"), Some(1), Some(3))
     );
-    assert_eq!(
-        api.get(&format!("/replies/{r2id}")).await.expect(200)["parent_id"]
-            .as_i64()
-            .is_some(),
-        true
-    );
+    let r2 = api.get(&format!("/replies/{r2id}")).await.expect(200);
+    assert!(r2["parent_id"].as_i64().is_some());
     assert_eq!(
         api.get("/groups/support").await.expect(200)["member_count"],
         3

@@ -48,7 +48,7 @@ async fn bad_input_is_refused_and_changes_nothing() {
         json!({"thread": thread, "replies": replies, "group": group, "groups": groups})
     };
     let before = snapshot().await;
-    let threads = format!("/groups/help/threads");
+    let threads = "/groups/help/threads".to_string();
 
     // Body syntax, type and size.
     bob.send_raw(

@@ -57,7 +57,10 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into(), max_body_bytes: 256 * 1024 }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            max_body_bytes: 256 * 1024,
+        }
     }
 }
 
@@ -70,7 +73,10 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        DatabaseConfig { url: "sqlite:data/guildhall.db".into(), max_connections: 8 }
+        DatabaseConfig {
+            url: "sqlite:data/guildhall.db".into(),
+            max_connections: 8,
+        }
     }
 }
 
@@ -87,7 +93,13 @@ pub struct LimitsConfig {
 impl Default for LimitsConfig {
     fn default() -> Self {
         let l = Limits::default();
-        LimitsConfig { title_max: l.title_max, body_max: l.body_max, bio_max: l.bio_max, page_size: 20, page_size_max: 100 }
+        LimitsConfig {
+            title_max: l.title_max,
+            body_max: l.body_max,
+            bio_max: l.bio_max,
+            page_size: 20,
+            page_size_max: 100,
+        }
     }
 }
 
@@ -100,7 +112,10 @@ pub struct AccountsConfig {
 
 impl Default for AccountsConfig {
     fn default() -> Self {
-        AccountsConfig { registration_open: true, session_days: 30 }
+        AccountsConfig {
+            registration_open: true,
+            session_days: 30,
+        }
     }
 }
 
@@ -121,7 +136,10 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { format: "text".into(), level: "info".into() }
+        LogConfig {
+            format: "text".into(),
+            level: "info".into(),
+        }
     }
 }
 
@@ -136,12 +154,19 @@ impl Config {
         match path {
             Some(p) if !p.exists() => return Err(format!("config file {} not found", p.display())),
             Some(p) => figment = figment.merge(Toml::file(p)),
-            None if Path::new(DEFAULT_FILE).exists() => figment = figment.merge(Toml::file(DEFAULT_FILE)),
+            None if Path::new(DEFAULT_FILE).exists() => {
+                figment = figment.merge(Toml::file(DEFAULT_FILE))
+            }
             None => {}
         }
         // Only SECTION__KEY variables are config; GUILDHALL_TEST_* and the like are not.
-        let env = Env::prefixed("GUILDHALL_").filter(|k| k.as_str().contains("__")).split("__");
-        let config: Config = figment.merge(env).extract().map_err(|e| format!("configuration: {e}"))?;
+        let env = Env::prefixed("GUILDHALL_")
+            .filter(|k| k.as_str().contains("__"))
+            .split("__");
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| format!("configuration: {e}"))?;
         config.check()?;
         Ok(config)
     }
@@ -152,13 +177,18 @@ impl Config {
             return Err("limits.title_max and limits.body_max must be at least 1".into());
         }
         if !(1..=1000).contains(&l.page_size_max) || !(1..=l.page_size_max).contains(&l.page_size) {
-            return Err("limits.page_size must be between 1 and limits.page_size_max (at most 1000)".into());
+            return Err(
+                "limits.page_size must be between 1 and limits.page_size_max (at most 1000)".into(),
+            );
         }
         if self.server.max_body_bytes < 1024 {
             return Err("server.max_body_bytes must be at least 1024".into());
         }
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            return Err(format!("log.format must be \"text\" or \"json\", not {:?}", self.log.format));
+            return Err(format!(
+                "log.format must be \"text\" or \"json\", not {:?}",
+                self.log.format
+            ));
         }
         if self.accounts.session_days < 1 {
             return Err("accounts.session_days must be at least 1".into());
@@ -174,7 +204,11 @@ impl Config {
             domain: self.instance.domain.clone(),
             https: self.instance.https,
             max_body_bytes: self.server.max_body_bytes,
-            limits: Limits { title_max: self.limits.title_max, body_max: self.limits.body_max, bio_max: self.limits.bio_max },
+            limits: Limits {
+                title_max: self.limits.title_max,
+                body_max: self.limits.body_max,
+                bio_max: self.limits.bio_max,
+            },
             page_size: self.limits.page_size,
             page_size_max: self.limits.page_size_max,
             registration_open: self.accounts.registration_open,
@@ -186,6 +220,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment::Jail's error type is large; that is its API, not ours.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -197,7 +233,10 @@ mod tests {
     #[test]
     fn file_and_environment_layer_over_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("g.toml", "[instance]\nname = \"Acme\"\n[database]\nurl = \"sqlite:x.db\"\n")?;
+            jail.create_file(
+                "g.toml",
+                "[instance]\nname = \"Acme\"\n[database]\nurl = \"sqlite:x.db\"\n",
+            )?;
             jail.set_env("GUILDHALL_DATABASE__URL", "postgres://db/acme");
             jail.set_env("GUILDHALL_LIMITS__TITLE_MAX", "120");
             jail.set_env("GUILDHALL_TEST_POSTGRES_URL", "ignored");
@@ -214,7 +253,11 @@ mod tests {
     fn unknown_keys_and_bad_values_are_errors() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("typo.toml", "[databse]\nurl = \"x\"\n")?;
-            assert!(Config::load(Some(Path::new("typo.toml"))).unwrap_err().contains("databse"));
+            assert!(
+                Config::load(Some(Path::new("typo.toml")))
+                    .unwrap_err()
+                    .contains("databse")
+            );
             jail.create_file("bad.toml", "[log]\nformat = \"xml\"\n")?;
             assert!(Config::load(Some(Path::new("bad.toml"))).is_err());
             assert!(Config::load(Some(Path::new("missing.toml"))).is_err());

@@ -1,0 +1,673 @@
+//! The HTML pages end to end, driven like a browser without JavaScript:
+//! a cookie jar, forms posted as application/x-www-form-urlencoded, and
+//! redirects read by hand so each step's status can be checked.
+
+use guildhall_e2e::TestServer;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+
+/// One browser: its own cookie jar, no automatic redirects.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// A page as the browser got it.
+struct Got {
+    status: StatusCode,
+    location: Option<String>,
+    cookies: Vec<String>,
+    content_type: String,
+    body: String,
+}
+
+impl Got {
+    #[track_caller]
+    fn expect(self, status: u16) -> Got {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; location {:?}; body:\n{}",
+            self.location,
+            self.body
+        );
+        self
+    }
+
+    /// A 303 and where it goes.
+    #[track_caller]
+    fn redirect(self) -> String {
+        let got = self.expect(303);
+        got.location.expect("a Location header")
+    }
+
+    #[track_caller]
+    fn html(&self) -> &str {
+        assert!(
+            self.content_type.starts_with("text/html"),
+            "expected HTML, got {:?}: {}",
+            self.content_type,
+            self.body
+        );
+        &self.body
+    }
+}
+
+impl Browser {
+    fn new(server: &TestServer) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: server.url(""),
+        }
+    }
+
+    async fn read(req: reqwest::RequestBuilder) -> Got {
+        let resp = req.send().await.expect("request reaches the server");
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let location = header(LOCATION);
+        let content_type = header(CONTENT_TYPE).unwrap_or_default();
+        let cookies = resp
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        Got {
+            status: resp.status(),
+            location,
+            cookies,
+            content_type,
+            body: resp.text().await.unwrap_or_default(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Got {
+        Self::read(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    /// Posts a form as is (no CSRF token added).
+    async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Got {
+        Self::read(self.http.post(format!("{}{path}", self.base)).form(fields)).await
+    }
+
+    /// Opens `page` and posts the form to `action` with the page's CSRF
+    /// token, as a person would.
+    async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Got {
+        let html = self.get(page).await.expect(200).body;
+        let token = csrf_field(&html).expect("the page carries a CSRF token");
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(action, &all).await
+    }
+
+    async fn register(&self, username: &str) {
+        let to = self
+            .submit(
+                "/register",
+                "/register",
+                &[
+                    ("username", username),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await
+            .redirect();
+        assert_eq!(to, "/");
+    }
+}
+
+/// The value of the first hidden `csrf` field in a page.
+fn csrf_field(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let rest = &html[at..];
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+/// The number at the end of a path like `/t/12` or `/t/12#r3`.
+fn id_after(location: &str, prefix: &str) -> i64 {
+    let rest = location
+        .split_once(prefix)
+        .unwrap_or_else(|| panic!("{location:?} has no {prefix:?}"))
+        .1;
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_community_through_its_pages() {
+    let server = TestServer::sqlite().await;
+    let alice = Browser::new(&server);
+    let bob = Browser::new(&server);
+    let anon = Browser::new(&server);
+
+    // The first page visit hands out the CSRF cookie.
+    let first = anon.get("/").await.expect(200);
+    assert!(
+        first
+            .cookies
+            .iter()
+            .any(|c| c.starts_with("guildhall_csrf=")
+                && c.contains("HttpOnly")
+                && c.contains("SameSite=Lax")),
+        "{:?}",
+        first.cookies
+    );
+    assert!(first.html().contains("<html lang=\"en\">"));
+    assert!(first.body.contains("name=\"viewport\""));
+    assert!(first.body.contains("There are no groups yet"));
+
+    // Registering signs in with a proper session cookie.
+    let html = alice.get("/register").await.expect(200).body;
+    let token = csrf_field(&html).unwrap();
+    let got = alice
+        .post_raw(
+            "/register",
+            &[
+                ("csrf", &token),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+                ("display_name", "Alice A."),
+            ],
+        )
+        .await
+        .expect(303);
+    let session = got
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("guildhall_session="))
+        .expect("a session cookie");
+    for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(session.contains(attr), "{session}");
+    }
+    bob.register("bob").await;
+
+    let home = alice.get("/").await.expect(200).body;
+    assert!(home.contains("Signed in as"));
+    assert!(home.contains("Alice A."));
+    assert!(
+        home.contains("href=\"/groups/new\""),
+        "the admin may create groups"
+    );
+    assert!(!bob.get("/").await.body.contains("href=\"/groups/new\""));
+
+    // A group, with Markdown rendered.
+    let to = alice
+        .submit(
+            "/groups/new",
+            "/groups/new",
+            &[
+                ("name", "support"),
+                ("title", "Support desk"),
+                ("description", "Ask **here**"),
+                ("rules", "Be kind"),
+            ],
+        )
+        .await
+        .redirect();
+    assert_eq!(to, "/g/support");
+    // A member who may not create groups is told so, on a page.
+    let refused = bob
+        .submit(
+            "/groups/new",
+            "/groups/new",
+            &[("name", "mine"), ("title", "Mine")],
+        )
+        .await
+        .expect(403);
+    assert!(
+        refused.html().contains("Create a group"),
+        "the form is shown again"
+    );
+
+    let group = anon.get("/g/support").await.expect(200).body;
+    assert!(group.contains("Support desk"));
+    assert!(group.contains("<strong>here</strong>"));
+    assert!(group.contains("href=\"/u/alice\""), "moderators are listed");
+    assert!(anon.get("/").await.body.contains("Support desk"));
+
+    // Joining and leaving.
+    assert!(bob.get("/g/support").await.body.contains("Join group"));
+    let to = bob
+        .submit("/g/support", "/g/support/join", &[])
+        .await
+        .redirect();
+    assert_eq!(to, "/g/support");
+    let group = bob.get("/g/support").await.body;
+    assert!(group.contains("Leave group"));
+    assert!(group.contains("2 members"), "{group}");
+
+    // A thread; a script in it does not reach the page.
+    let to = bob
+        .submit(
+            "/g/support/new",
+            "/g/support/new",
+            &[
+                ("title", "Printer on fire"),
+                ("body", "It *burns*.\n\n<script>alert('pwned')</script>\n\n<img src=x onerror=alert(1)>"),
+            ],
+        )
+        .await
+        .redirect();
+    let tid = id_after(&to, "/t/");
+    let thread = anon.get(&format!("/t/{tid}")).await.expect(200).body;
+    assert!(thread.contains("Printer on fire"));
+    assert!(thread.contains("<em>burns</em>"));
+    assert!(!thread.contains("<script>alert"), "{thread}");
+    assert!(!thread.contains("onerror"), "{thread}");
+    assert!(
+        anon.get("/g/support")
+            .await
+            .body
+            .contains("Printer on fire")
+    );
+
+    // A reply, and a reply to it.
+    let page = format!("/t/{tid}");
+    let to = alice
+        .submit(
+            &page,
+            &format!("/t/{tid}/reply"),
+            &[("parent_id", ""), ("body", "Have you tried *water*?")],
+        )
+        .await
+        .redirect();
+    let r1 = id_after(&to, "#r");
+    let r1s = r1.to_string();
+    let to = bob
+        .submit(
+            &page,
+            &format!("/t/{tid}/reply"),
+            &[("parent_id", &r1s), ("body", "It is an electrical fire")],
+        )
+        .await
+        .redirect();
+    let r2 = id_after(&to, "#r");
+    let thread = anon.get(&page).await.body;
+    assert!(thread.contains("<em>water</em>"));
+    assert!(
+        thread.contains(&format!("class=\"reply indent-1\" id=\"r{r2}\"")),
+        "{thread}"
+    );
+    assert!(thread.contains(&format!("class=\"reply indent-0\" id=\"r{r1}\"")));
+    // An empty reply is refused with the reason, on the thread page.
+    let refused = alice
+        .submit(
+            &page,
+            &format!("/t/{tid}/reply"),
+            &[("parent_id", &r1s), ("body", "  ")],
+        )
+        .await
+        .expect(422);
+    assert!(refused.html().contains("role=\"alert\""));
+
+    // Votes: up on the thread, down on a reply, shown as pressed.
+    let to = alice
+        .submit(&page, &format!("/t/{tid}/vote"), &[("value", "1")])
+        .await
+        .redirect();
+    assert_eq!(to, page);
+    let to = bob
+        .submit(&page, &format!("/r/{r1}/vote"), &[("value", "-1")])
+        .await
+        .redirect();
+    assert_eq!(to, format!("/t/{tid}#r{r1}"));
+    let mine = alice.get(&page).await.body;
+    assert!(
+        mine.contains("value=\"0\" class=\"up\" aria-pressed=\"true\""),
+        "{mine}"
+    );
+    assert!(mine.contains(">-1<span class=\"vh\"> points"));
+    // Pressing it again removes the vote.
+    alice
+        .submit(&page, &format!("/t/{tid}/vote"), &[("value", "0")])
+        .await
+        .redirect();
+    assert!(
+        !alice
+            .get(&page)
+            .await
+            .body
+            .contains("aria-pressed=\"true\"")
+    );
+    // Voting on one's own thread is refused by the rules, as a page.
+    bob.submit(&page, &format!("/t/{tid}/vote"), &[("value", "1")])
+        .await
+        .html();
+
+    // Editing: the form is prefilled, a bad edit is shown again with 422.
+    let form = bob.get(&format!("/t/{tid}/edit")).await.expect(200).body;
+    assert!(form.contains("value=\"Printer on fire\""));
+    alice.get(&format!("/t/{tid}/edit")).await.expect(403);
+    let bad = bob
+        .submit(
+            &format!("/t/{tid}/edit"),
+            &format!("/t/{tid}/edit"),
+            &[("title", ""), ("body", "x")],
+        )
+        .await
+        .expect(422);
+    assert!(bad.html().contains("title"));
+    bob.submit(
+        &format!("/t/{tid}/edit"),
+        &format!("/t/{tid}/edit"),
+        &[
+            ("title", "Printer still on fire"),
+            ("body", "Update: **smoke**"),
+        ],
+    )
+    .await
+    .redirect();
+    let thread = anon.get(&page).await.body;
+    assert!(thread.contains("Printer still on fire"));
+    assert!(thread.contains("<strong>smoke</strong>"));
+    assert!(thread.contains("edited"));
+    alice
+        .submit(
+            &format!("/r/{r1}/edit"),
+            &format!("/r/{r1}/edit"),
+            &[("body", "Try sand")],
+        )
+        .await
+        .redirect();
+    assert!(anon.get(&page).await.body.contains("Try sand"));
+
+    // Deleting a reply keeps its children.
+    alice
+        .submit(&page, &format!("/r/{r1}/delete"), &[])
+        .await
+        .redirect();
+    let thread = anon.get(&page).await.body;
+    assert!(thread.contains("[deleted]"));
+    assert!(!thread.contains("Try sand"));
+    assert!(thread.contains("It is an electrical fire"));
+
+    // Profiles and settings.
+    let profile = anon.get("/u/bob").await.expect(200).body;
+    assert!(profile.contains("Printer still on fire"));
+    assert!(!profile.contains("class=\"avatar\""));
+    let to = bob
+        .submit(
+            "/settings",
+            "/settings",
+            &[
+                ("display_name", "Bob B."),
+                ("bio", "I *fix* printers"),
+                ("avatar_url", "https://example.com/bob.png"),
+            ],
+        )
+        .await
+        .redirect();
+    assert_eq!(to, "/u/bob");
+    let profile = anon.get("/u/bob").await.body;
+    assert!(profile.contains("Bob B."));
+    assert!(profile.contains("<em>fix</em>"));
+    assert!(
+        profile.contains("src=\"https:&#x2f;&#x2f;example.com&#x2f;bob.png\"")
+            || profile.contains("src=\"https://example.com/bob.png\"")
+    );
+    let bad = bob
+        .submit(
+            "/settings",
+            "/settings",
+            &[("avatar_url", "javascript:alert(1)")],
+        )
+        .await
+        .expect(422);
+    assert!(bad.html().contains("role=\"alert\""));
+    anon.get("/u/nobody").await.expect(404);
+
+    // Anonymous readers may read; writing sends them to log in.
+    let to = anon
+        .submit(&page, &format!("/t/{tid}/vote"), &[("value", "1")])
+        .await
+        .redirect();
+    assert_eq!(to, format!("/login?next=%2Ft%2F{tid}"));
+    assert_eq!(
+        anon.get("/settings").await.redirect(),
+        "/login?next=%2Fsettings"
+    );
+
+    // Deleting the thread.
+    let to = bob
+        .submit(&page, &format!("/t/{tid}/delete"), &[])
+        .await
+        .redirect();
+    assert_eq!(to, "/g/support");
+    assert!(anon.get(&page).await.expect(200).body.contains("[deleted]"));
+
+    // Logging out ends the session.
+    assert_eq!(bob.submit("/", "/logout", &[]).await.redirect(), "/");
+    let home = bob.get("/").await.body;
+    assert!(!home.contains("Signed in as"));
+    assert!(home.contains("href=\"/login\""));
+}
+
+#[tokio::test]
+async fn posts_without_the_csrf_token_change_nothing() {
+    let server = TestServer::sqlite().await;
+    let alice = Browser::new(&server);
+    alice.register("alice").await;
+    alice.get("/").await.expect(200);
+
+    for fields in [
+        vec![("name", "sneaky"), ("title", "Sneaky")],
+        vec![
+            ("csrf", "not-the-token"),
+            ("name", "sneaky"),
+            ("title", "Sneaky"),
+        ],
+        vec![("csrf", ""), ("name", "sneaky"), ("title", "Sneaky")],
+    ] {
+        let got = alice.post_raw("/groups/new", &fields).await.expect(403);
+        assert!(got.html().contains("nothing was changed"));
+    }
+    alice.get("/g/sneaky").await.expect(404);
+    assert!(!alice.get("/").await.body.contains("Sneaky"));
+
+    // Another site's form: the browser sends the session cookie but the
+    // attacker cannot know the token.
+    let html = alice.get("/").await.body;
+    let token = csrf_field(&html).unwrap();
+    let other = Browser::new(&server);
+    other
+        .post_raw(
+            "/login",
+            &[
+                ("csrf", &token),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await
+        .expect(403);
+    // Logout without a token keeps the session.
+    alice.post_raw("/logout", &[]).await.expect(403);
+    assert!(alice.get("/").await.body.contains("Signed in as"));
+}
+
+#[tokio::test]
+async fn errors_are_html_pages_with_the_right_status() {
+    let server = TestServer::sqlite_with(|c| c.limits.page_size = 2).await;
+    let alice = Browser::new(&server);
+    alice.register("alice").await;
+
+    assert!(
+        alice
+            .get("/t/999999")
+            .await
+            .expect(404)
+            .html()
+            .contains("not found")
+    );
+    alice.get("/t/abc").await.expect(404).html();
+    alice.get("/g/nowhere").await.expect(404).html();
+    alice.get("/u/NoSuch!").await.expect(404).html();
+
+    // Login: a wrong password shows the form again with 401; `next` must
+    // stay on this site.
+    let anon = Browser::new(&server);
+    let wrong = anon
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", "nope nope nope")],
+        )
+        .await
+        .expect(401);
+    assert!(wrong.html().contains("wrong username or password"));
+    assert!(wrong.body.contains("value=\"alice\""));
+    let to = anon
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+                ("next", "https://evil.example/"),
+            ],
+        )
+        .await
+        .redirect();
+    assert_eq!(to, "/");
+    anon.submit("/", "/logout", &[]).await.redirect();
+    let to = anon
+        .submit(
+            "/login?next=/g/x",
+            "/login",
+            &[
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+                ("next", "//evil.example"),
+            ],
+        )
+        .await
+        .redirect();
+    assert_eq!(to, "/");
+    anon.submit("/", "/logout", &[]).await.redirect();
+    let login = anon.get("/login?next=/g/support").await.body;
+    assert!(
+        login.contains("name=\"next\" value=\"&#x2f;g&#x2f;support\"")
+            || login.contains("name=\"next\" value=\"/g/support\"")
+    );
+
+    // Register: a taken name is a 409 with the form again.
+    let dup = anon
+        .submit(
+            "/register",
+            "/register",
+            &[("username", "alice"), ("password", "correct horse battery")],
+        )
+        .await
+        .expect(409);
+    assert!(dup.html().contains("Create an account"));
+
+    // Bodies the form reader refuses.
+    let html = alice.get("/").await.body;
+    let token = csrf_field(&html).unwrap();
+    let url = server.url("/groups/new");
+    let json = alice
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"name\":\"x\"}");
+    Browser::read(json).await.expect(415).html();
+    let huge = format!(
+        "csrf={token}&description={}",
+        "a".repeat(server.config.server.max_body_bytes + 10)
+    );
+    let big = alice
+        .http
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge);
+    Browser::read(big).await.expect(413).html();
+    let bad = alice
+        .http
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"csrf=x&name=\xff\xfe".to_vec());
+    Browser::read(bad).await.expect(400).html();
+
+    // A bad sort is the rule's 422, a bad cursor too; never a 500.
+    alice
+        .submit(
+            "/groups/new",
+            "/groups/new",
+            &[("name", "support"), ("title", "Support")],
+        )
+        .await
+        .redirect();
+    alice
+        .get("/g/support?sort=sideways")
+        .await
+        .expect(422)
+        .html();
+    alice
+        .get("/g/support?sort=top&t=decade")
+        .await
+        .expect(422)
+        .html();
+    alice.get("/g/support?cursor=%%%").await.expect(400).html();
+    alice
+        .get("/g/support?cursor=bm9wZQ")
+        .await
+        .expect(422)
+        .html();
+
+    // Paging follows the cursor.
+    for title in ["First", "Second", "Third"] {
+        alice
+            .submit(
+                "/g/support/new",
+                "/g/support/new",
+                &[("title", title), ("body", "text")],
+            )
+            .await
+            .redirect();
+    }
+    let page1 = alice.get("/g/support?sort=new").await.expect(200).body;
+    assert!(page1.contains("Third") && page1.contains("Second") && !page1.contains(">First<"));
+    let at =
+        page1.find("rel=\"next\" href=\"").expect("a next link") + "rel=\"next\" href=\"".len();
+    let next = page1[at..][..page1[at..].find('"').unwrap()]
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/");
+    let page2 = alice.get(&next).await.expect(200).body;
+    assert!(page2.contains(">First<"), "{page2}");
+    assert!(!page2.contains(">Third<"));
+    for sort in [
+        "hot",
+        "active",
+        "top",
+        "top&t=day",
+        "top&t=week",
+        "top&t=month",
+        "top&t=all",
+    ] {
+        assert!(
+            alice
+                .get(&format!("/g/support?sort={sort}"))
+                .await
+                .expect(200)
+                .body
+                .contains("Third")
+        );
+    }
+
+    // Assets are served from the binary.
+    let css = alice.get("/static/style.css").await.expect(200);
+    assert!(css.content_type.starts_with("text/css"));
+    assert!(css.body.contains("@media"));
+}
