@@ -32,7 +32,9 @@ impl TestServer {
     /// An instance on a fresh PostgreSQL database, or `None` (said on stderr)
     /// when GUILDHALL_TEST_POSTGRES_URL is unset.
     pub async fn postgres(test: &str) -> Option<TestServer> {
-        let url = guildhall_db::testing::fresh_postgres_url(test).await.expect("creating a PostgreSQL test database")?;
+        let url = guildhall_db::testing::fresh_postgres_url(test)
+            .await
+            .expect("creating a PostgreSQL test database")?;
         let mut config = test_config();
         config.database.url = url;
         Some(Self::start(config, tempfile::tempdir().expect("temp dir")).await)
@@ -41,7 +43,12 @@ impl TestServer {
     async fn start(config: Config, dir: tempfile::TempDir) -> TestServer {
         let server = guildhall::start(&config).await.expect("server starts");
         let base = format!("http://{}", server.addr);
-        TestServer { config, server: Some(server), base, _dir: dir }
+        TestServer {
+            config,
+            server: Some(server),
+            base,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -53,13 +60,19 @@ impl TestServer {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("server stops cleanly");
         }
-        let server = guildhall::start(&self.config).await.expect("server restarts");
+        let server = guildhall::start(&self.config)
+            .await
+            .expect("server restarts");
         self.base = format!("http://{}", server.addr);
         self.server = Some(server);
     }
 
     pub fn api(&self) -> Api {
-        Api { base: self.base.clone(), token: None, http: reqwest::Client::new() }
+        Api {
+            base: self.base.clone(),
+            token: None,
+            http: reqwest::Client::new(),
+        }
     }
 }
 
@@ -89,7 +102,12 @@ impl Reply {
     /// Asserts the status and returns the body.
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
         self.body
     }
 
@@ -106,15 +124,23 @@ impl Reply {
 
 impl Api {
     pub fn as_user(&self, token: &str) -> Api {
-        Api { token: Some(token.to_string()), ..self.clone() }
+        Api {
+            token: Some(token.to_string()),
+            ..self.clone()
+        }
     }
 
     pub fn anonymous(&self) -> Api {
-        Api { token: None, ..self.clone() }
+        Api {
+            token: None,
+            ..self.clone()
+        }
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut req = self.http.request(method, format!("{}/api/v1{}", self.base, path));
+        let mut req = self
+            .http
+            .request(method, format!("{}/api/v1{}", self.base, path));
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
         }
@@ -125,7 +151,13 @@ impl Api {
     }
 
     /// Sends a raw body with the given content type, for malformed-input tests.
-    pub async fn send_raw(&self, method: Method, path: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Reply {
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Reply {
         let mut req = self
             .http
             .request(method, format!("{}/api/v1{}", self.base, path))
@@ -141,7 +173,10 @@ impl Api {
         let resp = req.send().await.expect("request reaches the server");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -168,7 +203,10 @@ impl Api {
     pub async fn register(&self, username: &str) -> Api {
         let body = self
             .anonymous()
-            .post("/auth/register", serde_json::json!({"username": username, "password": "correct horse battery"}))
+            .post(
+                "/auth/register",
+                serde_json::json!({"username": username, "password": "correct horse battery"}),
+            )
             .await
             .expect(201);
         self.as_user(body["token"].as_str().expect("token"))

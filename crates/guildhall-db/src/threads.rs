@@ -96,9 +96,11 @@ impl Store {
                 (Sort::Hot, SortKey::Float(f)) => query.bind(f),
                 (Sort::New | Sort::Active | Sort::Top(_), SortKey::Int(i)) => query.bind(i),
                 _ => {
-                    return Err(
-                        RuleError::invalid("cursor", "this cursor belongs to another sort").into(),
-                    );
+                    return Err(RuleError::invalid(
+                        "cursor",
+                        "this cursor belongs to another sort",
+                    )
+                    .into());
                 }
             }
             .bind(c.id);

@@ -8,7 +8,11 @@ use std::io::BufRead;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "guildhall", version, about = "A self-hosted, federated community server")]
+#[command(
+    name = "guildhall",
+    version,
+    about = "A self-hosted, federated community server"
+)]
 struct Cli {
     /// Configuration file (TOML). Default: ./guildhall.toml if it exists.
     /// Any key can also be set as GUILDHALL_<SECTION>__<KEY>.
@@ -78,7 +82,10 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let server = guildhall::start(config).await?;
-    println!("Guildhall is running at http://{}/ (Ctrl-C to stop)", server.addr);
+    println!(
+        "Guildhall is running at http://{}/ (Ctrl-C to stop)",
+        server.addr
+    );
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await
@@ -102,18 +109,40 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     let state = AppState::new(store.clone(), config.web_settings());
     let result = match admin {
-        Admin::CreateUser { username, admin, password, display_name } => {
+        Admin::CreateUser {
+            username,
+            admin,
+            password,
+            display_name,
+        } => {
             let password = match password {
                 Some(p) => p,
                 None => read_password()?,
             };
             create_user(&state, &username, &password, display_name.as_deref(), admin).await
         }
-        Admin::CreateGroup { name, title, owner, description, rules } => {
-            let owner = actions::user(&state, &owner).await.map_err(|e| anyhow::anyhow!("owner: {e}"))?;
-            let input = actions::GroupInput { title: &title, description: &description, rules: &rules };
-            let group = actions::create_group_for(&state, &owner, &name, input).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("created group {} ({}), moderated by {}", group.name, group.title, owner.username);
+        Admin::CreateGroup {
+            name,
+            title,
+            owner,
+            description,
+            rules,
+        } => {
+            let owner = actions::user(&state, &owner)
+                .await
+                .map_err(|e| anyhow::anyhow!("owner: {e}"))?;
+            let input = actions::GroupInput {
+                title: &title,
+                description: &description,
+                rules: &rules,
+            };
+            let group = actions::create_group_for(&state, &owner, &name, input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created group {} ({}), moderated by {}",
+                group.name, group.title, owner.username
+            );
             Ok(())
         }
     };
@@ -131,19 +160,35 @@ async fn create_user(
     // Registration rules apply, but the operator may add accounts when it is closed.
     let mut settings = (*state.settings).clone();
     settings.registration_open = true;
-    let open = AppState { settings: std::sync::Arc::new(settings), ..state.clone() };
-    let user = actions::register(&open, username, password, display_name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let open = AppState {
+        settings: std::sync::Arc::new(settings),
+        ..state.clone()
+    };
+    let user = actions::register(&open, username, password, display_name)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if admin && !user.is_admin {
         state.store.set_admin(user.id, true).await?;
     }
-    println!("created user {}{}", user.username, if admin || user.is_admin { " (admin)" } else { "" });
+    println!(
+        "created user {}{}",
+        user.username,
+        if admin || user.is_admin {
+            " (admin)"
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {
     eprintln!("password (one line on stdin):");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
     if password.is_empty() {
         bail!("no password given: pass it on stdin or with --password");
@@ -153,8 +198,11 @@ fn read_password() -> anyhow::Result<String> {
 
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log.format == "json" {
         builder.json().init();
     } else {

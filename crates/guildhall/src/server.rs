@@ -19,7 +19,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database.url, config.database.max_connections)
         .await
         .with_context(|| format!("opening the database {}", redact(&config.database.url)))?;
-    store.migrate().await.context("running database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("running database migrations")?;
     Ok(store)
 }
 
@@ -41,7 +44,12 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
             .await
     });
     tracing::info!(%addr, backend = ?store.backend(), "Guildhall is serving");
-    Ok(Server { addr, store, stop, task })
+    Ok(Server {
+        addr,
+        store,
+        stop,
+        task,
+    })
 }
 
 impl Server {
