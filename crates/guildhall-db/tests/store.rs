@@ -51,6 +51,18 @@ async fn exercise(store: &Store) {
     assert!(store.session_user("h1", "cookie").await.unwrap().is_none());
     assert!(store.delete_session("h1").await.unwrap());
     assert!(store.session_user("h1", "api").await.unwrap().is_none());
+    store
+        .create_session("expired", bob.id, "api", -1)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session_user("expired", "api")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.purge_expired_sessions().await.unwrap(), 1);
 
     // Groups: creator moderates; membership counts stay exact.
     let g = store

@@ -36,12 +36,15 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
         .with_context(|| format!("listening on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
+    let housekeeping = tokio::spawn(purge_sessions(store.clone()));
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
             })
-            .await
+            .await;
+        housekeeping.abort();
+        served
     });
     tracing::info!(%addr, backend = ?store.backend(), "Guildhall is serving");
     Ok(Server {
@@ -59,6 +62,19 @@ impl Server {
         self.task.await??;
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// Drops expired sessions once an hour so the table does not grow forever.
+async fn purge_sessions(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match store.purge_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+        }
     }
 }
 
