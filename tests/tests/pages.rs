@@ -619,7 +619,7 @@ async fn errors_are_html_pages_with_the_right_status() {
         .await
         .expect(422)
         .html();
-    alice.get("/g/support?cursor=%%%").await.expect(400).html();
+    alice.get("/g/support?cursor=%%%").await.expect(422).html();
     alice
         .get("/g/support?cursor=bm9wZQ")
         .await

@@ -56,6 +56,10 @@ impl Templates {
             }
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+        // For `?next=` and cursors in links (minijinja's own needs a feature).
+        env.add_filter("urlencode", |v: &str| -> String {
+            url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+        });
         for (name, source) in TEMPLATES {
             if let Err(e) = env.add_template(name, source) {
                 panic!("template {name} does not compile: {e:#}");
@@ -100,5 +104,22 @@ mod tests {
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("Test &lt;b&gt;hall"));
         assert!(html.contains("<html lang=\"en\">"));
+    }
+
+    #[test]
+    fn links_carry_an_encoded_next() {
+        let html = Templates::new()
+            .render(
+                "login.html",
+                context! {
+                    site => context! { name => "x", registration_open => true },
+                    next => "/t/1?a=b&c",
+                },
+            )
+            .unwrap();
+        assert!(
+            html.contains("/register?next=%2Ft%2F1%3Fa%3Db%26c"),
+            "{html}"
+        );
     }
 }
