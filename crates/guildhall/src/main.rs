@@ -65,8 +65,15 @@ enum Admin {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() {
+    // One line for the operator, not a backtrace.
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
     init_logging(&config);
     match cli.command {
