@@ -1,7 +1,7 @@
 //! Registration, login, logout, profiles and the member's own settings.
 
 use super::error::PageResult;
-use super::extract::{PageForm, PagePath, PageQuery};
+use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::{safe_next, see_other};
 use super::views::{ThreadView, UserView};
@@ -105,7 +105,7 @@ pub async fn register(page: Page, PageForm(f): PageForm<RegisterForm>) -> PageRe
     }
 }
 
-pub async fn logout(page: Page, PageForm(_): PageForm<NextQuery>) -> PageResult {
+pub async fn logout(page: Page, PageForm(_): PageForm<NoFields>) -> PageResult {
     if let Some(token) = &page.session {
         actions::logout(&page.state, token).await?;
     }

@@ -77,6 +77,10 @@ fn parse(bytes: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, App
         .collect())
 }
 
+/// For forms that carry nothing but the CSRF token (join, delete, logout).
+#[derive(serde::Deserialize, Default)]
+pub struct NoFields {}
+
 /// A path parameter; one that does not parse (`/t/abc`) is a 404.
 pub struct PagePath<T>(pub T);
 

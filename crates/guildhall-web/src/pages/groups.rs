@@ -2,7 +2,7 @@
 //! thread listings, creating, joining and leaving groups.
 
 use super::error::PageResult;
-use super::extract::{PageForm, PagePath, PageQuery};
+use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::{GroupView, SummaryView, ThreadView};
@@ -29,9 +29,6 @@ pub struct ListQuery {
     t: Option<String>,
     cursor: Option<String>,
 }
-
-#[derive(Deserialize, Default)]
-pub struct Empty {}
 
 pub async fn home(page: Page) -> PageResult {
     let groups = page.state.store.list_groups(HOME_GROUPS).await?;
@@ -112,7 +109,7 @@ pub async fn show(
 pub async fn join(
     page: Page,
     PagePath(name): PagePath<String>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/g/{name}"))?;
     let group = actions::group(&page.state, &name).await?;
@@ -123,7 +120,7 @@ pub async fn join(
 pub async fn leave(
     page: Page,
     PagePath(name): PagePath<String>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/g/{name}"))?;
     let group = actions::group(&page.state, &name).await?;

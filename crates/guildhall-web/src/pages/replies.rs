@@ -2,7 +2,7 @@
 //! deleting and voting on replies.
 
 use super::error::PageResult;
-use super::extract::{PageForm, PagePath, optional_id};
+use super::extract::{NoFields, PageForm, PagePath, optional_id};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::threads::{self, Draft, VoteForm, vote_value};
@@ -96,7 +96,7 @@ pub async fn edit(
 pub async fn delete(
     page: Page,
     PagePath(id): PagePath<i64>,
-    PageForm(_): PageForm<EditForm>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;

@@ -2,7 +2,7 @@
 //! deleting and voting on threads.
 
 use super::error::{PageError, PageResult};
-use super::extract::{PageForm, PagePath};
+use super::extract::{NoFields, PageForm, PagePath};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, ThreadView};
@@ -164,7 +164,7 @@ pub async fn edit(
 pub async fn delete(
     page: Page,
     PagePath(id): PagePath<i64>,
-    PageForm(_): PageForm<VoteForm>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
     let thread = actions::thread(&page.state, id, Some(user)).await?;
