@@ -237,6 +237,44 @@ async fn a_community_through_its_pages() {
     assert!(group.contains("href=\"/u/alice\""), "moderators are listed");
     assert!(anon.get("/").await.body.contains("Support desk"));
 
+    // Its moderator may edit it; a member may not.
+    assert!(
+        alice
+            .get("/g/support")
+            .await
+            .body
+            .contains("href=\"/g/support/edit\"")
+    );
+    assert!(
+        !bob.get("/g/support")
+            .await
+            .body
+            .contains("href=\"/g/support/edit\"")
+    );
+    bob.get("/g/support/edit").await.expect(403).html();
+    bob.submit("/g/support", "/g/support/edit", &[("title", "Mine now")])
+        .await
+        .expect(403);
+    let bad = alice
+        .submit("/g/support/edit", "/g/support/edit", &[("title", " ")])
+        .await
+        .expect(422);
+    assert!(bad.html().contains("Edit the group"));
+    let to = alice
+        .submit(
+            "/g/support/edit",
+            "/g/support/edit",
+            &[
+                ("title", "Support desk"),
+                ("description", "Ask **here**"),
+                ("rules", "Be *kind*"),
+            ],
+        )
+        .await
+        .redirect();
+    assert_eq!(to, "/g/support");
+    assert!(anon.get("/g/support").await.body.contains("<em>kind</em>"));
+
     // Joining and leaving.
     assert!(bob.get("/g/support").await.body.contains("Join group"));
     let to = bob
@@ -247,6 +285,17 @@ async fn a_community_through_its_pages() {
     let group = bob.get("/g/support").await.body;
     assert!(group.contains("Leave group"));
     assert!(group.contains("2 members"), "{group}");
+    bob.submit("/g/support", "/g/support/leave", &[])
+        .await
+        .redirect();
+    let group = bob.get("/g/support").await.body;
+    assert!(
+        group.contains("Join group") && group.contains("1 member "),
+        "{group}"
+    );
+    bob.submit("/g/support", "/g/support/join", &[])
+        .await
+        .redirect();
 
     // A thread; a script in it does not reach the page.
     let to = bob

@@ -48,14 +48,10 @@ pub struct SettingsForm {
 
 /// The session cookie: HttpOnly (no script reads it), SameSite=Lax (not
 /// sent on cross-site POSTs), Secure on https instances.
-fn session_cookie(page: &Page, token: &str, max_age_secs: i64) -> String {
+fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
     format!(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}{}",
-        if page.state.settings.https {
-            "; Secure"
-        } else {
-            ""
-        }
+        if secure { "; Secure" } else { "" }
     )
 }
 
@@ -68,7 +64,8 @@ fn with_cookie(mut res: Response, cookie: String) -> Response {
 
 fn signed_in(page: &Page, token: &str, next: &str) -> Response {
     let ttl = page.state.settings.session_ttl_ms() / 1000;
-    with_cookie(see_other(next), session_cookie(page, token, ttl))
+    let secure = page.state.settings.https;
+    with_cookie(see_other(next), session_cookie(token, ttl, secure))
 }
 
 pub async fn login_form(page: Page, PageQuery(q): PageQuery<NextQuery>) -> PageResult {
@@ -109,7 +106,8 @@ pub async fn logout(page: Page, PageForm(_): PageForm<NoFields>) -> PageResult {
     if let Some(token) = &page.session {
         actions::logout(&page.state, token).await?;
     }
-    Ok(with_cookie(see_other("/"), session_cookie(&page, "", 0)))
+    let secure = page.state.settings.https;
+    Ok(with_cookie(see_other("/"), session_cookie("", 0, secure)))
 }
 
 pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageResult {
@@ -163,5 +161,21 @@ pub async fn settings(page: Page, PageForm(f): PageForm<SettingsForm>) -> PageRe
                 avatar_url => f.avatar_url,
             },
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookie_is_locked_down() {
+        let c = session_cookie("tok", 3600, false);
+        assert_eq!(
+            c,
+            "guildhall_session=tok; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600"
+        );
+        assert!(session_cookie("tok", 3600, true).ends_with("; Secure"));
+        assert!(session_cookie("", 0, false).contains("Max-Age=0"));
     }
 }

@@ -7,6 +7,9 @@ use super::layout::Page;
 use super::redirect::see_other;
 use super::views::{GroupView, SummaryView, ThreadView};
 use crate::actions::{self, GroupInput};
+use crate::auth::actor;
+use crate::error::AppError;
+use guildhall_core::permissions::can_manage_group;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -98,6 +101,7 @@ pub async fn show(
             moderators,
             is_member,
             is_moderator,
+            can_manage => is_moderator || viewer.is_some_and(|u| u.is_admin),
             sort => sort.as_str(),
             window => sort.window().map(|w| w.as_str()),
             next => list.next.map(|c| c.encode()),
@@ -126,4 +130,55 @@ pub async fn leave(
     let group = actions::group(&page.state, &name).await?;
     page.state.store.leave_group(group.id, user.id).await?;
     Ok(see_other(&format!("/g/{}", group.name)))
+}
+
+/// The group's settings (title, description, rules), for its moderators
+/// and the instance's admins.
+pub async fn edit_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
+    let group = actions::group(&page.state, &name).await?;
+    let user = page.user(&format!("/g/{}/edit", group.name))?;
+    let moderates = page.state.store.is_moderator(group.id, user.id).await?;
+    can_manage_group(actor(user), moderates).map_err(AppError::from)?;
+    page.render(
+        "group_form.html",
+        context! {
+            group => GroupView::from(&group),
+            name => group.name,
+            title => group.title,
+            description => group.description,
+            rules => group.rules,
+        },
+    )
+}
+
+pub async fn edit(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageForm(f): PageForm<GroupForm>,
+) -> PageResult {
+    let group = actions::group(&page.state, &name).await?;
+    let user = page.user(&format!("/g/{}/edit", group.name))?;
+    match actions::update_group(
+        &page.state,
+        user,
+        &group.name,
+        Some(&f.title),
+        Some(&f.description),
+        Some(&f.rules),
+    )
+    .await
+    {
+        Ok(g) => Ok(see_other(&format!("/g/{}", g.name))),
+        Err(e) => page.reshow(
+            e,
+            "group_form.html",
+            context! {
+                group => GroupView::from(&group),
+                name => group.name,
+                title => f.title,
+                description => f.description,
+                rules => f.rules,
+            },
+        ),
+    }
 }

@@ -45,6 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/u/{username}", get(accounts::profile))
         .route("/groups/new", get(groups::new_form).post(groups::create))
         .route("/g/{name}", get(groups::show))
+        .route("/g/{name}/edit", get(groups::edit_form).post(groups::edit))
         .route("/g/{name}/join", post(groups::join))
         .route("/g/{name}/leave", post(groups::leave))
         .route(
