@@ -720,3 +720,43 @@ async fn errors_are_html_pages_with_the_right_status() {
     assert!(css.content_type.starts_with("text/css"));
     assert!(css.body.contains("@media"));
 }
+
+#[tokio::test]
+async fn pages_follow_the_instance_policies() {
+    let server = TestServer::sqlite_with(|c| {
+        c.groups.creation = serde_json::from_value(serde_json::json!("members")).unwrap();
+    })
+    .await;
+    let alice = Browser::new(&server);
+    let bob = Browser::new(&server);
+    alice.register("alice").await;
+    bob.register("bob").await;
+    assert!(bob.get("/").await.body.contains("href=\"/groups/new\""));
+    bob.submit(
+        "/groups/new",
+        "/groups/new",
+        &[("name", "bobs"), ("title", "Bob's")],
+    )
+    .await
+    .redirect();
+
+    let closed = TestServer::sqlite_with(|c| c.accounts.registration_open = false).await;
+    let visitor = Browser::new(&closed);
+    let page = visitor.get("/register").await.expect(200).body;
+    assert!(page.contains("Registration is closed"));
+    assert!(!visitor.get("/").await.body.contains("href=\"/register\""));
+    let html = visitor.get("/login").await.body;
+    let token = csrf_field(&html).unwrap();
+    visitor
+        .post_raw(
+            "/register",
+            &[
+                ("csrf", &token),
+                ("username", "eve"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await
+        .expect(403)
+        .html();
+}
