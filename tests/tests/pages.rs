@@ -760,3 +760,19 @@ async fn pages_follow_the_instance_policies() {
         .expect(403)
         .html();
 }
+
+#[tokio::test]
+async fn unknown_pages_get_an_html_404_and_unknown_api_paths_json() {
+    let server = TestServer::sqlite().await;
+    let resp = reqwest::get(server.url("/no/such/page")).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let content_type = resp.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let body = resp.text().await.unwrap();
+    assert!(body.contains("page not found"), "{body}");
+    assert!(body.contains("<html"), "{body}");
+    let resp = reqwest::get(server.url("/api/v1/no/such")).await.unwrap();
+    assert_eq!(resp.status(), 404);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
+}

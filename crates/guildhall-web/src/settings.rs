@@ -2,7 +2,6 @@
 
 use guildhall_core::content::Limits;
 use guildhall_core::permissions::GroupCreation;
-use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
 pub struct WebSettings {
@@ -24,8 +23,6 @@ pub struct WebSettings {
     pub group_creation: GroupCreation,
     /// How long a login lasts.
     pub session_days: i64,
-    /// Where the CSS and icons are served from.
-    pub static_dir: PathBuf,
 }
 
 impl Default for WebSettings {
@@ -43,7 +40,6 @@ impl Default for WebSettings {
             registration_open: true,
             group_creation: GroupCreation::Admins,
             session_days: 30,
-            static_dir: PathBuf::from("static"),
         }
     }
 }

@@ -11,7 +11,7 @@ use guildhall_core::content::Limits;
 use guildhall_core::permissions::GroupCreation;
 use guildhall_web::WebSettings;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -214,7 +214,6 @@ impl Config {
             registration_open: self.accounts.registration_open,
             group_creation: self.groups.creation,
             session_days: self.accounts.session_days,
-            static_dir: PathBuf::from("static"),
         }
     }
 }

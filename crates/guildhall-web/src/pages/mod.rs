@@ -60,6 +60,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/r/{id}/vote", post(replies::vote))
         .route("/r/{id}/edit", get(replies::edit_form).post(replies::edit))
         .route("/r/{id}/delete", post(replies::delete))
+        .fallback(not_found)
         .layer(from_fn_with_state(state, layout::layer));
     Router::new().merge(assets::router()).merge(pages)
+}
+
+/// Any other URL: a 404 page in the site's layout (the API has its own JSON 404).
+async fn not_found() -> PageError {
+    PageError::App(crate::error::AppError::not_found("page"))
 }
