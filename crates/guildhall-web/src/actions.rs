@@ -227,6 +227,23 @@ pub async fn update_group(
         .await?)
 }
 
+/// Joins (`member = true`) or leaves a group; doing either twice is harmless.
+/// Returns the group with its updated member count.
+pub async fn set_membership(
+    state: &AppState,
+    user: &User,
+    name: &str,
+    member: bool,
+) -> AppResult<Group> {
+    let group = group(state, name).await?;
+    if member {
+        state.store.join_group(group.id, user.id).await?;
+    } else {
+        state.store.leave_group(group.id, user.id).await?;
+    }
+    self::group(state, &group.name).await
+}
+
 /// Adds (`add = true`) or removes a moderator; returns the new list.
 pub async fn set_moderator(
     state: &AppState,

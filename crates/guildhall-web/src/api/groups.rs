@@ -95,9 +95,7 @@ pub async fn join(
     ApiUser(user): ApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::group(&state, &name).await?;
-    state.store.join_group(group.id, user.id).await?;
-    let group = actions::group(&state, &name).await?;
+    let group = actions::set_membership(&state, &user, &name, true).await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
 }
 
@@ -109,9 +107,7 @@ pub async fn leave(
     ApiUser(user): ApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::group(&state, &name).await?;
-    state.store.leave_group(group.id, user.id).await?;
-    let group = actions::group(&state, &name).await?;
+    let group = actions::set_membership(&state, &user, &name, false).await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
 }
 

@@ -116,8 +116,7 @@ pub async fn join(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/g/{name}"))?;
-    let group = actions::group(&page.state, &name).await?;
-    page.state.store.join_group(group.id, user.id).await?;
+    let group = actions::set_membership(&page.state, user, &name, true).await?;
     Ok(see_other(&format!("/g/{}", group.name)))
 }
 
@@ -127,8 +126,7 @@ pub async fn leave(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/g/{name}"))?;
-    let group = actions::group(&page.state, &name).await?;
-    page.state.store.leave_group(group.id, user.id).await?;
+    let group = actions::set_membership(&page.state, user, &name, false).await?;
     Ok(see_other(&format!("/g/{}", group.name)))
 }
 
