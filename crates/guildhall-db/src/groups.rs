@@ -1,7 +1,9 @@
 use crate::error::{Result, StoreError};
+use crate::events::{EventKind, EventObject, new_token, record};
 use crate::models::{Group, GroupUpdate, NewGroup, UserSummary};
 use crate::{Store, now_ms};
 use sqlx::AssertSqlSafe;
+use sqlx::{Any, Transaction};
 
 const GROUP_COLUMNS: &str = "id, name, title, description, description_html, rules, rules_html, kind, visibility, \
                              creator_id, member_count, thread_count, created_at";
@@ -83,45 +85,158 @@ impl Store {
             .ok_or(StoreError::NotFound("group"))
     }
 
-    /// Subscribes a member; false if they already were. Keeps `member_count` exact.
+    /// Subscribes a member; false if they already were. Keeps `member_count`
+    /// exact. In a remote group the membership is a Follow, pending until the
+    /// group's Accept arrives (`accept_follow`).
     pub async fn join_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
+        let remote: Option<Option<String>> =
+            sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
+                .bind(group_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let remote = remote.ok_or(StoreError::NotFound("group"))?.is_some();
+        let token = new_token();
         let added = sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            "INSERT INTO group_members (group_id, user_id, joined_at, pending, follow_id) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(group_id)
         .bind(user_id)
         .bind(now_ms())
+        .bind(remote as i64)
+        .bind(remote.then_some(&token))
         .execute(&mut *tx)
         .await?
-        .rows_affected();
-        if added > 0 {
-            sqlx::query("UPDATE groups SET member_count = member_count + 1 WHERE id = $1")
-                .bind(group_id)
-                .execute(&mut *tx)
-                .await?;
+        .rows_affected()
+            > 0;
+        if added && remote {
+            let payload = serde_json::json!({ "follow": token }).to_string();
+            let object = EventObject::Group(group_id);
+            record(
+                &mut tx,
+                EventKind::Follow,
+                object,
+                Some(user_id),
+                Some(&payload),
+            )
+            .await?;
+        } else if added {
+            bump_members(&mut tx, group_id, 1).await?;
         }
         tx.commit().await?;
-        Ok(added > 0)
+        Ok(added)
     }
 
-    /// Unsubscribes a member; false if they were not one.
+    /// A remote follower unfollowed (Undo Follow); false if it was not one.
+    pub async fn remove_follower(&self, group_id: i64, user_id: i64) -> Result<bool> {
+        self.leave_group(group_id, user_id).await
+    }
+
+    /// Unsubscribes a member; false if they were not one. Leaving a remote
+    /// group sends an Undo of the Follow.
     pub async fn leave_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
-        let removed = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if removed > 0 {
-            sqlx::query("UPDATE groups SET member_count = member_count - 1 WHERE id = $1")
-                .bind(group_id)
-                .execute(&mut *tx)
+        let removed: Option<(i64, Option<String>)> = sqlx::query_as(
+            "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING pending, follow_id",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((pending, follow_id)) = removed else {
+            return Ok(false);
+        };
+        if pending == 0 {
+            bump_members(&mut tx, group_id, -1).await?;
+        }
+        if let Some(follow_id) = follow_id {
+            let remote: Option<String> =
+                sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
+                    .bind(group_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if remote.is_some() {
+                let payload = serde_json::json!({ "follow": follow_id }).to_string();
+                let object = EventObject::Group(group_id);
+                record(
+                    &mut tx,
+                    EventKind::Unfollow,
+                    object,
+                    Some(user_id),
+                    Some(&payload),
+                )
                 .await?;
+            }
         }
         tx.commit().await?;
-        Ok(removed > 0)
+        Ok(true)
+    }
+
+    /// A remote group accepted a local member's Follow; false if there was
+    /// no pending follow.
+    pub async fn accept_follow(&self, group_id: i64, user_id: i64) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND user_id = $2 AND pending = 1",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if done {
+            bump_members(&mut tx, group_id, 1).await?;
+        }
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// A remote actor follows a local group: it becomes a member and the
+    /// group's Accept (of `follow`, the Follow's JSON) is queued in the same
+    /// transaction, so the follower is never left pending. A repeated Follow
+    /// is accepted again.
+    pub async fn add_follower(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        follow_id: &str,
+        follow: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, joined_at, pending, follow_id) VALUES ($1, $2, $3, 0, $4) \
+             ON CONFLICT (group_id, user_id) DO UPDATE SET follow_id = excluded.follow_id",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .bind(now_ms())
+        .bind(follow_id)
+        .execute(&mut *tx)
+        .await?;
+        // An upsert reports one row either way, so recount rather than bump.
+        let members: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND pending = 0",
+        )
+        .bind(group_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE groups SET member_count = $1 WHERE id = $2")
+            .bind(members)
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            EventKind::Accept,
+            EventObject::Group(group_id),
+            None,
+            Some(follow),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn is_member(&self, group_id: i64, user_id: i64) -> Result<bool> {
@@ -184,4 +299,13 @@ impl Store {
             .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+async fn bump_members(tx: &mut Transaction<'static, Any>, group_id: i64, by: i64) -> Result<()> {
+    sqlx::query("UPDATE groups SET member_count = member_count + $1 WHERE id = $2")
+        .bind(by)
+        .bind(group_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

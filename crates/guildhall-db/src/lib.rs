@@ -13,9 +13,12 @@
 //! queue instead of reading stale tallies, and SQLite never has to upgrade a
 //! read snapshot to a write lock (which fails with SQLITE_BUSY).
 
+mod actors;
 mod error;
+mod events;
 mod groups;
 mod models;
+mod queue;
 mod replies;
 mod sessions;
 mod store;
@@ -26,8 +29,11 @@ mod votes;
 #[doc(hidden)]
 pub mod testing;
 
+pub use actors::{ActorKey, ActorTable, KeyPair, PostTable};
 pub use error::StoreError;
+pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use models::*;
+pub use queue::{Delivery, InstanceState, Outbound, domain_of};
 pub use store::{Backend, Store};
 pub use votes::VoteTarget;
 

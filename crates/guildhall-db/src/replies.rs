@@ -1,5 +1,6 @@
 use crate::error::{Result, StoreError};
-use crate::models::{NewReply, Reply};
+use crate::events::{EventKind, EventObject, Via, record_via};
+use crate::models::{Federated, NewReply, Reply};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
@@ -14,19 +15,30 @@ impl Store {
     /// Adds a reply to a live thread, under a live parent reply of the same
     /// thread if one is given; bumps the thread's reply count and activity.
     pub async fn create_reply(&self, new: NewReply<'_>) -> Result<Reply> {
+        self.create_reply_via(new, Via::Local, None).await
+    }
+
+    /// A new reply, local or (with `remote`) a copy of a remote Note.
+    pub async fn create_reply_via(
+        &self,
+        new: NewReply<'_>,
+        via: Via<'_>,
+        remote: Option<Federated<'_>>,
+    ) -> Result<Reply> {
         let now = now_ms();
+        let created = remote.map_or(now, |r| r.published.min(now));
         let mut tx = self.pool.begin().await?;
         // Write first: takes the lock, and tells us whether the thread is live.
-        let thread_deleted: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 RETURNING deleted_at",
+        let thread: Option<(Option<i64>, i64)> = sqlx::query_as(
+            "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
+             RETURNING deleted_at, group_id",
         )
         .bind(now)
         .bind(new.thread_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let thread_deleted = thread_deleted
-            .ok_or(StoreError::NotFound("thread"))?
-            .is_some();
+        let (thread_deleted, group_id) = thread.ok_or(StoreError::NotFound("thread"))?;
+        let thread_deleted = thread_deleted.is_some();
         let mut parent_deleted = false;
         if let Some(parent_id) = new.parent_id {
             let parent: Option<(i64, Option<i64>)> =
@@ -46,16 +58,29 @@ impl Store {
         }
         can_reply(thread_deleted, parent_deleted)?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(new.thread_id)
         .bind(new.parent_id)
         .bind(new.author_id)
         .bind(new.body)
         .bind(new.body_html)
-        .bind(now)
+        .bind(created)
+        .bind(remote.map(|r| r.ap_id))
         .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::taken_or(e, "this reply is already stored"))?;
+        let object = EventObject::Reply(id);
+        record_via(
+            &mut tx,
+            via,
+            EventKind::Create,
+            object,
+            group_id,
+            new.author_id,
+            None,
+        )
         .await?;
         tx.commit().await?;
         self.reply(id, Some(new.author_id))
@@ -92,33 +117,70 @@ impl Store {
     }
 
     pub async fn edit_reply(&self, id: i64, body: &str, body_html: &str) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE replies SET body = $1, body_html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL",
+        self.edit_reply_via(id, body, body_html, Via::Local).await
+    }
+
+    pub async fn edit_reply_via(
+        &self,
+        id: i64,
+        body: &str,
+        body_html: &str,
+        via: Via<'_>,
+    ) -> Result<()> {
+        self.change_reply(
+            id,
+            "UPDATE replies SET body = $1, body_html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL \
+             RETURNING author_id, thread_id",
+            (body, body_html),
+            EventKind::Update,
+            via,
         )
-        .bind(body)
-        .bind(body_html)
-        .bind(now_ms())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("reply"));
-        }
-        Ok(())
+        .await
     }
 
     /// Turns a reply into a tombstone; the replies under it survive.
     pub async fn delete_reply(&self, id: i64) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE replies SET body = '', body_html = '', deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL",
+        self.delete_reply_via(id, Via::Local).await
+    }
+
+    pub async fn delete_reply_via(&self, id: i64, via: Via<'_>) -> Result<()> {
+        self.change_reply(
+            id,
+            "UPDATE replies SET body = $1, body_html = $2, deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL \
+             RETURNING author_id, thread_id",
+            ("", ""),
+            EventKind::Delete,
+            via,
         )
-        .bind(now_ms())
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("reply"));
-        }
+        .await
+    }
+
+    /// Runs an edit or delete of a live reply (`sql` binds body, body_html,
+    /// now, id) and records its event.
+    async fn change_reply(
+        &self,
+        id: i64,
+        sql: &'static str,
+        (body, body_html): (&str, &str),
+        kind: EventKind,
+        via: Via<'_>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(i64, i64)> = sqlx::query_as(sql)
+            .bind(body)
+            .bind(body_html)
+            .bind(now_ms())
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (author_id, thread_id) = found.ok_or(StoreError::NotFound("reply"))?;
+        let group_id: i64 = sqlx::query_scalar("SELECT group_id FROM threads WHERE id = $1")
+            .bind(thread_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let object = EventObject::Reply(id);
+        record_via(&mut tx, via, kind, object, group_id, author_id, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 use crate::error::{Result, StoreError};
-use crate::models::{NewThread, Page, Thread};
+use crate::events::{EventKind, EventObject, Via, record_via};
+use crate::models::{Federated, NewThread, Page, Thread};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
@@ -20,26 +21,50 @@ fn viewer_id(viewer: Option<i64>) -> i64 {
 }
 
 impl Store {
+    /// A local member's new thread.
     pub async fn create_thread(&self, new: NewThread<'_>) -> Result<Thread> {
+        self.create_thread_via(new, Via::Local, None).await
+    }
+
+    /// A new thread, local or (with `remote`) a copy of a remote Page.
+    pub async fn create_thread_via(
+        &self,
+        new: NewThread<'_>,
+        via: Via<'_>,
+        remote: Option<Federated<'_>>,
+    ) -> Result<Thread> {
         let now = now_ms();
+        let created = remote.map_or(now, |r| r.published.min(now));
         let mut tx = self.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
         )
         .bind(new.group_id)
         .bind(new.author_id)
         .bind(new.title)
         .bind(new.body)
         .bind(new.body_html)
-        .bind(hot_rank(0, now))
-        .bind(now)
+        .bind(hot_rank(0, created))
+        .bind(created)
+        .bind(remote.map(|r| r.ap_id))
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| StoreError::taken_or(e, "this thread is already stored"))?;
         sqlx::query("UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1")
             .bind(new.group_id)
             .execute(&mut *tx)
             .await?;
+        record_via(
+            &mut tx,
+            via,
+            EventKind::Create,
+            EventObject::Thread(id),
+            new.group_id,
+            new.author_id,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         self.thread(id, Some(new.author_id))
             .await?
@@ -144,38 +169,77 @@ impl Store {
         body: &str,
         body_html: &str,
     ) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE threads SET title = $1, body = $2, body_html = $3, edited_at = $4 WHERE id = $5 AND deleted_at IS NULL",
+        self.edit_thread_via(id, title, body, body_html, Via::Local)
+            .await
+    }
+
+    pub async fn edit_thread_via(
+        &self,
+        id: i64,
+        title: &str,
+        body: &str,
+        body_html: &str,
+        via: Via<'_>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE threads SET title = $1, body = $2, body_html = $3, edited_at = $4 \
+             WHERE id = $5 AND deleted_at IS NULL RETURNING group_id, author_id",
         )
         .bind(title)
         .bind(body)
         .bind(body_html)
         .bind(now_ms())
         .bind(id)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("thread"));
-        }
+        let (group_id, author_id) = found.ok_or(StoreError::NotFound("thread"))?;
+        let object = EventObject::Thread(id);
+        record_via(
+            &mut tx,
+            via,
+            EventKind::Update,
+            object,
+            group_id,
+            author_id,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Turns a thread into a tombstone: its text is gone, its replies stay.
     pub async fn delete_thread(&self, id: i64) -> Result<()> {
+        self.delete_thread_via(id, Via::Local).await
+    }
+
+    pub async fn delete_thread_via(&self, id: i64, via: Via<'_>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let group_id: Option<i64> = sqlx::query_scalar(
+        let found: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE threads SET title = '[deleted]', body = '', body_html = '', deleted_at = $1 \
-             WHERE id = $2 AND deleted_at IS NULL RETURNING group_id",
+             WHERE id = $2 AND deleted_at IS NULL RETURNING group_id, author_id",
         )
         .bind(now_ms())
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let group_id = group_id.ok_or(StoreError::NotFound("thread"))?;
+        let (group_id, author_id) = found.ok_or(StoreError::NotFound("thread"))?;
         sqlx::query("UPDATE groups SET thread_count = thread_count - 1 WHERE id = $1")
             .bind(group_id)
             .execute(&mut *tx)
             .await?;
+        let object = EventObject::Thread(id);
+        record_via(
+            &mut tx,
+            via,
+            EventKind::Delete,
+            object,
+            group_id,
+            author_id,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

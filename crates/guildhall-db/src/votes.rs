@@ -1,4 +1,5 @@
 use crate::error::{Result, StoreError};
+use crate::events::{EventKind, EventObject, Via, record_via};
 use crate::models::Tallies;
 use crate::{Store, now_ms};
 use guildhall_core::ranking::hot_rank;
@@ -33,16 +34,35 @@ impl Store {
         target: VoteTarget,
         new: Option<Vote>,
     ) -> Result<Tallies> {
+        self.vote_via(user_id, target, new, Via::Local, None).await
+    }
+
+    /// `vote`, for a local member or a remote actor; `activity_id` is the
+    /// remote Like/Dislike's id (a local vote's is made here).
+    pub async fn vote_via(
+        &self,
+        user_id: i64,
+        target: VoteTarget,
+        new: Option<Vote>,
+        via: Via<'_>,
+        activity_id: Option<&str>,
+    ) -> Result<Tallies> {
         let (objects, votes, column, id) = target.parts();
+        let group_of = match target {
+            VoteTarget::Thread(_) => "group_id",
+            VoteTarget::Reply(_) => {
+                "(SELECT group_id FROM threads WHERE threads.id = replies.thread_id)"
+            }
+        };
         let mut tx = self.pool.begin().await?;
         // A no-op write first: it locks the object so concurrent votes queue.
-        let found: Option<(i64, Option<i64>, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-            "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at"
+        let found: Option<(i64, Option<i64>, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}"
         )))
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let (author_id, deleted_at, created_at) =
+        let (author_id, deleted_at, created_at, group_id) =
             found.ok_or(StoreError::NotFound(if objects == "threads" {
                 "thread"
             } else {
@@ -50,26 +70,54 @@ impl Store {
             }))?;
         check_can_vote(user_id, author_id, deleted_at.is_some())?;
 
-        let old: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT value FROM {votes} WHERE user_id = $1 AND {column} = $2"
+        let old: Option<(i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT value, activity_id FROM {votes} WHERE user_id = $1 AND {column} = $2"
         )))
         .bind(user_id)
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let old = old.map(Vote::from_value).transpose()?;
+        let (old, old_activity) = match old {
+            Some((value, activity)) => (Some(Vote::from_value(value)?), activity),
+            None => (None, None),
+        };
         let delta = transition(old, new)?;
+
+        // The event carries the old vote too: an Undo must name what it undoes.
+        let payload = serde_json::json!({
+            "new": new.map(Vote::value),
+            "old": old.map(Vote::value),
+            "old_activity": old_activity,
+        })
+        .to_string();
+        let object = match target {
+            VoteTarget::Thread(id) => EventObject::Thread(id),
+            VoteTarget::Reply(id) => EventObject::Reply(id),
+        };
+        let token = record_via(
+            &mut tx,
+            via,
+            EventKind::Vote,
+            object,
+            group_id,
+            user_id,
+            Some(&payload),
+        )
+        .await?;
+        let activity_id = activity_id.map(str::to_owned).or(token);
 
         match new {
             Some(v) => {
                 sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO {votes} (user_id, {column}, value, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (user_id, {column}) DO UPDATE SET value = excluded.value, created_at = excluded.created_at"
+                    "INSERT INTO {votes} (user_id, {column}, value, created_at, activity_id) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (user_id, {column}) DO UPDATE SET value = excluded.value, \
+                     created_at = excluded.created_at, activity_id = excluded.activity_id"
                 )))
                 .bind(user_id)
                 .bind(id)
                 .bind(v.value())
                 .bind(now_ms())
+                .bind(activity_id)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -1,0 +1,245 @@
+//! Actors as federation sees them: keys and addresses of local users and
+//! groups, and the remote users and groups we keep copies of.
+
+use crate::error::{Result, StoreError};
+use crate::models::{FedGroup, FedUser, RemoteGroup, RemoteUser};
+use crate::{Store, now_ms};
+use sqlx::AssertSqlSafe;
+
+const FED_USER: &str = "SELECT id, username, display_name, bio_html, avatar_url, domain, ap_id, inbox, shared_inbox, \
+     profile_url, public_key_pem, private_key_pem, fetched_at, created_at FROM users";
+const FED_GROUP: &str = "SELECT id, name, title, description_html, visibility, member_count, domain, ap_id, inbox, \
+     shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, private_key_pem, \
+     fetched_at, created_at FROM groups";
+
+/// A PEM key pair (PKCS#8 private key, SPKI public key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPair {
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+}
+
+/// Which table an actor is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorTable {
+    Users,
+    Groups,
+}
+
+impl ActorTable {
+    fn name(self) -> &'static str {
+        match self {
+            ActorTable::Users => "users",
+            ActorTable::Groups => "groups",
+        }
+    }
+}
+
+impl Store {
+    pub async fn fed_user(&self, column: ActorKey<'_>) -> Result<Option<FedUser>> {
+        let (sql, value) = match column {
+            ActorKey::Id(id) => (format!("{FED_USER} WHERE id = $1"), id.to_string()),
+            ActorKey::Name(n) => (format!("{FED_USER} WHERE username = $1"), n.to_owned()),
+            ActorKey::ApId(a) => (format!("{FED_USER} WHERE ap_id = $1"), a.to_owned()),
+        };
+        let q = sqlx::query_as::<_, FedUser>(AssertSqlSafe(sql));
+        let q = match column {
+            ActorKey::Id(id) => q.bind(id),
+            _ => q.bind(value),
+        };
+        Ok(q.fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn fed_group(&self, column: ActorKey<'_>) -> Result<Option<FedGroup>> {
+        let sql = match column {
+            ActorKey::Id(_) => format!("{FED_GROUP} WHERE id = $1"),
+            ActorKey::Name(_) => format!("{FED_GROUP} WHERE name = $1"),
+            ActorKey::ApId(_) => format!("{FED_GROUP} WHERE ap_id = $1"),
+        };
+        let q = sqlx::query_as::<_, FedGroup>(AssertSqlSafe(sql));
+        let q = match column {
+            ActorKey::Id(id) => q.bind(id),
+            ActorKey::Name(v) | ActorKey::ApId(v) => q.bind(v.to_owned()),
+        };
+        Ok(q.fetch_optional(&self.pool).await?)
+    }
+
+    /// Stores a local actor's key pair (at creation, or for rows made before
+    /// federation existed).
+    pub async fn set_keys(&self, table: ActorTable, id: i64, keys: &KeyPair) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET public_key_pem = $1, private_key_pem = $2 WHERE id = $3 AND domain IS NULL",
+            table.name()
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(&keys.public_key_pem)
+            .bind(&keys.private_key_pem)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Local actors that have no key pair yet.
+    pub async fn actors_without_keys(&self, table: ActorTable) -> Result<Vec<i64>> {
+        let sql = format!(
+            "SELECT id FROM {} WHERE domain IS NULL AND public_key_pem IS NULL ORDER BY id",
+            table.name()
+        );
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The instance actor's keys, made by `make` the first time.
+    pub async fn instance_keys(&self, make: impl FnOnce() -> KeyPair) -> Result<KeyPair> {
+        if let Some(keys) = self.read_instance_keys().await? {
+            return Ok(keys);
+        }
+        let keys = make();
+        sqlx::query(
+            "INSERT INTO instance_actor (id, public_key_pem, private_key_pem, created_at) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&keys.public_key_pem)
+        .bind(&keys.private_key_pem)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        // Another process may have won the race: its keys are the ones kept.
+        self.read_instance_keys()
+            .await?
+            .ok_or(StoreError::NotFound("instance actor"))
+    }
+
+    async fn read_instance_keys(&self) -> Result<Option<KeyPair>> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT public_key_pem, private_key_pem FROM instance_actor WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(public_key_pem, private_key_pem)| KeyPair {
+            public_key_pem,
+            private_key_pem,
+        }))
+    }
+
+    /// Inserts or refreshes the copy of a remote user, keyed by its id.
+    pub async fn upsert_remote_user(&self, u: &RemoteUser) -> Result<FedUser> {
+        sqlx::query(
+            "INSERT INTO users (username, password_hash, display_name, bio, bio_html, avatar_url, domain, ap_id, \
+             inbox, shared_inbox, profile_url, public_key_pem, fetched_at, created_at) \
+             VALUES ($1, '', $2, '', $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+             ON CONFLICT (ap_id) DO UPDATE SET display_name = excluded.display_name, bio_html = excluded.bio_html, \
+             avatar_url = excluded.avatar_url, inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
+             profile_url = excluded.profile_url, public_key_pem = excluded.public_key_pem, fetched_at = excluded.fetched_at",
+        )
+        .bind(&u.username)
+        .bind(&u.display_name)
+        .bind(&u.bio_html)
+        .bind(&u.avatar_url)
+        .bind(&u.domain)
+        .bind(&u.ap_id)
+        .bind(&u.inbox)
+        .bind(&u.shared_inbox)
+        .bind(&u.profile_url)
+        .bind(&u.public_key_pem)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::taken_or(e, format!("the name {} is taken", u.username)))?;
+        self.fed_user(ActorKey::ApId(&u.ap_id))
+            .await?
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Inserts or refreshes the copy of a remote group, keyed by its id.
+    pub async fn upsert_remote_group(&self, g: &RemoteGroup) -> Result<FedGroup> {
+        sqlx::query(
+            "INSERT INTO groups (name, title, description, description_html, creator_id, domain, ap_id, inbox, \
+             shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, fetched_at, created_at) \
+             VALUES ($1, $2, '', $3, COALESCE($4, (SELECT MIN(id) FROM users WHERE domain IS NULL)), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+             ON CONFLICT (ap_id) DO UPDATE SET title = excluded.title, description_html = excluded.description_html, \
+             inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, outbox_url = excluded.outbox_url, \
+             followers_url = excluded.followers_url, profile_url = excluded.profile_url, \
+             posting_restricted = excluded.posting_restricted, public_key_pem = excluded.public_key_pem, \
+             fetched_at = excluded.fetched_at",
+        )
+        .bind(&g.name)
+        .bind(&g.title)
+        .bind(&g.description_html)
+        .bind(g.creator_id)
+        .bind(&g.domain)
+        .bind(&g.ap_id)
+        .bind(&g.inbox)
+        .bind(&g.shared_inbox)
+        .bind(&g.outbox_url)
+        .bind(&g.followers_url)
+        .bind(&g.profile_url)
+        .bind(g.posting_restricted as i64)
+        .bind(&g.public_key_pem)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::taken_or(e, format!("the name {} is taken", g.name)))?;
+        self.fed_group(ActorKey::ApId(&g.ap_id))
+            .await?
+            .ok_or(StoreError::NotFound("group"))
+    }
+
+    /// The local id of a stored remote thread or reply.
+    pub async fn id_by_ap_id(&self, table: PostTable, ap_id: &str) -> Result<Option<i64>> {
+        let sql = format!("SELECT id FROM {} WHERE ap_id = $1", table.name());
+        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(ap_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Where to deliver to a group's remote followers: one inbox per server
+    /// when it offers a shared inbox.
+    pub async fn follower_inboxes(&self, group_id: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT COALESCE(u.shared_inbox, u.inbox) FROM group_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.group_id = $1 AND m.pending = 0 AND u.domain IS NOT NULL AND u.inbox IS NOT NULL",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The remote followers of a group (actor ids), for its followers collection.
+    pub async fn remote_follower_count(&self, group_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.group_id = $1 AND m.pending = 0 AND u.domain IS NOT NULL",
+        )
+        .bind(group_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+/// How an actor is looked up.
+#[derive(Debug, Clone, Copy)]
+pub enum ActorKey<'a> {
+    Id(i64),
+    Name(&'a str),
+    ApId(&'a str),
+}
+
+/// Which post table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostTable {
+    Threads,
+    Replies,
+}
+
+impl PostTable {
+    fn name(self) -> &'static str {
+        match self {
+            PostTable::Threads => "threads",
+            PostTable::Replies => "replies",
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! The federation outbox's first half: every change others must hear of
+//! records an event in the same transaction as the change itself, so a crash
+//! can never commit one without the other. `guildhall-federation` turns the
+//! events into activities and deliveries (see `queue.rs`).
+
+use crate::now_ms;
+use rand::RngCore;
+use sqlx::{Any, Transaction};
+
+/// Who caused a change, which decides what the outbox records with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via<'a> {
+    /// A local member acted: the change goes out as their activity.
+    Local,
+    /// A remote actor's activity was applied. When the change happened in a
+    /// local group, `announce` is that activity's JSON and the group relays
+    /// it to its followers (FEP-1b12); otherwise nothing goes out.
+    Remote { announce: Option<&'a str> },
+}
+
+/// What the fediverse should hear. Stored as text in `federation_events.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Create,
+    Update,
+    Delete,
+    Vote,
+    Follow,
+    Unfollow,
+    Accept,
+    Announce,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Create => "create",
+            EventKind::Update => "update",
+            EventKind::Delete => "delete",
+            EventKind::Vote => "vote",
+            EventKind::Follow => "follow",
+            EventKind::Unfollow => "unfollow",
+            EventKind::Accept => "accept",
+            EventKind::Announce => "announce",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        Some(match s {
+            "create" => EventKind::Create,
+            "update" => EventKind::Update,
+            "delete" => EventKind::Delete,
+            "vote" => EventKind::Vote,
+            "follow" => EventKind::Follow,
+            "unfollow" => EventKind::Unfollow,
+            "accept" => EventKind::Accept,
+            "announce" => EventKind::Announce,
+            _ => return None,
+        })
+    }
+}
+
+/// The thing an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventObject {
+    Thread(i64),
+    Reply(i64),
+    Group(i64),
+}
+
+impl EventObject {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            EventObject::Thread(id) => ("thread", id),
+            EventObject::Reply(id) => ("reply", id),
+            EventObject::Group(id) => ("group", id),
+        }
+    }
+
+    pub fn parse(kind: &str, id: i64) -> Option<EventObject> {
+        Some(match kind {
+            "thread" => EventObject::Thread(id),
+            "reply" => EventObject::Reply(id),
+            "group" => EventObject::Group(id),
+            _ => return None,
+        })
+    }
+}
+
+/// A recorded event, as the expander reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub kind: EventKind,
+    pub object: EventObject,
+    pub actor_id: Option<i64>,
+    /// Random token the activity's id is built from; fixed at commit time so
+    /// a retried expansion produces the same id.
+    pub token: String,
+    pub payload: Option<String>,
+    pub created_at: i64,
+}
+
+/// A fresh random token for an activity id (128 bits, hex).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Records one event inside `tx`; returns its token.
+pub(crate) async fn record(
+    tx: &mut Transaction<'static, Any>,
+    kind: EventKind,
+    object: EventObject,
+    actor_id: Option<i64>,
+    payload: Option<&str>,
+) -> sqlx::Result<String> {
+    let token = new_token();
+    let (object_type, object_id) = object.parts();
+    sqlx::query(
+        "INSERT INTO federation_events (kind, object_type, object_id, actor_id, activity_id, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(kind.as_str())
+    .bind(object_type)
+    .bind(object_id)
+    .bind(actor_id)
+    .bind(&token)
+    .bind(payload)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// Records what a change `via` someone needs: the local actor's own activity,
+/// or the group's relay of a remote one.
+pub(crate) async fn record_via(
+    tx: &mut Transaction<'static, Any>,
+    via: Via<'_>,
+    kind: EventKind,
+    object: EventObject,
+    group_id: i64,
+    actor_id: i64,
+    payload: Option<&str>,
+) -> sqlx::Result<Option<String>> {
+    match via {
+        Via::Local => Ok(Some(
+            record(tx, kind, object, Some(actor_id), payload).await?,
+        )),
+        Via::Remote {
+            announce: Some(activity),
+        } => {
+            record(
+                tx,
+                EventKind::Announce,
+                EventObject::Group(group_id),
+                None,
+                Some(activity),
+            )
+            .await?;
+            Ok(None)
+        }
+        Via::Remote { announce: None } => Ok(None),
+    }
+}

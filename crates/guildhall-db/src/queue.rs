@@ -1,0 +1,352 @@
+//! The federation outbox's second half: events become activities and
+//! deliveries; deliveries are sent per destination instance with per-instance
+//! back-off; instances carry the admin's policy and their delivery health.
+
+use crate::error::Result;
+use crate::events::{Event, EventKind, EventObject};
+use crate::{Store, now_ms};
+use sqlx::AssertSqlSafe;
+
+/// One activity ready to go out, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outbound {
+    pub ap_id: String,
+    /// The actor whose key signs it.
+    pub signer: String,
+    pub body: String,
+    /// Inbox URLs, already de-duplicated (shared inboxes preferred).
+    pub inboxes: Vec<String>,
+}
+
+/// One POST to make.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: i64,
+    pub inbox: String,
+    pub domain: String,
+    pub attempts: i64,
+    pub ap_id: String,
+    pub signer: String,
+    pub body: String,
+}
+
+/// An instance's policy and delivery health, for admins.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InstanceState {
+    pub domain: String,
+    pub policy: Option<String>,
+    pub last_success_at: Option<i64>,
+    pub last_failure_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub failures: i64,
+    pub next_attempt_at: i64,
+    pub unreachable_since: Option<i64>,
+    pub queued: i64,
+}
+
+/// The host (and port, if any) of a URL: how instances are named.
+pub fn domain_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+impl Store {
+    /// The oldest events not yet expanded.
+    pub async fn pending_events(&self, limit: i64) -> Result<Vec<Event>> {
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            Option<i64>,
+            Option<i64>,
+            String,
+            Option<String>,
+            i64,
+        )> = sqlx::query_as(
+            "SELECT id, kind, object_type, object_id, actor_id, activity_id, payload, created_at \
+                 FROM federation_events ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |(id, kind, otype, oid, actor_id, token, payload, created_at)| {
+                    Some(Event {
+                        id,
+                        kind: EventKind::parse(&kind)?,
+                        object: EventObject::parse(&otype, oid?)?,
+                        actor_id,
+                        token,
+                        payload,
+                        created_at,
+                    })
+                },
+            )
+            .collect())
+    }
+
+    /// Replaces an event by the activities it causes, atomically: after a
+    /// crash either the event is still there or its deliveries are.
+    pub async fn expand_event(&self, event_id: i64, outbound: &[Outbound]) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM federation_events WHERE id = $1")
+            .bind(event_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(()); // another expander did it
+        }
+        for out in outbound.iter().filter(|o| !o.inboxes.is_empty()) {
+            let activity: i64 = sqlx::query_scalar(
+                "INSERT INTO outbound_activities (ap_id, signer, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(&out.ap_id)
+            .bind(&out.signer)
+            .bind(&out.body)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for inbox in &out.inboxes {
+                let Some(domain) = domain_of(inbox) else {
+                    continue;
+                };
+                sqlx::query(
+                    "INSERT INTO instances (domain, created_at) VALUES ($1, $2) ON CONFLICT (domain) DO NOTHING",
+                )
+                .bind(&domain)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO deliveries (activity_id, inbox, domain, created_at) \
+                     SELECT $1, $2, $3, $4 WHERE NOT EXISTS \
+                     (SELECT 1 FROM instances WHERE domain = $3 AND policy = 'block')",
+                )
+                .bind(activity)
+                .bind(inbox)
+                .bind(&domain)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Domains with deliveries due now, oldest work first.
+    pub async fn due_domains(&self, now: i64, limit: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT d.domain FROM deliveries d JOIN instances i ON i.domain = d.domain \
+             WHERE i.next_attempt_at <= $1 AND (i.policy IS NULL OR i.policy <> 'block') \
+             GROUP BY d.domain ORDER BY MIN(d.id) LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The next deliveries to one instance, in the order they were queued.
+    pub async fn deliveries_for(
+        &self,
+        domain: &str,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        Ok(sqlx::query_as(
+            "SELECT d.id, d.inbox, d.domain, d.attempts, a.ap_id, a.signer, a.body \
+             FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id \
+             WHERE d.domain = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
+        )
+        .bind(domain)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// A delivery went through (or was refused for good): drop it, and the
+    /// instance is healthy again.
+    pub async fn delivery_done(&self, delivery_id: i64, domain: &str) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let activity: Option<i64> =
+            sqlx::query_scalar("DELETE FROM deliveries WHERE id = $1 RETURNING activity_id")
+                .bind(delivery_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        sqlx::query(
+            "UPDATE instances SET last_success_at = $1, failures = 0, next_attempt_at = 0, \
+             unreachable_since = NULL WHERE domain = $2",
+        )
+        .bind(now)
+        .bind(domain)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(activity) = activity {
+            sqlx::query(
+                "DELETE FROM outbound_activities WHERE id = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM deliveries WHERE activity_id = $1)",
+            )
+            .bind(activity)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A delivery failed: count it, and back the whole instance off until
+    /// `retry_at`. Marks it unreachable once it has failed since
+    /// `unreachable_after` ms without a success.
+    pub async fn delivery_failed(
+        &self,
+        delivery_id: i64,
+        domain: &str,
+        error: &str,
+        retry_at: impl Fn(i64) -> i64,
+        unreachable_after: i64,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE deliveries SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+            .bind(error)
+            .bind(delivery_id)
+            .execute(&mut *tx)
+            .await?;
+        let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
+            "UPDATE instances SET failures = failures + 1, last_failure_at = $1, last_error = $2 \
+             WHERE domain = $3 RETURNING failures, created_at, last_success_at",
+        )
+        .bind(now)
+        .bind(error)
+        .bind(domain)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((failures, created_at, last_success)) = row {
+            let healthy_since = last_success.unwrap_or(created_at);
+            let unreachable = now - healthy_since >= unreachable_after;
+            sqlx::query(
+                "UPDATE instances SET next_attempt_at = $1, \
+                 unreachable_since = CASE WHEN $2 = 1 THEN COALESCE(unreachable_since, $3) ELSE unreachable_since END \
+                 WHERE domain = $4",
+            )
+            .bind(retry_at(failures))
+            .bind(unreachable as i64)
+            .bind(now)
+            .bind(domain)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every known instance with its queue depth, most troubled first.
+    pub async fn instance_states(&self) -> Result<Vec<InstanceState>> {
+        Ok(sqlx::query_as(
+            "SELECT i.domain, i.policy, i.last_success_at, i.last_failure_at, i.last_error, i.failures, \
+             i.next_attempt_at, i.unreachable_since, \
+             (SELECT COUNT(*) FROM deliveries d WHERE d.domain = i.domain) AS queued \
+             FROM instances i ORDER BY i.failures DESC, i.domain",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// An instance's admin policy: `Some("allow")`, `Some("block")` or `None`.
+    pub async fn instance_policy(&self, domain: &str) -> Result<Option<String>> {
+        let policy: Option<Option<String>> =
+            sqlx::query_scalar("SELECT policy FROM instances WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(policy.flatten())
+    }
+
+    /// Sets (or clears, with `None`) an instance's policy. Blocking drops
+    /// whatever was still queued for it: a blocked instance gets nothing.
+    pub async fn set_instance_policy(&self, domain: &str, policy: Option<&str>) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO instances (domain, policy, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy",
+        )
+        .bind(domain)
+        .bind(policy)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        if policy == Some("block") {
+            sqlx::query("DELETE FROM deliveries WHERE domain = $1")
+                .bind(domain)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an inbound activity id; false if it was seen before.
+    pub async fn first_receipt(&self, ap_id: &str) -> Result<bool> {
+        Ok(sqlx::query(
+            "INSERT INTO received_activities (ap_id, received_at) VALUES ($1, $2) ON CONFLICT (ap_id) DO NOTHING",
+        )
+        .bind(ap_id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0)
+    }
+
+    /// Forgets a receipt (the activity failed to apply and may be resent).
+    pub async fn forget_receipt(&self, ap_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM received_activities WHERE ap_id = $1")
+            .bind(ap_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Counts one vote from `domain` today if it is under `cap`; false when the
+    /// cap is reached (the vote is then not counted).
+    pub async fn count_remote_vote(&self, domain: &str, cap: i64) -> Result<bool> {
+        let day = now_ms() / 86_400_000;
+        let counted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO instance_vote_days (domain, day, counted) VALUES ($1, $2, 1) \
+             ON CONFLICT (domain, day) DO UPDATE SET counted = instance_vote_days.counted + 1 \
+             WHERE instance_vote_days.counted < $3 RETURNING counted",
+        )
+        .bind(domain)
+        .bind(day)
+        .bind(cap)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(counted.is_some())
+    }
+
+    /// Drops receipts and vote counters older than `before` (ms).
+    pub async fn prune_federation(&self, before: i64) -> Result<()> {
+        sqlx::query("DELETE FROM received_activities WHERE received_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(AssertSqlSafe(
+            "DELETE FROM instance_vote_days WHERE day < $1".to_string(),
+        ))
+        .bind(before / 86_400_000)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
