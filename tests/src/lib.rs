@@ -51,6 +51,11 @@ impl TestServer {
         }
     }
 
+    /// `localhost:PORT`: how other instances name this one.
+    pub fn domain(&self) -> String {
+        self.config.instance.domain.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -78,8 +83,19 @@ impl TestServer {
 
 fn test_config() -> Config {
     let mut config = Config::default();
-    config.server.listen = "127.0.0.1:0".into();
+    // A fixed port, known before the start: the instance's domain
+    // (`localhost:PORT`) names it to other instances, and a restart keeps it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    config.server.listen = format!("127.0.0.1:{port}");
+    config.instance.domain = format!("localhost:{port}");
     config.database.max_connections = 4;
+    // Instances in tests talk over loopback and plain http, and retry fast.
+    config.federation.allow_private_addresses = true;
+    config.federation.retry_base_secs = 0.2;
+    config.federation.retry_cap_secs = 1.0;
     config
 }
 
@@ -210,5 +226,25 @@ impl Api {
             .await
             .expect(201);
         self.as_user(body["token"].as_str().expect("token"))
+    }
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, for up to 15 s:
+/// federation is asynchronous, so tests wait for the effect to arrive.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

@@ -118,10 +118,21 @@ pub fn render_markdown(source: &str) -> String {
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(source, options));
+    sanitize_html(&unsafe_html)
+}
+
+/// Makes HTML (ours, or a remote server's) safe to embed in a page: scripts,
+/// styles and event handlers go, links get `rel="nofollow ugc"`.
+pub fn sanitize_html(unsafe_html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some("nofollow noopener noreferrer ugc"))
-        .clean(&unsafe_html)
+        .clean(unsafe_html)
         .to_string()
+}
+
+/// Drops every tag (and the content of script/style), leaving escaped text.
+pub fn strip_tags(html: &str) -> String {
+    ammonia::Builder::empty().clean(html).to_string()
 }
 
 #[cfg(test)]

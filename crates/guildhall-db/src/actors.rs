@@ -196,6 +196,16 @@ impl Store {
             .await?)
     }
 
+    /// The ActivityPub id of a thread or reply; `None` for local posts.
+    pub async fn ap_id_of(&self, table: PostTable, id: i64) -> Result<Option<String>> {
+        let sql = format!("SELECT ap_id FROM {} WHERE id = $1", table.name());
+        let found: Option<Option<String>> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.flatten())
+    }
+
     /// Where to deliver to a group's remote followers: one inbox per server
     /// when it offers a shared inbox.
     pub async fn follower_inboxes(&self, group_id: i64) -> Result<Vec<String>> {
@@ -241,5 +251,44 @@ impl PostTable {
             PostTable::Threads => "threads",
             PostTable::Replies => "replies",
         }
+    }
+}
+
+/// Usage counts for NodeInfo (local accounts and posts only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub users: i64,
+    pub active_month: i64,
+    pub active_halfyear: i64,
+    pub local_posts: i64,
+    pub local_comments: i64,
+}
+
+impl Store {
+    pub async fn usage(&self, now: i64) -> Result<Usage> {
+        let day = 86_400_000i64;
+        let active = |since: i64| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM users u WHERE u.domain IS NULL AND (u.created_at >= $1 \
+                 OR EXISTS (SELECT 1 FROM threads t WHERE t.author_id = u.id AND t.created_at >= $1) \
+                 OR EXISTS (SELECT 1 FROM replies r WHERE r.author_id = u.id AND r.created_at >= $1))",
+            )
+            .bind(since)
+            .fetch_one(&self.pool)
+        };
+        let count = |sql: &'static str| sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.pool);
+        Ok(Usage {
+            users: count("SELECT COUNT(*) FROM users WHERE domain IS NULL").await?,
+            active_month: active(now - 30 * day).await?,
+            active_halfyear: active(now - 180 * day).await?,
+            local_posts: count(
+                "SELECT COUNT(*) FROM threads WHERE ap_id IS NULL AND deleted_at IS NULL",
+            )
+            .await?,
+            local_comments: count(
+                "SELECT COUNT(*) FROM replies WHERE ap_id IS NULL AND deleted_at IS NULL",
+            )
+            .await?,
+        })
     }
 }

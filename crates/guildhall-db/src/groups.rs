@@ -239,6 +239,28 @@ impl Store {
         Ok(())
     }
 
+    /// The local member whose Follow (by token) of a remote group is pending.
+    pub async fn member_by_follow(&self, group_id: i64, token: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM group_members WHERE group_id = $1 AND follow_id = $2",
+        )
+        .bind(group_id)
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Whether any local account follows the group.
+    pub async fn has_local_members(&self, group_id: i64) -> Result<bool> {
+        Ok(sqlx::query(
+            "SELECT 1 FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 AND u.domain IS NULL",
+        )
+        .bind(group_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
+    }
+
     pub async fn is_member(&self, group_id: i64, user_id: i64) -> Result<bool> {
         self.exists(
             "SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2",

@@ -42,6 +42,7 @@ pub async fn register(
             first_is_admin: true,
         })
         .await?;
+    guildhall_federation::keys::assign(&state.store, ActorTable::Users, user.id).await?;
     if user.is_admin {
         tracing::info!(username = %user.username, "first account registered; it is the instance admin");
     }
@@ -131,7 +132,11 @@ pub async fn user(state: &AppState, username: &str) -> AppResult<User> {
 }
 
 pub async fn group(state: &AppState, name: &str) -> AppResult<Group> {
-    let name = names::group_name(name).map_err(|_| AppError::not_found("group"))?;
+    // Remote groups are stored as `name@host`.
+    let name = match name.split_once('@') {
+        Some(_) => name.to_ascii_lowercase(),
+        None => names::group_name(name).map_err(|_| AppError::not_found("group"))?,
+    };
     state
         .store
         .group_by_name(&name)
@@ -181,6 +186,7 @@ pub async fn create_group_for(
             creator_id: user.id,
         })
         .await?;
+    guildhall_federation::keys::assign(&state.store, ActorTable::Groups, group.id).await?;
     tracing::info!(group = %group.name, by = %user.username, "group created");
     Ok(group)
 }
@@ -451,4 +457,19 @@ pub async fn vote(
 ) -> AppResult<Tallies> {
     let vote = value.map(Vote::from_value).transpose()?;
     Ok(state.store.vote(user.id, target, vote).await?)
+}
+
+/// Finds a remote group by `!name@host`, `@name@host` or URL and stores it,
+/// so members can follow it (join) and post in it.
+pub async fn lookup_remote_group(state: &AppState, query: &str) -> AppResult<Group> {
+    let federation = state
+        .federation
+        .as_ref()
+        .ok_or_else(|| AppError::Forbidden("this instance does not federate".into()))?;
+    let found = guildhall_federation::resolve::lookup_group(&federation.data(), query).await?;
+    state
+        .store
+        .group_by_name(&found.name)
+        .await?
+        .ok_or_else(|| AppError::not_found("group"))
 }

@@ -130,3 +130,22 @@ impl From<StoreError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<guildhall_federation::FedError> for AppError {
+    fn from(e: guildhall_federation::FedError) -> Self {
+        use axum::http::StatusCode as S;
+        let text = e.to_string();
+        match e.status() {
+            S::BAD_REQUEST => AppError::BadRequest(text),
+            S::UNAUTHORIZED | S::FORBIDDEN => AppError::Forbidden(text),
+            S::NOT_FOUND | S::GONE => AppError::NotFound(text),
+            S::UNPROCESSABLE_ENTITY => AppError::Invalid(text),
+            S::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
+            // A remote server we could not reach or understand.
+            _ if matches!(e, guildhall_federation::FedError::Remote(_)) => {
+                AppError::NotFound(format!("could not fetch it: {text}"))
+            }
+            _ => AppError::Internal(text),
+        }
+    }
+}

@@ -29,6 +29,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub metrics: Arc<metrics::Metrics>,
     pub templates: Arc<pages::Templates>,
+    /// Federation, when the instance federates (the CLI runs without it).
+    pub federation: Option<guildhall_federation::Federation>,
 }
 
 impl AppState {
@@ -38,22 +40,34 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(pages::Templates::new()),
+            federation: None,
         }
+    }
+
+    pub fn with_federation(mut self, federation: guildhall_federation::Federation) -> Self {
+        self.federation = Some(federation);
+        self
     }
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
-    Router::new()
+    let mut app = Router::new()
         .merge(api::router())
         .merge(pages::router(state.clone()))
-        .merge(health::router())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .merge(health::router());
+    if let Some(federation) = state.federation.clone() {
+        use guildhall_federation::routes;
+        app = app.merge(routes::router(federation.clone())).layer(
+            axum::middleware::from_fn_with_state(federation, routes::negotiate),
+        );
+    }
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        metrics::track,
+    ))
+    .layer(DefaultBodyLimit::max(limit))
+    .layer(TraceLayer::new_for_http())
+    .with_state(state)
 }

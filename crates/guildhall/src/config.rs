@@ -23,6 +23,7 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub groups: GroupsConfig,
     pub log: LogConfig,
+    pub federation: FederationConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -190,6 +191,19 @@ impl Config {
                 self.log.format
             ));
         }
+        if !matches!(self.federation.mode.as_str(), "open" | "allowlist") {
+            return Err(format!(
+                "federation.mode must be \"open\" or \"allowlist\", not {:?}",
+                self.federation.mode
+            ));
+        }
+        if self.federation.retry_base_secs <= 0.0
+            || self.federation.retry_cap_secs < self.federation.retry_base_secs
+        {
+            return Err(
+                "federation.retry_base_secs must be positive and at most retry_cap_secs".into(),
+            );
+        }
         if self.accounts.session_days < 1 {
             return Err("accounts.session_days must be at least 1".into());
         }
@@ -214,6 +228,70 @@ impl Config {
             registration_open: self.accounts.registration_open,
             group_creation: self.groups.creation,
             session_days: self.accounts.session_days,
+        }
+    }
+}
+
+/// `[federation]`: who we federate with and how deliveries behave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FederationConfig {
+    /// "open" (everyone but blocked instances) or "allowlist" (only allowed ones).
+    pub mode: String,
+    /// Instances allowed (needed in allowlist mode), applied at start.
+    pub allow: Vec<String>,
+    /// Instances blocked, applied at start.
+    pub block: Vec<String>,
+    /// Let fetches and deliveries reach loopback/private addresses and plain
+    /// http. Only for tests and local development: it opens SSRF.
+    pub allow_private_addresses: bool,
+    pub parallelism_per_instance: usize,
+    pub retry_base_secs: f64,
+    pub retry_cap_secs: f64,
+    pub unreachable_after_hours: f64,
+    pub remote_votes_per_instance_per_day: i64,
+    pub backfill_threads: usize,
+    pub request_timeout_secs: f64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        let d = guildhall_federation::FederationSettings::default();
+        FederationConfig {
+            mode: "open".into(),
+            allow: vec![],
+            block: vec![],
+            allow_private_addresses: d.allow_private_addresses,
+            parallelism_per_instance: d.parallelism_per_instance,
+            retry_base_secs: d.retry_base_ms as f64 / 1000.0,
+            retry_cap_secs: d.retry_cap_ms as f64 / 1000.0,
+            unreachable_after_hours: d.unreachable_after_ms as f64 / 3_600_000.0,
+            remote_votes_per_instance_per_day: d.remote_votes_per_instance_per_day,
+            backfill_threads: d.backfill_threads,
+            request_timeout_secs: d.request_timeout_ms as f64 / 1000.0,
+        }
+    }
+}
+
+impl Config {
+    pub fn federation_settings(&self) -> guildhall_federation::FederationSettings {
+        let f = &self.federation;
+        guildhall_federation::FederationSettings {
+            mode: if f.mode == "allowlist" {
+                guildhall_federation::FederationMode::Allowlist
+            } else {
+                guildhall_federation::FederationMode::Open
+            },
+            allow_private_addresses: f.allow_private_addresses,
+            parallelism_per_instance: f.parallelism_per_instance.max(1),
+            retry_base_ms: (f.retry_base_secs * 1000.0) as i64,
+            retry_cap_ms: (f.retry_cap_secs * 1000.0) as i64,
+            unreachable_after_ms: (f.unreachable_after_hours * 3_600_000.0) as i64,
+            remote_votes_per_instance_per_day: f.remote_votes_per_instance_per_day,
+            backfill_threads: f.backfill_threads,
+            request_timeout_ms: (f.request_timeout_secs * 1000.0) as u64,
+            max_activity_bytes: self.server.max_body_bytes,
+            open_registrations: self.accounts.registration_open,
         }
     }
 }

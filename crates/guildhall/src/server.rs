@@ -30,7 +30,10 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// background until [`Server::stop`].
 pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let store = open_store(config).await?;
-    let app = guildhall_web::router(AppState::new(store.clone(), config.web_settings()));
+    let federation = start_federation(config, &store).await?;
+    let worker = guildhall_federation::delivery::spawn(&federation);
+    let state = AppState::new(store.clone(), config.web_settings()).with_federation(federation);
+    let app = guildhall_web::router(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
@@ -44,6 +47,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
             })
             .await;
         housekeeping.abort();
+        worker.abort();
         served
     });
     tracing::info!(%addr, backend = ?store.backend(), "Guildhall is serving");
@@ -63,6 +67,31 @@ impl Server {
         self.store.close().await;
         Ok(())
     }
+}
+
+/// Federation: keys, the library's configuration, and the partner policy
+/// from the config file (which the CLI and admin API can change later).
+async fn start_federation(
+    config: &Config,
+    store: &Store,
+) -> anyhow::Result<guildhall_federation::Federation> {
+    for domain in &config.federation.allow {
+        store.set_instance_policy(domain, Some("allow")).await?;
+    }
+    for domain in &config.federation.block {
+        store.set_instance_policy(domain, Some("block")).await?;
+    }
+    let urls = guildhall_federation::Urls::new(&config.web_settings().public_url()).with_context(
+        || {
+            format!(
+                "instance.domain {:?} is not a host name",
+                config.instance.domain
+            )
+        },
+    )?;
+    guildhall_federation::Federation::new(store.clone(), config.federation_settings(), urls)
+        .await
+        .context("starting federation")
 }
 
 /// Drops expired sessions once an hour so the table does not grow forever.

@@ -142,3 +142,23 @@ pub async fn remove_moderator(
         moderators: mods.into_iter().map(UserRef::from).collect(),
     }))
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteLookup {
+    /// `!name@host`, `@name@host` or the group's URL.
+    pub query: String,
+}
+
+/// Looks up a group on another server (Lemmy community, Mbin magazine,
+/// Guildhall group) so it can be joined (followed) and posted to.
+#[utoipa::path(post, path = "/api/v1/groups/lookup", tag = "groups", security(("bearer" = [])), request_body = RemoteLookup,
+    responses((status = 200, body = GroupView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<RemoteLookup>,
+) -> AppResult<Json<GroupView>> {
+    let group = actions::lookup_remote_group(&state, &input.query).await?;
+    Ok(Json(view(&state, group, Some(&user)).await?))
+}

@@ -55,6 +55,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::user))
         .routes(routes!(groups::list, groups::create))
         .routes(routes!(groups::get, groups::update))
+        .routes(routes!(groups::lookup))
         .routes(routes!(groups::join))
         .routes(routes!(groups::leave))
         .routes(routes!(groups::add_moderator))

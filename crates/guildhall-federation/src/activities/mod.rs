@@ -1,0 +1,132 @@
+//! Inbound activities: one module per activity type. Each checks origin
+//! (who may do this to what) and applies the change through the store, which
+//! records the group's relay when the change happened in a local group.
+//!
+//! Adding an activity (a moderator's Remove, a Block) is one module here and
+//! one line in [`apply`].
+
+mod announce;
+mod create;
+mod delete;
+mod follow;
+mod posts;
+mod undo;
+mod vote;
+
+use crate::actors::StoredActor;
+use crate::{FedData, FedError};
+use activitypub_federation::protocol::helpers::deserialize_one_or_many;
+use guildhall_db::FedGroup;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use url::Url;
+
+pub use posts::Post;
+
+/// Any activity, with the fields every handler reads; the rest stays in `object`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Incoming {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(deserialize_with = "id_of")]
+    pub actor: Url,
+    #[serde(default)]
+    pub object: Value,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub to: Vec<Url>,
+    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    pub cc: Vec<Url>,
+    #[serde(default, deserialize_with = "optional_id_of")]
+    pub audience: Option<Url>,
+}
+
+/// A reference that is either a URL or an object with an `id`.
+fn id_of<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    let v = Value::deserialize(d)?;
+    value_id(&v).ok_or_else(|| serde::de::Error::custom("expected a URL or an object with an id"))
+}
+
+fn optional_id_of<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    let v = Option::<Value>::deserialize(d)?;
+    Ok(v.as_ref().and_then(value_id))
+}
+
+/// The id of a JSON reference: a URL string, or an object's `id`.
+pub fn value_id(v: &Value) -> Option<Url> {
+    match v {
+        Value::String(s) => Url::parse(s).ok(),
+        Value::Object(o) => o
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok()),
+        _ => None,
+    }
+}
+
+/// The `type` of an embedded object, if it is one.
+pub fn value_type(v: &Value) -> Option<&str> {
+    v.get("type").and_then(Value::as_str)
+}
+
+/// One activity being applied.
+pub struct Inbound<'a> {
+    pub activity: &'a Incoming,
+    /// The activity as received, relayed verbatim when a local group announces it.
+    pub raw: &'a str,
+    /// Its actor, fetched and verified.
+    pub actor: &'a StoredActor,
+    /// Set inside an Announce: the remote group vouching for the activity,
+    /// which must then be about that group's content.
+    pub via_group: Option<&'a FedGroup>,
+    pub data: &'a FedData,
+}
+
+impl Inbound<'_> {
+    /// The acting user; groups and services cannot post or vote.
+    pub fn user(&self) -> Result<&guildhall_db::FedUser, FedError> {
+        self.actor
+            .user()
+            .ok_or_else(|| FedError::Forbidden("only people can do this".into()))
+    }
+
+    /// The relay payload for a change in `group`: the raw activity when the
+    /// group is ours (we announce it), nothing otherwise.
+    pub fn announce_in<'g>(&'g self, group: &FedGroup) -> guildhall_db::Via<'g> {
+        guildhall_db::Via::Remote {
+            announce: group.domain.is_none().then_some(self.raw),
+        }
+    }
+
+    /// Inside an Announce, the content must belong to the announcing group.
+    pub fn check_group(&self, group: &FedGroup) -> Result<(), FedError> {
+        match self.via_group {
+            Some(g) if g.id != group.id => Err(FedError::Forbidden(
+                "a group may only announce its own content".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Applies one verified activity. Boxed: an Announce applies its inner
+/// activity through here again.
+pub fn apply<'a>(inbound: &'a Inbound<'a>) -> futures::future::BoxFuture<'a, Result<(), FedError>> {
+    Box::pin(apply_inner(inbound))
+}
+
+async fn apply_inner(inbound: &Inbound<'_>) -> Result<(), FedError> {
+    match inbound.activity.kind.as_str() {
+        "Follow" => follow::receive(inbound).await,
+        "Accept" => follow::accepted(inbound).await,
+        "Reject" => follow::rejected(inbound).await,
+        "Undo" => undo::receive(inbound).await,
+        "Create" | "Update" => create::receive(inbound).await,
+        "Delete" => delete::receive(inbound).await,
+        "Like" | "Dislike" => vote::receive(inbound).await,
+        "Announce" => announce::receive(inbound).await,
+        other => Err(FedError::Unprocessable(format!(
+            "the activity type {other:?} is not supported here"
+        ))),
+    }
+}

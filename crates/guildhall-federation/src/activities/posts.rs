@@ -1,0 +1,88 @@
+//! Finding the thread or reply an activity names, local or a stored copy.
+
+use crate::urls::Local;
+use crate::{Context, FedError};
+use guildhall_db::{ActorKey, FedGroup, PostTable};
+use url::Url;
+
+/// A stored thread or reply, with the group it lives in and its author.
+#[derive(Debug, Clone)]
+pub struct Post {
+    pub kind: PostKind,
+    pub group: FedGroup,
+    pub author_id: i64,
+    pub thread_id: i64,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    Thread(i64),
+    Reply(i64),
+}
+
+impl Post {
+    pub async fn find(ctx: &Context, url: &Url) -> Result<Option<Post>, FedError> {
+        let kind = match ctx.urls.parse(url) {
+            Some(Local::Thread(id)) => Some(PostKind::Thread(id)),
+            Some(Local::Reply(id)) => Some(PostKind::Reply(id)),
+            Some(_) => None,
+            None if ctx.urls.is_local(url) => None,
+            None => {
+                if let Some(id) = ctx
+                    .store
+                    .id_by_ap_id(PostTable::Threads, url.as_str())
+                    .await?
+                {
+                    Some(PostKind::Thread(id))
+                } else {
+                    ctx.store
+                        .id_by_ap_id(PostTable::Replies, url.as_str())
+                        .await?
+                        .map(PostKind::Reply)
+                }
+            }
+        };
+        let Some(kind) = kind else { return Ok(None) };
+        let (thread_id, author_id, deleted) = match kind {
+            PostKind::Thread(id) => match ctx.store.thread(id, None).await? {
+                Some(t) => (t.id, t.author_id, t.deleted_at.is_some()),
+                None => return Ok(None),
+            },
+            PostKind::Reply(id) => match ctx.store.reply(id, None).await? {
+                Some(r) => (r.thread_id, r.author_id, r.deleted_at.is_some()),
+                None => return Ok(None),
+            },
+        };
+        let thread = ctx
+            .store
+            .thread(thread_id, None)
+            .await?
+            .ok_or(FedError::NotFound("thread"))?;
+        let group = ctx
+            .store
+            .fed_group(ActorKey::Id(thread.group_id))
+            .await?
+            .ok_or(FedError::NotFound("group"))?;
+        Ok(Some(Post {
+            kind,
+            group,
+            author_id,
+            thread_id,
+            deleted,
+        }))
+    }
+}
+
+/// A group named by URL: one of ours, or a remote one we have stored.
+pub async fn find_group(ctx: &Context, url: &Url) -> Result<Option<FedGroup>, FedError> {
+    match ctx.urls.parse(url) {
+        Some(Local::Group(name)) => Ok(ctx
+            .store
+            .fed_group(ActorKey::Name(&name))
+            .await?
+            .filter(|g| g.domain.is_none())),
+        Some(_) => Ok(None),
+        None => Ok(ctx.store.fed_group(ActorKey::ApId(url.as_str())).await?),
+    }
+}

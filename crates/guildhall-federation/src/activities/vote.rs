@@ -1,0 +1,70 @@
+//! Like and Dislike (Mastodon's favourite counts as an upvote), and their Undo.
+
+use super::posts::{Post, PostKind};
+use super::{Inbound, value_id};
+use crate::FedError;
+use guildhall_core::RuleError;
+use guildhall_core::votes::Vote;
+use guildhall_db::{StoreError, VoteTarget};
+
+pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
+    let vote = match inbound.activity.kind.as_str() {
+        "Dislike" => Vote::Down,
+        _ => Vote::Up,
+    };
+    set(inbound, &inbound.activity.object, Some(vote)).await
+}
+
+/// Undo of a Like or Dislike: matched on (actor, object), since Lemmy's Undo
+/// carries a fresh id and, in 0.19, always the type Like.
+pub async fn undo(inbound: &Inbound<'_>, inner: &serde_json::Value) -> Result<(), FedError> {
+    let object = inner.get("object").cloned().unwrap_or_default();
+    set(inbound, &object, None).await
+}
+
+async fn set(
+    inbound: &Inbound<'_>,
+    object: &serde_json::Value,
+    vote: Option<Vote>,
+) -> Result<(), FedError> {
+    let target =
+        value_id(object).ok_or_else(|| FedError::BadRequest("the vote names no object".into()))?;
+    let ctx = inbound.data;
+    let post = Post::find(ctx, &target)
+        .await?
+        .ok_or(FedError::NotFound("voted object"))?;
+    inbound.check_group(&post.group)?;
+    let user = inbound.user()?;
+    // A flood of votes from one open-signup server is capped per day.
+    if vote.is_some() {
+        let cap = ctx.settings.remote_votes_per_instance_per_day;
+        if !ctx
+            .store
+            .count_remote_vote(&inbound.actor.domain(), cap)
+            .await?
+        {
+            tracing::info!(domain = %inbound.actor.domain(), "remote vote not counted: daily cap reached");
+            return Ok(());
+        }
+    }
+    let target = match post.kind {
+        PostKind::Thread(id) => VoteTarget::Thread(id),
+        PostKind::Reply(id) => VoteTarget::Reply(id),
+    };
+    let via = inbound.announce_in(&post.group);
+    match ctx
+        .store
+        .vote_via(
+            user.id,
+            target,
+            vote,
+            via,
+            Some(inbound.activity.id.as_str()),
+        )
+        .await
+    {
+        // The same vote twice, or undoing one we never counted: nothing changes.
+        Ok(_) | Err(StoreError::Rule(RuleError::Conflict(_))) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

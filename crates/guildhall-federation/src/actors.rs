@@ -1,0 +1,470 @@
+//! Actors: the JSON we serve for local users, groups and the instance, and
+//! the remote actors we fetch (through activitypub_federation, signed by the
+//! instance actor) and keep in the users and groups tables.
+
+use crate::urls::Local;
+use crate::{Context, FedData, FedError};
+use activitypub_federation::fetch::object_id::ObjectId;
+use activitypub_federation::protocol::helpers::deserialize_skip_error;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::{Actor, Object};
+use chrono::{DateTime, Utc};
+use guildhall_db::{ActorKey, FedGroup, FedUser, RemoteGroup, RemoteUser};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use url::Url;
+
+/// The JSON-LD context of everything we send: ActivityStreams, security
+/// (publicKey), and the terms Lemmy and Mastodon read.
+pub fn context() -> Value {
+    json!([
+        "https://www.w3.org/ns/activitystreams",
+        "https://w3id.org/security/v1",
+        {
+            "lemmy": "https://join-lemmy.org/ns#",
+            "toot": "http://joinmastodon.org/ns#",
+            "sensitive": "as:sensitive",
+            "discoverable": "toot:discoverable",
+            "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+            "moderators": { "@id": "lemmy:moderators", "@type": "@id" }
+        }
+    ])
+}
+
+fn time(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn public_key(id: &Url, pem: Option<&str>) -> Value {
+    json!({ "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem.unwrap_or_default() })
+}
+
+/// A local user as a `Person`.
+pub fn person_json(ctx: &Context, u: &FedUser) -> Value {
+    let id = ctx.urls.user(&u.username);
+    let mut person = json!({
+        "@context": context(),
+        "type": "Person",
+        "id": id,
+        "preferredUsername": u.username,
+        "name": u.display_name.clone().unwrap_or_else(|| u.username.clone()),
+        "summary": u.bio_html,
+        "url": id,
+        "inbox": ctx.urls.sub(&id, "inbox"),
+        "outbox": ctx.urls.sub(&id, "outbox"),
+        "followers": ctx.urls.sub(&id, "followers"),
+        "endpoints": { "sharedInbox": ctx.urls.shared_inbox() },
+        "publicKey": public_key(&id, u.public_key_pem.as_deref()),
+        "published": time(u.created_at),
+        "discoverable": true,
+        "manuallyApprovesFollowers": false,
+    });
+    if let Some(avatar) = &u.avatar_url {
+        person["icon"] = json!({ "type": "Image", "url": avatar });
+    }
+    person
+}
+
+/// A local group as a `Group`, the way Lemmy describes a community.
+pub fn group_json(ctx: &Context, g: &FedGroup) -> Value {
+    let id = ctx.urls.group(&g.name);
+    json!({
+        "@context": context(),
+        "type": "Group",
+        "id": id,
+        "preferredUsername": g.name,
+        "name": g.title,
+        "summary": g.description_html,
+        "url": id,
+        "inbox": ctx.urls.sub(&id, "inbox"),
+        "outbox": ctx.urls.sub(&id, "outbox"),
+        "followers": ctx.urls.sub(&id, "followers"),
+        "attributedTo": ctx.urls.sub(&id, "moderators"),
+        "moderators": ctx.urls.sub(&id, "moderators"),
+        "featured": ctx.urls.sub(&id, "featured"),
+        "endpoints": { "sharedInbox": ctx.urls.shared_inbox() },
+        "publicKey": public_key(&id, g.public_key_pem.as_deref()),
+        "published": time(g.created_at),
+        "discoverable": true,
+        "postingRestrictedToMods": g.posting_restricted,
+        "sensitive": false,
+        "manuallyApprovesFollowers": false,
+    })
+}
+
+/// The instance actor, which signs fetches (servers in authorized-fetch mode
+/// want every GET signed).
+pub fn instance_json(ctx: &Context) -> Value {
+    let id = ctx.urls.instance_actor();
+    json!({
+        "@context": context(),
+        "type": "Application",
+        "id": id,
+        "preferredUsername": ctx.urls.domain(),
+        "name": "Guildhall",
+        "url": ctx.urls.base(),
+        "inbox": ctx.urls.shared_inbox(),
+        "outbox": ctx.urls.sub(&id, "outbox"),
+        "endpoints": { "sharedInbox": ctx.urls.shared_inbox() },
+        "publicKey": public_key(&id, Some(&ctx.instance_keys.public_key_pem)),
+        "manuallyApprovesFollowers": true,
+    })
+}
+
+/// A key that signs outgoing requests: a local actor's, or the instance's.
+#[derive(Debug, Clone)]
+pub struct LocalSigner {
+    pub id: Url,
+    pub public_key_pem: String,
+    pub private_key_pem: String,
+}
+
+impl LocalSigner {
+    pub fn instance(ctx: &Context) -> Result<LocalSigner, FedError> {
+        Ok(LocalSigner {
+            id: ctx.urls.instance_actor(),
+            public_key_pem: ctx.instance_keys.public_key_pem.clone(),
+            private_key_pem: ctx.instance_keys.private_key_pem.clone(),
+        })
+    }
+
+    /// The signer named by an actor URL of ours.
+    pub async fn load(ctx: &Context, id: &Url) -> Result<LocalSigner, FedError> {
+        let keys = match ctx.urls.parse(id) {
+            Some(Local::Instance) => return LocalSigner::instance(ctx),
+            Some(Local::User(name)) => ctx
+                .store
+                .fed_user(ActorKey::Name(&name))
+                .await?
+                .filter(|u| u.domain.is_none())
+                .map(|u| (u.public_key_pem, u.private_key_pem)),
+            Some(Local::Group(name)) => ctx
+                .store
+                .fed_group(ActorKey::Name(&name))
+                .await?
+                .filter(|g| g.domain.is_none())
+                .map(|g| (g.public_key_pem, g.private_key_pem)),
+            _ => None,
+        };
+        match keys {
+            Some((Some(public_key_pem), Some(private_key_pem))) => Ok(LocalSigner {
+                id: id.clone(),
+                public_key_pem,
+                private_key_pem,
+            }),
+            _ => Err(FedError::NotFound("signing actor")),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for LocalSigner {
+    type DataType = std::sync::Arc<Context>;
+    type Kind = Value;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    async fn read_from_id(_: Url, _: &FedData) -> Result<Option<Self>, FedError> {
+        Ok(None)
+    }
+    async fn into_json(self, _: &FedData) -> Result<Value, FedError> {
+        Err(FedError::Internal("a signer is not served".into()))
+    }
+    async fn verify(_: &Value, _: &Url, _: &FedData) -> Result<(), FedError> {
+        Err(FedError::Internal("a signer is not fetched".into()))
+    }
+    async fn from_json(_: Value, _: &FedData) -> Result<Self, FedError> {
+        Err(FedError::Internal("a signer is not fetched".into()))
+    }
+}
+
+impl Actor for LocalSigner {
+    fn public_key_pem(&self) -> &str {
+        &self.public_key_pem
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        Some(self.private_key_pem.clone())
+    }
+    fn inbox(&self) -> Url {
+        self.id.clone()
+    }
+}
+
+/// Any actor as others send it to us: Person, Service, Application, Group…
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorJson {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Url,
+    pub preferred_username: String,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub icon: Option<Image>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub url: Option<Url>,
+    pub inbox: Url,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub outbox: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub followers: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKeyJson,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub posting_restricted_to_mods: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Image {
+    pub url: Url,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub shared_inbox: Option<Url>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKeyJson {
+    pub id: String,
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+/// A remote (or, when named by a local URL, local) actor as stored here.
+#[derive(Debug, Clone)]
+pub enum StoredActor {
+    User(FedUser, Url),
+    Group(FedGroup, Url),
+}
+
+impl StoredActor {
+    pub fn ap_id(&self) -> &Url {
+        match self {
+            StoredActor::User(_, id) | StoredActor::Group(_, id) => id,
+        }
+    }
+
+    pub fn domain(&self) -> String {
+        guildhall_db::domain_of(self.ap_id().as_str()).unwrap_or_default()
+    }
+
+    pub fn user(&self) -> Option<&FedUser> {
+        match self {
+            StoredActor::User(u, _) => Some(u),
+            StoredActor::Group(..) => None,
+        }
+    }
+
+    pub fn group(&self) -> Option<&FedGroup> {
+        match self {
+            StoredActor::Group(g, _) => Some(g),
+            StoredActor::User(..) => None,
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        match self {
+            StoredActor::User(u, _) => u.domain.is_none(),
+            StoredActor::Group(g, _) => g.domain.is_none(),
+        }
+    }
+
+    fn fetched_at(&self) -> Option<i64> {
+        match self {
+            StoredActor::User(u, _) => u.fetched_at,
+            StoredActor::Group(g, _) => g.fetched_at,
+        }
+    }
+
+    /// Where to deliver to this actor: its server's shared inbox if any.
+    pub fn delivery_inbox(&self) -> Option<String> {
+        match self {
+            StoredActor::User(u, _) => u.shared_inbox.clone().or_else(|| u.inbox.clone()),
+            StoredActor::Group(g, _) => g.inbox.clone(),
+        }
+    }
+
+    /// Fetches (or reads from the store) the actor at `id`.
+    pub async fn dereference(id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
+        ObjectId::<StoredActor>::from(id.clone())
+            .dereference(data)
+            .await
+    }
+
+    /// Fetches the actor again even if stored, e.g. after its key failed.
+    pub async fn refetch(id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
+        ObjectId::<StoredActor>::from(id.clone())
+            .dereference_forced(data)
+            .await
+    }
+
+    /// An actor named by a URL of ours.
+    pub async fn local(ctx: &Context, id: &Url) -> Result<Option<StoredActor>, FedError> {
+        Ok(match ctx.urls.parse(id) {
+            Some(Local::User(name)) => ctx
+                .store
+                .fed_user(ActorKey::Name(&name))
+                .await?
+                .filter(|u| u.domain.is_none())
+                .map(|u| StoredActor::User(u, id.clone())),
+            Some(Local::Group(name)) => ctx
+                .store
+                .fed_group(ActorKey::Name(&name))
+                .await?
+                .filter(|g| g.domain.is_none())
+                .map(|g| StoredActor::Group(g, id.clone())),
+            _ => None,
+        })
+    }
+}
+
+/// A remote name: `name@domain`, with only characters safe in our URLs.
+fn remote_name(preferred: &str, domain: &str) -> Result<String, FedError> {
+    let ok = !preferred.is_empty()
+        && preferred.len() <= 100
+        && preferred
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if !ok {
+        return Err(FedError::Unprocessable(format!(
+            "unusable actor name {preferred:?}"
+        )));
+    }
+    Ok(format!("{}@{domain}", preferred.to_ascii_lowercase()))
+}
+
+#[async_trait::async_trait]
+impl Object for StoredActor {
+    type DataType = std::sync::Arc<Context>;
+    type Kind = ActorJson;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        self.ap_id()
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        if self.is_local() {
+            return Some(Utc::now());
+        }
+        self.fetched_at().and_then(DateTime::from_timestamp_millis)
+    }
+
+    async fn read_from_id(id: Url, data: &FedData) -> Result<Option<Self>, FedError> {
+        if let Some(local) = StoredActor::local(data, &id).await? {
+            return Ok(Some(local));
+        }
+        if let Some(u) = data.store.fed_user(ActorKey::ApId(id.as_str())).await? {
+            return Ok(Some(StoredActor::User(u, id)));
+        }
+        if let Some(g) = data.store.fed_group(ActorKey::ApId(id.as_str())).await? {
+            return Ok(Some(StoredActor::Group(g, id)));
+        }
+        Ok(None)
+    }
+
+    async fn into_json(self, _: &FedData) -> Result<ActorJson, FedError> {
+        Err(FedError::Internal(
+            "stored actors are served by routes".into(),
+        ))
+    }
+
+    async fn verify(json: &ActorJson, expected_domain: &Url, _: &FedData) -> Result<(), FedError> {
+        verify_domains_match(&json.id, expected_domain)
+            .map_err(|_| FedError::Forbidden("actor id on another domain".into()))?;
+        verify_domains_match(&json.inbox, &json.id)
+            .map_err(|_| FedError::Forbidden("actor inbox on another domain".into()))?;
+        if json.public_key.owner != json.id {
+            return Err(FedError::Forbidden(
+                "the actor's key belongs to someone else".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn from_json(json: ActorJson, data: &FedData) -> Result<Self, FedError> {
+        let domain = guildhall_db::domain_of(json.id.as_str())
+            .ok_or(FedError::Unprocessable("actor id has no host".into()))?;
+        let name = remote_name(&json.preferred_username, &domain)?;
+        let summary = crate::content::sanitize_html(json.summary.as_deref().unwrap_or_default());
+        let display = json
+            .name
+            .as_deref()
+            .map(|n| crate::content::text_of(n))
+            .filter(|n| !n.is_empty());
+        let shared_inbox = json
+            .endpoints
+            .and_then(|e| e.shared_inbox)
+            .map(|u| u.to_string());
+        if json.kind == "Group" {
+            let group = data
+                .store
+                .upsert_remote_group(&RemoteGroup {
+                    name,
+                    title: display.unwrap_or_else(|| json.preferred_username.clone()),
+                    description_html: summary,
+                    creator_id: None,
+                    domain,
+                    ap_id: json.id.to_string(),
+                    inbox: json.inbox.to_string(),
+                    shared_inbox,
+                    outbox_url: json.outbox.map(|u| u.to_string()),
+                    followers_url: json.followers.map(|u| u.to_string()),
+                    profile_url: json.url.map(|u| u.to_string()),
+                    posting_restricted: json.posting_restricted_to_mods.unwrap_or(false),
+                    public_key_pem: json.public_key.public_key_pem,
+                })
+                .await?;
+            Ok(StoredActor::Group(group, json.id))
+        } else {
+            let user = data
+                .store
+                .upsert_remote_user(&RemoteUser {
+                    username: name,
+                    display_name: display,
+                    bio_html: summary,
+                    avatar_url: json.icon.map(|i| i.url.to_string()),
+                    domain,
+                    ap_id: json.id.to_string(),
+                    inbox: json.inbox.to_string(),
+                    shared_inbox,
+                    profile_url: json.url.map(|u| u.to_string()),
+                    public_key_pem: json.public_key.public_key_pem,
+                })
+                .await?;
+            Ok(StoredActor::User(user, json.id))
+        }
+    }
+}
+
+impl Actor for StoredActor {
+    fn public_key_pem(&self) -> &str {
+        match self {
+            StoredActor::User(u, _) => u.public_key_pem.as_deref().unwrap_or_default(),
+            StoredActor::Group(g, _) => g.public_key_pem.as_deref().unwrap_or_default(),
+        }
+    }
+    fn private_key_pem(&self) -> Option<String> {
+        None
+    }
+    fn inbox(&self) -> Url {
+        let inbox = match self {
+            StoredActor::User(u, _) => u.inbox.as_deref(),
+            StoredActor::Group(g, _) => g.inbox.as_deref(),
+        };
+        inbox
+            .and_then(|i| Url::parse(i).ok())
+            .unwrap_or_else(|| self.ap_id().clone())
+    }
+}

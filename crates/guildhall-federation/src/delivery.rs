@@ -1,0 +1,183 @@
+//! The delivery worker: expands events, then sends each instance's queue
+//! with up to `parallelism_per_instance` requests in flight, signed by the
+//! activity's actor through activitypub_federation. A failure backs the whole
+//! instance off (exponentially, capped); success resets it. Delivery is
+//! at-least-once: a row is deleted only after the receiver answered.
+
+use crate::actors::LocalSigner;
+use crate::{FedData, FedError, Federation, outbox};
+use activitypub_federation::activity_sending::SendActivityTask;
+use activitypub_federation::traits::Activity;
+use futures::StreamExt;
+use guildhall_db::{Delivery, now_ms};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
+use url::Url;
+
+/// How often the queue is looked at when idle.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Starts the worker; it runs until the task is aborted.
+pub fn spawn(federation: &Federation) -> JoinHandle<()> {
+    let data = federation.data();
+    tokio::spawn(async move { run(data).await })
+}
+
+async fn run(data: FedData) {
+    let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut last_prune = 0;
+    loop {
+        if let Err(e) = outbox::expand_pending(&data).await {
+            tracing::warn!(error = %e, "could not expand federation events");
+        }
+        match data.store.due_domains(now_ms(), 512).await {
+            Ok(domains) => {
+                for domain in domains {
+                    if busy.lock().expect("lock").insert(domain.clone()) {
+                        let data = data.reset_request_count();
+                        let busy = busy.clone();
+                        tokio::spawn(async move {
+                            deliver_to(&data, &domain).await;
+                            busy.lock().expect("lock").remove(&domain);
+                        });
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the delivery queue"),
+        }
+        if now_ms() - last_prune > 3_600_000 {
+            last_prune = now_ms();
+            // Receipts are kept a week: far longer than any sender retries.
+            if let Err(e) = data.store.prune_federation(now_ms() - 7 * 86_400_000).await {
+                tracing::warn!(error = %e, "could not prune federation receipts");
+            }
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Sends one instance's queue until it is empty or a request fails.
+async fn deliver_to(data: &FedData, domain: &str) {
+    let parallel = data.settings.parallelism_per_instance.max(1);
+    let mut after = 0;
+    loop {
+        let batch = match data
+            .store
+            .deliveries_for(domain, after, (parallel * 4) as i64)
+            .await
+        {
+            Ok(b) if b.is_empty() => return,
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, domain, "could not read deliveries");
+                return;
+            }
+        };
+        after = batch.last().map_or(after, |d| d.id);
+        let results: Vec<(Delivery, Result<(), FedError>)> = futures::stream::iter(batch)
+            .map(|d| async move {
+                let result = send(data, &d).await;
+                (d, result)
+            })
+            .buffered(parallel)
+            .collect()
+            .await;
+        let mut failed = false;
+        for (d, result) in results {
+            let recorded = match result {
+                Ok(()) => data.store.delivery_done(d.id, domain).await,
+                // One failure backs the instance off; the rest of the batch
+                // stays queued without counting against it again.
+                Err(e) if !failed => {
+                    failed = true;
+                    tracing::info!(domain, activity = %d.ap_id, error = %e, "delivery failed; backing off");
+                    let settings = &data.settings;
+                    data.store
+                        .delivery_failed(
+                            d.id,
+                            domain,
+                            &e.to_string(),
+                            |failures| now_ms() + settings.retry_delay_ms(failures),
+                            settings.unreachable_after_ms,
+                        )
+                        .await
+                }
+                Err(_) => Ok(()),
+            };
+            if let Err(e) = recorded {
+                tracing::warn!(error = %e, "could not record a delivery result");
+            }
+        }
+        if failed {
+            return;
+        }
+    }
+}
+
+/// Signs and POSTs one delivery. A permanent refusal (4xx other than 408 and
+/// 429) counts as done, as Mastodon does: resending would not help.
+async fn send(data: &FedData, d: &Delivery) -> Result<(), FedError> {
+    let span = tracing::info_span!("deliver", activity = %d.ap_id, inbox = %d.inbox);
+    send_inner(data, d).instrument(span).await
+}
+
+async fn send_inner(data: &FedData, d: &Delivery) -> Result<(), FedError> {
+    let signer = LocalSigner::load(data, &parse(&d.signer)?).await?;
+    let activity = Stored {
+        id: parse(&d.ap_id)?,
+        actor: signer.id.clone(),
+        body: serde_json::from_str(&d.body)?,
+    };
+    // prepare() drops inboxes the policy or SSRF rules refuse: then nothing is sent.
+    let tasks = SendActivityTask::prepare(&activity, &signer, vec![parse(&d.inbox)?], data).await?;
+    for task in tasks {
+        task.sign_and_send(data).await?;
+    }
+    Ok(())
+}
+
+fn parse(url: &str) -> Result<Url, FedError> {
+    Url::parse(url).map_err(|e| FedError::Internal(format!("bad URL in the queue {url:?}: {e}")))
+}
+
+/// A queued activity, already serialized once; sent as it is.
+#[derive(Debug)]
+struct Stored {
+    id: Url,
+    actor: Url,
+    body: Value,
+}
+
+impl Serialize for Stored {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(s)
+    }
+}
+
+#[async_trait::async_trait]
+impl Activity for Stored {
+    type DataType = Arc<crate::Context>;
+    type Error = FedError;
+
+    fn id(&self) -> &Url {
+        &self.id
+    }
+    fn actor(&self) -> &Url {
+        &self.actor
+    }
+    async fn verify(&self, _: &FedData) -> Result<(), FedError> {
+        Err(FedError::Internal(
+            "outgoing activities are not verified".into(),
+        ))
+    }
+    async fn receive(self, _: &FedData) -> Result<(), FedError> {
+        Err(FedError::Internal(
+            "outgoing activities are not received".into(),
+        ))
+    }
+}

@@ -1,0 +1,99 @@
+//! The inboxes (shared `/inbox`, and per actor): size and type checks, the
+//! HTTP signature, the partner policy, then the activity, once.
+
+use crate::activities::{self, Inbound, Incoming};
+use crate::actors::StoredActor;
+use crate::policy::check_domain;
+use crate::signatures;
+use crate::{FedData, FedError};
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+
+/// Content types an activity may come with.
+fn is_activity_type(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get("content-type").and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let ct = ct.to_ascii_lowercase();
+    ct.starts_with("application/activity+json")
+        || ct.starts_with("application/ld+json")
+        || ct.starts_with("application/json")
+}
+
+/// Receives one POSTed activity. 202 when applied or already seen.
+pub async fn receive(
+    data: &FedData,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, FedError> {
+    if body.len() > data.settings.max_activity_bytes {
+        return Err(FedError::TooLarge(data.settings.max_activity_bytes));
+    }
+    if !is_activity_type(headers) {
+        return Err(FedError::UnsupportedMediaType(
+            "activities are sent as application/activity+json".into(),
+        ));
+    }
+    signatures::check_digest(headers, &body)?;
+    let pending = signatures::begin(method, uri, headers, &data.urls.domain())?;
+    let raw = std::str::from_utf8(&body)
+        .map_err(|_| FedError::BadRequest("the body is not UTF-8".into()))?;
+    let activity: Incoming = serde_json::from_str(raw)?;
+
+    // Ids on the sender's domain; signed by the actor itself.
+    let actor_domain = guildhall_db::domain_of(activity.actor.as_str()).unwrap_or_default();
+    if guildhall_db::domain_of(activity.id.as_str()).as_deref() != Some(actor_domain.as_str()) {
+        return Err(FedError::Forbidden(
+            "the activity id is not on its actor's domain".into(),
+        ));
+    }
+    if pending.signer != activity.actor {
+        return Err(FedError::Unauthorized(
+            "the request is not signed by the activity's actor".into(),
+        ));
+    }
+    if data.urls.is_local(&activity.actor) {
+        return Err(FedError::Forbidden(
+            "activities of local actors do not come from outside".into(),
+        ));
+    }
+    check_domain(data, &actor_domain).await?;
+
+    let mut actor = StoredActor::dereference(&activity.actor, data).await?;
+    if !pending.verify(actor.public_key_pem_str()) {
+        // The key may have rotated since we stored it: fetch once more.
+        actor = StoredActor::refetch(&activity.actor, data).await?;
+        if !pending.verify(actor.public_key_pem_str()) {
+            return Err(FedError::Unauthorized(
+                "the HTTP signature does not verify".into(),
+            ));
+        }
+    }
+
+    if !data.store.first_receipt(activity.id.as_str()).await? {
+        return Ok(StatusCode::ACCEPTED);
+    }
+    let inbound = Inbound {
+        activity: &activity,
+        raw,
+        actor: &actor,
+        via_group: None,
+        data,
+    };
+    match activities::apply(&inbound).await {
+        Ok(()) => Ok(StatusCode::ACCEPTED),
+        Err(e) => {
+            // Not applied: a corrected resend must not be taken for a repeat.
+            data.store.forget_receipt(activity.id.as_str()).await?;
+            Err(e)
+        }
+    }
+}
+
+impl StoredActor {
+    fn public_key_pem_str(&self) -> &str {
+        activitypub_federation::traits::Actor::public_key_pem(self)
+    }
+}

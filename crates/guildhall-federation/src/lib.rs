@@ -1,0 +1,120 @@
+//! Guildhall's ActivityPub side.
+//!
+//! - Actors (`Person` per user, `Group` per group, an `Application` for the
+//!   instance) are served from the same URLs as the pages, by content
+//!   negotiation ([`routes`]).
+//! - Inbound: [`inbox`] verifies the HTTP signature and digest itself (with
+//!   http-signature-normalization, so it can refetch a rotated key and use
+//!   Mastodon's date window), then hands the activity to one module per
+//!   activity type under [`activities`].
+//! - Outbound: the store records an event with every change ([`guildhall_db::Via`]);
+//!   [`outbox`] turns events into activities and deliveries, and [`delivery`]
+//!   sends them, signed by activitypub_federation, per instance, with back-off.
+//!   Nothing goes through the library's in-memory queue.
+
+pub mod activities;
+pub mod actors;
+pub mod content;
+pub mod delivery;
+pub mod error;
+pub mod inbox;
+pub mod keys;
+pub mod outbox;
+pub mod policy;
+pub mod resolve;
+pub mod routes;
+pub mod settings;
+pub mod signatures;
+pub mod urls;
+
+use activitypub_federation::config::{Data, FederationConfig, UrlVerifier};
+use guildhall_db::Store;
+use std::sync::Arc;
+
+pub use error::FedError;
+pub use settings::{FederationMode, FederationSettings};
+pub use urls::Urls;
+
+/// What every federation handler and worker can reach.
+pub struct Context {
+    pub store: Store,
+    pub settings: FederationSettings,
+    pub urls: Urls,
+    /// The instance actor's keys, which sign fetches.
+    pub instance_keys: guildhall_db::KeyPair,
+}
+
+/// The library's request data, carrying our [`Context`].
+pub type FedData = Data<Arc<Context>>;
+
+/// A handle on federation. Cheap to clone.
+#[derive(Clone)]
+pub struct Federation {
+    config: FederationConfig<Arc<Context>>,
+}
+
+impl Federation {
+    /// Loads (or makes) the instance actor's keys, gives every local actor
+    /// made before federation a key pair, and configures the library.
+    pub async fn new(
+        store: Store,
+        settings: FederationSettings,
+        urls: Urls,
+    ) -> Result<Federation, FedError> {
+        // Several tests start instances in one process; the first install wins.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let instance_keys = store.instance_keys(keys::generate_blocking).await?;
+        keys::backfill(&store).await?;
+        let ctx = Arc::new(Context {
+            store,
+            settings,
+            urls,
+            instance_keys,
+        });
+        let instance = actors::LocalSigner::instance(&ctx)?;
+        let config = FederationConfig::builder()
+            .domain(ctx.urls.domain())
+            .app_data(ctx.clone())
+            .client(client(&ctx.settings)?)
+            .debug(ctx.settings.allow_private_addresses)
+            .allow_http_urls(ctx.settings.allow_private_addresses || !ctx.urls.is_https())
+            .request_timeout(ctx.settings.request_timeout())
+            .url_verifier(
+                Box::new(policy::PolicyVerifier(ctx.clone())) as Box<dyn UrlVerifier + Sync>
+            )
+            .signed_fetch_actor(&instance)
+            .build()
+            .await
+            .map_err(|e| FedError::Internal(format!("federation config: {e}")))?;
+        Ok(Federation { config })
+    }
+
+    pub fn data(&self) -> FedData {
+        self.config.to_request_data()
+    }
+
+    pub fn context(&self) -> &Arc<Context> {
+        &self.config
+    }
+}
+
+/// The HTTP client for deliveries and fetches. Unless private addresses are
+/// allowed (tests), its resolver refuses names that resolve to loopback or
+/// private networks, checked at connect time so DNS rebinding cannot slip by.
+fn client(
+    settings: &FederationSettings,
+) -> Result<reqwest_middleware::ClientWithMiddleware, FedError> {
+    let resolver = activitypub_federation::resolver::ValidatingDnsResolver::new(
+        vec![],
+        !settings.allow_private_addresses,
+    );
+    let client = reqwest13::Client::builder()
+        .redirect(reqwest13::redirect::Policy::none())
+        .timeout(settings.request_timeout())
+        .connect_timeout(settings.request_timeout())
+        .user_agent(concat!("Guildhall/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(resolver))
+        .build()
+        .map_err(|e| FedError::Internal(format!("http client: {e}")))?;
+    Ok(client.into())
+}

@@ -1,0 +1,449 @@
+//! Turns the store's events into activities and their deliveries.
+//!
+//! In a local group every change is relayed by the group to its followers as
+//! an `Announce` (FEP-1b12); a new thread is also announced bare, so Mastodon
+//! followers see it as a boost of the group account. In a remote group, the
+//! member's activity goes to the group's inbox, addressed as Lemmy expects
+//! (to the group, `audience` set), and the group relays it.
+
+use crate::actors::context;
+use crate::{Context, FedError};
+use guildhall_db::{
+    ActorKey, Event, EventKind, EventObject, FedGroup, FedUser, Outbound, StoreError,
+};
+use serde_json::{Value, json};
+use url::Url;
+
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// Expands up to a batch of pending events; returns how many.
+pub async fn expand_pending(ctx: &Context) -> Result<usize, FedError> {
+    let events = ctx.store.pending_events(200).await?;
+    for event in &events {
+        let outbound = match build(ctx, event).await {
+            Ok(out) => out,
+            // The object vanished before we got to it (e.g. created then
+            // purged): there is nothing left to tell anyone.
+            Err(FedError::NotFound(what)) | Err(FedError::Store(StoreError::NotFound(what))) => {
+                tracing::debug!(event = event.id, what, "event dropped: its object is gone");
+                vec![]
+            }
+            Err(e) => return Err(e),
+        };
+        ctx.store.expand_event(event.id, &outbound).await?;
+    }
+    Ok(events.len())
+}
+
+async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
+    match (event.kind, event.object) {
+        (EventKind::Follow | EventKind::Unfollow, EventObject::Group(group_id)) => {
+            follow(ctx, event, group_id).await
+        }
+        (EventKind::Accept, EventObject::Group(group_id)) => accept(ctx, event, group_id).await,
+        (EventKind::Announce, EventObject::Group(group_id)) => relay(ctx, event, group_id).await,
+        (_, EventObject::Thread(_) | EventObject::Reply(_)) => post_activity(ctx, event).await,
+        _ => Ok(vec![]),
+    }
+}
+
+/// A stored post, with everything its JSON needs.
+struct PostRefs {
+    url: Url,
+    group: FedGroup,
+    group_url: Url,
+    author: FedUser,
+    author_url: Url,
+    /// For replies: what it answers and who wrote that.
+    parent_url: Option<Url>,
+    parent_author: Option<FedUser>,
+    json: Value,
+}
+
+pub fn user_url(ctx: &Context, u: &FedUser) -> Url {
+    match &u.ap_id {
+        Some(id) => Url::parse(id).unwrap_or_else(|_| ctx.urls.user(&u.username)),
+        None => ctx.urls.user(&u.username),
+    }
+}
+
+pub fn group_url(ctx: &Context, g: &FedGroup) -> Url {
+    match &g.ap_id {
+        Some(id) => Url::parse(id).unwrap_or_else(|_| ctx.urls.group(&g.name)),
+        None => ctx.urls.group(&g.name),
+    }
+}
+
+fn object_url(ap_id: Option<&str>, local: Url) -> Url {
+    ap_id.and_then(|a| Url::parse(a).ok()).unwrap_or(local)
+}
+
+fn time(ms: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn user(ctx: &Context, id: i64) -> Result<FedUser, FedError> {
+    ctx.store
+        .fed_user(ActorKey::Id(id))
+        .await?
+        .ok_or(FedError::NotFound("user"))
+}
+
+async fn group(ctx: &Context, id: i64) -> Result<FedGroup, FedError> {
+    ctx.store
+        .fed_group(ActorKey::Id(id))
+        .await?
+        .ok_or(FedError::NotFound("group"))
+}
+
+async fn thread_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
+    let ap: Option<String> = ctx
+        .store
+        .ap_id_of(guildhall_db::PostTable::Threads, id)
+        .await?;
+    Ok(object_url(ap.as_deref(), ctx.urls.thread(id)))
+}
+
+async fn reply_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
+    let ap: Option<String> = ctx
+        .store
+        .ap_id_of(guildhall_db::PostTable::Replies, id)
+        .await?;
+    Ok(object_url(ap.as_deref(), ctx.urls.reply(id)))
+}
+
+/// The Page or Note for a thread or reply, as served and as sent.
+pub async fn post_json(
+    ctx: &Context,
+    object: EventObject,
+) -> Result<(Value, Url, FedGroup), FedError> {
+    let refs = post_refs(ctx, object).await?;
+    Ok((refs.json, refs.url, refs.group))
+}
+
+async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedError> {
+    match object {
+        EventObject::Thread(id) => {
+            let t = ctx
+                .store
+                .thread(id, None)
+                .await?
+                .ok_or(FedError::NotFound("thread"))?;
+            let group = group(ctx, t.group_id).await?;
+            let author = user(ctx, t.author_id).await?;
+            let url = thread_ap_id(ctx, id).await?;
+            let group_url = group_url(ctx, &group);
+            let author_url = user_url(ctx, &author);
+            let mut json = json!({
+                "type": "Page",
+                "id": url,
+                "attributedTo": author_url,
+                "name": t.title,
+                "content": t.body_html,
+                "mediaType": "text/html",
+                "source": { "content": t.body, "mediaType": "text/markdown" },
+                "to": [group_url, PUBLIC],
+                "cc": [],
+                "audience": group_url,
+                "url": url,
+                "published": time(t.created_at),
+                "sensitive": false,
+                "commentsEnabled": true,
+                "stickied": false,
+                "replies": ctx.urls.sub(&url, "replies"),
+                "context": ctx.urls.sub(&url, "context"),
+            });
+            if let Some(edited) = t.edited_at {
+                json["updated"] = json!(time(edited));
+            }
+            Ok(PostRefs {
+                url,
+                group,
+                group_url,
+                author,
+                author_url,
+                parent_url: None,
+                parent_author: None,
+                json,
+            })
+        }
+        EventObject::Reply(id) => {
+            let r = ctx
+                .store
+                .reply(id, None)
+                .await?
+                .ok_or(FedError::NotFound("reply"))?;
+            let t = ctx
+                .store
+                .thread(r.thread_id, None)
+                .await?
+                .ok_or(FedError::NotFound("thread"))?;
+            let group = group(ctx, t.group_id).await?;
+            let author = user(ctx, r.author_id).await?;
+            let (parent_url, parent_author_id) = match r.parent_id {
+                Some(pid) => {
+                    let p = ctx
+                        .store
+                        .reply(pid, None)
+                        .await?
+                        .ok_or(FedError::NotFound("reply"))?;
+                    (reply_ap_id(ctx, pid).await?, p.author_id)
+                }
+                None => (thread_ap_id(ctx, t.id).await?, t.author_id),
+            };
+            let parent_author = user(ctx, parent_author_id).await?;
+            let url = reply_ap_id(ctx, id).await?;
+            let group_url = group_url(ctx, &group);
+            let author_url = user_url(ctx, &author);
+            let parent_author_url = user_url(ctx, &parent_author);
+            let mut json = json!({
+                "type": "Note",
+                "id": url,
+                "attributedTo": author_url,
+                "content": r.body_html,
+                "mediaType": "text/html",
+                "source": { "content": r.body, "mediaType": "text/markdown" },
+                "inReplyTo": parent_url,
+                "to": [group_url, PUBLIC],
+                "cc": [parent_author_url],
+                "audience": group_url,
+                "url": url,
+                "published": time(r.created_at),
+                "context": ctx.urls.sub(&thread_ap_id(ctx, t.id).await?, "context"),
+                "tag": [{ "type": "Mention", "href": parent_author_url, "name": format!("@{}", parent_author.username) }],
+            });
+            if let Some(edited) = r.edited_at {
+                json["updated"] = json!(time(edited));
+            }
+            Ok(PostRefs {
+                url,
+                group,
+                group_url,
+                author,
+                author_url,
+                parent_url: Some(parent_url),
+                parent_author: Some(parent_author),
+                json,
+            })
+        }
+        EventObject::Group(_) => Err(FedError::Internal("a group is not a post".into())),
+    }
+}
+
+/// A member's Create/Update/Delete/vote on a post, and its relay.
+async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
+    let refs = post_refs(ctx, event.object).await?;
+    let actor_id = event.actor_id.ok_or(FedError::NotFound("actor"))?;
+    let actor = user(ctx, actor_id).await?;
+    if actor.domain.is_some() {
+        return Ok(vec![]); // remote actors' changes are relayed, never re-authored
+    }
+    let actor_url = user_url(ctx, &actor);
+    let id = ctx.urls.activity(&event.token);
+    let mut activity = match event.kind {
+        EventKind::Create | EventKind::Update => json!({
+            "type": if event.kind == EventKind::Create { "Create" } else { "Update" },
+            "object": refs.json,
+        }),
+        EventKind::Delete => json!({ "type": "Delete", "object": refs.url }),
+        EventKind::Vote => vote_json(ctx, event, &actor_url, &refs.url)?,
+        _ => return Ok(vec![]),
+    };
+    activity["id"] = json!(id);
+    activity["actor"] = json!(actor_url);
+    activity["to"] = json!([refs.group_url, PUBLIC]);
+    activity["cc"] = json!([]);
+    activity["audience"] = json!(refs.group_url);
+
+    let mut out = Vec::new();
+    // Whoever wrote the post answered or voted on should hear of it directly
+    // (a Mastodon user does not follow the group).
+    let mut direct: Vec<String> = Vec::new();
+    let interested = if event.kind == EventKind::Vote {
+        Some(&refs.author)
+    } else {
+        refs.parent_author.as_ref()
+    };
+    if let Some(p) = interested.filter(|p| p.domain.is_some()) {
+        direct.extend(p.shared_inbox.clone().or_else(|| p.inbox.clone()));
+    }
+    if refs.group.domain.is_some() {
+        direct.extend(refs.group.inbox.clone());
+        out.push(outbound(&id, &actor_url, activity, dedup(direct)));
+        return Ok(out);
+    }
+    let followers = ctx.store.follower_inboxes(refs.group.id).await?;
+    if !direct.is_empty() {
+        out.push(outbound(
+            &id,
+            &actor_url,
+            activity.clone(),
+            dedup(direct.clone()),
+        ));
+    }
+    let relay_to: Vec<String> = followers
+        .into_iter()
+        .filter(|i| !direct.contains(i))
+        .collect();
+    let announce_id = ctx.urls.sub(&id, "announce");
+    let group_actor = refs.group_url.clone();
+    let announce = announce_json(ctx, &announce_id, &refs.group, activity);
+    out.push(outbound(
+        &announce_id,
+        &group_actor,
+        announce,
+        relay_to.clone(),
+    ));
+    if event.kind == EventKind::Create && matches!(event.object, EventObject::Thread(_)) {
+        // Mastodon does not read Announce(Create): it boosts a bare Page.
+        let page_id = ctx.urls.sub(&id, "announce-page");
+        let page = announce_json(ctx, &page_id, &refs.group, refs.json);
+        out.push(outbound(&page_id, &group_actor, page, relay_to));
+    }
+    let _ = (&refs.author_url, &refs.parent_url);
+    Ok(out)
+}
+
+fn vote_json(
+    ctx: &Context,
+    event: &Event,
+    actor_url: &Url,
+    object: &Url,
+) -> Result<Value, FedError> {
+    let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
+    let kind = |v: &Value| {
+        if v.as_i64() == Some(-1) {
+            "Dislike"
+        } else {
+            "Like"
+        }
+    };
+    if !payload["new"].is_null() {
+        return Ok(json!({ "type": kind(&payload["new"]), "object": object }));
+    }
+    let old_id = payload["old_activity"]
+        .as_str()
+        .map(|t| {
+            if t.starts_with("http") {
+                t.to_owned()
+            } else {
+                ctx.urls.activity(t).to_string()
+            }
+        })
+        .unwrap_or_else(|| {
+            ctx.urls
+                .sub(&ctx.urls.activity(&event.token), "undone")
+                .to_string()
+        });
+    Ok(json!({
+        "type": "Undo",
+        "object": { "type": kind(&payload["old"]), "id": old_id, "actor": actor_url, "object": object },
+    }))
+}
+
+fn announce_json(ctx: &Context, id: &Url, group: &FedGroup, object: Value) -> Value {
+    let group_url = ctx.urls.group(&group.name);
+    json!({
+        "type": "Announce",
+        "id": id,
+        "actor": group_url,
+        "object": object,
+        "to": [PUBLIC],
+        "cc": [ctx.urls.sub(&group_url, "followers")],
+        "audience": group_url,
+    })
+}
+
+/// A local member follows, or stops following, a remote group.
+async fn follow(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
+    let group = group(ctx, group_id).await?;
+    let actor = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
+    let (Some(inbox), Some(_)) = (group.inbox.clone(), group.domain.as_ref()) else {
+        return Ok(vec![]);
+    };
+    let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
+    let follow_token = payload["follow"].as_str().unwrap_or(&event.token);
+    let actor_url = user_url(ctx, &actor);
+    let group_url = group_url(ctx, &group);
+    let follow = json!({
+        "type": "Follow",
+        "id": ctx.urls.activity(follow_token),
+        "actor": actor_url,
+        "object": group_url,
+        "to": [group_url],
+    });
+    let (id, activity) = if event.kind == EventKind::Follow {
+        (ctx.urls.activity(follow_token), follow)
+    } else {
+        let id = ctx.urls.activity(&event.token);
+        (
+            id.clone(),
+            json!({ "type": "Undo", "id": id, "actor": actor_url, "object": follow, "to": [group_url] }),
+        )
+    };
+    Ok(vec![outbound(&id, &actor_url, activity, vec![inbox])])
+}
+
+/// A local group accepts a remote Follow.
+async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
+    let group = group(ctx, group_id).await?;
+    let follow: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
+    let follower =
+        crate::activities::value_id(&follow["actor"]).ok_or(FedError::NotFound("follower"))?;
+    let follower = ctx
+        .store
+        .fed_user(ActorKey::ApId(follower.as_str()))
+        .await?
+        .ok_or(FedError::NotFound("follower"))?;
+    let Some(inbox) = follower.inbox.clone() else {
+        return Ok(vec![]);
+    };
+    let group_url = ctx.urls.group(&group.name);
+    let id = ctx.urls.activity(&event.token);
+    let activity = json!({
+        "type": "Accept",
+        "id": id,
+        "actor": group_url,
+        "object": follow,
+        "to": [user_url(ctx, &follower)],
+    });
+    Ok(vec![outbound(&id, &group_url, activity, vec![inbox])])
+}
+
+/// A local group relays a remote member's activity to its followers,
+/// except the server it came from.
+async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
+    let group = group(ctx, group_id).await?;
+    let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
+    let origin = crate::activities::value_id(&inner["actor"])
+        .and_then(|a| guildhall_db::domain_of(a.as_str()));
+    let inboxes: Vec<String> = ctx
+        .store
+        .follower_inboxes(group_id)
+        .await?
+        .into_iter()
+        .filter(|i| guildhall_db::domain_of(i) != origin)
+        .collect();
+    let id = ctx.urls.activity(&event.token);
+    let group_url = ctx.urls.group(&group.name);
+    let announce = announce_json(ctx, &id, &group, inner);
+    Ok(vec![outbound(&id, &group_url, announce, inboxes)])
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn outbound(id: &Url, signer: &Url, mut activity: Value, inboxes: Vec<String>) -> Outbound {
+    activity["@context"] = context();
+    Outbound {
+        ap_id: id.to_string(),
+        signer: signer.to_string(),
+        body: activity.to_string(),
+        inboxes,
+    }
+}

@@ -1,0 +1,446 @@
+//! Federation's HTTP side: actors, posts and collections as ActivityStreams
+//! JSON (chosen by `Accept` on the same URLs as the pages), the inboxes,
+//! WebFinger and NodeInfo.
+
+use crate::actors::{context, group_json, instance_json, person_json};
+use crate::outbox::{PUBLIC, post_json};
+use crate::{Context, FedError, Federation, inbox};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use guildhall_core::ranking::Sort;
+use guildhall_db::{ActorKey, EventObject};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const ACTIVITY_JSON: &str = "application/activity+json";
+
+/// Whether the client asks for ActivityStreams rather than HTML.
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("application/activity+json") || v.contains("application/ld+json")
+        })
+}
+
+/// Routes that exist only for federation.
+pub fn router<S: Clone + Send + Sync + 'static>(federation: Federation) -> Router<S> {
+    Router::new()
+        .route("/inbox", post(receive))
+        .route("/u/{name}/inbox", post(receive))
+        .route("/g/{name}/inbox", post(receive))
+        .route("/actor", get(instance))
+        .route("/u/{name}/outbox", get(empty_collection))
+        .route("/u/{name}/followers", get(empty_collection))
+        .route("/g/{name}/outbox", get(group_outbox))
+        .route("/g/{name}/followers", get(group_followers))
+        .route("/g/{name}/moderators", get(group_moderators))
+        .route("/g/{name}/featured", get(empty_collection))
+        .route("/t/{id}/replies", get(thread_replies))
+        .route("/t/{id}/context", get(thread_replies))
+        .route("/.well-known/webfinger", get(webfinger))
+        .route("/.well-known/nodeinfo", get(nodeinfo_links))
+        .route("/nodeinfo/2.1", get(nodeinfo))
+        .with_state(federation)
+}
+
+/// The ActivityStreams side of URLs the pages also serve.
+fn negotiated(federation: Federation) -> Router {
+    Router::new()
+        .route("/u/{name}", get(person))
+        .route("/g/{name}", get(group))
+        .route("/t/{id}", get(thread))
+        .route("/r/{id}", get(reply))
+        .with_state(federation)
+}
+
+/// Middleware: a GET that asks for ActivityStreams JSON of an actor or post
+/// is answered here; everything else goes on to the pages.
+pub async fn negotiate(
+    State(federation): State<Federation>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_ap_get = matches!(*request.method(), Method::GET | Method::HEAD)
+        && wants_activity_json(request.headers());
+    let path = request.uri().path();
+    let ours = ["/u/", "/g/", "/t/", "/r/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+        && path.matches('/').count() == 2;
+    if is_ap_get && ours {
+        return match negotiated(federation).oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+    }
+    let mut response = next.run(request).await;
+    // Caches must not hand the HTML to a federating server or the reverse.
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+struct ApJson(Value);
+
+impl IntoResponse for ApJson {
+    fn into_response(self) -> Response {
+        let mut body = self.0;
+        if body.get("@context").is_none() {
+            body["@context"] = context();
+        }
+        (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(ACTIVITY_JSON),
+                ),
+                (header::VARY, HeaderValue::from_static("Accept")),
+            ],
+            Json(body),
+        )
+            .into_response()
+    }
+}
+
+async fn receive(
+    State(f): State<Federation>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, FedError> {
+    let data = f.data();
+    inbox::receive(&data, &method, &uri, &headers, body).await
+}
+
+async fn instance(State(f): State<Federation>) -> ApJson {
+    ApJson(instance_json(f.context()))
+}
+
+async fn local_user(ctx: &Context, name: &str) -> Result<guildhall_db::FedUser, FedError> {
+    ctx.store
+        .fed_user(ActorKey::Name(name))
+        .await?
+        .filter(|u| u.domain.is_none())
+        .ok_or(FedError::NotFound("user"))
+}
+
+async fn local_group(ctx: &Context, name: &str) -> Result<guildhall_db::FedGroup, FedError> {
+    ctx.store
+        .fed_group(ActorKey::Name(name))
+        .await?
+        .filter(|g| g.domain.is_none() && g.visibility == "public")
+        .ok_or(FedError::NotFound("group"))
+}
+
+async fn person(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let user = local_user(ctx, &name).await?;
+    Ok(ApJson(person_json(ctx, &user)))
+}
+
+async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let group = local_group(ctx, &name).await?;
+    Ok(ApJson(group_json(ctx, &group)))
+}
+
+async fn post_response(
+    ctx: &Context,
+    object: EventObject,
+    deleted: bool,
+    remote: bool,
+) -> Result<Response, FedError> {
+    if remote {
+        // We only serve our own posts; copies of remote ones live at their origin.
+        return Err(FedError::NotFound("post"));
+    }
+    let (json, url, group) = post_json(ctx, object).await?;
+    if group.visibility != "public" {
+        return Err(FedError::NotFound("post"));
+    }
+    if deleted {
+        let tombstone = json!({ "type": "Tombstone", "id": url, "formerType": json["type"] });
+        return Ok((StatusCode::GONE, ApJson(tombstone)).into_response());
+    }
+    Ok(ApJson(json).into_response())
+}
+
+async fn thread(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let t = ctx
+        .store
+        .thread(id, None)
+        .await?
+        .ok_or(FedError::NotFound("thread"))?;
+    let remote = ctx
+        .store
+        .ap_id_of(guildhall_db::PostTable::Threads, id)
+        .await?
+        .is_some();
+    post_response(ctx, EventObject::Thread(id), t.deleted_at.is_some(), remote).await
+}
+
+async fn reply(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let r = ctx
+        .store
+        .reply(id, None)
+        .await?
+        .ok_or(FedError::NotFound("reply"))?;
+    let remote = ctx
+        .store
+        .ap_id_of(guildhall_db::PostTable::Replies, id)
+        .await?
+        .is_some();
+    post_response(ctx, EventObject::Reply(id), r.deleted_at.is_some(), remote).await
+}
+
+fn collection(id: &Uri, items: Vec<Value>, total: i64) -> ApJson {
+    ApJson(json!({
+        "type": "OrderedCollection",
+        "id": id.to_string(),
+        "totalItems": total,
+        "orderedItems": items,
+    }))
+}
+
+async fn empty_collection(State(f): State<Federation>, uri: Uri) -> ApJson {
+    let id = f
+        .context()
+        .urls
+        .base()
+        .join(uri.path())
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    ApJson(json!({ "type": "OrderedCollection", "id": id, "totalItems": 0, "orderedItems": [] }))
+}
+
+fn full_uri(ctx: &Context, uri: &Uri) -> Uri {
+    ctx.urls
+        .base()
+        .join(uri.path())
+        .ok()
+        .and_then(|u| u.as_str().parse().ok())
+        .unwrap_or_else(|| uri.clone())
+}
+
+/// The group's latest threads, as Lemmy serves a community outbox:
+/// `Announce(Create(Page))`, newest first.
+async fn group_outbox(
+    State(f): State<Federation>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let group = local_group(ctx, &name).await?;
+    let group_url = ctx.urls.group(&group.name);
+    let page = ctx
+        .store
+        .list_threads(group.id, Sort::New, None, 50, None)
+        .await?;
+    let mut items = Vec::new();
+    for t in page.items {
+        let (page_json, url, _) = post_json(ctx, EventObject::Thread(t.id)).await?;
+        let create = json!({
+            "type": "Create",
+            "id": ctx.urls.sub(&url, "create"),
+            "actor": page_json["attributedTo"],
+            "object": page_json,
+            "to": [group_url, PUBLIC],
+            "audience": group_url,
+        });
+        items.push(json!({
+            "type": "Announce",
+            "id": ctx.urls.sub(&url, "announce"),
+            "actor": group_url,
+            "object": create,
+            "to": [PUBLIC],
+            "cc": [ctx.urls.sub(&group_url, "followers")],
+        }));
+    }
+    let total = items.len() as i64;
+    Ok(collection(&full_uri(ctx, &uri), items, total))
+}
+
+/// Follower count only, as Lemmy and Mastodon publish it.
+async fn group_followers(
+    State(f): State<Federation>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let group = local_group(ctx, &name).await?;
+    Ok(collection(&full_uri(ctx, &uri), vec![], group.member_count))
+}
+
+async fn group_moderators(
+    State(f): State<Federation>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let group = local_group(ctx, &name).await?;
+    let mods: Vec<Value> = ctx
+        .store
+        .moderators(group.id)
+        .await?
+        .into_iter()
+        .map(|m| json!(ctx.urls.user(&m.username)))
+        .collect();
+    let total = mods.len() as i64;
+    Ok(collection(&full_uri(ctx, &uri), mods, total))
+}
+
+/// A thread's replies, embedded, oldest first: what peers backfill from.
+async fn thread_replies(
+    State(f): State<Federation>,
+    Path(id): Path<i64>,
+    uri: Uri,
+) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let t = ctx
+        .store
+        .thread(id, None)
+        .await?
+        .ok_or(FedError::NotFound("thread"))?;
+    if ctx
+        .store
+        .ap_id_of(guildhall_db::PostTable::Threads, t.id)
+        .await?
+        .is_some()
+    {
+        return Err(FedError::NotFound("thread"));
+    }
+    let mut items = Vec::new();
+    for r in ctx.store.replies(id, None, 1000).await? {
+        if r.deleted_at.is_none() {
+            items.push(post_json(ctx, EventObject::Reply(r.id)).await?.0);
+        }
+    }
+    let total = items.len() as i64;
+    Ok(collection(&full_uri(ctx, &uri), items, total))
+}
+
+#[derive(Deserialize)]
+struct WebfingerQuery {
+    resource: String,
+}
+
+/// WebFinger. `acct:name@domain` names a group or a user. When both use the
+/// name, the group comes first (following groups from Mastodon is what a
+/// brand community is for) and the user second, each link typed as Lemmy
+/// does; the user also always resolves by its URL.
+async fn webfinger(
+    State(f): State<Federation>,
+    Query(q): Query<WebfingerQuery>,
+) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let domain = ctx.urls.domain();
+    let resource = q.resource.trim();
+    let name = if let Some(acct) = resource.strip_prefix("acct:") {
+        let (name, host) = acct
+            .rsplit_once('@')
+            .ok_or_else(|| FedError::BadRequest("expected acct:name@domain".into()))?;
+        if !host.eq_ignore_ascii_case(&domain) {
+            return Err(FedError::NotFound("account on this domain"));
+        }
+        name.trim_start_matches(['!', '@']).to_ascii_lowercase()
+    } else {
+        let url = url::Url::parse(resource)
+            .map_err(|_| FedError::BadRequest("resource must be acct: or a URL".into()))?;
+        match ctx.urls.parse(&url) {
+            Some(crate::urls::Local::User(n)) | Some(crate::urls::Local::Group(n)) => n,
+            _ => return Err(FedError::NotFound("resource")),
+        }
+    };
+    let by_url = !resource.starts_with("acct:");
+    let group = local_group(ctx, &name).await.ok();
+    let user = local_user(ctx, &name).await.ok();
+    let mut links = Vec::new();
+    let mut aliases = Vec::new();
+    let group_link = group
+        .as_ref()
+        .filter(|_| !by_url || resource.contains("/g/"));
+    let user_link = user
+        .as_ref()
+        .filter(|_| !by_url || resource.contains("/u/"));
+    for (url, kind) in [
+        (group_link.map(|g| ctx.urls.group(&g.name)), "Group"),
+        (user_link.map(|u| ctx.urls.user(&u.username)), "Person"),
+    ] {
+        let Some(url) = url else { continue };
+        links.push(json!({ "rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": url }));
+        links.push(json!({
+            "rel": "self",
+            "type": ACTIVITY_JSON,
+            "href": url,
+            "properties": { "https://www.w3.org/ns/activitystreams#type": kind },
+        }));
+        aliases.push(json!(url));
+    }
+    if links.is_empty() {
+        return Err(FedError::NotFound("account"));
+    }
+    let body =
+        json!({ "subject": format!("acct:{name}@{domain}"), "aliases": aliases, "links": links });
+    Ok(([(header::CONTENT_TYPE, "application/jrd+json")], Json(body)).into_response())
+}
+
+async fn nodeinfo_links(State(f): State<Federation>) -> Json<Value> {
+    let href = f
+        .context()
+        .urls
+        .base()
+        .join("/nodeinfo/2.1")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    Json(
+        json!({ "links": [{ "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": href }] }),
+    )
+}
+
+async fn nodeinfo(State(f): State<Federation>) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let usage = ctx.store.usage(guildhall_db::now_ms()).await?;
+    let body = json!({
+        "version": "2.1",
+        "software": {
+            "name": "guildhall",
+            "version": env!("CARGO_PKG_VERSION"),
+            "repository": "https://github.com/guildhall/guildhall",
+        },
+        "protocols": ["activitypub"],
+        "services": { "inbound": [], "outbound": [] },
+        "openRegistrations": ctx.settings.open_registrations,
+        "usage": {
+            "users": {
+                "total": usage.users,
+                "activeMonth": usage.active_month,
+                "activeHalfyear": usage.active_halfyear,
+            },
+            "localPosts": usage.local_posts,
+            "localComments": usage.local_comments,
+        },
+        "metadata": {},
+    });
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        )],
+        Json(body),
+    )
+        .into_response())
+}

@@ -1,0 +1,89 @@
+//! Federation settings, read from `[federation]` in the config.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FederationMode {
+    /// Federate with everyone but blocked instances.
+    Open,
+    /// Federate only with instances on the allow-list.
+    Allowlist,
+}
+
+#[derive(Debug, Clone)]
+pub struct FederationSettings {
+    pub mode: FederationMode,
+    /// Let fetches and deliveries reach loopback and private addresses, and
+    /// plain http. For tests and local development only: it opens SSRF.
+    pub allow_private_addresses: bool,
+    /// Requests in flight at once to one instance.
+    pub parallelism_per_instance: usize,
+    /// First retry delay after a failed delivery; doubles per failure.
+    pub retry_base_ms: i64,
+    /// The longest retry delay.
+    pub retry_cap_ms: i64,
+    /// An instance failing this long without a success is marked unreachable.
+    pub unreachable_after_ms: i64,
+    /// Votes counted per remote instance per day; the rest are ignored.
+    pub remote_votes_per_instance_per_day: i64,
+    /// Threads fetched from a remote group's outbox on first follow.
+    pub backfill_threads: usize,
+    /// Timeout of one outgoing request.
+    pub request_timeout_ms: u64,
+    /// Largest inbound activity accepted, in bytes.
+    pub max_activity_bytes: usize,
+    /// Reported in NodeInfo (mirrors `accounts.registration_open`).
+    pub open_registrations: bool,
+}
+
+impl Default for FederationSettings {
+    fn default() -> Self {
+        FederationSettings {
+            mode: FederationMode::Open,
+            allow_private_addresses: false,
+            parallelism_per_instance: 8,
+            retry_base_ms: 30_000,
+            retry_cap_ms: 3_600_000,
+            unreachable_after_ms: 24 * 3_600_000,
+            remote_votes_per_instance_per_day: 5_000,
+            backfill_threads: 20,
+            request_timeout_ms: 10_000,
+            max_activity_bytes: 256 * 1024,
+            open_registrations: true,
+        }
+    }
+}
+
+impl FederationSettings {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// When to try an instance again after its `failures`-th failure in a row:
+    /// exponential from `retry_base_ms`, capped at `retry_cap_ms`.
+    pub fn retry_delay_ms(&self, failures: i64) -> i64 {
+        let exp = (failures.clamp(1, 40) - 1) as u32;
+        self.retry_base_ms
+            .saturating_mul(2i64.saturating_pow(exp))
+            .min(self.retry_cap_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_and_is_capped() {
+        let s = FederationSettings {
+            retry_base_ms: 1000,
+            retry_cap_ms: 3_600_000,
+            ..Default::default()
+        };
+        assert_eq!(s.retry_delay_ms(1), 1000);
+        assert_eq!(s.retry_delay_ms(2), 2000);
+        assert_eq!(s.retry_delay_ms(5), 16_000);
+        assert_eq!(s.retry_delay_ms(30), 3_600_000);
+        assert_eq!(s.retry_delay_ms(1000), 3_600_000);
+    }
+}

@@ -1,0 +1,190 @@
+//! Three real instances on loopback, talking signed ActivityPub over HTTP.
+
+use guildhall_e2e::{Api, TestServer, eventually};
+use serde_json::{Value, json};
+
+/// The first account on an instance is its admin and may create groups.
+async fn admin_with_group(server: &TestServer, user: &str, group: &str) -> Api {
+    let admin = server.api().register(user).await;
+    admin
+        .post(
+            "/api/v1/groups",
+            json!({ "name": group, "title": "Support" }),
+        )
+        .await
+        .expect(201);
+    admin
+}
+
+/// A member on `server` who follows `group` on `home` and waits for the Accept.
+async fn follower(
+    server: &TestServer,
+    user: &str,
+    home: &TestServer,
+    group: &str,
+) -> (Api, String) {
+    let member = server.api().register(user).await;
+    let found = member
+        .post(
+            "/api/v1/groups/lookup",
+            json!({ "query": format!("!{group}@{}", home.domain()) }),
+        )
+        .await
+        .expect(200);
+    let name = found["name"].as_str().unwrap().to_owned();
+    assert_eq!(name, format!("{group}@{}", home.domain()));
+    member
+        .post(&format!("/api/v1/groups/{name}/join"), json!({}))
+        .await
+        .expect(200);
+    let anon = server.api();
+    eventually("the remote group accepts the follow", || {
+        let (member, name) = (member.clone(), name.clone());
+        async move {
+            let g = member.get(&format!("/api/v1/groups/{name}")).await.body;
+            (g["member_count"].as_i64() == Some(1)).then_some(())
+        }
+    })
+    .await;
+    let _ = anon;
+    (member, name)
+}
+
+async fn threads(api: &Api, group: &str) -> Vec<Value> {
+    let list = api
+        .get(&format!("/api/v1/groups/{group}/threads?sort=new"))
+        .await
+        .expect(200);
+    list["threads"].as_array().cloned().unwrap_or_default()
+}
+
+async fn replies(api: &Api, thread: i64) -> Vec<Value> {
+    let list = api
+        .get(&format!("/api/v1/threads/{thread}/replies"))
+        .await
+        .expect(200);
+    list["replies"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn groups_federate_across_three_instances() {
+    let a = TestServer::sqlite().await;
+    let b = TestServer::sqlite().await;
+    let c = TestServer::sqlite().await;
+    let alice = admin_with_group(&a, "alice", "support").await;
+    let (bob, on_b) = follower(&b, "bob", &a, "support").await;
+    let (carol, on_c) = follower(&c, "carol", &a, "support").await;
+    let group = alice.get("/api/v1/groups/support").await.expect(200);
+    assert_eq!(group["member_count"], 3, "alice plus two remote followers");
+
+    // A thread posted on A reaches B and C through the group's Announce.
+    let thread = alice
+        .post(
+            "/api/v1/groups/support/threads",
+            json!({ "title": "Printer jams", "body": "On page **two**." }),
+        )
+        .await
+        .expect(201);
+    let thread_a = thread["id"].as_i64().unwrap();
+    let on = |api: Api, group: String| async move {
+        eventually("the thread arrives", || {
+            let (api, group) = (api.clone(), group.clone());
+            async move {
+                threads(&api, &group)
+                    .await
+                    .into_iter()
+                    .find(|t| t["title"] == "Printer jams")
+            }
+        })
+        .await
+    };
+    let thread_b = on(bob.clone(), on_b.clone()).await;
+    let thread_c = on(carol.clone(), on_c.clone()).await;
+    assert!(
+        thread_b["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<strong>two</strong>")
+    );
+    assert_eq!(
+        thread_b["author"]["username"],
+        format!("alice@{}", a.domain())
+    );
+
+    // A reply from C appears on A and on B.
+    let thread_c_id = thread_c["id"].as_i64().unwrap();
+    carol
+        .post(
+            &format!("/api/v1/threads/{thread_c_id}/replies"),
+            json!({ "body": "Same here." }),
+        )
+        .await
+        .expect(201);
+    for (api, id) in [
+        (alice.clone(), thread_a),
+        (bob.clone(), thread_b["id"].as_i64().unwrap()),
+    ] {
+        let reply = eventually("the reply arrives", || {
+            let api = api.clone();
+            async move {
+                replies(&api, id)
+                    .await
+                    .into_iter()
+                    .find(|r| r["body"] == "Same here.")
+            }
+        })
+        .await;
+        assert_eq!(reply["author"]["username"], format!("carol@{}", c.domain()));
+    }
+
+    // A vote on B moves the score on A and on C.
+    let thread_b_id = thread_b["id"].as_i64().unwrap();
+    bob.put(
+        &format!("/api/v1/threads/{thread_b_id}/vote"),
+        json!({ "value": 1 }),
+    )
+    .await
+    .expect(200);
+    for (api, id) in [(alice.clone(), thread_a), (carol.clone(), thread_c_id)] {
+        eventually("the vote counts", || {
+            let api = api.clone();
+            async move {
+                let t = api.get(&format!("/api/v1/threads/{id}")).await.body;
+                (t["score"] == 1).then_some(())
+            }
+        })
+        .await;
+    }
+
+    // An edit on A reaches B; a delete on A reaches C.
+    alice
+        .patch(
+            &format!("/api/v1/threads/{thread_a}"),
+            json!({ "title": "Printer jams (solved)" }),
+        )
+        .await
+        .expect(200);
+    eventually("the edit arrives", || {
+        let bob = bob.clone();
+        async move {
+            let t = bob
+                .get(&format!("/api/v1/threads/{thread_b_id}"))
+                .await
+                .body;
+            (t["title"] == "Printer jams (solved)").then_some(())
+        }
+    })
+    .await;
+    alice
+        .delete(&format!("/api/v1/threads/{thread_a}"))
+        .await
+        .expect(204);
+    eventually("the delete arrives", || {
+        let carol = carol.clone();
+        async move {
+            let t = carol.get(&format!("/api/v1/threads/{thread_c_id}")).await;
+            (t.status == 404 || !t.body["deleted_at"].is_null()).then_some(())
+        }
+    })
+    .await;
+}
