@@ -7,10 +7,7 @@ use serde_json::{Value, json};
 async fn admin_with_group(server: &TestServer, user: &str, group: &str) -> Api {
     let admin = server.api().register(user).await;
     admin
-        .post(
-            "/api/v1/groups",
-            json!({ "name": group, "title": "Support" }),
-        )
+        .post("/groups", json!({ "name": group, "title": "Support" }))
         .await
         .expect(201);
     admin
@@ -26,7 +23,7 @@ async fn follower(
     let member = server.api().register(user).await;
     let found = member
         .post(
-            "/api/v1/groups/lookup",
+            "/groups/lookup",
             json!({ "query": format!("!{group}@{}", home.domain()) }),
         )
         .await
@@ -34,14 +31,14 @@ async fn follower(
     let name = found["name"].as_str().unwrap().to_owned();
     assert_eq!(name, format!("{group}@{}", home.domain()));
     member
-        .post(&format!("/api/v1/groups/{name}/join"), json!({}))
+        .post(&format!("/groups/{name}/join"), json!({}))
         .await
         .expect(200);
     let anon = server.api();
     eventually("the remote group accepts the follow", || {
         let (member, name) = (member.clone(), name.clone());
         async move {
-            let g = member.get(&format!("/api/v1/groups/{name}")).await.body;
+            let g = member.get(&format!("/groups/{name}")).await.body;
             (g["member_count"].as_i64() == Some(1)).then_some(())
         }
     })
@@ -52,7 +49,7 @@ async fn follower(
 
 async fn threads(api: &Api, group: &str) -> Vec<Value> {
     let list = api
-        .get(&format!("/api/v1/groups/{group}/threads?sort=new"))
+        .get(&format!("/groups/{group}/threads?sort=new"))
         .await
         .expect(200);
     list["threads"].as_array().cloned().unwrap_or_default()
@@ -60,7 +57,7 @@ async fn threads(api: &Api, group: &str) -> Vec<Value> {
 
 async fn replies(api: &Api, thread: i64) -> Vec<Value> {
     let list = api
-        .get(&format!("/api/v1/threads/{thread}/replies"))
+        .get(&format!("/threads/{thread}/replies"))
         .await
         .expect(200);
     list["replies"].as_array().cloned().unwrap_or_default()
@@ -74,13 +71,13 @@ async fn groups_federate_across_three_instances() {
     let alice = admin_with_group(&a, "alice", "support").await;
     let (bob, on_b) = follower(&b, "bob", &a, "support").await;
     let (carol, on_c) = follower(&c, "carol", &a, "support").await;
-    let group = alice.get("/api/v1/groups/support").await.expect(200);
+    let group = alice.get("/groups/support").await.expect(200);
     assert_eq!(group["member_count"], 3, "alice plus two remote followers");
 
     // A thread posted on A reaches B and C through the group's Announce.
     let thread = alice
         .post(
-            "/api/v1/groups/support/threads",
+            "/groups/support/threads",
             json!({ "title": "Printer jams", "body": "On page **two**." }),
         )
         .await
@@ -115,7 +112,7 @@ async fn groups_federate_across_three_instances() {
     let thread_c_id = thread_c["id"].as_i64().unwrap();
     carol
         .post(
-            &format!("/api/v1/threads/{thread_c_id}/replies"),
+            &format!("/threads/{thread_c_id}/replies"),
             json!({ "body": "Same here." }),
         )
         .await
@@ -140,7 +137,7 @@ async fn groups_federate_across_three_instances() {
     // A vote on B moves the score on A and on C.
     let thread_b_id = thread_b["id"].as_i64().unwrap();
     bob.put(
-        &format!("/api/v1/threads/{thread_b_id}/vote"),
+        &format!("/threads/{thread_b_id}/vote"),
         json!({ "value": 1 }),
     )
     .await
@@ -149,7 +146,7 @@ async fn groups_federate_across_three_instances() {
         eventually("the vote counts", || {
             let api = api.clone();
             async move {
-                let t = api.get(&format!("/api/v1/threads/{id}")).await.body;
+                let t = api.get(&format!("/threads/{id}")).await.body;
                 (t["score"] == 1).then_some(())
             }
         })
@@ -159,7 +156,7 @@ async fn groups_federate_across_three_instances() {
     // An edit on A reaches B; a delete on A reaches C.
     alice
         .patch(
-            &format!("/api/v1/threads/{thread_a}"),
+            &format!("/threads/{thread_a}"),
             json!({ "title": "Printer jams (solved)" }),
         )
         .await
@@ -167,22 +164,19 @@ async fn groups_federate_across_three_instances() {
     eventually("the edit arrives", || {
         let bob = bob.clone();
         async move {
-            let t = bob
-                .get(&format!("/api/v1/threads/{thread_b_id}"))
-                .await
-                .body;
+            let t = bob.get(&format!("/threads/{thread_b_id}")).await.body;
             (t["title"] == "Printer jams (solved)").then_some(())
         }
     })
     .await;
     alice
-        .delete(&format!("/api/v1/threads/{thread_a}"))
+        .delete(&format!("/threads/{thread_a}"))
         .await
         .expect(204);
     eventually("the delete arrives", || {
         let carol = carol.clone();
         async move {
-            let t = carol.get(&format!("/api/v1/threads/{thread_c_id}")).await;
+            let t = carol.get(&format!("/threads/{thread_c_id}")).await;
             (t.status == 404 || !t.body["deleted_at"].is_null()).then_some(())
         }
     })

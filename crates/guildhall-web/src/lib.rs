@@ -53,21 +53,33 @@ impl AppState {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.max_body_bytes;
+    let federation = state.federation.clone();
     let mut app = Router::new()
         .merge(api::router())
         .merge(pages::router(state.clone()))
         .merge(health::router());
-    if let Some(federation) = state.federation.clone() {
-        use guildhall_federation::routes;
-        app = app.merge(routes::router(federation.clone())).layer(
-            axum::middleware::from_fn_with_state(federation, routes::negotiate),
-        );
+    if let Some(federation) = &federation {
+        app = app.merge(guildhall_federation::routes::router(federation.clone()));
     }
-    app.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        metrics::track,
-    ))
-    .layer(DefaultBodyLimit::max(limit))
-    .layer(TraceLayer::new_for_http())
-    .with_state(state)
+    let app = app
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state);
+    match federation {
+        // Negotiation runs before routing (as the fallback of an empty
+        // router), so the ActivityStreams routes see a fresh request.
+        Some(federation) => {
+            Router::new()
+                .fallback_service(app)
+                .layer(axum::middleware::from_fn_with_state(
+                    federation,
+                    guildhall_federation::routes::negotiate,
+                ))
+        }
+        None => app,
+    }
 }
