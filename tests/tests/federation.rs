@@ -103,10 +103,7 @@ async fn groups_federate_across_three_instances() {
             .unwrap()
             .contains("<strong>two</strong>")
     );
-    assert_eq!(
-        thread_b["author"]["username"],
-        format!("alice@{}", a.domain())
-    );
+    assert_eq!(thread_b["author"], format!("alice@{}", a.domain()));
 
     // A reply from C appears on A and on B.
     let thread_c_id = thread_c["id"].as_i64().unwrap();
@@ -131,7 +128,7 @@ async fn groups_federate_across_three_instances() {
             }
         })
         .await;
-        assert_eq!(reply["author"]["username"], format!("carol@{}", c.domain()));
+        assert_eq!(reply["author"], format!("carol@{}", c.domain()));
     }
 
     // A vote on B moves the score on A and on C.
@@ -177,7 +174,7 @@ async fn groups_federate_across_three_instances() {
         let carol = carol.clone();
         async move {
             let t = carol.get(&format!("/threads/{thread_c_id}")).await;
-            (t.status == 404 || !t.body["deleted_at"].is_null()).then_some(())
+            (t.status == 404 || t.body["deleted"] == true).then_some(())
         }
     })
     .await;
