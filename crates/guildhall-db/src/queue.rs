@@ -7,6 +7,18 @@ use crate::events::{Event, EventKind, EventObject};
 use crate::{Store, now_ms};
 use sqlx::AssertSqlSafe;
 
+/// id, kind, object type, object id, actor, token, payload, created_at.
+type EventRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    String,
+    Option<String>,
+    i64,
+);
+
 /// One activity ready to go out, and where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outbound {
@@ -57,16 +69,7 @@ pub fn domain_of(url: &str) -> Option<String> {
 impl Store {
     /// The oldest events not yet expanded.
     pub async fn pending_events(&self, limit: i64) -> Result<Vec<Event>> {
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            Option<i64>,
-            Option<i64>,
-            String,
-            Option<String>,
-            i64,
-        )> = sqlx::query_as(
+        let rows: Vec<EventRow> = sqlx::query_as(
             "SELECT id, kind, object_type, object_id, actor_id, activity_id, payload, created_at \
                  FROM federation_events ORDER BY id LIMIT $1",
         )

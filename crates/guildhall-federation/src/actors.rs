@@ -401,7 +401,7 @@ impl Object for StoredActor {
         let display = json
             .name
             .as_deref()
-            .map(|n| crate::content::text_of(n))
+            .map(crate::content::text_of)
             .filter(|n| !n.is_empty());
         let shared_inbox = json
             .endpoints
