@@ -34,7 +34,6 @@ async fn follower(
         .post(&format!("/groups/{name}/join"), json!({}))
         .await
         .expect(200);
-    let anon = server.api();
     eventually("the remote group accepts the follow", || {
         let (member, name) = (member.clone(), name.clone());
         async move {
@@ -43,7 +42,6 @@ async fn follower(
         }
     })
     .await;
-    let _ = anon;
     (member, name)
 }
 

@@ -31,7 +31,8 @@ pub fn context() -> Value {
     ])
 }
 
-fn time(ms: i64) -> String {
+/// An RFC 3339 timestamp (whole seconds, UTC), as Mastodon writes them.
+pub(crate) fn time(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -132,24 +133,16 @@ impl LocalSigner {
 
     /// The signer named by an actor URL of ours.
     pub async fn load(ctx: &Context, id: &Url) -> Result<LocalSigner, FedError> {
-        let keys = match ctx.urls.parse(id) {
-            Some(Local::Instance) => return LocalSigner::instance(ctx),
-            Some(Local::User(name)) => ctx
-                .store
-                .fed_user(ActorKey::Name(&name))
-                .await?
-                .filter(|u| u.domain.is_none())
-                .map(|u| (u.public_key_pem, u.private_key_pem)),
-            Some(Local::Group(name)) => ctx
-                .store
-                .fed_group(ActorKey::Name(&name))
-                .await?
-                .filter(|g| g.domain.is_none())
-                .map(|g| (g.public_key_pem, g.private_key_pem)),
-            _ => None,
+        if ctx.urls.parse(id) == Some(Local::Instance) {
+            return LocalSigner::instance(ctx);
+        }
+        let keys = match StoredActor::local(ctx, id).await? {
+            Some(StoredActor::User(u, _)) => (u.public_key_pem, u.private_key_pem),
+            Some(StoredActor::Group(g, _)) => (g.public_key_pem, g.private_key_pem),
+            None => (None, None),
         };
         match keys {
-            Some((Some(public_key_pem), Some(private_key_pem))) => Ok(LocalSigner {
+            (Some(public_key_pem), Some(private_key_pem)) => Ok(LocalSigner {
                 id: id.clone(),
                 public_key_pem,
                 private_key_pem,

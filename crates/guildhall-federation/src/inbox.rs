@@ -6,6 +6,7 @@ use crate::actors::StoredActor;
 use crate::policy::check_domain;
 use crate::signatures;
 use crate::{FedData, FedError};
+use activitypub_federation::traits::Actor;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 
@@ -62,38 +63,23 @@ pub async fn receive(
     check_domain(data, &actor_domain).await?;
 
     let mut actor = StoredActor::dereference(&activity.actor, data).await?;
-    if !pending.verify(actor.public_key_pem_str()) {
+    if !pending.verify(actor.public_key_pem()) {
         // The key may have rotated since we stored it: fetch once more.
         actor = StoredActor::refetch(&activity.actor, data).await?;
-        if !pending.verify(actor.public_key_pem_str()) {
+        if !pending.verify(actor.public_key_pem()) {
             return Err(FedError::Unauthorized(
                 "the HTTP signature does not verify".into(),
             ));
         }
     }
 
-    if !data.store.first_receipt(activity.id.as_str()).await? {
-        return Ok(StatusCode::ACCEPTED);
-    }
-    let inbound = Inbound {
+    activities::apply_once(&Inbound {
         activity: &activity,
         raw,
         actor: &actor,
         via_group: None,
         data,
-    };
-    match activities::apply(&inbound).await {
-        Ok(()) => Ok(StatusCode::ACCEPTED),
-        Err(e) => {
-            // Not applied: a corrected resend must not be taken for a repeat.
-            data.store.forget_receipt(activity.id.as_str()).await?;
-            Err(e)
-        }
-    }
-}
-
-impl StoredActor {
-    fn public_key_pem_str(&self) -> &str {
-        activitypub_federation::traits::Actor::public_key_pem(self)
-    }
+    })
+    .await?;
+    Ok(StatusCode::ACCEPTED)
 }

@@ -6,7 +6,7 @@
 //! member's activity goes to the group's inbox, addressed as Lemmy expects
 //! (to the group, `audience` set), and the group relays it.
 
-use crate::actors::context;
+use crate::actors::{context, time};
 use crate::{Context, FedError};
 use guildhall_db::{
     ActorKey, Event, EventKind, EventObject, FedGroup, FedUser, Outbound, StoreError,
@@ -48,16 +48,16 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
 }
 
 /// A stored post, with everything its JSON needs.
-struct PostRefs {
-    url: Url,
-    group: FedGroup,
-    group_url: Url,
-    author: FedUser,
-    author_url: Url,
-    /// For replies: what it answers and who wrote that.
-    parent_url: Option<Url>,
-    parent_author: Option<FedUser>,
-    json: Value,
+pub struct PostRefs {
+    pub url: Url,
+    pub group: FedGroup,
+    pub group_url: Url,
+    pub author: FedUser,
+    /// For replies: who wrote what it answers.
+    pub parent_author: Option<FedUser>,
+    /// A tombstone: served as 410 Gone.
+    pub deleted: bool,
+    pub json: Value,
 }
 
 pub fn user_url(ctx: &Context, u: &FedUser) -> Url {
@@ -76,12 +76,6 @@ pub fn group_url(ctx: &Context, g: &FedGroup) -> Url {
 
 fn object_url(ap_id: Option<&str>, local: Url) -> Url {
     ap_id.and_then(|a| Url::parse(a).ok()).unwrap_or(local)
-}
-
-fn time(ms: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 async fn user(ctx: &Context, id: i64) -> Result<FedUser, FedError> {
@@ -114,16 +108,9 @@ async fn reply_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
     Ok(object_url(ap.as_deref(), ctx.urls.reply(id)))
 }
 
-/// The Page or Note for a thread or reply, as served and as sent.
-pub async fn post_json(
-    ctx: &Context,
-    object: EventObject,
-) -> Result<(Value, Url, FedGroup), FedError> {
-    let refs = post_refs(ctx, object).await?;
-    Ok((refs.json, refs.url, refs.group))
-}
-
-async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedError> {
+/// The Page or Note for a thread or reply, as served and as sent, with
+/// what addressing it needs.
+pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedError> {
     match object {
         EventObject::Thread(id) => {
             let t = ctx
@@ -163,9 +150,8 @@ async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedEr
                 group,
                 group_url,
                 author,
-                author_url,
-                parent_url: None,
                 parent_author: None,
+                deleted: t.deleted_at.is_some(),
                 json,
             })
         }
@@ -182,6 +168,7 @@ async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedEr
                 .ok_or(FedError::NotFound("thread"))?;
             let group = group(ctx, t.group_id).await?;
             let author = user(ctx, r.author_id).await?;
+            let thread_url = thread_ap_id(ctx, t.id).await?;
             let (parent_url, parent_author_id) = match r.parent_id {
                 Some(pid) => {
                     let p = ctx
@@ -191,7 +178,7 @@ async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedEr
                         .ok_or(FedError::NotFound("reply"))?;
                     (reply_ap_id(ctx, pid).await?, p.author_id)
                 }
-                None => (thread_ap_id(ctx, t.id).await?, t.author_id),
+                None => (thread_url.clone(), t.author_id),
             };
             let parent_author = user(ctx, parent_author_id).await?;
             let url = reply_ap_id(ctx, id).await?;
@@ -211,7 +198,7 @@ async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedEr
                 "audience": group_url,
                 "url": url,
                 "published": time(r.created_at),
-                "context": ctx.urls.sub(&thread_ap_id(ctx, t.id).await?, "context"),
+                "context": ctx.urls.sub(&thread_url, "context"),
                 "tag": [{ "type": "Mention", "href": parent_author_url, "name": format!("@{}", parent_author.username) }],
             });
             if let Some(edited) = r.edited_at {
@@ -222,9 +209,8 @@ async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedEr
                 group,
                 group_url,
                 author,
-                author_url,
-                parent_url: Some(parent_url),
                 parent_author: Some(parent_author),
+                deleted: r.deleted_at.is_some(),
                 json,
             })
         }
@@ -302,7 +288,6 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         let page = announce_json(ctx, &page_id, &refs.group, refs.json);
         out.push(outbound(&page_id, &group_actor, page, relay_to));
     }
-    let _ = (&refs.author_url, &refs.parent_url);
     Ok(out)
 }
 

@@ -3,7 +3,7 @@
 //! WebFinger and NodeInfo.
 
 use crate::actors::{context, group_json, instance_json, person_json};
-use crate::outbox::{PUBLIC, post_json};
+use crate::outbox::{PUBLIC, post_refs};
 use crate::{Context, FedError, Federation, inbox};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -156,55 +156,27 @@ async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<
     Ok(ApJson(group_json(ctx, &group)))
 }
 
-async fn post_response(
-    ctx: &Context,
-    object: EventObject,
-    deleted: bool,
-    remote: bool,
-) -> Result<Response, FedError> {
-    if remote {
-        // We only serve our own posts; copies of remote ones live at their origin.
+/// A thread or reply of ours as a Page or Note; a tombstone as 410 Gone.
+async fn post_response(ctx: &Context, object: EventObject) -> Result<Response, FedError> {
+    let post = post_refs(ctx, object).await?;
+    // Copies of remote posts are not served: they live at their origin.
+    if !ctx.urls.is_local(&post.url) || post.group.visibility != "public" {
         return Err(FedError::NotFound("post"));
     }
-    let (json, url, group) = post_json(ctx, object).await?;
-    if group.visibility != "public" {
-        return Err(FedError::NotFound("post"));
-    }
-    if deleted {
-        let tombstone = json!({ "type": "Tombstone", "id": url, "formerType": json["type"] });
+    if post.deleted {
+        let tombstone =
+            json!({ "type": "Tombstone", "id": post.url, "formerType": post.json["type"] });
         return Ok((StatusCode::GONE, ApJson(tombstone)).into_response());
     }
-    Ok(ApJson(json).into_response())
+    Ok(ApJson(post.json).into_response())
 }
 
 async fn thread(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
-    let ctx = f.context();
-    let t = ctx
-        .store
-        .thread(id, None)
-        .await?
-        .ok_or(FedError::NotFound("thread"))?;
-    let remote = ctx
-        .store
-        .ap_id_of(guildhall_db::PostTable::Threads, id)
-        .await?
-        .is_some();
-    post_response(ctx, EventObject::Thread(id), t.deleted_at.is_some(), remote).await
+    post_response(f.context(), EventObject::Thread(id)).await
 }
 
 async fn reply(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
-    let ctx = f.context();
-    let r = ctx
-        .store
-        .reply(id, None)
-        .await?
-        .ok_or(FedError::NotFound("reply"))?;
-    let remote = ctx
-        .store
-        .ap_id_of(guildhall_db::PostTable::Replies, id)
-        .await?
-        .is_some();
-    post_response(ctx, EventObject::Reply(id), r.deleted_at.is_some(), remote).await
+    post_response(f.context(), EventObject::Reply(id)).await
 }
 
 fn collection(id: &Uri, items: Vec<Value>, total: i64) -> ApJson {
@@ -217,14 +189,7 @@ fn collection(id: &Uri, items: Vec<Value>, total: i64) -> ApJson {
 }
 
 async fn empty_collection(State(f): State<Federation>, uri: Uri) -> ApJson {
-    let id = f
-        .context()
-        .urls
-        .base()
-        .join(uri.path())
-        .map(|u| u.to_string())
-        .unwrap_or_default();
-    ApJson(json!({ "type": "OrderedCollection", "id": id, "totalItems": 0, "orderedItems": [] }))
+    collection(&full_uri(f.context(), &uri), vec![], 0)
 }
 
 fn full_uri(ctx: &Context, uri: &Uri) -> Uri {
@@ -252,7 +217,8 @@ async fn group_outbox(
         .await?;
     let mut items = Vec::new();
     for t in page.items {
-        let (page_json, url, _) = post_json(ctx, EventObject::Thread(t.id)).await?;
+        let post = post_refs(ctx, EventObject::Thread(t.id)).await?;
+        let (page_json, url) = (post.json, post.url);
         let create = json!({
             "type": "Create",
             "id": ctx.urls.sub(&url, "create"),
@@ -326,7 +292,7 @@ async fn thread_replies(
     let mut items = Vec::new();
     for r in ctx.store.replies(id, None, 1000).await? {
         if r.deleted_at.is_none() {
-            items.push(post_json(ctx, EventObject::Reply(r.id)).await?.0);
+            items.push(post_refs(ctx, EventObject::Reply(r.id)).await?.json);
         }
     }
     let total = items.len() as i64;

@@ -32,11 +32,7 @@ impl Urls {
 
     /// Host and port, as `activitypub_federation` and WebFinger name us.
     pub fn domain(&self) -> String {
-        let host = self.base.host_str().unwrap_or_default();
-        match self.base.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        }
+        guildhall_db::domain_of(self.base.as_str()).unwrap_or_default()
     }
 
     pub fn base(&self) -> &Url {

@@ -47,9 +47,6 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     if inner.kind == "Announce" {
         return Err(FedError::Unprocessable("nested Announce".into()));
     }
-    if !ctx.store.first_receipt(inner.id.as_str()).await? {
-        return Ok(());
-    }
     let actor = StoredActor::dereference(&inner.actor, ctx).await?;
     let raw = serde_json::to_string(object)?;
     let nested = Inbound {
@@ -59,9 +56,5 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
         via_group: Some(group),
         data: ctx,
     };
-    let result = super::apply(&nested).await;
-    if result.is_err() {
-        ctx.store.forget_receipt(inner.id.as_str()).await?;
-    }
-    result
+    super::apply_once(&nested).await
 }

@@ -109,6 +109,20 @@ impl Inbound<'_> {
     }
 }
 
+/// Applies a verified activity unless its id was seen before. A failed
+/// apply forgets the id, so a corrected resend is not taken for a repeat.
+pub async fn apply_once(inbound: &Inbound<'_>) -> Result<(), FedError> {
+    let (store, id) = (&inbound.data.store, inbound.activity.id.as_str());
+    if !store.first_receipt(id).await? {
+        return Ok(());
+    }
+    let result = apply(inbound).await;
+    if result.is_err() {
+        store.forget_receipt(id).await?;
+    }
+    result
+}
+
 /// Applies one verified activity. Boxed: an Announce applies its inner
 /// activity through here again.
 pub fn apply<'a>(inbound: &'a Inbound<'a>) -> futures::future::BoxFuture<'a, Result<(), FedError>> {
