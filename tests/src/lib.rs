@@ -2,6 +2,8 @@
 //! that `guildhall serve` runs) on a free loopback port with a real database,
 //! and gives tests a small HTTP client for the JSON API.
 
+pub mod remote;
+
 use guildhall::{Config, Server};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -62,9 +64,19 @@ impl TestServer {
 
     /// Stops the server and starts it again on the same database.
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.resume().await;
+    }
+
+    /// Stops the server (its port then refuses connections); the data stays.
+    pub async fn stop(&mut self) {
         if let Some(server) = self.server.take() {
             server.stop().await.expect("server stops cleanly");
         }
+    }
+
+    /// Starts a stopped server again, on the same port and database.
+    pub async fn resume(&mut self) {
         let server = guildhall::start(&self.config)
             .await
             .expect("server restarts");

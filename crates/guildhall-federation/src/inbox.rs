@@ -37,8 +37,9 @@ pub async fn receive(
             "activities are sent as application/activity+json".into(),
         ));
     }
-    signatures::check_digest(headers, &body)?;
+    // Unsigned or stale is 401 before a wrong Digest is 400.
     let pending = signatures::begin(method, uri, headers, &data.urls.domain())?;
+    signatures::check_digest(headers, &body)?;
     let raw = std::str::from_utf8(&body)
         .map_err(|_| FedError::BadRequest("the body is not UTF-8".into()))?;
     let activity: Incoming = serde_json::from_str(raw)?;

@@ -1,0 +1,464 @@
+//! A stand-in for a Mastodon or Lemmy server: real HTTP on a loopback port,
+//! real RSA keys, and draft-cavage signatures made here independently of
+//! Guildhall's code (so a test checks our signatures against a second
+//! implementation, not against themselves).
+//!
+//! It serves three actors in the shapes those servers use — Mastodon's
+//! `/users/alice`, Lemmy's `/u/carol` and the Lemmy community
+//! `/c/lemmy_group` — sends the recorded fixtures signed as them, and keeps
+//! every POST it receives with whether its signature verified. The community
+//! accepts follows the way Lemmy does (a signed `Accept` to the follower).
+
+use crate::TestServer;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as Base64;
+use rsa::pkcs1v15::Pkcs1v15Sign;
+use rsa::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// The actors a stand-in serves, by path.
+pub const MASTODON_ALICE: &str = "/users/alice";
+pub const LEMMY_CAROL: &str = "/u/carol";
+pub const LEMMY_GROUP: &str = "/c/lemmy_group";
+const ACTORS: [&str; 3] = [MASTODON_ALICE, LEMMY_CAROL, LEMMY_GROUP];
+
+/// A POST the stand-in received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub body: Value,
+    /// The Digest matched and the signature verified against the key its
+    /// `keyId` names (fetched from the sender).
+    pub verified: bool,
+}
+
+/// Ways to spoil a signed request, for the refusal tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spoil {
+    Nothing,
+    /// Signed with a key that is not the actor's.
+    OtherKey,
+    /// The Digest names other bytes than the body.
+    WrongDigest,
+    /// Dated two hours ago.
+    StaleDate,
+    /// No Signature header at all.
+    Unsigned,
+}
+
+struct Shared {
+    base: String,
+    key: RsaPrivateKey,
+    public_pem: String,
+    received: Mutex<Vec<Received>>,
+    /// keyIds of the signed GETs it was sent (None for an unsigned GET).
+    gets: Mutex<Vec<(String, Option<String>)>>,
+    http: reqwest::Client,
+}
+
+pub struct Remote {
+    /// `http://localhost:PORT`
+    pub base: String,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn new_key() -> RsaPrivateKey {
+    RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA key")
+}
+
+impl Remote {
+    pub async fn start() -> Remote {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let key = tokio::task::spawn_blocking(new_key).await.unwrap();
+        let public_pem = RsaPublicKey::from(&key)
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
+        let shared = Arc::new(Shared {
+            base: base.clone(),
+            key,
+            public_pem,
+            received: Mutex::default(),
+            gets: Mutex::default(),
+            http: reqwest::Client::new(),
+        });
+        let app = Router::new()
+            .route("/.well-known/webfinger", get(webfinger))
+            .route(
+                "/c/lemmy_group/outbox",
+                get(|| async { activity_json(empty_collection()) }),
+            )
+            .fallback(any_request)
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.ok();
+        });
+        Remote { base, shared, task }
+    }
+
+    /// `localhost:PORT`, the domain Guildhall files this server under.
+    pub fn domain(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A fixture from `tests/fixtures/federation/` with its placeholders
+    /// filled in for this server and `local`.
+    pub fn fixture(&self, name: &str, local: &TestServer, thread: i64, reply: i64) -> Value {
+        let path = format!(
+            "{}/fixtures/federation/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let text = text
+            .replace("REMOTE_BASE", &self.base)
+            .replace("LOCAL_BASE", &format!("http://{}", local.domain()))
+            .replace("LOCAL_HOST", &local.domain())
+            .replace("LOCAL_THREAD", &thread.to_string())
+            .replace("LOCAL_REPLY", &reply.to_string());
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// POSTs `activity` to `inbox`, signed by its `actor` (one of ours).
+    pub async fn send(&self, inbox: &str, activity: &Value) -> (StatusCode, Value) {
+        self.send_spoiled(inbox, activity, Spoil::Nothing).await
+    }
+
+    pub async fn send_spoiled(
+        &self,
+        inbox: &str,
+        activity: &Value,
+        spoil: Spoil,
+    ) -> (StatusCode, Value) {
+        let actor = activity["actor"].as_str().expect("the activity's actor");
+        let body = serde_json::to_vec(activity).unwrap();
+        let other;
+        let key = if spoil == Spoil::OtherKey {
+            other = tokio::task::spawn_blocking(new_key).await.unwrap();
+            &other
+        } else {
+            &self.shared.key
+        };
+        let digest_of: &[u8] = if spoil == Spoil::WrongDigest {
+            b"other bytes"
+        } else {
+            &body
+        };
+        let mut date = SystemTime::now();
+        if spoil == Spoil::StaleDate {
+            date -= Duration::from_secs(2 * 3600);
+        }
+        let mut req = self
+            .shared
+            .http
+            .post(inbox)
+            .header("content-type", "application/activity+json");
+        if spoil != Spoil::Unsigned {
+            for (name, value) in sign("post", inbox, digest_of, date, actor, key) {
+                req = req.header(name, value);
+            }
+        }
+        let resp = req.body(body).send().await.expect("the inbox answers");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Everything POSTed to this server so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// The received activities of one type.
+    pub fn received_of(&self, kind: &str) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.body["type"] == kind)
+            .collect()
+    }
+
+    /// The GETs this server answered, with the keyId that signed each.
+    pub fn gets(&self) -> Vec<(String, Option<String>)> {
+        self.shared.gets.lock().unwrap().clone()
+    }
+}
+
+/// The draft-cavage headers Mastodon sends: Date, Digest, and a Signature
+/// over `(request-target) host date digest`.
+fn sign(
+    method: &str,
+    url: &str,
+    body: &[u8],
+    date: SystemTime,
+    actor: &str,
+    key: &RsaPrivateKey,
+) -> Vec<(&'static str, String)> {
+    let url = url::Url::parse(url).expect("inbox URL");
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap()),
+        None => url.host_str().unwrap().to_owned(),
+    };
+    let date = httpdate::fmt_http_date(date);
+    let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
+    let target = match url.query() {
+        Some(q) => format!("{} {}?{q}", method, url.path()),
+        None => format!("{} {}", method, url.path()),
+    };
+    let signing_string =
+        format!("(request-target): {target}\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let signature = key
+        .sign(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing_string.as_bytes()),
+        )
+        .unwrap();
+    let header = format!(
+        "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        Base64.encode(signature)
+    );
+    vec![("date", date), ("digest", digest), ("signature", header)]
+}
+
+fn activity_json(value: Value) -> Response {
+    (
+        [("content-type", "application/activity+json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+fn empty_collection() -> Value {
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "OrderedCollection",
+        "totalItems": 0,
+        "orderedItems": [],
+    })
+}
+
+fn actor_json(shared: &Shared, path: &str) -> Value {
+    let id = format!("{}{path}", shared.base);
+    let name = path.rsplit('/').next().unwrap();
+    let kind = if path == LEMMY_GROUP {
+        "Group"
+    } else {
+        "Person"
+    };
+    json!({
+        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+        "type": kind,
+        "id": id,
+        "preferredUsername": name,
+        "name": name,
+        "inbox": format!("{id}/inbox"),
+        "outbox": format!("{id}/outbox"),
+        "followers": format!("{id}/followers"),
+        "endpoints": { "sharedInbox": format!("{}/inbox", shared.base) },
+        "publicKey": {
+            "id": format!("{id}#main-key"),
+            "owner": id,
+            "publicKeyPem": shared.public_pem,
+        },
+    })
+}
+
+async fn webfinger(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let resource = q.get("resource").cloned().unwrap_or_default();
+    let Some(path) = ACTORS.iter().find(|p| {
+        let name = p.rsplit('/').next().unwrap();
+        resource.starts_with(&format!("acct:{name}@"))
+    }) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let href = format!("{}{path}", shared.base);
+    (
+        [("content-type", "application/jrd+json")],
+        json!({
+            "subject": resource,
+            "links": [{ "rel": "self", "type": "application/activity+json", "href": href }],
+        })
+        .to_string(),
+    )
+        .into_response()
+}
+
+/// Actor documents on GET; inboxes on POST.
+async fn any_request(
+    State(shared): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    if method == axum::http::Method::GET {
+        let key_id = signature_params(&headers).and_then(|p| p.get("keyId").cloned());
+        shared.gets.lock().unwrap().push((path.clone(), key_id));
+        if ACTORS.contains(&path.as_str()) {
+            return activity_json(actor_json(&shared, &path));
+        }
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    if !path.ends_with("inbox") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let verified = verify(&shared, &uri, &headers, &body).await;
+    shared.received.lock().unwrap().push(Received {
+        path,
+        body: activity.clone(),
+        verified,
+    });
+    if activity["type"] == "Follow" && activity["object"] == format!("{}{LEMMY_GROUP}", shared.base)
+    {
+        tokio::spawn(accept_follow(shared.clone(), activity));
+    }
+    StatusCode::ACCEPTED.into_response()
+}
+
+/// The community accepts a follow as Lemmy does: a signed Accept embedding
+/// the Follow, to the follower's inbox.
+async fn accept_follow(shared: Arc<Shared>, follow: Value) {
+    let group = format!("{}{LEMMY_GROUP}", shared.base);
+    let follower = follow["actor"].as_str().unwrap_or_default().to_owned();
+    let Ok(actor) = fetch_json(&shared, &follower).await else {
+        return;
+    };
+    let inbox = actor["inbox"].as_str().unwrap_or_default().to_owned();
+    let accept = json!({
+        "@context": ["https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"],
+        "type": "Accept",
+        "id": format!("{}/activities/accept/{}", shared.base, rand::random::<u64>()),
+        "actor": group,
+        "to": [follower],
+        "object": follow,
+    });
+    let body = serde_json::to_vec(&accept).unwrap();
+    let mut req = shared
+        .http
+        .post(&inbox)
+        .header("content-type", "application/activity+json");
+    for (name, value) in sign(
+        "post",
+        &inbox,
+        &body,
+        SystemTime::now(),
+        &group,
+        &shared.key,
+    ) {
+        req = req.header(name, value);
+    }
+    req.body(body).send().await.ok();
+}
+
+async fn fetch_json(shared: &Shared, url: &str) -> Result<Value, reqwest::Error> {
+    shared
+        .http
+        .get(url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await?
+        .json()
+        .await
+}
+
+/// The Signature header's parameters.
+fn signature_params(headers: &HeaderMap) -> Option<HashMap<String, String>> {
+    let header = headers.get("signature")?.to_str().ok()?;
+    Some(
+        header
+            .split(',')
+            .filter_map(|part| part.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .collect(),
+    )
+}
+
+/// Verifies an inbound POST as Mastodon would: the Digest matches the body,
+/// the signed headers include `(request-target) host date digest` (plus, for
+/// hs2019, `(created)` and `(expires)`), and the signature verifies against
+/// the key fetched from its keyId.
+async fn verify(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
+    if header("digest") != Some(digest.as_str()) {
+        return false;
+    }
+    let Some(params) = signature_params(headers) else {
+        return false;
+    };
+    let (Some(key_id), Some(signed), Some(signature)) = (
+        params.get("keyId"),
+        params.get("headers"),
+        params.get("signature"),
+    ) else {
+        return false;
+    };
+    let signed: Vec<&str> = signed.split(' ').collect();
+    if !["(request-target)", "host", "date", "digest"]
+        .iter()
+        .all(|h| signed.contains(h))
+    {
+        return false;
+    }
+    let lines: Option<Vec<String>> = signed
+        .iter()
+        .map(|name| match *name {
+            "(request-target)" => Some(format!("(request-target): post {}", uri.path())),
+            // hs2019 signatures (activitypub_federation's) also cover these.
+            "(created)" | "(expires)" => {
+                let param = name.trim_matches(['(', ')']);
+                params.get(param).map(|v| format!("{name}: {v}"))
+            }
+            other => header(other).map(|v| format!("{other}: {v}")),
+        })
+        .collect();
+    let Some(lines) = lines else { return false };
+
+    let Ok(actor) = fetch_json(shared, key_id).await else {
+        return false;
+    };
+    let Some(pem) = actor["publicKey"]["publicKeyPem"].as_str() else {
+        return false;
+    };
+    let (Ok(key), Ok(signature)) = (
+        RsaPublicKey::from_public_key_pem(pem),
+        Base64.decode(signature),
+    ) else {
+        return false;
+    };
+    key.verify(
+        Pkcs1v15Sign::new::<Sha256>(),
+        &Sha256::digest(lines.join("\n").as_bytes()),
+        &signature,
+    )
+    .is_ok()
+}
