@@ -43,6 +43,16 @@ pub struct Received {
     pub verified: bool,
 }
 
+/// A GET the stand-in answered.
+#[derive(Debug, Clone)]
+pub struct Get {
+    pub path: String,
+    /// The signature's keyId, if it was signed.
+    pub key_id: Option<String>,
+    /// Signed over `(request-target) host date` and verified.
+    pub verified: bool,
+}
+
 /// Ways to spoil a signed request, for the refusal tests.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Spoil {
@@ -62,8 +72,7 @@ struct Shared {
     key: RsaPrivateKey,
     public_pem: String,
     received: Mutex<Vec<Received>>,
-    /// keyIds of the signed GETs it was sent (None for an unsigned GET).
-    gets: Mutex<Vec<(String, Option<String>)>>,
+    gets: Mutex<Vec<Get>>,
     http: reqwest::Client,
 }
 
@@ -200,8 +209,8 @@ impl Remote {
             .collect()
     }
 
-    /// The GETs this server answered, with the keyId that signed each.
-    pub fn gets(&self) -> Vec<(String, Option<String>)> {
+    /// The GETs this server answered.
+    pub fn gets(&self) -> Vec<Get> {
         self.shared.gets.lock().unwrap().clone()
     }
 }
@@ -319,7 +328,12 @@ async fn any_request(
     let path = uri.path().to_owned();
     if method == axum::http::Method::GET {
         let key_id = signature_params(&headers).and_then(|p| p.get("keyId").cloned());
-        shared.gets.lock().unwrap().push((path.clone(), key_id));
+        let verified = key_id.is_some() && verify(&shared, "get", &uri, &headers, None).await;
+        shared.gets.lock().unwrap().push(Get {
+            path: path.clone(),
+            key_id,
+            verified,
+        });
         if ACTORS.contains(&path.as_str()) {
             return activity_json(actor_json(&shared, &path));
         }
@@ -331,7 +345,7 @@ async fn any_request(
     let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let verified = verify(&shared, &uri, &headers, &body).await;
+    let verified = verify(&shared, "post", &uri, &headers, Some(&body)).await;
     shared.received.lock().unwrap().push(Received {
         path,
         body: activity.clone(),
@@ -402,15 +416,24 @@ fn signature_params(headers: &HeaderMap) -> Option<HashMap<String, String>> {
     )
 }
 
-/// Verifies an inbound POST as Mastodon would: the Digest matches the body,
-/// the signed headers include `(request-target) host date digest` (plus, for
-/// hs2019, `(created)` and `(expires)`), and the signature verifies against
-/// the key fetched from its keyId.
-async fn verify(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> bool {
+/// Verifies a request as Mastodon would: the signed headers include
+/// `(request-target) host date`, and for a POST `digest`, which must match
+/// the body; the signature verifies against the key fetched from its keyId.
+async fn verify(
+    shared: &Shared,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Option<&[u8]>,
+) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
-    if header("digest") != Some(digest.as_str()) {
-        return false;
+    let mut required = vec!["(request-target)", "host", "date"];
+    if let Some(body) = body {
+        let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
+        if header("digest") != Some(digest.as_str()) {
+            return false;
+        }
+        required.push("digest");
     }
     let Some(params) = signature_params(headers) else {
         return false;
@@ -423,16 +446,13 @@ async fn verify(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &[u8]) ->
         return false;
     };
     let signed: Vec<&str> = signed.split(' ').collect();
-    if !["(request-target)", "host", "date", "digest"]
-        .iter()
-        .all(|h| signed.contains(h))
-    {
+    if !required.iter().all(|h| signed.contains(h)) {
         return false;
     }
     let lines: Option<Vec<String>> = signed
         .iter()
         .map(|name| match *name {
-            "(request-target)" => Some(format!("(request-target): post {}", uri.path())),
+            "(request-target)" => Some(format!("(request-target): {method} {}", uri.path())),
             // hs2019 signatures (activitypub_federation's) also cover these.
             "(created)" | "(expires)" => {
                 let param = name.trim_matches(['(', ')']);

@@ -62,10 +62,28 @@ async fn replies(api: &Api, thread: i64) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn groups_federate_across_three_instances() {
+async fn groups_federate_across_three_sqlite_instances() {
     let a = TestServer::sqlite().await;
     let b = TestServer::sqlite().await;
     let c = TestServer::sqlite().await;
+    groups_federate(a, b, c).await;
+}
+
+/// The group's home and one follower on PostgreSQL, one follower on SQLite.
+#[tokio::test]
+async fn groups_federate_with_postgres_instances() {
+    let (Some(a), Some(c)) = (
+        TestServer::postgres("groups_federate_a").await,
+        TestServer::postgres("groups_federate_c").await,
+    ) else {
+        return;
+    };
+    groups_federate(a, TestServer::sqlite().await, c).await;
+}
+
+/// Follow and Accept, then a thread, a reply, a vote, an edit and a delete,
+/// each made on one instance and seen on the other two.
+async fn groups_federate(a: TestServer, b: TestServer, c: TestServer) {
     let alice = admin_with_group(&a, "alice", "support").await;
     let (bob, on_b) = follower(&b, "bob", &a, "support").await;
     let (carol, on_c) = follower(&c, "carol", &a, "support").await;
@@ -176,4 +194,64 @@ async fn groups_federate_across_three_instances() {
         }
     })
     .await;
+}
+
+/// At-least-once delivery through a receiver outage and a sender restart:
+/// threads posted while the follower's instance is down, with the sender
+/// stopped before it could deliver them, all arrive once both are back.
+#[tokio::test]
+async fn queued_deliveries_survive_outage_and_restart() {
+    let mut a = TestServer::sqlite().await;
+    let mut b = TestServer::sqlite().await;
+    let alice = admin_with_group(&a, "alice", "support").await;
+    let (bob, on_b) = follower(&b, "bob", &a, "support").await;
+
+    b.stop().await;
+    for n in 1..=3 {
+        alice
+            .post(
+                "/groups/support/threads",
+                json!({ "title": format!("Posted during the outage {n}"), "body": "Queued." }),
+            )
+            .await
+            .expect(201);
+    }
+    // Let A try and fail (B's port refuses), then stop A with the queue full.
+    eventually("A notices B is down", || {
+        let alice = alice.clone();
+        let domain = b.domain();
+        async move {
+            let list = alice.get("/admin/federation/instances").await.body;
+            list["instances"]
+                .as_array()?
+                .iter()
+                .find(|i| i["domain"] == domain && i["failures"].as_i64() > Some(0))
+                .map(|_| ())
+        }
+    })
+    .await;
+    a.stop().await;
+    b.resume().await;
+    a.resume().await;
+
+    eventually("all three threads arrive", || {
+        let (bob, on_b) = (bob.clone(), on_b.clone());
+        async move { (threads(&bob, &on_b).await.len() == 3).then_some(()) }
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(threads(&bob, &on_b).await.len(), 3, "each arrived once");
+    let list = alice.get("/admin/federation/instances").await.expect(200);
+    let state = list["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["domain"] == b.domain())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        state["failures"], 0,
+        "a success resets the instance: {state}"
+    );
+    assert_eq!(state["unreachable_since"], json!(null));
 }

@@ -130,10 +130,10 @@ async fn mastodon_activities_apply_through_the_inbox() {
     let instance_key = format!("http://{}/actor#main-key", a.server.domain());
     let gets = mastodon.gets();
     assert!(!gets.is_empty());
-    assert!(
-        gets.iter()
-            .all(|(_, key)| key.as_deref() == Some(&instance_key))
-    );
+    for get in gets {
+        assert_eq!(get.key_id.as_deref(), Some(instance_key.as_str()));
+        assert!(get.verified, "the signed GET of {} verifies", get.path);
+    }
 
     // A public reply that addresses only the thread's author's followers.
     let note = a.deliver(&mastodon, "mastodon_create_note_reply").await;

@@ -4,6 +4,7 @@
 pub mod content;
 pub mod cursor;
 pub mod error;
+pub mod instances;
 pub mod names;
 pub mod permissions;
 pub mod ranking;

@@ -35,6 +35,7 @@ pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use models::*;
 pub use queue::{Delivery, InstanceState, Outbound, domain_of};
 pub use store::{Backend, Store};
+pub use threads::ThreadScope;
 pub use votes::VoteTarget;
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.

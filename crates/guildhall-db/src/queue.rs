@@ -56,6 +56,10 @@ pub struct InstanceState {
     pub queued: i64,
 }
 
+const INSTANCE_STATE: &str = "SELECT i.domain, i.policy, i.last_success_at, i.last_failure_at, \
+     i.last_error, i.failures, i.next_attempt_at, i.unreachable_since, \
+     (SELECT COUNT(*) FROM deliveries d WHERE d.domain = i.domain) AS queued FROM instances i";
+
 /// The host (and port, if any) of a URL: how instances are named.
 pub fn domain_of(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
@@ -256,13 +260,20 @@ impl Store {
 
     /// Every known instance with its queue depth, most troubled first.
     pub async fn instance_states(&self) -> Result<Vec<InstanceState>> {
-        Ok(sqlx::query_as(
-            "SELECT i.domain, i.policy, i.last_success_at, i.last_failure_at, i.last_error, i.failures, \
-             i.next_attempt_at, i.unreachable_since, \
-             (SELECT COUNT(*) FROM deliveries d WHERE d.domain = i.domain) AS queued \
-             FROM instances i ORDER BY i.failures DESC, i.domain",
-        )
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "{INSTANCE_STATE} ORDER BY i.failures DESC, i.domain"
+        )))
         .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// One instance's state, if it is known.
+    pub async fn instance_state(&self, domain: &str) -> Result<Option<InstanceState>> {
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "{INSTANCE_STATE} WHERE i.domain = $1"
+        )))
+        .bind(domain)
+        .fetch_optional(&self.pool)
         .await?)
     }
 

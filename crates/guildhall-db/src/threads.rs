@@ -20,6 +20,15 @@ fn viewer_id(viewer: Option<i64>) -> i64 {
     viewer.unwrap_or(-1)
 }
 
+/// Which threads a listing shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadScope {
+    /// One group's.
+    Group(i64),
+    /// Those of every group a member has joined or follows: their feed.
+    Subscribed(i64),
+}
+
 impl Store {
     /// A local member's new thread.
     pub async fn create_thread(&self, new: NewThread<'_>) -> Result<Thread> {
@@ -81,9 +90,23 @@ impl Store {
     }
 
     /// One page of a group's live threads in `sort` order, after `cursor`.
+    /// One group's threads (see [`Store::list_threads_in`]).
     pub async fn list_threads(
         &self,
         group_id: i64,
+        sort: Sort,
+        cursor: Option<Cursor>,
+        limit: i64,
+        viewer: Option<i64>,
+    ) -> Result<Page<Thread>> {
+        self.list_threads_in(ThreadScope::Group(group_id), sort, cursor, limit, viewer)
+            .await
+    }
+
+    /// Threads in a scope, sorted and paged by cursor.
+    pub async fn list_threads_in(
+        &self,
+        scope: ThreadScope,
         sort: Sort,
         cursor: Option<Cursor>,
         limit: i64,
@@ -95,7 +118,15 @@ impl Store {
             Sort::Active => "t.last_activity_at",
             Sort::Top(_) => "t.score",
         };
-        let mut sql = format!("{THREAD_SELECT} WHERE t.group_id = $2 AND t.deleted_at IS NULL");
+        let (filter, scope_id) = match scope {
+            ThreadScope::Group(id) => ("t.group_id = $2", id),
+            // Followed remote groups count once their Accept has arrived.
+            ThreadScope::Subscribed(user) => (
+                "t.group_id IN (SELECT group_id FROM group_members WHERE user_id = $2 AND pending = 0)",
+                user,
+            ),
+        };
+        let mut sql = format!("{THREAD_SELECT} WHERE {filter} AND t.deleted_at IS NULL");
         // $3: window start (or a time before any thread); $4/$5: cursor key and id.
         sql.push_str(" AND t.created_at >= $3");
         let since = sort
@@ -114,7 +145,7 @@ impl Store {
         }
         let mut query = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
             .bind(viewer_id(viewer))
-            .bind(group_id)
+            .bind(scope_id)
             .bind(since);
         if let Some(c) = cursor {
             query = match (sort, c.key) {

@@ -83,6 +83,10 @@ impl Federation {
                 Box::new(policy::PolicyVerifier(ctx.clone())) as Box<dyn UrlVerifier + Sync>
             )
             .signed_fetch_actor(&instance)
+            // Mastodon's shape: sign `(request-target) host date [digest]`
+            // with a Date header, not hs2019's (created)/(expires). Mastodon
+            // refuses signed GETs that leave out Host.
+            .http_signature_compat(true)
             .build()
             .await
             .map_err(|e| FedError::Internal(format!("federation config: {e}")))?;

@@ -7,6 +7,7 @@ use crate::auth::{actor, hash_password, new_token, verify_password};
 use crate::error::{AppError, AppResult};
 use guildhall_core::content::{avatar_url, display_name, render_markdown};
 use guildhall_core::cursor::Cursor;
+use guildhall_core::instances::{self, Policy};
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_delete, can_edit, can_manage_group};
 use guildhall_core::ranking::Sort;
@@ -277,9 +278,10 @@ pub async fn set_moderator(
     Ok(state.store.moderators(group.id).await?)
 }
 
+/// A listing of threads: one group's, or a member's subscribed feed.
 pub async fn list_threads(
     state: &AppState,
-    group: &Group,
+    scope: ThreadScope,
     sort: Option<&str>,
     window: Option<&str>,
     cursor: Option<&str>,
@@ -300,7 +302,7 @@ pub async fn list_threads(
     }
     let page = state
         .store
-        .list_threads(group.id, sort, cursor, limit, viewer.map(|u| u.id))
+        .list_threads_in(scope, sort, cursor, limit, viewer.map(|u| u.id))
         .await?;
     Ok((sort, page))
 }
@@ -472,4 +474,50 @@ pub async fn lookup_remote_group(state: &AppState, query: &str) -> AppResult<Gro
         .group_by_name(&found.name)
         .await?
         .ok_or_else(|| AppError::not_found("group"))
+}
+
+/// The other instances this one knows, with their policy and delivery
+/// health (admins only).
+pub async fn instances(state: &AppState, user: &User) -> AppResult<Vec<InstanceState>> {
+    instances::can_set_policy(actor(user))?;
+    Ok(state.store.instance_states().await?)
+}
+
+/// Allows, blocks or clears (`None`) an instance (admins only).
+pub async fn set_instance_policy(
+    state: &AppState,
+    user: &User,
+    domain: &str,
+    policy: Option<Policy>,
+) -> AppResult<InstanceState> {
+    instances::can_set_policy(actor(user))?;
+    set_instance_policy_as_operator(state, domain, policy).await
+}
+
+/// The same without a signed-in admin: for the operator's CLI.
+pub async fn set_instance_policy_as_operator(
+    state: &AppState,
+    domain: &str,
+    policy: Option<Policy>,
+) -> AppResult<InstanceState> {
+    let domain = instances::domain(domain)?;
+    if domain == state.settings.domain.to_ascii_lowercase() {
+        return Err(AppError::Invalid(
+            "this is our own domain; a policy names another instance".into(),
+        ));
+    }
+    state
+        .store
+        .set_instance_policy(&domain, policy.map(Policy::as_str))
+        .await?;
+    if policy.is_some() {
+        tracing::info!(%domain, policy = ?policy, "federation policy set");
+    } else {
+        tracing::info!(%domain, "federation policy cleared");
+    }
+    state
+        .store
+        .instance_state(&domain)
+        .await?
+        .ok_or_else(|| AppError::not_found("instance"))
 }

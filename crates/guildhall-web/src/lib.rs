@@ -48,6 +48,16 @@ impl AppState {
         self.federation = Some(federation);
         self
     }
+
+    /// `open`, `allowlist`, or `off` when the instance does not federate.
+    pub fn federation_mode(&self) -> &'static str {
+        use guildhall_federation::FederationMode;
+        match self.federation.as_ref().map(|f| f.context().settings.mode) {
+            Some(FederationMode::Open) => "open",
+            Some(FederationMode::Allowlist) => "allowlist",
+            None => "off",
+        }
+    }
 }
 
 /// The whole HTTP application.

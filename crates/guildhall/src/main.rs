@@ -62,6 +62,21 @@ enum Admin {
         #[arg(long, default_value = "")]
         rules: String,
     },
+    /// Which instances this one federates with.
+    #[command(subcommand)]
+    Federation(FederationCommand),
+}
+
+#[derive(Subcommand)]
+enum FederationCommand {
+    /// Known instances: policy, delivery health, queued deliveries.
+    List,
+    /// Federate with an instance (needed in allowlist mode).
+    Allow { domain: String },
+    /// Refuse an instance's activities and stop delivering to it.
+    Block { domain: String },
+    /// Remove an instance's policy: the mode decides again.
+    Clear { domain: String },
 }
 
 #[tokio::main]
@@ -152,9 +167,62 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Admin::Federation(command) => federation(&state, command).await,
     };
     store.close().await;
     result
+}
+
+async fn federation(state: &AppState, command: FederationCommand) -> anyhow::Result<()> {
+    use guildhall_core::instances::Policy;
+    let (domain, policy) = match command {
+        FederationCommand::List => return list_instances(state).await,
+        FederationCommand::Allow { domain } => (domain, Some(Policy::Allow)),
+        FederationCommand::Block { domain } => (domain, Some(Policy::Block)),
+        FederationCommand::Clear { domain } => (domain, None),
+    };
+    let instance = actions::set_instance_policy_as_operator(state, &domain, policy)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match policy {
+        Some(p) => println!(
+            "{}: {} (applies at once to a running server)",
+            instance.domain,
+            p.as_str()
+        ),
+        None => println!("{}: policy cleared", instance.domain),
+    }
+    Ok(())
+}
+
+async fn list_instances(state: &AppState) -> anyhow::Result<()> {
+    let instances = state.store.instance_states().await?;
+    if instances.is_empty() {
+        println!("no known instances yet");
+        return Ok(());
+    }
+    println!(
+        "{:<32} {:<7} {:>8} {:>7}  {}",
+        "DOMAIN", "POLICY", "FAILURES", "QUEUED", "STATE"
+    );
+    for i in instances {
+        let state = if i.unreachable_since.is_some() {
+            format!("unreachable: {}", i.last_error.unwrap_or_default())
+        } else if i.failures > 0 {
+            format!("failing: {}", i.last_error.unwrap_or_default())
+        } else {
+            "ok".to_string()
+        };
+        println!(
+            "{:<32} {:<7} {:>8} {:>7}  {}",
+            i.domain,
+            i.policy.as_deref().unwrap_or("-"),
+            i.failures,
+            i.queued,
+            state
+        );
+    }
+    Ok(())
 }
 
 async fn create_user(

@@ -75,11 +75,19 @@ async fn start_federation(
     config: &Config,
     store: &Store,
 ) -> anyhow::Result<guildhall_federation::Federation> {
-    for domain in &config.federation.allow {
-        store.set_instance_policy(domain, Some("allow")).await?;
-    }
-    for domain in &config.federation.block {
-        store.set_instance_policy(domain, Some("block")).await?;
+    // The lists are applied at each start; the CLI and the admin API change
+    // policies while running (a listed domain gets its policy back at restart).
+    use guildhall_core::instances::{Policy, domain};
+    for (list, policy) in [
+        (&config.federation.allow, Policy::Allow),
+        (&config.federation.block, Policy::Block),
+    ] {
+        for name in list {
+            let name = domain(name).with_context(|| format!("federation.{}", policy.as_str()))?;
+            store
+                .set_instance_policy(&name, Some(policy.as_str()))
+                .await?;
+        }
     }
     let urls = guildhall_federation::Urls::new(&config.web_settings().public_url()).with_context(
         || {

@@ -2,6 +2,7 @@
 //! so `/api/v1/openapi.json` is built from the very routes being served.
 
 mod accounts;
+mod admin;
 pub mod extract;
 mod groups;
 mod replies;
@@ -27,6 +28,7 @@ use utoipa_axum::routes;
         (name = "groups", description = "Groups, membership, moderators"),
         (name = "threads", description = "Threads and their votes"),
         (name = "replies", description = "Nested replies and their votes"),
+        (name = "admin", description = "Instance administration: federation policy and delivery health"),
     )
 )]
 struct ApiDoc;
@@ -61,11 +63,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(groups::add_moderator))
         .routes(routes!(groups::remove_moderator))
         .routes(routes!(threads::list, threads::create))
+        .routes(routes!(threads::feed))
         .routes(routes!(threads::get, threads::edit, threads::delete))
         .routes(routes!(threads::vote, threads::unvote))
         .routes(routes!(replies::list, replies::create))
         .routes(routes!(replies::get, replies::edit, replies::delete))
         .routes(routes!(replies::vote, replies::unvote))
+        .routes(routes!(admin::instances))
+        .routes(routes!(admin::set_policy))
         .split_for_parts()
 }
 

@@ -6,7 +6,7 @@ use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use guildhall_db::VoteTarget;
+use guildhall_db::{ThreadScope, User, VoteTarget};
 
 /// A group's threads, one page at a time.
 #[utoipa::path(get, path = "/api/v1/groups/{name}/threads", tag = "threads", params(("name" = String, Path), ListQuery),
@@ -19,14 +19,36 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<ThreadList>> {
     let group = actions::group(&state, &name).await?;
+    listing(&state, ThreadScope::Group(group.id), q, viewer.as_ref()).await
+}
+
+/// The caller's subscribed feed: threads of every group they joined here or
+/// follow on another instance.
+#[utoipa::path(get, path = "/api/v1/feed", tag = "threads", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = ThreadList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn feed(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Json<ThreadList>> {
+    listing(&state, ThreadScope::Subscribed(user.id), q, Some(&user)).await
+}
+
+async fn listing(
+    state: &AppState,
+    scope: ThreadScope,
+    q: ListQuery,
+    viewer: Option<&User>,
+) -> AppResult<Json<ThreadList>> {
     let (sort, page) = actions::list_threads(
-        &state,
-        &group,
+        state,
+        scope,
         q.sort.as_deref(),
         q.t.as_deref(),
         q.cursor.as_deref(),
         q.limit,
-        viewer.as_ref(),
+        viewer,
     )
     .await?;
     Ok(Json(ThreadList {

@@ -1,7 +1,7 @@
 //! What the API sends and accepts. Times are RFC 3339 strings in UTC.
 
 use crate::settings::WebSettings;
-use guildhall_db::{Group, Reply, Tallies, Thread, User, UserSummary};
+use guildhall_db::{Group, InstanceState, Reply, Tallies, Thread, User, UserSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -347,4 +347,64 @@ pub struct ListQuery {
     pub cursor: Option<String>,
     /// Threads per page, 1 to the configured maximum (100 by default).
     pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeerList {
+    /// `open` (all but blocked), `allowlist` (only allowed) or `off`.
+    pub mode: String,
+    pub instances: Vec<PeerView>,
+}
+
+/// Another instance: the admin's policy and how delivery to it goes.
+#[derive(Serialize, ToSchema)]
+pub struct PeerView {
+    pub domain: String,
+    /// `allow`, `block` or null (the mode decides).
+    pub policy: Option<String>,
+    /// `ok`, `failing` (retrying with back-off), `unreachable` or `blocked`.
+    pub status: String,
+    pub last_success_at: Option<String>,
+    pub last_failure_at: Option<String>,
+    pub last_error: Option<String>,
+    /// Failed attempts since the last success.
+    pub failures: i64,
+    /// When delivery is next tried, while failing.
+    pub next_attempt_at: Option<String>,
+    pub unreachable_since: Option<String>,
+    /// Deliveries waiting in the queue.
+    pub queued: i64,
+}
+
+impl From<InstanceState> for PeerView {
+    fn from(i: InstanceState) -> Self {
+        let status = if i.policy.as_deref() == Some("block") {
+            "blocked"
+        } else if i.unreachable_since.is_some() {
+            "unreachable"
+        } else if i.failures > 0 {
+            "failing"
+        } else {
+            "ok"
+        };
+        PeerView {
+            status: status.into(),
+            next_attempt_at: (i.failures > 0).then(|| time(i.next_attempt_at)),
+            domain: i.domain,
+            policy: i.policy,
+            last_success_at: i.last_success_at.map(time),
+            last_failure_at: i.last_failure_at.map(time),
+            last_error: i.last_error,
+            failures: i.failures,
+            unreachable_since: i.unreachable_since.map(time),
+            queued: i.queued,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstancePolicy {
+    /// `allow`, `block`, or null to clear.
+    pub policy: Option<String>,
 }

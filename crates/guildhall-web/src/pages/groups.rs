@@ -10,6 +10,7 @@ use crate::actions::{self, GroupInput};
 use crate::auth::actor;
 use crate::error::AppError;
 use guildhall_core::permissions::can_manage_group;
+use guildhall_db::ThreadScope;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -28,9 +29,9 @@ pub struct GroupForm {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ListQuery {
-    sort: Option<String>,
-    t: Option<String>,
-    cursor: Option<String>,
+    pub sort: Option<String>,
+    pub t: Option<String>,
+    pub cursor: Option<String>,
 }
 
 pub async fn home(page: Page) -> PageResult {
@@ -71,7 +72,7 @@ pub async fn show(
     let viewer = page.viewer.as_ref();
     let (sort, list) = actions::list_threads(
         state,
-        &group,
+        ThreadScope::Group(group.id),
         q.sort.as_deref(),
         q.t.as_deref(),
         q.cursor.as_deref(),

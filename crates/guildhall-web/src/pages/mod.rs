@@ -8,10 +8,12 @@
 //! - [`templates`], [`views`], [`assets`]: what gets drawn and how.
 
 mod accounts;
+mod admin;
 mod assets;
 pub mod csrf;
 pub mod error;
 pub mod extract;
+mod feed;
 mod groups;
 pub mod layout;
 pub mod redirect;
@@ -43,7 +45,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(accounts::settings_form).post(accounts::settings),
         )
         .route("/u/{username}", get(accounts::profile))
+        .route(
+            "/admin/federation",
+            get(admin::federation).post(admin::set_policy),
+        )
         .route("/groups/new", get(groups::new_form).post(groups::create))
+        .route("/groups/find", post(feed::find_group))
+        .route("/feed", get(feed::feed))
         .route("/g/{name}", get(groups::show))
         .route("/g/{name}/edit", get(groups::edit_form).post(groups::edit))
         .route("/g/{name}/join", post(groups::join))

@@ -12,6 +12,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("macros.html", include_str!("../../templates/macros.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("home.html", include_str!("../../templates/home.html")),
+    ("feed.html", include_str!("../../templates/feed.html")),
+    (
+        "admin_federation.html",
+        include_str!("../../templates/admin_federation.html"),
+    ),
     ("login.html", include_str!("../../templates/login.html")),
     (
         "register.html",

@@ -233,3 +233,35 @@ mod tests {
         assert_eq!(ago(0, now), "1 Jan 1970");
     }
 }
+
+/// A row of the admin's federation table.
+#[derive(Serialize)]
+pub struct PeerRow {
+    pub domain: String,
+    pub policy: Option<String>,
+    /// `ok`, `failing`, `unreachable` or `blocked`, as the API says.
+    pub status: String,
+    pub failures: i64,
+    pub queued: i64,
+    pub last_error: Option<String>,
+    pub last_success: Option<When>,
+    pub last_failure: Option<When>,
+}
+
+impl PeerRow {
+    pub fn new(i: guildhall_db::InstanceState, now_ms: i64) -> Self {
+        let last_failure = i.last_failure_at.map(|t| when(t, now_ms));
+        let last_success = i.last_success_at.map(|t| when(t, now_ms));
+        let api = crate::api::views::PeerView::from(i);
+        PeerRow {
+            domain: api.domain,
+            policy: api.policy,
+            status: api.status,
+            failures: api.failures,
+            queued: api.queued,
+            last_error: api.last_error,
+            last_success,
+            last_failure,
+        }
+    }
+}
