@@ -89,7 +89,8 @@ impl Drop for Remote {
     }
 }
 
-fn new_key() -> RsaPrivateKey {
+/// A fresh RSA-2048 key (slow: run it off the async threads).
+pub fn new_key() -> RsaPrivateKey {
     RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA key")
 }
 
@@ -216,8 +217,9 @@ impl Remote {
 }
 
 /// The draft-cavage headers Mastodon sends: Date, Digest, and a Signature
-/// over `(request-target) host date digest`.
-fn sign(
+/// over `(request-target) host date digest`. Public so load runs can sign
+/// activities ahead of time the same way.
+pub fn sign(
     method: &str,
     url: &str,
     body: &[u8],

@@ -255,3 +255,135 @@ async fn queued_deliveries_survive_outage_and_restart() {
     );
     assert_eq!(state["unreachable_since"], json!(null));
 }
+
+/// Replies written before a follower's instance knew the group arrive when
+/// the thread is opened there; a moderator's removal of a remote member's
+/// reply reaches the member's instance.
+#[tokio::test]
+async fn opening_a_thread_fetches_replies_and_removals_federate() {
+    let a = TestServer::sqlite().await;
+    let b = TestServer::sqlite().await;
+    let alice = admin_with_group(&a, "alice", "support").await;
+    let thread = alice
+        .post(
+            "/groups/support/threads",
+            json!({ "title": "Older thread", "body": "Before anyone followed." }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let dave = a.api().register("dave").await;
+    for (who, text) in [(&alice, "First answer."), (&dave, "Second answer.")] {
+        who.post(
+            &format!("/threads/{thread}/replies"),
+            json!({ "body": text }),
+        )
+        .await
+        .expect(201);
+    }
+
+    // B follows later: the outbox brings the thread, opening it the replies.
+    let (bob, on_b) = follower(&b, "bob", &a, "support").await;
+    let on_b_thread = eventually("the outbox backfill brings the thread", || {
+        let (bob, on_b) = (bob.clone(), on_b.clone());
+        async move { threads(&bob, &on_b).await.into_iter().next() }
+    })
+    .await;
+    let id = on_b_thread["id"].as_i64().unwrap();
+    let fetched = replies(&bob, id).await;
+    let mut texts: Vec<&str> = fetched.iter().filter_map(|r| r["body"].as_str()).collect();
+    texts.sort();
+    assert_eq!(texts, ["First answer.", "Second answer."]);
+    assert_eq!(
+        fetched[0]["author"].as_str().unwrap().split('@').nth(1),
+        Some(a.domain().as_str())
+    );
+
+    // bob replies from B; alice, moderating on A, removes it; B sees that.
+    bob.post(
+        &format!("/threads/{id}/replies"),
+        json!({ "body": "Spam!" }),
+    )
+    .await
+    .expect(201);
+    let spam = eventually("bob's reply reaches A", || {
+        let alice = alice.clone();
+        async move {
+            replies(&alice, thread)
+                .await
+                .into_iter()
+                .find(|r| r["body"] == "Spam!")
+        }
+    })
+    .await;
+    alice
+        .delete(&format!("/replies/{}", spam["id"]))
+        .await
+        .expect(204);
+    eventually("the removal reaches B", || {
+        let bob = bob.clone();
+        async move {
+            let list = replies(&bob, id).await;
+            list.iter()
+                .any(|r| r["author"] == "bob" && r["deleted"] == true)
+                .then_some(())
+        }
+    })
+    .await;
+}
+
+/// The admin API: only admins, domains checked, policies listed.
+#[tokio::test]
+async fn instance_policies_through_the_admin_api() {
+    let a = TestServer::sqlite().await;
+    let admin = a.api().register("root_admin").await;
+    let member = a.api().register("member").await;
+    member
+        .get("/admin/federation/instances")
+        .await
+        .expect_error(403, "forbidden");
+    member
+        .put(
+            "/admin/federation/instances/spam.example",
+            json!({ "policy": "block" }),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    a.api()
+        .get("/admin/federation/instances")
+        .await
+        .expect_error(401, "unauthorized");
+    for (domain, policy) in [
+        ("not a domain", json!("block")),
+        ("spam.example", json!("mute")),
+        (a.domain().as_str(), json!("block")),
+    ] {
+        let path = format!("/admin/federation/instances/{}", domain.replace(' ', "%20"));
+        admin
+            .put(&path, json!({ "policy": policy }))
+            .await
+            .expect_error(422, "invalid");
+    }
+    let blocked = admin
+        .put(
+            "/admin/federation/instances/Spam.Example",
+            json!({ "policy": "block" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(blocked["domain"], "spam.example");
+    assert_eq!(blocked["status"], "blocked");
+    let list = admin.get("/admin/federation/instances").await.expect(200);
+    assert_eq!(list["mode"], "open");
+    assert_eq!(list["instances"][0]["policy"], "block");
+    let cleared = admin
+        .put(
+            "/admin/federation/instances/spam.example",
+            json!({ "policy": null }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(cleared["policy"], json!(null));
+    assert_eq!(cleared["status"], "ok");
+}

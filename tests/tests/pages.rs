@@ -2,7 +2,7 @@
 //! a cookie jar, forms posted as application/x-www-form-urlencoded, and
 //! redirects read by hand so each step's status can be checked.
 
-use guildhall_e2e::TestServer;
+use guildhall_e2e::{TestServer, eventually};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
@@ -775,4 +775,83 @@ async fn unknown_pages_get_an_html_404_and_unknown_api_paths_json() {
     assert_eq!(resp.status(), 404);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
+}
+
+/// Following a group on another instance from the pages, the subscribed
+/// feed, and the admin's federation page.
+#[tokio::test]
+async fn federation_through_the_pages() {
+    let a = TestServer::sqlite().await;
+    let b = TestServer::sqlite().await;
+    let alice = a.api().register("alice").await;
+    alice
+        .post(
+            "/groups",
+            serde_json::json!({ "name": "support", "title": "Support" }),
+        )
+        .await
+        .expect(201);
+    alice
+        .post(
+            "/groups/support/threads",
+            serde_json::json!({ "title": "Welcome thread", "body": "Hello." }),
+        )
+        .await
+        .expect(201);
+
+    // On B: the admin (first account) and a member.
+    let admin = Browser::new(&b);
+    admin.register("boss").await;
+    let bob = Browser::new(&b);
+    bob.register("bob").await;
+    let empty = bob.get("/feed").await.expect(200);
+    assert!(empty.html().contains("Nothing here yet"));
+
+    // A bad query is shown back with its error; a good one opens the group.
+    let got = bob
+        .submit("/feed", "/groups/find", &[("query", "!nobody@127.0.0.1:9")])
+        .await;
+    assert!(got.status.is_client_error(), "{}", got.status);
+    assert!(got.html().contains("role=\"alert\""));
+    let query = format!("!support@{}", a.domain());
+    let to = bob
+        .submit("/feed", "/groups/find", &[("query", &query)])
+        .await
+        .redirect();
+    let remote = format!("support@{}", a.domain());
+    assert_eq!(to, format!("/g/{remote}"));
+    bob.submit(&to, &format!("{to}/join"), &[]).await.redirect();
+    let feed = eventually("the feed shows the followed group's thread", || async {
+        let page = bob.get("/feed").await.expect(200).body;
+        page.contains("Welcome thread").then_some(page)
+    })
+    .await;
+    assert!(feed.contains(&format!("href=\"/g/{remote}\"")));
+
+    // The admin page: members are refused; the admin sees A and blocks it.
+    assert!(bob.get("/").await.body.contains("Subscribed"));
+    assert!(!bob.get("/").await.body.contains("/admin/federation"));
+    bob.get("/admin/federation").await.expect(403);
+    let page = admin.get("/admin/federation").await.expect(200);
+    assert!(page.html().contains(&a.domain()));
+    let bad = admin
+        .submit(
+            "/admin/federation",
+            "/admin/federation",
+            &[("domain", "not a domain"), ("policy", "block")],
+        )
+        .await
+        .expect(422);
+    assert!(bad.html().contains("invalid domain"));
+    let done = admin
+        .submit(
+            "/admin/federation",
+            "/admin/federation",
+            &[("domain", &a.domain()), ("policy", "block")],
+        )
+        .await
+        .redirect();
+    assert_eq!(done, "/admin/federation");
+    let page = admin.get("/admin/federation").await.expect(200).body;
+    assert!(page.contains("blocked"), "{page}");
 }

@@ -132,37 +132,44 @@ impl Store {
             "UPDATE replies SET body = $1, body_html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL \
              RETURNING author_id, thread_id",
             (body, body_html),
-            EventKind::Update,
+            (EventKind::Update, None),
             via,
         )
         .await
     }
 
     /// Turns a reply into a tombstone; the replies under it survive.
+    /// Deletes a reply in its author's name.
     pub async fn delete_reply(&self, id: i64) -> Result<()> {
-        self.delete_reply_via(id, Via::Local).await
+        self.delete_reply_via(id, None, Via::Local).await
     }
 
-    pub async fn delete_reply_via(&self, id: i64, via: Via<'_>) -> Result<()> {
+    /// Deletes a reply; `by` is whoever did it when not the author (a
+    /// moderator's removal), which the event records as its actor.
+    pub async fn delete_reply_by(&self, id: i64, by: i64) -> Result<()> {
+        self.delete_reply_via(id, Some(by), Via::Local).await
+    }
+
+    pub async fn delete_reply_via(&self, id: i64, by: Option<i64>, via: Via<'_>) -> Result<()> {
         self.change_reply(
             id,
             "UPDATE replies SET body = $1, body_html = $2, deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL \
              RETURNING author_id, thread_id",
             ("", ""),
-            EventKind::Delete,
+            (EventKind::Delete, by),
             via,
         )
         .await
     }
 
     /// Runs an edit or delete of a live reply (`sql` binds body, body_html,
-    /// now, id) and records its event.
+    /// now, id) and records its event, by the author unless `by` says who.
     async fn change_reply(
         &self,
         id: i64,
         sql: &'static str,
         (body, body_html): (&str, &str),
-        kind: EventKind,
+        (kind, by): (EventKind, Option<i64>),
         via: Via<'_>,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
@@ -179,7 +186,8 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let object = EventObject::Reply(id);
-        record_via(&mut tx, via, kind, object, group_id, author_id, None).await?;
+        let actor = by.unwrap_or(author_id);
+        record_via(&mut tx, via, kind, object, group_id, actor, None).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -241,11 +241,18 @@ impl Store {
     }
 
     /// Turns a thread into a tombstone: its text is gone, its replies stay.
+    /// Deletes a thread in its author's name.
     pub async fn delete_thread(&self, id: i64) -> Result<()> {
-        self.delete_thread_via(id, Via::Local).await
+        self.delete_thread_via(id, None, Via::Local).await
     }
 
-    pub async fn delete_thread_via(&self, id: i64, via: Via<'_>) -> Result<()> {
+    /// Deletes a thread; `by` is whoever did it when not the author (a
+    /// moderator's removal), which the event records as its actor.
+    pub async fn delete_thread_by(&self, id: i64, by: i64) -> Result<()> {
+        self.delete_thread_via(id, Some(by), Via::Local).await
+    }
+
+    pub async fn delete_thread_via(&self, id: i64, by: Option<i64>, via: Via<'_>) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let found: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE threads SET title = '[deleted]', body = '', body_html = '', deleted_at = $1 \
@@ -267,7 +274,7 @@ impl Store {
             EventKind::Delete,
             object,
             group_id,
-            author_id,
+            by.unwrap_or(author_id),
             None,
         )
         .await?;

@@ -51,7 +51,7 @@ pub async fn receive(
             "the activity id is not on its actor's domain".into(),
         ));
     }
-    if pending.signer != activity.actor {
+    if !signed_by(&pending.signer, &activity.actor) {
         return Err(FedError::Unauthorized(
             "the request is not signed by the activity's actor".into(),
         ));
@@ -83,4 +83,39 @@ pub async fn receive(
     })
     .await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+/// Whether a key belongs to the actor: Mastodon and Lemmy name it
+/// `actor#main-key` (the signer is the actor once the fragment is gone);
+/// GoToSocial names it `actor/main-key`, a path below the actor.
+fn signed_by(signer: &url::Url, actor: &url::Url) -> bool {
+    if signer == actor {
+        return true;
+    }
+    let actor = actor.as_str().trim_end_matches('/');
+    signer
+        .as_str()
+        .strip_prefix(actor)
+        .is_some_and(|rest| rest.starts_with('/') && !rest[1..].contains('/'))
+        && signer.query().is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_by;
+
+    #[test]
+    fn keys_belong_to_their_actor() {
+        let url = |s: &str| url::Url::parse(s).unwrap();
+        let actor = url("https://a.example/users/x");
+        assert!(signed_by(&url("https://a.example/users/x"), &actor));
+        assert!(signed_by(
+            &url("https://a.example/users/x/main-key"),
+            &actor
+        ));
+        assert!(!signed_by(&url("https://a.example/users/xy"), &actor));
+        assert!(!signed_by(&url("https://a.example/users/x/a/b"), &actor));
+        assert!(!signed_by(&url("https://b.example/users/x"), &actor));
+        assert!(!signed_by(&url("https://a.example/users/y"), &actor));
+    }
 }

@@ -42,6 +42,9 @@ pub struct Context {
     pub urls: Urls,
     /// The instance actor's keys, which sign fetches.
     pub instance_keys: guildhall_db::KeyPair,
+    /// When each remote thread's replies were last fetched (see
+    /// [`resolve::refresh_thread`]).
+    pub thread_refreshes: resolve::Refreshes,
 }
 
 /// The library's request data, carrying our [`Context`].
@@ -70,6 +73,7 @@ impl Federation {
             settings,
             urls,
             instance_keys,
+            thread_refreshes: Default::default(),
         });
         let instance = actors::LocalSigner::instance(&ctx)?;
         let config = FederationConfig::builder()

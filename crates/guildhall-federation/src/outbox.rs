@@ -233,7 +233,18 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
             "type": if event.kind == EventKind::Create { "Create" } else { "Update" },
             "object": refs.json,
         }),
-        EventKind::Delete => json!({ "type": "Delete", "object": refs.url }),
+        EventKind::Delete if actor_id == refs.author.id => {
+            json!({ "type": "Delete", "object": refs.url })
+        }
+        // A moderator's removal: Lemmy's shape, a Delete from the moderator
+        // with a `summary`, announced by the group. A remote group's posts
+        // are the remote moderators' to remove: ours hides it locally only.
+        EventKind::Delete if refs.group.domain.is_none() => json!({
+            "type": "Delete",
+            "object": refs.url,
+            "summary": "Removed by a moderator",
+        }),
+        EventKind::Delete => return Ok(vec![]),
         EventKind::Vote => vote_json(ctx, event, &actor_url, &refs.url)?,
         _ => return Ok(vec![]),
     };

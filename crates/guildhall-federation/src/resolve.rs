@@ -11,6 +11,9 @@ use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use guildhall_db::{ActorKey, FedGroup};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// Looks up a remote group and stores it.
@@ -68,6 +71,49 @@ pub async fn backfill_group(data: &FedData, group_id: i64) -> Result<usize, FedE
         }
     }
     Ok(stored)
+}
+
+/// How often one remote thread's replies are fetched at most.
+const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
+/// How long opening a thread waits for the fetch before showing what it has
+/// (the fetch goes on in the background).
+const REFRESH_WAIT: Duration = Duration::from_secs(3);
+
+/// Thread id → when its replies were last fetched.
+pub type Refreshes = Mutex<HashMap<i64, Instant>>;
+
+/// Opening a thread: when it lives on another instance and was not fetched
+/// in the last few minutes, fetch the replies we lack, waiting a moment for
+/// them. Failures are logged, never shown: the thread is still readable.
+pub async fn refresh_thread(data: &FedData, thread_id: i64) {
+    {
+        let mut seen = data
+            .thread_refreshes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if seen
+            .get(&thread_id)
+            .is_some_and(|t| now.duration_since(*t) < REFRESH_EVERY)
+        {
+            return;
+        }
+        if seen.len() > 10_000 {
+            seen.retain(|_, t| now.duration_since(*t) < REFRESH_EVERY);
+        }
+        seen.insert(thread_id, now);
+    }
+    let data_owned = data.reset_request_count();
+    let fetch = tokio::spawn(async move {
+        match backfill_thread(&data_owned, thread_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(thread_id, replies = n, "fetched missing replies"),
+            Err(e) => {
+                tracing::debug!(thread_id, error = %e, "could not fetch the thread's replies")
+            }
+        }
+    });
+    let _ = tokio::time::timeout(REFRESH_WAIT, fetch).await;
 }
 
 /// Opening a remote thread: fetch the replies we lack from its `replies` or

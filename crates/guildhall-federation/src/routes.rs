@@ -39,6 +39,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(federation: Federation) -> Route
         .route("/u/{name}/inbox", post(receive))
         .route("/g/{name}/inbox", post(receive))
         .route("/actor", get(instance))
+        .route("/actor/outbox", get(empty_collection))
         .route("/u/{name}/outbox", get(empty_collection))
         .route("/u/{name}/followers", get(empty_collection))
         .route("/g/{name}/outbox", get(group_outbox))
@@ -219,19 +220,27 @@ async fn group_outbox(
     for t in page.items {
         let post = post_refs(ctx, EventObject::Thread(t.id)).await?;
         let (page_json, url) = (post.json, post.url);
-        let create = json!({
-            "type": "Create",
-            "id": ctx.urls.sub(&url, "create"),
-            "actor": page_json["attributedTo"],
-            "object": page_json,
-            "to": [group_url, PUBLIC],
-            "audience": group_url,
-        });
+        let local_url = ctx.urls.thread(t.id);
+        // Our members' threads as Announce(Create(Page)). A remote author's
+        // Create is not ours to mint (its id would sit on our domain under
+        // their name), so their threads go out as Announce(Page).
+        let object = if ctx.urls.is_local(&url) {
+            json!({
+                "type": "Create",
+                "id": ctx.urls.sub(&local_url, "create"),
+                "actor": page_json["attributedTo"],
+                "object": page_json,
+                "to": [group_url, PUBLIC],
+                "audience": group_url,
+            })
+        } else {
+            page_json
+        };
         items.push(json!({
             "type": "Announce",
-            "id": ctx.urls.sub(&url, "announce"),
+            "id": ctx.urls.sub(&local_url, "announce"),
             "actor": group_url,
-            "object": create,
+            "object": object,
             "to": [PUBLIC],
             "cc": [ctx.urls.sub(&group_url, "followers")],
         }));

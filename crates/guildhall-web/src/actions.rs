@@ -331,6 +331,16 @@ pub async fn create_thread(
         .await?)
 }
 
+/// Opening a thread: one from another instance first fetches the replies
+/// we lack (briefly, and at most every few minutes).
+pub async fn open_thread(state: &AppState, id: i64, viewer: Option<&User>) -> AppResult<Thread> {
+    let thread = thread(state, id, viewer).await?;
+    if let Some(federation) = &state.federation {
+        guildhall_federation::resolve::refresh_thread(&federation.data(), id).await;
+    }
+    Ok(thread)
+}
+
 pub async fn thread(state: &AppState, id: i64, viewer: Option<&User>) -> AppResult<Thread> {
     state
         .store
@@ -392,7 +402,7 @@ pub async fn delete_thread(state: &AppState, user: &User, id: i64) -> AppResult<
         moderates,
         current.deleted_at.is_some(),
     )?;
-    state.store.delete_thread(id).await?;
+    state.store.delete_thread_by(id, user.id).await?;
     Ok(())
 }
 
@@ -446,7 +456,7 @@ pub async fn delete_reply(state: &AppState, user: &User, id: i64) -> AppResult<(
         moderates,
         current.deleted_at.is_some(),
     )?;
-    state.store.delete_reply(id).await?;
+    state.store.delete_reply_by(id, user.id).await?;
     Ok(())
 }
 

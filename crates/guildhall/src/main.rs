@@ -202,8 +202,8 @@ async fn list_instances(state: &AppState) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "{:<32} {:<7} {:>8} {:>7}  {}",
-        "DOMAIN", "POLICY", "FAILURES", "QUEUED", "STATE"
+        "{:<32} {:<7} {:>8} {:>7}  STATE",
+        "DOMAIN", "POLICY", "FAILURES", "QUEUED"
     );
     for i in instances {
         let state = if i.unreachable_since.is_some() {

@@ -6,6 +6,7 @@
 use super::{Inbound, Incoming, value_type};
 use crate::FedError;
 use crate::actors::StoredActor;
+use crate::policy::check_domain;
 
 pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     let StoredActor::Group(group, _) = inbound.actor else {
@@ -26,8 +27,11 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
                 .ok_or_else(|| {
                     FedError::Unprocessable("the announced post has no author".into())
                 })?;
+            let id = super::value_id(object)
+                .ok_or_else(|| FedError::Unprocessable("the announced post has no id".into()))?;
             Incoming {
-                id: inbound.activity.id.clone(),
+                // The post's own id, which is on its author's domain.
+                id,
                 kind: "Create".into(),
                 actor: author,
                 object: object.clone(),
@@ -44,9 +48,27 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
             ));
         }
     };
-    if inner.kind == "Announce" {
-        return Err(FedError::Unprocessable("nested Announce".into()));
+    // A group relays its members' posts, edits, deletions and votes; it
+    // cannot follow, unfollow or accept on anyone's behalf.
+    let undoes_vote = matches!(value_type(&inner.object), Some("Like" | "Dislike"));
+    match inner.kind.as_str() {
+        "Create" | "Update" | "Delete" | "Like" | "Dislike" => {}
+        "Undo" if undoes_vote => {}
+        other => {
+            return Err(FedError::Unprocessable(format!(
+                "a group does not announce {other:?} activities"
+            )));
+        }
     }
+    // The same origin rules as for a direct delivery: the inner activity's
+    // id is on its actor's domain, and that domain is not refused here.
+    let inner_domain = guildhall_db::domain_of(inner.actor.as_str()).unwrap_or_default();
+    if guildhall_db::domain_of(inner.id.as_str()).as_deref() != Some(inner_domain.as_str()) {
+        return Err(FedError::Forbidden(
+            "the announced activity's id is not on its actor's domain".into(),
+        ));
+    }
+    check_domain(ctx, &inner_domain).await?;
     let actor = StoredActor::dereference(&inner.actor, ctx).await?;
     let raw = serde_json::to_string(object)?;
     let nested = Inbound {

@@ -12,6 +12,11 @@ use guildhall_db::{FedGroup, Federated, NewReply, NewThread, StoreError};
 use serde::Deserialize;
 use url::Url;
 
+/// The public collection, as servers spell it.
+fn is_public(url: &Url) -> bool {
+    matches!(url.as_str(), crate::outbox::PUBLIC | "as:Public")
+}
+
 /// The longest title we store; longer remote titles are cut.
 const TITLE_MAX: usize = 200;
 
@@ -146,6 +151,17 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     if guildhall_db::domain_of(post.id.as_str()) != Some(inbound.actor.domain()) {
         return Err(FedError::Forbidden(
             "the object's id is not on the actor's domain".into(),
+        ));
+    }
+
+    // Groups are public: a direct or followers-only post addressed to a
+    // member here must not be shown to everyone (Lemmy refuses them too).
+    let activity = inbound.activity;
+    let addressed = [&post.to, &post.cc, &activity.to, &activity.cc];
+    if !addressed.iter().any(|list| list.iter().any(is_public)) {
+        return Err(FedError::Unprocessable(
+            "only public posts can join a group's threads; direct and followers-only posts stay private"
+                .into(),
         ));
     }
 

@@ -1,4 +1,6 @@
-//! Delete of a thread or reply by its author.
+//! Delete of a thread or reply by its author, or a moderator's removal
+//! announced by the post's remote group (Lemmy's shape: a Delete with a
+//! `summary`, from the moderator, relayed by the community).
 
 use super::posts::{Post, PostKind};
 use super::{Inbound, value_id};
@@ -17,19 +19,24 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
         return Ok(());
     };
     let user = inbound.user()?;
-    if post.author_id != user.id {
+    inbound.check_group(&post.group)?;
+    // The author deletes; otherwise it is a moderator's removal, which we
+    // take only when the post's own (remote) group announces it.
+    let removal_by_group = inbound
+        .via_group
+        .is_some_and(|g| g.id == post.group.id && g.domain.is_some());
+    if post.author_id != user.id && !removal_by_group {
         return Err(FedError::Forbidden(
-            "only the author may delete this".into(),
+            "only the author or the group's moderators may delete this".into(),
         ));
     }
-    inbound.check_group(&post.group)?;
     if post.deleted {
         return Ok(());
     }
     let via = inbound.announce_in(&post.group);
     match post.kind {
-        PostKind::Thread(id) => ctx.store.delete_thread_via(id, via).await?,
-        PostKind::Reply(id) => ctx.store.delete_reply_via(id, via).await?,
+        PostKind::Thread(id) => ctx.store.delete_thread_via(id, Some(user.id), via).await?,
+        PostKind::Reply(id) => ctx.store.delete_reply_via(id, Some(user.id), via).await?,
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Undo of a Follow, Like or Dislike.
+//! Undo of a Follow, Like or Dislike (and of a person's boost, a no-op).
 
 use super::{Inbound, value_type};
 use crate::FedError;
@@ -15,6 +15,9 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     match value_type(inner) {
         Some("Follow") => super::follow::undo(inbound, inner).await,
         Some("Like") | Some("Dislike") => super::vote::undo(inbound, inner).await,
+        // A person's boost is not shown here (see announce.rs), so neither
+        // is taking it back.
+        Some("Announce") if inbound.actor.user().is_some() => Ok(()),
         Some(other) => Err(FedError::Unprocessable(format!(
             "undoing {other:?} is not supported here"
         ))),

@@ -16,7 +16,7 @@ pub async fn list(
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyList>> {
-    actions::thread(&state, id, None).await?;
+    actions::open_thread(&state, id, None).await?;
     let replies = actions::replies(&state, id, viewer.as_ref()).await?;
     Ok(Json(ReplyList {
         replies: replies

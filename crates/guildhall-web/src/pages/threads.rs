@@ -83,7 +83,7 @@ pub async fn show(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
 pub async fn render(page: &Page, id: i64, status: StatusCode, draft: Option<Draft>) -> PageResult {
     let state = &page.state;
     let viewer = page.viewer.as_ref();
-    let thread = actions::thread(state, id, viewer).await?;
+    let thread = actions::open_thread(state, id, viewer).await?;
     let replies = actions::replies(state, id, viewer).await?;
     let group = state
         .store
