@@ -191,6 +191,21 @@ async fn mastodon_activities_apply_through_the_inbox() {
     a.deliver(&mastodon, "mastodon_undo_like").await;
     assert_eq!(a.thread(a.thread).await["score"], 0);
 
+    // Taking back a boost of a group's thread is accepted and changes nothing.
+    let undo_boost = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Undo",
+        "id": mastodon.url("/users/alice/statuses/9/activity/undo"),
+        "actor": mastodon.url(MASTODON_ALICE),
+        "object": {
+            "type": "Announce",
+            "id": mastodon.url("/users/alice/statuses/9/activity"),
+            "actor": mastodon.url(MASTODON_ALICE),
+            "object": format!("http://{}/t/{}", a.server.domain(), a.thread),
+        },
+    });
+    assert_eq!(mastodon.send(&a.inbox(), &undo_boost).await.0, 202);
+
     // Delete(Tombstone) removes the first reply.
     a.deliver(&mastodon, "mastodon_delete_note").await;
     let deleted = a
@@ -303,6 +318,31 @@ async fn lemmy_activities_apply_through_the_inbox() {
     })
     .await;
     assert_eq!(announced["author"], carol);
+
+    // A community relays content only: it cannot make carol follow our
+    // group, nor pass off an activity whose id is on another domain.
+    let members = a.member_count().await;
+    let announce = |n: &str, inner: Value| {
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "type": "Announce",
+            "id": lemmy.url(&format!("/activities/announce/{n}")),
+            "actor": lemmy.url(LEMMY_GROUP),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": inner,
+        })
+    };
+    let mut follow = a.fixture(&lemmy, "lemmy_follow");
+    follow["id"] = json!(lemmy.url("/activities/follow/relayed"));
+    let (status, _) = lemmy.send(&a.inbox(), &announce("f", follow)).await;
+    assert_eq!(status, 422);
+    assert_eq!(a.member_count().await, members);
+    let mut create = a.fixture(&lemmy, "lemmy_announce_create_page")["object"].clone();
+    create["id"] = json!("https://elsewhere.example/activities/create/1");
+    create["object"]["id"] = json!(lemmy.url("/post/4242"));
+    let (status, _) = lemmy.send(&a.inbox(), &announce("c", create)).await;
+    assert_eq!(status, 403);
+    assert_eq!(a.threads(&community).await.len(), 1);
 }
 
 /// Every malformed or untrusted request is refused and changes nothing.

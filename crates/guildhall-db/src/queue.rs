@@ -184,6 +184,19 @@ impl Store {
     /// A delivery went through (or was refused for good): drop it, and the
     /// instance is healthy again.
     pub async fn delivery_done(&self, delivery_id: i64, domain: &str) -> Result<()> {
+        self.finish_delivery(delivery_id, Some(domain)).await
+    }
+
+    /// Drops a delivery that can never be sent (its signer is gone, its URL
+    /// is broken): it must not hold its instance in back-off forever. The
+    /// instance's health is left as it was.
+    pub async fn drop_delivery(&self, delivery_id: i64) -> Result<()> {
+        self.finish_delivery(delivery_id, None).await
+    }
+
+    /// Removes a delivery (and its activity once no delivery needs it); a
+    /// success (`answered` names the instance) also clears its back-off.
+    async fn finish_delivery(&self, delivery_id: i64, answered: Option<&str>) -> Result<()> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let activity: Option<i64> =
@@ -191,14 +204,16 @@ impl Store {
                 .bind(delivery_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        sqlx::query(
-            "UPDATE instances SET last_success_at = $1, failures = 0, next_attempt_at = 0, \
-             unreachable_since = NULL WHERE domain = $2",
-        )
-        .bind(now)
-        .bind(domain)
-        .execute(&mut *tx)
-        .await?;
+        if let Some(domain) = answered {
+            sqlx::query(
+                "UPDATE instances SET last_success_at = $1, failures = 0, next_attempt_at = 0, \
+                 unreachable_since = NULL WHERE domain = $2",
+            )
+            .bind(now)
+            .bind(domain)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(activity) = activity {
             sqlx::query(
                 "DELETE FROM outbound_activities WHERE id = $1 AND NOT EXISTS \

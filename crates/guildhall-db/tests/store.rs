@@ -423,3 +423,87 @@ async fn concurrent_votes(store: Store) {
     let t = store.thread(t.id, None).await.unwrap().unwrap();
     assert_eq!((t.upvotes, t.downvotes, t.score), (15, 5, 10));
 }
+
+/// The delivery queue: a failure backs the instance off; dropping an
+/// undeliverable delivery leaves that back-off alone; a success clears it.
+#[tokio::test]
+async fn queue_back_off_drop_and_success() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite_store(&dir).await;
+    let alice = store.create_user(user("alice")).await.unwrap();
+    let g = store
+        .create_group(NewGroup {
+            name: "support",
+            title: "Support",
+            description: "",
+            description_html: "",
+            rules: "",
+            rules_html: "",
+            creator_id: alice.id,
+        })
+        .await
+        .unwrap();
+    store
+        .create_thread(NewThread {
+            group_id: g.id,
+            author_id: alice.id,
+            title: "t",
+            body: "b",
+            body_html: "<p>b</p>",
+        })
+        .await
+        .unwrap();
+    let event = store.pending_events(10).await.unwrap().pop().unwrap();
+    let out = |n: u32| Outbound {
+        ap_id: format!("https://here.example/activities/{n}"),
+        signer: "https://here.example/u/alice".into(),
+        body: "{}".into(),
+        inboxes: vec![format!("https://there.example/inbox/{n}")],
+    };
+    store
+        .expand_event(event.id, &[out(1), out(2), out(3)])
+        .await
+        .unwrap();
+    let queued = store.deliveries_for("there.example", 0, 10).await.unwrap();
+    assert_eq!(queued.len(), 3);
+    let state = || async {
+        store
+            .instance_state("there.example")
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    store
+        .delivery_failed(
+            queued[0].id,
+            "there.example",
+            "timed out",
+            |_| i64::MAX,
+            i64::MAX,
+        )
+        .await
+        .unwrap();
+    assert_eq!(state().await.failures, 1);
+    assert!(
+        store.due_domains(now_ms(), 10).await.unwrap().is_empty(),
+        "backing off"
+    );
+
+    store.drop_delivery(queued[1].id).await.unwrap();
+    let after_drop = state().await;
+    assert_eq!((after_drop.failures, after_drop.queued), (1, 2));
+    assert_eq!(after_drop.last_success_at, None);
+
+    store
+        .delivery_done(queued[2].id, "there.example")
+        .await
+        .unwrap();
+    let after_success = state().await;
+    assert_eq!((after_success.failures, after_success.queued), (0, 1));
+    assert!(after_success.last_success_at.is_some());
+    assert_eq!(
+        store.due_domains(now_ms(), 10).await.unwrap(),
+        ["there.example"]
+    );
+}

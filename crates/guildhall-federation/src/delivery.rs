@@ -79,7 +79,7 @@ async fn deliver_to(data: &FedData, domain: &str) {
             }
         };
         after = batch.last().map_or(after, |d| d.id);
-        let results: Vec<(Delivery, Result<(), FedError>)> = futures::stream::iter(batch)
+        let results: Vec<(Delivery, Result<Sent, FedError>)> = futures::stream::iter(batch)
             .map(|d| async move {
                 let result = send(data, &d).await;
                 (d, result)
@@ -90,7 +90,11 @@ async fn deliver_to(data: &FedData, domain: &str) {
         let mut failed = false;
         for (d, result) in results {
             let recorded = match result {
-                Ok(()) => data.store.delivery_done(d.id, domain).await,
+                Ok(Sent::Delivered) => data.store.delivery_done(d.id, domain).await,
+                Ok(Sent::Undeliverable(e)) => {
+                    tracing::warn!(domain, activity = %d.ap_id, error = %e, "dropping an undeliverable activity");
+                    data.store.drop_delivery(d.id).await
+                }
                 // One failure backs the instance off; the rest of the batch
                 // stays queued without counting against it again.
                 Err(e) if !failed => {
@@ -121,24 +125,42 @@ async fn deliver_to(data: &FedData, domain: &str) {
 
 /// Signs and POSTs one delivery. A permanent refusal (4xx other than 408 and
 /// 429) counts as done, as Mastodon does: resending would not help.
-async fn send(data: &FedData, d: &Delivery) -> Result<(), FedError> {
+async fn send(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
     let span = tracing::info_span!("deliver", activity = %d.ap_id, inbox = %d.inbox);
     send_inner(data, d).instrument(span).await
 }
 
-async fn send_inner(data: &FedData, d: &Delivery) -> Result<(), FedError> {
-    let signer = LocalSigner::load(data, &parse(&d.signer)?).await?;
-    let activity = Stored {
-        id: parse(&d.ap_id)?,
-        actor: signer.id.clone(),
-        body: serde_json::from_str(&d.body)?,
+/// How a delivery ended, short of a failure worth retrying.
+enum Sent {
+    Delivered,
+    /// Broken on our side (no signer, a bad URL or body): retrying cannot help.
+    Undeliverable(FedError),
+}
+
+async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
+    let prepared = async {
+        let signer = LocalSigner::load(data, &parse(&d.signer)?).await?;
+        let activity = Stored {
+            id: parse(&d.ap_id)?,
+            actor: signer.id.clone(),
+            body: serde_json::from_str(&d.body)?,
+        };
+        Ok::<_, FedError>((signer, activity, parse(&d.inbox)?))
+    };
+    let (signer, activity, inbox) = match prepared.await {
+        Ok(p) => p,
+        // The database may come back; a missing row will not.
+        Err(FedError::Store(e)) if !matches!(e, guildhall_db::StoreError::NotFound(_)) => {
+            return Err(FedError::Store(e));
+        }
+        Err(e) => return Ok(Sent::Undeliverable(e)),
     };
     // prepare() drops inboxes the policy or SSRF rules refuse: then nothing is sent.
-    let tasks = SendActivityTask::prepare(&activity, &signer, vec![parse(&d.inbox)?], data).await?;
+    let tasks = SendActivityTask::prepare(&activity, &signer, vec![inbox], data).await?;
     for task in tasks {
         task.sign_and_send(data).await?;
     }
-    Ok(())
+    Ok(Sent::Delivered)
 }
 
 fn parse(url: &str) -> Result<Url, FedError> {
