@@ -194,6 +194,49 @@ async fn groups_federate(a: TestServer, b: TestServer, c: TestServer) {
         }
     })
     .await;
+
+    // bob, a member on B, opens a thread in A's group, edits and deletes it;
+    // A's group announces each step to C.
+    let own = bob
+        .post(
+            &format!("/groups/{on_b}/threads"),
+            json!({ "title": "From B", "body": "Posted remotely." }),
+        )
+        .await
+        .expect(201);
+    let own_id = own["id"].as_i64().unwrap();
+    let find = |api: Api, group: String, title: &'static str| async move {
+        eventually(title, || {
+            let (api, group) = (api.clone(), group.clone());
+            async move {
+                threads(&api, &group)
+                    .await
+                    .into_iter()
+                    .find(|t| t["title"] == title)
+            }
+        })
+        .await
+    };
+    let on_a = find(alice.clone(), "support".into(), "From B").await;
+    assert_eq!(on_a["author"], format!("bob@{}", b.domain()));
+    let on_c = find(carol.clone(), on_c.clone(), "From B").await;
+    bob.patch(
+        &format!("/threads/{own_id}"),
+        json!({ "title": "From B (edited)" }),
+    )
+    .await
+    .expect(200);
+    find(alice.clone(), "support".into(), "From B (edited)").await;
+    bob.delete(&format!("/threads/{own_id}")).await.expect(204);
+    let on_c_id = on_c["id"].as_i64().unwrap();
+    eventually("bob's delete reaches C", || {
+        let carol = carol.clone();
+        async move {
+            let t = carol.get(&format!("/threads/{on_c_id}")).await;
+            (t.status == 404 || t.body["deleted"] == true).then_some(())
+        }
+    })
+    .await;
 }
 
 /// At-least-once delivery through a receiver outage and a sender restart:
