@@ -244,8 +244,17 @@ async fn groups_federate(a: TestServer, b: TestServer, c: TestServer) {
 /// stopped before it could deliver them, all arrive once both are back.
 #[tokio::test]
 async fn queued_deliveries_survive_outage_and_restart() {
-    let mut a = TestServer::sqlite().await;
-    let mut b = TestServer::sqlite().await;
+    queued_deliveries(TestServer::sqlite().await, TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn queued_deliveries_survive_outage_and_restart_on_postgres() {
+    if let Some(a) = TestServer::postgres("queued_deliveries").await {
+        queued_deliveries(a, TestServer::sqlite().await).await;
+    }
+}
+
+async fn queued_deliveries(mut a: TestServer, mut b: TestServer) {
     let alice = admin_with_group(&a, "alice", "support").await;
     let (bob, on_b) = follower(&b, "bob", &a, "support").await;
 
@@ -429,4 +438,124 @@ async fn instance_policies_through_the_admin_api() {
         .expect(200);
     assert_eq!(cleared["policy"], json!(null));
     assert_eq!(cleared["status"], "ok");
+}
+
+/// Leaving a remote group stops its deliveries; an admin's runtime block
+/// refuses the blocked instance's activities and sends it nothing.
+#[tokio::test]
+async fn unfollow_and_block_between_instances() {
+    unfollow_and_block(TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn unfollow_and_block_between_instances_on_postgres() {
+    if let Some(a) = TestServer::postgres("unfollow_and_block").await {
+        unfollow_and_block(a).await;
+    }
+}
+
+async fn unfollow_and_block(a: TestServer) {
+    let b = TestServer::sqlite().await;
+    let c = TestServer::sqlite().await;
+    let alice = admin_with_group(&a, "alice", "support").await;
+    let (bob, on_b) = follower(&b, "bob", &a, "support").await;
+    let (carol, on_c) = follower(&c, "carol", &a, "support").await;
+    let post = |title: &'static str| {
+        let alice = alice.clone();
+        async move {
+            alice
+                .post(
+                    "/groups/support/threads",
+                    json!({ "title": title, "body": "." }),
+                )
+                .await
+                .expect(201)["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let arrives = |api: Api, group: String, title: &'static str| async move {
+        eventually(title, || {
+            let (api, group) = (api.clone(), group.clone());
+            async move {
+                threads(&api, &group)
+                    .await
+                    .into_iter()
+                    .find(|t| t["title"] == title)
+            }
+        })
+        .await
+    };
+
+    // bob leaves: A's group drops B's follow and sends B nothing more.
+    bob.post(&format!("/groups/{on_b}/leave"), json!({}))
+        .await
+        .expect(200);
+    eventually("A sees bob leave", || {
+        let alice = alice.clone();
+        async move {
+            let g = alice.get("/groups/support").await.body;
+            (g["member_count"] == 2).then_some(())
+        }
+    })
+    .await;
+    post("After bob left").await;
+    arrives(carol.clone(), on_c.clone(), "After bob left").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        !threads(&bob, &on_b)
+            .await
+            .iter()
+            .any(|t| t["title"] == "After bob left")
+    );
+
+    // A's admin blocks C at runtime: C gets nothing, and what C sends is refused.
+    let thread = alice
+        .get("/groups/support/threads?sort=new")
+        .await
+        .expect(200)["threads"][0]["id"]
+        .as_i64()
+        .unwrap();
+    alice
+        .put(
+            &format!("/admin/federation/instances/{}", c.domain()),
+            json!({ "policy": "block" }),
+        )
+        .await
+        .expect(200);
+    post("After the block").await;
+    let on_c_thread = threads(&carol, &on_c).await[0]["id"].as_i64().unwrap();
+    carol
+        .post(
+            &format!("/threads/{on_c_thread}/replies"),
+            json!({ "body": "Can you hear me?" }),
+        )
+        .await
+        .expect(201);
+    // carol is C's first account, so its admin: C's queue to A drains (A's
+    // 403 is final, not retried), and A applied nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    eventually("C's delivery to A is answered", || {
+        let (carol, domain) = (carol.clone(), a.domain());
+        async move {
+            let list = carol.get("/admin/federation/instances").await.body;
+            list["instances"]
+                .as_array()?
+                .iter()
+                .find(|i| i["domain"] == domain && i["queued"] == 0)
+                .map(|_| ())
+        }
+    })
+    .await;
+    assert!(
+        replies(&alice, thread).await.is_empty(),
+        "a blocked instance's reply was applied"
+    );
+    assert!(
+        !threads(&carol, &on_c)
+            .await
+            .iter()
+            .any(|t| t["title"] == "After the block"),
+        "a blocked instance received a thread"
+    );
 }

@@ -115,7 +115,18 @@ async fn accepted(remote: &Remote, follow: &Value) {
 
 #[tokio::test]
 async fn mastodon_activities_apply_through_the_inbox() {
-    let a = local(TestServer::sqlite().await).await;
+    mastodon_activities(TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn mastodon_activities_apply_on_postgres() {
+    if let Some(server) = TestServer::postgres("mastodon_activities").await {
+        mastodon_activities(server).await;
+    }
+}
+
+async fn mastodon_activities(server: TestServer) {
+    let a = local(server).await;
     let mastodon = Remote::start().await;
     let lemmy = Remote::start().await;
     let alice = format!("alice@{}", mastodon.domain());
@@ -246,7 +257,18 @@ async fn mastodon_activities_apply_through_the_inbox() {
 
 #[tokio::test]
 async fn lemmy_activities_apply_through_the_inbox() {
-    let a = local(TestServer::sqlite().await).await;
+    lemmy_activities(TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn lemmy_activities_apply_on_postgres() {
+    if let Some(server) = TestServer::postgres("lemmy_activities").await {
+        lemmy_activities(server).await;
+    }
+}
+
+async fn lemmy_activities(server: TestServer) {
+    let a = local(server).await;
     let lemmy = Remote::start().await;
     let carol = format!("carol@{}", lemmy.domain());
 

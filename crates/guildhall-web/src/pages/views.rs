@@ -37,6 +37,18 @@ pub fn ago(ms: i64, now_ms: i64) -> String {
     }
 }
 
+/// "now", "in 40 seconds", "in 5 minutes", "in 1 hour": a time ahead.
+pub fn until(ms: i64, now_ms: i64) -> String {
+    let secs = (ms - now_ms).max(0) / 1000;
+    let plural = |n: i64, unit: &str| format!("in {n} {unit}{}", if n == 1 { "" } else { "s" });
+    match secs {
+        0 => "now".into(),
+        1..60 => plural(secs, "second"),
+        60..3600 => plural(secs / 60, "minute"),
+        _ => plural(secs / 3600, "hour"),
+    }
+}
+
 #[derive(Serialize)]
 pub struct UserView {
     pub username: String,
@@ -218,6 +230,42 @@ impl ReplyView {
     }
 }
 
+/// A row of the admin's federation table.
+#[derive(Serialize)]
+pub struct PeerRow {
+    pub domain: String,
+    pub policy: Option<String>,
+    /// `ok`, `failing`, `unreachable` or `blocked`, as the API says.
+    pub status: String,
+    pub failures: i64,
+    pub queued: i64,
+    pub last_error: Option<String>,
+    pub last_success: Option<When>,
+    pub last_failure: Option<When>,
+    /// "in 4 minutes", while failing.
+    pub next_retry: Option<String>,
+}
+
+impl PeerRow {
+    pub fn new(i: guildhall_db::InstanceState, now_ms: i64) -> Self {
+        let last_failure = i.last_failure_at.map(|t| when(t, now_ms));
+        let next_retry = (i.failures > 0).then(|| until(i.next_attempt_at, now_ms));
+        let last_success = i.last_success_at.map(|t| when(t, now_ms));
+        let api = crate::api::views::PeerView::from(i);
+        PeerRow {
+            domain: api.domain,
+            policy: api.policy,
+            status: api.status,
+            failures: api.failures,
+            queued: api.queued,
+            last_error: api.last_error,
+            last_success,
+            last_failure,
+            next_retry,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,36 +280,13 @@ mod tests {
         assert_eq!(ago(now - 2 * 86_400_000, now), "2 days ago");
         assert_eq!(ago(0, now), "1 Jan 1970");
     }
-}
 
-/// A row of the admin's federation table.
-#[derive(Serialize)]
-pub struct PeerRow {
-    pub domain: String,
-    pub policy: Option<String>,
-    /// `ok`, `failing`, `unreachable` or `blocked`, as the API says.
-    pub status: String,
-    pub failures: i64,
-    pub queued: i64,
-    pub last_error: Option<String>,
-    pub last_success: Option<When>,
-    pub last_failure: Option<When>,
-}
-
-impl PeerRow {
-    pub fn new(i: guildhall_db::InstanceState, now_ms: i64) -> Self {
-        let last_failure = i.last_failure_at.map(|t| when(t, now_ms));
-        let last_success = i.last_success_at.map(|t| when(t, now_ms));
-        let api = crate::api::views::PeerView::from(i);
-        PeerRow {
-            domain: api.domain,
-            policy: api.policy,
-            status: api.status,
-            failures: api.failures,
-            queued: api.queued,
-            last_error: api.last_error,
-            last_success,
-            last_failure,
-        }
+    #[test]
+    fn times_ahead_read_naturally() {
+        let now = 1_700_000_000_000;
+        assert_eq!(until(now - 5_000, now), "now");
+        assert_eq!(until(now + 1_000, now), "in 1 second");
+        assert_eq!(until(now + 300_000, now), "in 5 minutes");
+        assert_eq!(until(now + 3_600_000, now), "in 1 hour");
     }
 }
