@@ -326,9 +326,9 @@ async fn lemmy_activities(server: TestServer) {
         .post(&format!("/groups/{community}/join"), json!({}))
         .await
         .expect(200);
-    let follow = received(&lemmy, "bob's Follow", |r| r.body["type"] == "Follow").await;
-    assert!(follow.verified, "the Follow is signed by bob");
-    assert_eq!(follow.body["object"], lemmy.url(LEMMY_GROUP));
+    let bobs_follow = received(&lemmy, "bob's Follow", |r| r.body["type"] == "Follow").await;
+    assert!(bobs_follow.verified, "the Follow is signed by bob");
+    assert_eq!(bobs_follow.body["object"], lemmy.url(LEMMY_GROUP));
     eventually("the community accepts bob", || async {
         let g = a.bob.get(&format!("/groups/{community}")).await.body;
         (g["joined"] == true && g["member_count"] == 1).then_some(())
@@ -365,6 +365,27 @@ async fn lemmy_activities(server: TestServer) {
     let (status, _) = lemmy.send(&a.inbox(), &announce("c", create)).await;
     assert_eq!(status, 403);
     assert_eq!(a.threads(&community).await.len(), 1);
+
+    // The community later rejects bob's follow: he is out, and we do not
+    // answer with an Undo of a follow that no longer exists.
+    let reject = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Reject",
+        "id": lemmy.url("/activities/reject/1"),
+        "actor": lemmy.url(LEMMY_GROUP),
+        "object": bobs_follow.body,
+    });
+    assert_eq!(lemmy.send(&a.inbox(), &reject).await.0, 202);
+    let g = a.bob.get(&format!("/groups/{community}")).await.expect(200);
+    assert_eq!(
+        (g["joined"].as_bool(), g["member_count"].as_i64()),
+        (Some(false), Some(0))
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        lemmy.received_of("Undo").is_empty(),
+        "an Undo answered the Reject"
+    );
 }
 
 /// Every malformed or untrusted request is refused and changes nothing.

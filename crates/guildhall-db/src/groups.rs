@@ -136,6 +136,18 @@ impl Store {
     /// Unsubscribes a member; false if they were not one. Leaving a remote
     /// group sends an Undo of the Follow.
     pub async fn leave_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
+        self.end_membership(group_id, user_id, true).await
+    }
+
+    /// A remote group refused a local member's Follow: the membership goes,
+    /// and nothing is sent back (there is no follow to undo).
+    pub async fn follow_rejected(&self, group_id: i64, user_id: i64) -> Result<bool> {
+        self.end_membership(group_id, user_id, false).await
+    }
+
+    /// Ends a membership; for a remote group, `unfollow` queues the
+    /// Undo(Follow) that tells it.
+    async fn end_membership(&self, group_id: i64, user_id: i64, unfollow: bool) -> Result<bool> {
         let mut tx = self.pool.begin().await?;
         let removed: Option<(i64, Option<String>)> = sqlx::query_as(
             "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING pending, follow_id",
@@ -150,7 +162,7 @@ impl Store {
         if pending == 0 {
             bump_members(&mut tx, group_id, -1).await?;
         }
-        if let Some(follow_id) = follow_id {
+        if let Some(follow_id) = follow_id.filter(|_| unfollow) {
             let remote: Option<String> =
                 sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
                     .bind(group_id)

@@ -99,7 +99,11 @@ pub async fn accepted(inbound: &Inbound<'_>) -> Result<(), FedError> {
 
 pub async fn rejected(inbound: &Inbound<'_>) -> Result<(), FedError> {
     if let Some((group_id, user_id)) = answered(inbound).await? {
-        inbound.data.store.leave_group(group_id, user_id).await?;
+        inbound
+            .data
+            .store
+            .follow_rejected(group_id, user_id)
+            .await?;
     }
     Ok(())
 }
