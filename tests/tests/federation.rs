@@ -61,6 +61,26 @@ async fn replies(api: &Api, thread: i64) -> Vec<Value> {
     list["replies"].as_array().cloned().unwrap_or_default()
 }
 
+/// Waits until a thread titled `title` shows in `group` on `api`'s instance.
+async fn thread_titled(api: &Api, group: &str, title: &str) -> Value {
+    eventually(&format!("the thread {title:?} arrives"), || async {
+        threads(api, group)
+            .await
+            .into_iter()
+            .find(|t| t["title"] == title)
+    })
+    .await
+}
+
+/// Waits until thread `id` on `api`'s instance is deleted (or gone).
+async fn deleted(api: &Api, id: i64) {
+    eventually("the delete arrives", || async {
+        let t = api.get(&format!("/threads/{id}")).await;
+        (t.status == 404 || t.body["deleted"] == true).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn groups_federate_across_three_sqlite_instances() {
     let a = TestServer::sqlite().await;
@@ -99,20 +119,8 @@ async fn groups_federate(a: TestServer, b: TestServer, c: TestServer) {
         .await
         .expect(201);
     let thread_a = thread["id"].as_i64().unwrap();
-    let on = |api: Api, group: String| async move {
-        eventually("the thread arrives", || {
-            let (api, group) = (api.clone(), group.clone());
-            async move {
-                threads(&api, &group)
-                    .await
-                    .into_iter()
-                    .find(|t| t["title"] == "Printer jams")
-            }
-        })
-        .await
-    };
-    let thread_b = on(bob.clone(), on_b.clone()).await;
-    let thread_c = on(carol.clone(), on_c.clone()).await;
+    let thread_b = thread_titled(&bob, &on_b, "Printer jams").await;
+    let thread_c = thread_titled(&carol, &on_c, "Printer jams").await;
     assert!(
         thread_b["body_html"]
             .as_str()
@@ -174,26 +182,12 @@ async fn groups_federate(a: TestServer, b: TestServer, c: TestServer) {
         )
         .await
         .expect(200);
-    eventually("the edit arrives", || {
-        let bob = bob.clone();
-        async move {
-            let t = bob.get(&format!("/threads/{thread_b_id}")).await.body;
-            (t["title"] == "Printer jams (solved)").then_some(())
-        }
-    })
-    .await;
+    thread_titled(&bob, &on_b, "Printer jams (solved)").await;
     alice
         .delete(&format!("/threads/{thread_a}"))
         .await
         .expect(204);
-    eventually("the delete arrives", || {
-        let carol = carol.clone();
-        async move {
-            let t = carol.get(&format!("/threads/{thread_c_id}")).await;
-            (t.status == 404 || t.body["deleted"] == true).then_some(())
-        }
-    })
-    .await;
+    deleted(&carol, thread_c_id).await;
 
     // bob, a member on B, opens a thread in A's group, edits and deletes it;
     // A's group announces each step to C.
@@ -205,38 +199,18 @@ async fn groups_federate(a: TestServer, b: TestServer, c: TestServer) {
         .await
         .expect(201);
     let own_id = own["id"].as_i64().unwrap();
-    let find = |api: Api, group: String, title: &'static str| async move {
-        eventually(title, || {
-            let (api, group) = (api.clone(), group.clone());
-            async move {
-                threads(&api, &group)
-                    .await
-                    .into_iter()
-                    .find(|t| t["title"] == title)
-            }
-        })
-        .await
-    };
-    let on_a = find(alice.clone(), "support".into(), "From B").await;
+    let on_a = thread_titled(&alice, "support", "From B").await;
     assert_eq!(on_a["author"], format!("bob@{}", b.domain()));
-    let on_c = find(carol.clone(), on_c.clone(), "From B").await;
+    let on_c = thread_titled(&carol, &on_c, "From B").await;
     bob.patch(
         &format!("/threads/{own_id}"),
         json!({ "title": "From B (edited)" }),
     )
     .await
     .expect(200);
-    find(alice.clone(), "support".into(), "From B (edited)").await;
+    thread_titled(&alice, "support", "From B (edited)").await;
     bob.delete(&format!("/threads/{own_id}")).await.expect(204);
-    let on_c_id = on_c["id"].as_i64().unwrap();
-    eventually("bob's delete reaches C", || {
-        let carol = carol.clone();
-        async move {
-            let t = carol.get(&format!("/threads/{on_c_id}")).await;
-            (t.status == 404 || t.body["deleted"] == true).then_some(())
-        }
-    })
-    .await;
+    deleted(&carol, on_c["id"].as_i64().unwrap()).await;
 }
 
 /// At-least-once delivery through a receiver outage and a sender restart:
@@ -474,18 +448,6 @@ async fn unfollow_and_block(a: TestServer) {
                 .unwrap()
         }
     };
-    let arrives = |api: Api, group: String, title: &'static str| async move {
-        eventually(title, || {
-            let (api, group) = (api.clone(), group.clone());
-            async move {
-                threads(&api, &group)
-                    .await
-                    .into_iter()
-                    .find(|t| t["title"] == title)
-            }
-        })
-        .await
-    };
 
     // bob leaves: A's group drops B's follow and sends B nothing more.
     bob.post(&format!("/groups/{on_b}/leave"), json!({}))
@@ -500,7 +462,7 @@ async fn unfollow_and_block(a: TestServer) {
     })
     .await;
     post("After bob left").await;
-    arrives(carol.clone(), on_c.clone(), "After bob left").await;
+    thread_titled(&carol, &on_c, "After bob left").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(
         !threads(&bob, &on_b)
