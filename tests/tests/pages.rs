@@ -827,6 +827,8 @@ async fn federation_through_the_pages() {
     })
     .await;
     assert!(feed.contains(&format!("href=\"/g/{remote}\"")));
+    assert!(feed.contains("<time datetime="), "{feed}");
+    assert!(feed.contains(&format!("by alice@{}", a.domain())), "{feed}");
 
     // The admin page: members are refused; the admin sees A and blocks it.
     assert!(bob.get("/").await.body.contains("Subscribed"));
