@@ -1,17 +1,14 @@
 //! The delivery worker: expands events, then sends each instance's queue
 //! with up to `parallelism_per_instance` requests in flight, signed by the
-//! activity's actor through activitypub_federation. A failure backs the whole
+//! activity's actor ([`signing`]). A failure backs the whole
 //! instance off (exponentially, capped); success resets it. Delivery is
 //! at-least-once: a row is deleted only after the receiver answered.
 
 use crate::actors::LocalSigner;
-use crate::{FedData, FedError, Federation, outbox};
-use activitypub_federation::activity_sending::SendActivityTask;
-use activitypub_federation::traits::Activity;
+use crate::policy::check_domain;
+use crate::{FedData, FedError, Federation, outbox, signing};
 use futures::StreamExt;
 use guildhall_db::{Delivery, now_ms};
-use serde::Serialize;
-use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -32,9 +29,13 @@ async fn run(data: FedData) {
     let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut last_prune = 0;
     loop {
-        if let Err(e) = outbox::expand_pending(&data).await {
-            tracing::warn!(error = %e, "could not expand federation events");
-        }
+        let expanded = match outbox::expand_pending(&data).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not expand federation events");
+                0
+            }
+        };
         match data.store.due_domains(now_ms(), 512).await {
             Ok(domains) => {
                 for domain in domains {
@@ -57,7 +58,10 @@ async fn run(data: FedData) {
                 tracing::warn!(error = %e, "could not prune federation receipts");
             }
         }
-        tokio::time::sleep(POLL).await;
+        // A full batch means more are waiting: carry on without pausing.
+        if expanded < outbox::EXPAND_BATCH {
+            tokio::time::sleep(POLL).await;
+        }
     }
 }
 
@@ -123,8 +127,7 @@ async fn deliver_to(data: &FedData, domain: &str) {
     }
 }
 
-/// Signs and POSTs one delivery. A permanent refusal (4xx other than 408 and
-/// 429) counts as done, as Mastodon does: resending would not help.
+/// Signs and POSTs one delivery.
 async fn send(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
     let span = tracing::info_span!("deliver", activity = %d.ap_id, inbox = %d.inbox);
     send_inner(data, d).instrument(span).await
@@ -140,14 +143,12 @@ enum Sent {
 async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
     let prepared = async {
         let signer = LocalSigner::load(data, &parse(&d.signer)?).await?;
-        let activity = Stored {
-            id: parse(&d.ap_id)?,
-            actor: signer.id.clone(),
-            body: serde_json::from_str(&d.body)?,
-        };
-        Ok::<_, FedError>((signer, activity, parse(&d.inbox)?))
+        let key = data
+            .signing_keys
+            .get(signer.id.as_str(), &signer.private_key_pem)?;
+        Ok::<_, FedError>((signer.id, key, parse(&d.inbox)?))
     };
-    let (signer, activity, inbox) = match prepared.await {
+    let (actor, key, inbox) = match prepared.await {
         Ok(p) => p,
         // The database may come back; a missing row will not.
         Err(FedError::Store(e)) if !matches!(e, guildhall_db::StoreError::NotFound(_)) => {
@@ -155,51 +156,53 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
         }
         Err(e) => return Ok(Sent::Undeliverable(e)),
     };
-    // prepare() drops inboxes the policy or SSRF rules refuse: then nothing is sent.
-    let tasks = SendActivityTask::prepare(&activity, &signer, vec![inbox], data).await?;
-    for task in tasks {
-        task.sign_and_send(data).await?;
+    // The policy may have changed since the delivery was queued, and plain
+    // http is only for tests and instances that are not on https themselves.
+    let domain = guildhall_db::domain_of(inbox.as_str()).unwrap_or_default();
+    if let Err(e) = check_domain(data, &domain).await {
+        return Ok(Sent::Undeliverable(e));
     }
-    Ok(Sent::Delivered)
+    let plain_http_ok = data.settings.allow_private_addresses || !data.urls.is_https();
+    if inbox.scheme() != "https" && !plain_http_ok {
+        return Ok(Sent::Undeliverable(FedError::Forbidden(format!(
+            "{inbox} is not https"
+        ))));
+    }
+    let body = d.body.clone().into_bytes();
+    let headers = signing::post_headers(&key, &actor, &inbox, &body)?;
+    // The client's resolver refuses private addresses (SSRF) at connect time.
+    let response = data
+        .http
+        .post(inbox.as_str())
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| FedError::Remote(format!("{inbox}: {e}")))?;
+    let status = response.status();
+    drain(response).await;
+    // A permanent refusal (4xx other than 408 and 429) counts as done, as
+    // Mastodon does: resending would not help.
+    if status.is_success() || (status.is_client_error() && status != 408 && status != 429) {
+        if !status.is_success() {
+            tracing::debug!(%status, "delivery refused by the receiver; not retried");
+        }
+        return Ok(Sent::Delivered);
+    }
+    Err(FedError::Remote(format!("{inbox} answered {status}")))
+}
+
+/// Reads (a bounded part of) the answer, so the connection can be reused.
+async fn drain(mut response: reqwest13::Response) {
+    let mut read = 0;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        read += chunk.len();
+        if read > 64 * 1024 {
+            break;
+        }
+    }
 }
 
 fn parse(url: &str) -> Result<Url, FedError> {
     Url::parse(url).map_err(|e| FedError::Internal(format!("bad URL in the queue {url:?}: {e}")))
-}
-
-/// A queued activity, already serialized once; sent as it is.
-#[derive(Debug)]
-struct Stored {
-    id: Url,
-    actor: Url,
-    body: Value,
-}
-
-impl Serialize for Stored {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.body.serialize(s)
-    }
-}
-
-#[async_trait::async_trait]
-impl Activity for Stored {
-    type DataType = Arc<crate::Context>;
-    type Error = FedError;
-
-    fn id(&self) -> &Url {
-        &self.id
-    }
-    fn actor(&self) -> &Url {
-        &self.actor
-    }
-    async fn verify(&self, _: &FedData) -> Result<(), FedError> {
-        Err(FedError::Internal(
-            "outgoing activities are not verified".into(),
-        ))
-    }
-    async fn receive(self, _: &FedData) -> Result<(), FedError> {
-        Err(FedError::Internal(
-            "outgoing activities are not received".into(),
-        ))
-    }
 }

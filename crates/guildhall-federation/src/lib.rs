@@ -25,6 +25,7 @@ pub mod resolve;
 pub mod routes;
 pub mod settings;
 pub mod signatures;
+pub mod signing;
 pub mod urls;
 
 use activitypub_federation::config::{Data, FederationConfig, UrlVerifier};
@@ -45,6 +46,10 @@ pub struct Context {
     /// When each remote thread's replies were last fetched (see
     /// [`resolve::refresh_thread`]).
     pub thread_refreshes: resolve::Refreshes,
+    /// The HTTP client (with the SSRF policy) that deliveries go out on.
+    pub http: reqwest_middleware::ClientWithMiddleware,
+    /// Parsed private keys of the actors deliveries are signed by.
+    pub signing_keys: signing::KeyCache,
 }
 
 /// The library's request data, carrying our [`Context`].
@@ -68,18 +73,21 @@ impl Federation {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let instance_keys = store.instance_keys(keys::generate_blocking).await?;
         keys::backfill(&store).await?;
+        let http = client(&settings)?;
         let ctx = Arc::new(Context {
             store,
             settings,
             urls,
             instance_keys,
             thread_refreshes: Default::default(),
+            http: http.clone(),
+            signing_keys: Default::default(),
         });
         let instance = actors::LocalSigner::instance(&ctx)?;
         let config = FederationConfig::builder()
             .domain(ctx.urls.domain())
             .app_data(ctx.clone())
-            .client(client(&ctx.settings)?)
+            .client(http)
             .debug(ctx.settings.allow_private_addresses)
             .allow_http_urls(ctx.settings.allow_private_addresses || !ctx.urls.is_https())
             .request_timeout(ctx.settings.request_timeout())

@@ -16,9 +16,12 @@ use url::Url;
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
+/// Events expanded per pass of the delivery worker.
+pub const EXPAND_BATCH: usize = 200;
+
 /// Expands up to a batch of pending events; returns how many.
 pub async fn expand_pending(ctx: &Context) -> Result<usize, FedError> {
-    let events = ctx.store.pending_events(200).await?;
+    let events = ctx.store.pending_events(EXPAND_BATCH as i64).await?;
     for event in &events {
         let outbound = match build(ctx, event).await {
             Ok(out) => out,
