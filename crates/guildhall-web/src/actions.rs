@@ -335,7 +335,10 @@ pub async fn create_thread(
 /// we lack (briefly, and at most every few minutes).
 pub async fn open_thread(state: &AppState, id: i64, viewer: Option<&User>) -> AppResult<Thread> {
     let thread = thread(state, id, viewer).await?;
-    if let Some(federation) = &state.federation {
+    // Threads of our own groups get every reply delivered here; those of
+    // remote groups (named `name@host`) may lack the older ones.
+    let remote = thread.group_name.contains('@');
+    if let (true, Some(federation)) = (remote, &state.federation) {
         guildhall_federation::resolve::refresh_thread(&federation.data(), id).await;
     }
     Ok(thread)
