@@ -56,6 +56,20 @@ pub struct InstanceState {
     pub queued: i64,
 }
 
+impl InstanceState {
+    /// How delivery to it goes, whatever its policy: `unreachable` (failing
+    /// for longer than the configured time), `failing` (backing off) or `ok`.
+    pub fn delivery_state(&self) -> &'static str {
+        if self.unreachable_since.is_some() {
+            "unreachable"
+        } else if self.failures > 0 {
+            "failing"
+        } else {
+            "ok"
+        }
+    }
+}
+
 const INSTANCE_STATE: &str = "SELECT i.domain, i.policy, i.last_success_at, i.last_failure_at, \
      i.last_error, i.failures, i.next_attempt_at, i.unreachable_since, \
      (SELECT COUNT(*) FROM deliveries d WHERE d.domain = i.domain) AS queued FROM instances i";

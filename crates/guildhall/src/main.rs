@@ -206,12 +206,12 @@ async fn list_instances(state: &AppState) -> anyhow::Result<()> {
         "DOMAIN", "POLICY", "FAILURES", "QUEUED"
     );
     for i in instances {
-        let state = if i.unreachable_since.is_some() {
-            format!("unreachable: {}", i.last_error.unwrap_or_default())
-        } else if i.failures > 0 {
-            format!("failing: {}", i.last_error.unwrap_or_default())
-        } else {
-            "ok".to_string()
+        let state = match i.delivery_state() {
+            "ok" => "ok".to_string(),
+            troubled => format!(
+                "{troubled}: {}",
+                i.last_error.as_deref().unwrap_or_default()
+            ),
         };
         println!(
             "{:<32} {:<7} {:>8} {:>7}  {}",

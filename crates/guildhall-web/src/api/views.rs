@@ -380,12 +380,8 @@ impl From<InstanceState> for PeerView {
     fn from(i: InstanceState) -> Self {
         let status = if i.policy.as_deref() == Some("block") {
             "blocked"
-        } else if i.unreachable_since.is_some() {
-            "unreachable"
-        } else if i.failures > 0 {
-            "failing"
         } else {
-            "ok"
+            i.delivery_state()
         };
         PeerView {
             status: status.into(),

@@ -1,15 +1,15 @@
 //! The member's subscribed feed, and finding a group on another instance
 //! (`!name@host`, `@name@host` or its URL) to follow.
 
-use super::error::PageResult;
+use super::error::{PageError, PageResult};
 use super::extract::{PageForm, PageQuery};
 use super::groups::ListQuery;
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::ThreadView;
 use crate::actions;
-use guildhall_db::ThreadScope;
-use minijinja::context;
+use guildhall_db::{ThreadScope, User};
+use minijinja::{Value, context};
 use serde::Deserialize;
 
 const HERE: &str = "/feed";
@@ -22,6 +22,26 @@ pub struct FindForm {
 
 pub async fn feed(page: Page, PageQuery(q): PageQuery<ListQuery>) -> PageResult {
     let user = page.user(HERE)?;
+    let listing = listing(&page, user, &q).await?;
+    page.render("feed.html", listing)
+}
+
+/// Looks the group up (fetching it from its instance) and shows its page,
+/// where the member can join it. A failed lookup shows the feed again with
+/// the error and the query.
+pub async fn find_group(page: Page, PageForm(f): PageForm<FindForm>) -> PageResult {
+    let user = page.user(HERE)?;
+    match actions::lookup_remote_group(&page.state, f.query.trim()).await {
+        Ok(group) => Ok(see_other(&format!("/g/{}", group.name))),
+        Err(e) => {
+            let listing = listing(&page, user, &ListQuery::default()).await?;
+            page.reshow(e, "feed.html", context! { query => f.query, ..listing })
+        }
+    }
+}
+
+/// The feed's threads (newest first unless asked otherwise) for the template.
+async fn listing(page: &Page, user: &User, q: &ListQuery) -> Result<Value, PageError> {
     let (sort, list) = actions::list_threads(
         &page.state,
         ThreadScope::Subscribed(user.id),
@@ -37,28 +57,11 @@ pub async fn feed(page: Page, PageQuery(q): PageQuery<ListQuery>) -> PageResult 
         .iter()
         .map(|t| ThreadView::new(t, Some(user)))
         .collect();
-    page.render(
-        "feed.html",
-        context! {
-            threads,
-            sort => sort.as_str(),
-            next => list.next.map(|c| c.encode()),
-            paged => q.cursor.is_some_and(|c| !c.is_empty()),
-            federates => page.state.federation.is_some(),
-        },
-    )
-}
-
-/// Looks the group up (fetching it from its instance) and shows its page,
-/// where the member can join it.
-pub async fn find_group(page: Page, PageForm(f): PageForm<FindForm>) -> PageResult {
-    page.user(HERE)?;
-    match actions::lookup_remote_group(&page.state, f.query.trim()).await {
-        Ok(group) => Ok(see_other(&format!("/g/{}", group.name))),
-        Err(e) => page.reshow(
-            e,
-            "feed.html",
-            context! { query => f.query, federates => page.state.federation.is_some(), sort => "new" },
-        ),
-    }
+    Ok(context! {
+        threads,
+        sort => sort.as_str(),
+        next => list.next.map(|c| c.encode()),
+        paged => q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+        federates => page.state.federation.is_some(),
+    })
 }
