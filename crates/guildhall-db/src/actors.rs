@@ -196,6 +196,32 @@ impl Store {
             .await?)
     }
 
+    /// Where a thread or reply lives, in one query: inbound activities about
+    /// a post need this before anything else.
+    pub async fn post_place(&self, table: PostTable, id: i64) -> Result<Option<PostPlace>> {
+        let sql = match table {
+            PostTable::Threads => {
+                "SELECT id, author_id, deleted_at, group_id FROM threads WHERE id = $1"
+            }
+            PostTable::Replies => {
+                "SELECT r.thread_id, r.author_id, r.deleted_at, t.group_id \
+                 FROM replies r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1"
+            }
+        };
+        let found: Option<(i64, i64, Option<i64>, i64)> = sqlx::query_as(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(
+            found.map(|(thread_id, author_id, deleted_at, group_id)| PostPlace {
+                thread_id,
+                author_id,
+                deleted: deleted_at.is_some(),
+                group_id,
+            }),
+        )
+    }
+
     /// The ActivityPub id of a thread or reply; `None` for local posts.
     pub async fn ap_id_of(&self, table: PostTable, id: i64) -> Result<Option<String>> {
         let sql = format!("SELECT ap_id FROM {} WHERE id = $1", table.name());
@@ -252,6 +278,15 @@ impl PostTable {
             PostTable::Replies => "replies",
         }
     }
+}
+
+/// A post's thread, author and group ([`Store::post_place`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostPlace {
+    pub thread_id: i64,
+    pub author_id: i64,
+    pub deleted: bool,
+    pub group_id: i64,
 }
 
 /// Usage counts for NodeInfo (local accounts and posts only).

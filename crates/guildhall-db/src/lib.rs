@@ -29,7 +29,7 @@ mod votes;
 #[doc(hidden)]
 pub mod testing;
 
-pub use actors::{ActorKey, ActorTable, KeyPair, PostTable, Usage};
+pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
 pub use error::StoreError;
 pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use models::*;

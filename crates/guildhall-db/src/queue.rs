@@ -6,6 +6,9 @@ use crate::error::Result;
 use crate::events::{Event, EventKind, EventObject};
 use crate::{Store, now_ms};
 use sqlx::AssertSqlSafe;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// id, kind, object type, object id, actor, token, payload, created_at.
 type EventRow = (
@@ -307,13 +310,22 @@ impl Store {
     }
 
     /// An instance's admin policy: `Some("allow")`, `Some("block")` or `None`.
+    ///
+    /// Every inbound activity and every delivery asks, so the policies are
+    /// read as one table and kept for [`POLICY_TTL`]; a change made in this
+    /// process shows at once, one made by the CLI within the TTL.
     pub async fn instance_policy(&self, domain: &str) -> Result<Option<String>> {
-        let policy: Option<Option<String>> =
-            sqlx::query_scalar("SELECT policy FROM instances WHERE domain = $1")
-                .bind(domain)
-                .fetch_optional(&self.pool)
+        if let Some(policies) = self.policies.fresh() {
+            return Ok(policies.get(domain).cloned());
+        }
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT domain, policy FROM instances WHERE policy IS NOT NULL")
+                .fetch_all(&self.pool)
                 .await?;
-        Ok(policy.flatten())
+        let policies: HashMap<String, String> = rows.into_iter().collect();
+        let policy = policies.get(domain).cloned();
+        self.policies.keep(policies);
+        Ok(policy)
     }
 
     /// Sets (or clears, with `None`) an instance's policy. Blocking drops
@@ -336,6 +348,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.policies.forget();
         Ok(())
     }
 
@@ -391,5 +404,33 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+/// How long the instance policies read by [`Store::instance_policy`] are kept.
+pub const POLICY_TTL: Duration = Duration::from_secs(5);
+
+/// The instance policies as last read, and when.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyCache(Mutex<Option<(Instant, Arc<HashMap<String, String>>)>>);
+
+impl PolicyCache {
+    fn fresh(&self) -> Option<Arc<HashMap<String, String>>> {
+        match &*self.lock() {
+            Some((read, policies)) if read.elapsed() < POLICY_TTL => Some(policies.clone()),
+            _ => None,
+        }
+    }
+
+    fn keep(&self, policies: HashMap<String, String>) {
+        *self.lock() = Some((Instant::now(), Arc::new(policies)));
+    }
+
+    fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, Arc<HashMap<String, String>>)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -18,6 +18,7 @@ pub enum Backend {
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    pub(crate) policies: std::sync::Arc<crate::queue::PolicyCache>,
 }
 
 impl Store {
@@ -32,6 +33,10 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 options
+                    // An in-process file cannot drop a connection: the ping
+                    // sqlx sends before each use would be a wasted round trip
+                    // to the connection's thread on every query.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL: readers never block the writer; NORMAL sync is
@@ -49,7 +54,11 @@ impl Store {
             }
             Backend::Postgres => options.connect(&url).await?,
         };
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            policies: Default::default(),
+        })
     }
 
     /// Applies the migrations this build carries that the database lacks.

@@ -64,10 +64,10 @@ pub async fn receive(
     check_domain(data, &actor_domain).await?;
 
     let mut actor = StoredActor::dereference(&activity.actor, data).await?;
-    if !pending.verify(actor.public_key_pem()) {
+    if !pending.verify(&data.public_keys, actor.public_key_pem()) {
         // The key may have rotated since we stored it: fetch once more.
         actor = StoredActor::refetch(&activity.actor, data).await?;
-        if !pending.verify(actor.public_key_pem()) {
+        if !pending.verify(&data.public_keys, actor.public_key_pem()) {
             return Err(FedError::Unauthorized(
                 "the HTTP signature does not verify".into(),
             ));

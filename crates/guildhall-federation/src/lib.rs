@@ -50,6 +50,8 @@ pub struct Context {
     pub http: reqwest_middleware::ClientWithMiddleware,
     /// Parsed private keys of the actors deliveries are signed by.
     pub signing_keys: signing::KeyCache,
+    /// Parsed public keys of remote actors, for inbound signatures.
+    pub public_keys: signatures::PublicKeys,
 }
 
 /// The library's request data, carrying our [`Context`].
@@ -82,6 +84,7 @@ impl Federation {
             thread_refreshes: Default::default(),
             http: http.clone(),
             signing_keys: Default::default(),
+            public_keys: Default::default(),
         });
         let instance = actors::LocalSigner::instance(&ctx)?;
         let config = FederationConfig::builder()

@@ -121,9 +121,9 @@ mod tests {
         signatures::check_digest(&headers, body).unwrap();
         let pending = signatures::begin(&Method::POST, &uri, &headers, "b.example:8443").unwrap();
         assert_eq!(pending.signer, actor);
-        assert!(pending.verify(&keys.public_key_pem));
+        assert!(pending.verify(&Default::default(), &keys.public_key_pem));
         let other = crate::keys::generate_blocking();
-        assert!(!pending.verify(&other.public_key_pem));
+        assert!(!pending.verify(&Default::default(), &other.public_key_pem));
         // Another body does not match the signed digest.
         assert!(signatures::check_digest(&headers, b"{}").is_err());
     }

@@ -2,7 +2,7 @@
 
 use crate::urls::Local;
 use crate::{Context, FedError};
-use guildhall_db::{ActorKey, FedGroup, PostTable};
+use guildhall_db::{ActorKey, FedGroup, PostPlace, PostTable};
 use url::Url;
 
 /// A stored thread or reply, with the group it lives in and its author.
@@ -44,26 +44,24 @@ impl Post {
             }
         };
         let Some(kind) = kind else { return Ok(None) };
-        let (thread_id, author_id, deleted) = match kind {
-            PostKind::Thread(id) => match ctx.store.thread(id, None).await? {
-                Some(t) => (t.id, t.author_id, t.deleted_at.is_some()),
-                None => return Ok(None),
-            },
-            PostKind::Reply(id) => match ctx.store.reply(id, None).await? {
-                Some(r) => (r.thread_id, r.author_id, r.deleted_at.is_some()),
-                None => return Ok(None),
-            },
+        let (table, id) = match kind {
+            PostKind::Thread(id) => (PostTable::Threads, id),
+            PostKind::Reply(id) => (PostTable::Replies, id),
         };
-        let thread = ctx
-            .store
-            .thread(thread_id, None)
-            .await?
-            .ok_or(FedError::NotFound("thread"))?;
+        let Some(place) = ctx.store.post_place(table, id).await? else {
+            return Ok(None);
+        };
         let group = ctx
             .store
-            .fed_group(ActorKey::Id(thread.group_id))
+            .fed_group(ActorKey::Id(place.group_id))
             .await?
             .ok_or(FedError::NotFound("group"))?;
+        let PostPlace {
+            thread_id,
+            author_id,
+            deleted,
+            ..
+        } = place;
         Ok(Some(Post {
             kind,
             group,
