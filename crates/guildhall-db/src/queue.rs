@@ -410,12 +410,15 @@ impl Store {
 /// How long the instance policies read by [`Store::instance_policy`] are kept.
 pub const POLICY_TTL: Duration = Duration::from_secs(5);
 
+/// Policies by domain.
+type Policies = Arc<HashMap<String, String>>;
+
 /// The instance policies as last read, and when.
 #[derive(Debug, Default)]
-pub(crate) struct PolicyCache(Mutex<Option<(Instant, Arc<HashMap<String, String>>)>>);
+pub(crate) struct PolicyCache(Mutex<Option<(Instant, Policies)>>);
 
 impl PolicyCache {
-    fn fresh(&self) -> Option<Arc<HashMap<String, String>>> {
+    fn fresh(&self) -> Option<Policies> {
         match &*self.lock() {
             Some((read, policies)) if read.elapsed() < POLICY_TTL => Some(policies.clone()),
             _ => None,
@@ -430,7 +433,7 @@ impl PolicyCache {
         *self.lock() = None;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, Arc<HashMap<String, String>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, Policies)>> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
