@@ -75,7 +75,7 @@ impl Store {
             .bind(&keys.public_key_pem)
             .bind(&keys.private_key_pem)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -104,7 +104,7 @@ impl Store {
         .bind(&keys.public_key_pem)
         .bind(&keys.private_key_pem)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         // Another process may have won the race: its keys are the ones kept.
         self.read_instance_keys()
@@ -145,7 +145,7 @@ impl Store {
         .bind(&u.profile_url)
         .bind(&u.public_key_pem)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| StoreError::taken_or(e, format!("the name {} is taken", u.username)))?;
         self.fed_user(ActorKey::ApId(&u.ap_id))
@@ -179,7 +179,7 @@ impl Store {
         .bind(g.posting_restricted as i64)
         .bind(&g.public_key_pem)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| StoreError::taken_or(e, format!("the name {} is taken", g.name)))?;
         self.fed_group(ActorKey::ApId(&g.ap_id))

@@ -12,7 +12,7 @@ impl Store {
     /// Creates a group; its creator becomes its first moderator and member.
     pub async fn create_group(&self, new: NewGroup<'_>) -> Result<Group> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let sql = format!(
             "INSERT INTO groups (name, title, description, description_html, rules, rules_html, creator_id, member_count, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) RETURNING {GROUP_COLUMNS}"
@@ -80,7 +80,7 @@ impl Store {
             .bind(u.rules)
             .bind(u.rules_html)
             .bind(group_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await?
             .ok_or(StoreError::NotFound("group"))
     }
@@ -89,7 +89,7 @@ impl Store {
     /// exact. In a remote group the membership is a Follow, pending until the
     /// group's Accept arrives (`accept_follow`).
     pub async fn join_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let remote: Option<Option<String>> =
             sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
                 .bind(group_id)
@@ -148,7 +148,7 @@ impl Store {
     /// Ends a membership; for a remote group, `unfollow` queues the
     /// Undo(Follow) that tells it.
     async fn end_membership(&self, group_id: i64, user_id: i64, unfollow: bool) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let removed: Option<(i64, Option<String>)> = sqlx::query_as(
             "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING pending, follow_id",
         )
@@ -188,7 +188,7 @@ impl Store {
     /// A remote group accepted a local member's Follow; false if there was
     /// no pending follow.
     pub async fn accept_follow(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND user_id = $2 AND pending = 1",
         )
@@ -216,7 +216,7 @@ impl Store {
         follow_id: &str,
         follow: &str,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO group_members (group_id, user_id, joined_at, pending, follow_id) VALUES ($1, $2, $3, 0, $4) \
              ON CONFLICT (group_id, user_id) DO UPDATE SET follow_id = excluded.follow_id",
@@ -319,7 +319,7 @@ impl Store {
         .bind(group_id)
         .bind(user_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -329,7 +329,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM group_moderators WHERE group_id = $1 AND user_id = $2")
             .bind(group_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }

@@ -119,7 +119,7 @@ impl Store {
     /// crash either the event is still there or its deliveries are.
     pub async fn expand_event(&self, event_id: i64, outbound: &[Outbound]) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let gone = sqlx::query("DELETE FROM federation_events WHERE id = $1")
             .bind(event_id)
             .execute(&mut *tx)
@@ -215,7 +215,7 @@ impl Store {
     /// success (`answered` names the instance) also clears its back-off.
     async fn finish_delivery(&self, delivery_id: i64, answered: Option<&str>) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let activity: Option<i64> =
             sqlx::query_scalar("DELETE FROM deliveries WHERE id = $1 RETURNING activity_id")
                 .bind(delivery_id)
@@ -256,7 +256,7 @@ impl Store {
         unreachable_after: i64,
     ) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE deliveries SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
             .bind(error)
             .bind(delivery_id)
@@ -331,7 +331,7 @@ impl Store {
     /// Sets (or clears, with `None`) an instance's policy. Blocking drops
     /// whatever was still queued for it: a blocked instance gets nothing.
     pub async fn set_instance_policy(&self, domain: &str, policy: Option<&str>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO instances (domain, policy, created_at) VALUES ($1, $2, $3) \
              ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy",
@@ -359,7 +359,7 @@ impl Store {
         )
         .bind(ap_id)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected()
             > 0)
@@ -369,7 +369,7 @@ impl Store {
     pub async fn forget_receipt(&self, ap_id: &str) -> Result<()> {
         sqlx::query("DELETE FROM received_activities WHERE ap_id = $1")
             .bind(ap_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -386,7 +386,7 @@ impl Store {
         .bind(domain)
         .bind(day)
         .bind(cap)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         Ok(counted.is_some())
     }
@@ -395,13 +395,13 @@ impl Store {
     pub async fn prune_federation(&self, before: i64) -> Result<()> {
         sqlx::query("DELETE FROM received_activities WHERE received_at < $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         sqlx::query(AssertSqlSafe(
             "DELETE FROM instance_vote_days WHERE day < $1".to_string(),
         ))
         .bind(before / 86_400_000)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

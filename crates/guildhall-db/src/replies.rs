@@ -27,7 +27,7 @@ impl Store {
     ) -> Result<Reply> {
         let now = now_ms();
         let created = remote.map_or(now, |r| r.published.min(now));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // Write first: takes the lock, and tells us whether the thread is live.
         let thread: Option<(Option<i64>, i64)> = sqlx::query_as(
             "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
@@ -172,7 +172,7 @@ impl Store {
         (kind, by): (EventKind, Option<i64>),
         via: Via<'_>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let found: Option<(i64, i64)> = sqlx::query_as(sql)
             .bind(body)
             .bind(body_html)

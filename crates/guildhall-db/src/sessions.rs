@@ -21,7 +21,7 @@ impl Store {
         .bind(kind)
         .bind(now)
         .bind(now + ttl_ms)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -44,7 +44,7 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -53,7 +53,7 @@ impl Store {
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now_ms())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

@@ -13,10 +13,17 @@ pub enum Backend {
     Postgres,
 }
 
-/// A handle on the database. Cheap to clone (a pool inside).
+/// A handle on the database. Cheap to clone (pools inside).
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Reads, and on PostgreSQL writes too.
     pub(crate) pool: AnyPool,
+    /// Writes. On SQLite a pool of one connection: SQLite takes one writer
+    /// at a time, and writers that collide on its lock back off by sleeping
+    /// (1 ms and more, each time), which capped inbound activities near
+    /// 1,000/s. Queued here instead, a writer waits only as long as the
+    /// one before it takes. On PostgreSQL the same pool as reads.
+    pub(crate) writer: AnyPool,
     backend: Backend,
     pub(crate) policies: std::sync::Arc<crate::queue::PolicyCache>,
 }
@@ -27,35 +34,19 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Store> {
         install_default_drivers();
         let (backend, url) = normalize(url)?;
-        let options = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10));
-        let pool = match backend {
-            Backend::Sqlite => {
-                options
-                    // An in-process file cannot drop a connection: the ping
-                    // sqlx sends before each use would be a wasted round trip
-                    // to the connection's thread on every query.
-                    .test_before_acquire(false)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // WAL: readers never block the writer; NORMAL sync is
-                            // durable across process crashes in WAL mode.
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(&url)
-                    .await?
+        let (pool, writer) = match backend {
+            Backend::Sqlite => (
+                sqlite_pool(&url, max_connections).await?,
+                sqlite_pool(&url, 1).await?,
+            ),
+            Backend::Postgres => {
+                let pool = options(max_connections).connect(&url).await?;
+                (pool.clone(), pool)
             }
-            Backend::Postgres => options.connect(&url).await?,
         };
         Ok(Store {
             pool,
+            writer,
             backend,
             policies: Default::default(),
         })
@@ -88,8 +79,37 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+fn options(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(10))
+}
+
+async fn sqlite_pool(url: &str, max_connections: u32) -> Result<AnyPool> {
+    Ok(options(max_connections)
+        // An in-process file cannot drop a connection: the ping sqlx sends
+        // before each use would be a wasted round trip to the connection's
+        // thread on every query.
+        .test_before_acquire(false)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // WAL: readers never block the writer; NORMAL sync is
+                // durable across process crashes in WAL mode.
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
 }
 
 /// Tells the backend from the URL and, for SQLite, makes sure the file can

@@ -44,7 +44,7 @@ impl Store {
     ) -> Result<Thread> {
         let now = now_ms();
         let created = remote.map_or(now, |r| r.published.min(now));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
@@ -212,7 +212,7 @@ impl Store {
         body_html: &str,
         via: Via<'_>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let found: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE threads SET title = $1, body = $2, body_html = $3, edited_at = $4 \
              WHERE id = $5 AND deleted_at IS NULL RETURNING group_id, author_id",
@@ -253,7 +253,7 @@ impl Store {
     }
 
     pub async fn delete_thread_via(&self, id: i64, by: Option<i64>, via: Via<'_>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let found: Option<(i64, i64)> = sqlx::query_as(
             "UPDATE threads SET title = '[deleted]', body = '', body_html = '', deleted_at = $1 \
              WHERE id = $2 AND deleted_at IS NULL RETURNING group_id, author_id",

@@ -21,7 +21,7 @@ impl Store {
             .bind(new.is_admin as i64)
             .bind(new.first_is_admin as i64)
             .bind(now_ms())
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await
             .map_err(|e| {
                 StoreError::taken_or(e, format!("the username {:?} is taken", new.username))
@@ -67,7 +67,7 @@ impl Store {
             .bind(p.bio_html)
             .bind(p.avatar_url)
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await?
             .ok_or(StoreError::NotFound("user"))
     }
@@ -76,7 +76,7 @@ impl Store {
         sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
             .bind(is_admin as i64)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -54,7 +54,7 @@ impl Store {
                 "(SELECT group_id FROM threads WHERE threads.id = replies.thread_id)"
             }
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // A no-op write first: it locks the object so concurrent votes queue.
         let found: Option<(i64, Option<i64>, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
             "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}"
