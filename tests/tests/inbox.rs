@@ -484,3 +484,63 @@ async fn blocked_instances_are_refused_and_sent_nothing() {
     assert_eq!(mastodon.send(&a.inbox(), &fresh).await.0, 202);
     assert_eq!(a.thread(a.thread).await["score"], 1);
 }
+
+/// The daily cap on votes counted per remote instance, and the receipts of
+/// applied activities, both kept in memory and written in batches: they
+/// hold within a run and across a restart.
+#[tokio::test]
+async fn remote_votes_are_capped_and_receipts_survive_a_restart() {
+    let remote = Remote::start().await;
+    let server =
+        TestServer::sqlite_with(|c| c.federation.remote_votes_per_instance_per_day = 2).await;
+    let mut a = local(server).await;
+    let reply_score = |a: &Local| {
+        let (api, id) = (a.admin.clone(), a.reply);
+        async move { api.get(&format!("/replies/{id}")).await.expect(200)["score"].clone() }
+    };
+    let send = |a: &Local, mut like: Value, id: &str, object: String| {
+        like["id"] = json!(remote.url(id));
+        like["object"] = json!(object);
+        let inbox = a.inbox();
+        let remote = &remote;
+        async move {
+            let (status, body) = remote.send(&inbox, &like).await;
+            assert_eq!(status, 202, "{body}");
+        }
+    };
+    let object = |a: &Local, name| {
+        a.fixture(&remote, name)["object"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let thread_url = object(&a, "mastodon_like");
+    let reply_url = object(&a, "lemmy_like");
+
+    // An activity applied before a restart is still known after it: once
+    // the Like is undone, the same Like sent again is a no-op.
+    a.deliver(&remote, "mastodon_like").await;
+    assert_eq!(a.thread(a.thread).await["score"], 1);
+    a.server.restart().await;
+    a.deliver(&remote, "mastodon_undo_like").await;
+    assert_eq!(a.thread(a.thread).await["score"], 0);
+    a.deliver(&remote, "mastodon_like").await;
+    assert_eq!(
+        a.thread(a.thread).await["score"],
+        0,
+        "a resend after a restart"
+    );
+
+    // Two votes from the instance count today; the third is accepted, not counted.
+    a.deliver(&remote, "lemmy_like").await;
+    assert_eq!(reply_score(&a).await, 1);
+    let carol_like = a.fixture(&remote, "lemmy_like");
+    send(&a, carol_like, "/activities/like/third", thread_url).await;
+    assert_eq!(a.thread(a.thread).await["score"], 0, "over the cap");
+
+    // After a restart the day's count still stands.
+    a.server.restart().await;
+    let alice_like = a.fixture(&remote, "mastodon_like");
+    send(&a, alice_like, "/users/alice#likes/fourth", reply_url).await;
+    assert_eq!(reply_score(&a).await, 1, "over the cap after a restart");
+}

@@ -56,31 +56,25 @@ impl Store {
         };
         let mut tx = self.writer.begin().await?;
         // A no-op write first: it locks the object so concurrent votes queue.
-        let found: Option<(i64, Option<i64>, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
-            "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}"
-        )))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (author_id, deleted_at, created_at, group_id) =
+        // It also reads the voter's old vote, saving a round trip.
+        let found: Option<(i64, Option<i64>, i64, i64, Option<i64>, Option<String>)> =
+            sqlx::query_as(AssertSqlSafe(format!(
+                "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}, \
+                 (SELECT value FROM {votes} WHERE user_id = $2 AND {column} = $1), \
+                 (SELECT activity_id FROM {votes} WHERE user_id = $2 AND {column} = $1)"
+            )))
+            .bind(id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (author_id, deleted_at, created_at, group_id, old, old_activity) =
             found.ok_or(StoreError::NotFound(if objects == "threads" {
                 "thread"
             } else {
                 "reply"
             }))?;
         check_can_vote(user_id, author_id, deleted_at.is_some())?;
-
-        let old: Option<(i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT value, activity_id FROM {votes} WHERE user_id = $1 AND {column} = $2"
-        )))
-        .bind(user_id)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (old, old_activity) = match old {
-            Some((value, activity)) => (Some(Vote::from_value(value)?), activity),
-            None => (None, None),
-        };
+        let old = old.map(Vote::from_value).transpose()?;
         let delta = transition(old, new)?;
 
         // The event carries the old vote too: an Undo must name what it undoes.

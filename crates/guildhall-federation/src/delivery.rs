@@ -36,6 +36,9 @@ async fn run(data: FedData) {
                 0
             }
         };
+        if let Err(e) = data.bookkeeping.write(&data.store).await {
+            tracing::warn!(error = %e, "could not write inbound receipts and vote counts");
+        }
         match data.store.due_domains(now_ms(), 512).await {
             Ok(domains) => {
                 for domain in domains {

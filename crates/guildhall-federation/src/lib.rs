@@ -14,6 +14,7 @@
 
 pub mod activities;
 pub mod actors;
+pub mod bookkeeping;
 pub mod content;
 pub mod delivery;
 pub mod error;
@@ -52,6 +53,8 @@ pub struct Context {
     pub signing_keys: signing::KeyCache,
     /// Parsed public keys of remote actors, for inbound signatures.
     pub public_keys: signatures::PublicKeys,
+    /// Receipts of applied activities and remote vote counts, written in batches.
+    pub bookkeeping: bookkeeping::Bookkeeping,
 }
 
 /// The library's request data, carrying our [`Context`].
@@ -85,6 +88,7 @@ impl Federation {
             http: http.clone(),
             signing_keys: Default::default(),
             public_keys: Default::default(),
+            bookkeeping: Default::default(),
         });
         let instance = actors::LocalSigner::instance(&ctx)?;
         let config = FederationConfig::builder()
@@ -114,6 +118,11 @@ impl Federation {
 
     pub fn context(&self) -> &Arc<Context> {
         &self.config
+    }
+
+    /// Writes what is kept in memory; for a clean stop.
+    pub async fn flush(&self) -> Result<(), FedError> {
+        Ok(self.config.bookkeeping.write(&self.config.store).await?)
     }
 }
 

@@ -32,6 +32,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let store = open_store(config).await?;
     let federation = start_federation(config, &store).await?;
     let worker = guildhall_federation::delivery::spawn(&federation);
+    let kept = federation.clone();
     let state = AppState::new(store.clone(), config.web_settings()).with_federation(federation);
     let app = guildhall_web::router(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
@@ -48,6 +49,10 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
             .await;
         housekeeping.abort();
         worker.abort();
+        // Receipts and vote counts the worker had not written yet.
+        if let Err(e) = kept.flush().await {
+            tracing::warn!(error = %e, "could not write inbound receipts at shutdown");
+        }
         served
     });
     tracing::info!(%addr, backend = ?store.backend(), "Guildhall is serving");

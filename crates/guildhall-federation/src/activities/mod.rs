@@ -109,16 +109,25 @@ impl Inbound<'_> {
     }
 }
 
-/// Applies a verified activity unless its id was seen before. A failed
-/// apply forgets the id, so a corrected resend is not taken for a repeat.
+/// Applies a verified activity unless its id was seen before. Only an
+/// applied activity is recorded, so a corrected resend of a refused one is
+/// not taken for a repeat.
 pub async fn apply_once(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let (store, id) = (&inbound.data.store, inbound.activity.id.as_str());
-    if !store.first_receipt(id).await? {
+    let (data, id) = (inbound.data, inbound.activity.id.as_str());
+    if !data.bookkeeping.claim(id) {
         return Ok(());
     }
-    let result = apply(inbound).await;
-    if result.is_err() {
-        store.forget_receipt(id).await?;
+    let result = match data.store.received(id).await {
+        Ok(true) => {
+            data.bookkeeping.release(id);
+            return Ok(());
+        }
+        Ok(false) => apply(inbound).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => data.bookkeeping.applied(id),
+        Err(_) => data.bookkeeping.release(id),
     }
     result
 }

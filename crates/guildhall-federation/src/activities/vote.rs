@@ -39,8 +39,8 @@ async fn set(
     if vote.is_some() {
         let cap = ctx.settings.remote_votes_per_instance_per_day;
         if !ctx
-            .store
-            .count_remote_vote(&inbound.actor.domain(), cap)
+            .bookkeeping
+            .count_vote(&ctx.store, &inbound.actor.domain(), cap)
             .await?
         {
             tracing::info!(domain = %inbound.actor.domain(), "remote vote not counted: daily cap reached");
