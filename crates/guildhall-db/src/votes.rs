@@ -23,6 +23,9 @@ impl VoteTarget {
     }
 }
 
+/// author, deleted_at, created_at, group, the voter's old vote and its activity.
+type VotedObject = (i64, Option<i64>, i64, i64, Option<i64>, Option<String>);
+
 impl Store {
     /// Sets (`Some`) or removes (`None`) a member's vote and updates the
     /// object's tallies in the same transaction. Voting the same way twice,
@@ -57,7 +60,7 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         // A no-op write first: it locks the object so concurrent votes queue.
         // It also reads the voter's old vote, saving a round trip.
-        let found: Option<(i64, Option<i64>, i64, i64, Option<i64>, Option<String>)> =
+        let found: Option<VotedObject> =
             sqlx::query_as(AssertSqlSafe(format!(
                 "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}, \
                  (SELECT value FROM {votes} WHERE user_id = $2 AND {column} = $1), \
