@@ -5,7 +5,7 @@
 
 use crate::now_ms;
 use rand::RngCore;
-use sqlx::{Any, Transaction};
+use sqlx::AnyConnection;
 
 /// Who caused a change, which decides what the outbox records with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,33 @@ pub enum Via<'a> {
     /// local group, `announce` is that activity's JSON and the group relays
     /// it to its followers (FEP-1b12); otherwise nothing goes out.
     Remote { announce: Option<&'a str> },
+}
+
+/// A [`Via`] that owns its activity, for a change queued to run later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OwnedVia {
+    Local,
+    Remote { announce: Option<String> },
+}
+
+impl OwnedVia {
+    pub(crate) fn of(via: Via<'_>) -> OwnedVia {
+        match via {
+            Via::Local => OwnedVia::Local,
+            Via::Remote { announce } => OwnedVia::Remote {
+                announce: announce.map(str::to_owned),
+            },
+        }
+    }
+
+    pub(crate) fn as_via(&self) -> Via<'_> {
+        match self {
+            OwnedVia::Local => Via::Local,
+            OwnedVia::Remote { announce } => Via::Remote {
+                announce: announce.as_deref(),
+            },
+        }
+    }
 }
 
 /// What the fediverse should hear. Stored as text in `federation_events.kind`.
@@ -110,7 +137,7 @@ pub fn new_token() -> String {
 
 /// Records one event inside `tx`; returns its token.
 pub(crate) async fn record(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     kind: EventKind,
     object: EventObject,
     actor_id: Option<i64>,
@@ -129,7 +156,7 @@ pub(crate) async fn record(
     .bind(&token)
     .bind(payload)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(token)
 }
@@ -137,7 +164,7 @@ pub(crate) async fn record(
 /// Records what a change `via` someone needs: the local actor's own activity,
 /// or the group's relay of a remote one.
 pub(crate) async fn record_via(
-    tx: &mut Transaction<'static, Any>,
+    conn: &mut AnyConnection,
     via: Via<'_>,
     kind: EventKind,
     object: EventObject,
@@ -147,13 +174,13 @@ pub(crate) async fn record_via(
 ) -> sqlx::Result<Option<String>> {
     match via {
         Via::Local => Ok(Some(
-            record(tx, kind, object, Some(actor_id), payload).await?,
+            record(conn, kind, object, Some(actor_id), payload).await?,
         )),
         Via::Remote {
             announce: Some(activity),
         } => {
             record(
-                tx,
+                conn,
                 EventKind::Announce,
                 EventObject::Group(group_id),
                 None,

@@ -16,6 +16,7 @@
 mod actors;
 mod error;
 mod events;
+mod group_commit;
 mod groups;
 mod models;
 mod queue;

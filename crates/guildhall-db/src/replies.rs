@@ -1,10 +1,10 @@
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, Via, record_via};
+use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::{Federated, NewReply, Reply};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
-use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 const REPLY_SELECT: &str = "SELECT r.id, r.thread_id, r.parent_id, r.author_id, u.username AS author_name, r.body, \
      r.body_html, r.score, r.upvotes, r.downvotes, r.created_at, r.edited_at, r.deleted_at, v.value AS my_vote \
@@ -25,65 +25,31 @@ impl Store {
         via: Via<'_>,
         remote: Option<Federated<'_>>,
     ) -> Result<Reply> {
-        let now = now_ms();
-        let created = remote.map_or(now, |r| r.published.min(now));
-        let mut tx = self.writer.begin().await?;
-        // Write first: takes the lock, and tells us whether the thread is live.
-        let thread: Option<(Option<i64>, i64)> = sqlx::query_as(
-            "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
-             RETURNING deleted_at, group_id",
-        )
-        .bind(now)
-        .bind(new.thread_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (thread_deleted, group_id) = thread.ok_or(StoreError::NotFound("thread"))?;
-        let thread_deleted = thread_deleted.is_some();
-        let mut parent_deleted = false;
-        if let Some(parent_id) = new.parent_id {
-            let parent: Option<(i64, Option<i64>)> =
-                sqlx::query_as("SELECT thread_id, deleted_at FROM replies WHERE id = $1")
-                    .bind(parent_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let (parent_thread, deleted_at) = parent.ok_or(StoreError::NotFound("parent reply"))?;
-            if parent_thread != new.thread_id {
-                return Err(RuleError::invalid(
-                    "parent_id",
-                    "the parent reply belongs to another thread",
-                )
-                .into());
-            }
-            parent_deleted = deleted_at.is_some();
-        }
-        can_reply(thread_deleted, parent_deleted)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(new.thread_id)
-        .bind(new.parent_id)
-        .bind(new.author_id)
-        .bind(new.body)
-        .bind(new.body_html)
-        .bind(created)
-        .bind(remote.map(|r| r.ap_id))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| StoreError::taken_or(e, "this reply is already stored"))?;
-        let object = EventObject::Reply(id);
-        record_via(
-            &mut tx,
-            via,
-            EventKind::Create,
-            object,
-            group_id,
-            new.author_id,
-            None,
-        )
-        .await?;
-        tx.commit().await?;
-        self.reply(id, Some(new.author_id))
+        let (thread_id, parent_id, author_id) = (new.thread_id, new.parent_id, new.author_id);
+        let (body, body_html) = (new.body.to_owned(), new.body_html.to_owned());
+        let remote = remote.map(|r| (r.ap_id.to_owned(), r.published));
+        let via = OwnedVia::of(via);
+        let id = self
+            .write(Box::new(move |conn| {
+                let (body, body_html) = (body.clone(), body_html.clone());
+                let (remote, via) = (remote.clone(), via.clone());
+                Box::pin(async move {
+                    let new = NewReply {
+                        thread_id,
+                        parent_id,
+                        author_id,
+                        body: &body,
+                        body_html: &body_html,
+                    };
+                    let remote = remote.as_ref().map(|(ap_id, published)| Federated {
+                        ap_id,
+                        published: *published,
+                    });
+                    reply_in(conn, new, via.as_via(), remote).await
+                })
+            }))
+            .await?;
+        self.reply(id, Some(author_id))
             .await?
             .ok_or(StoreError::NotFound("reply"))
     }
@@ -191,4 +157,71 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The statements of [`Store::create_reply_via`], inside a transaction;
+/// the new reply's id.
+async fn reply_in(
+    conn: &mut AnyConnection,
+    new: NewReply<'_>,
+    via: Via<'_>,
+    remote: Option<Federated<'_>>,
+) -> Result<i64> {
+    let now = now_ms();
+    let created = remote.map_or(now, |r| r.published.min(now));
+    // Write first: takes the lock, and tells us whether the thread is live.
+    let thread: Option<(Option<i64>, i64)> = sqlx::query_as(
+        "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
+             RETURNING deleted_at, group_id",
+    )
+    .bind(now)
+    .bind(new.thread_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (thread_deleted, group_id) = thread.ok_or(StoreError::NotFound("thread"))?;
+    let thread_deleted = thread_deleted.is_some();
+    let mut parent_deleted = false;
+    if let Some(parent_id) = new.parent_id {
+        let parent: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT thread_id, deleted_at FROM replies WHERE id = $1")
+                .bind(parent_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let (parent_thread, deleted_at) = parent.ok_or(StoreError::NotFound("parent reply"))?;
+        if parent_thread != new.thread_id {
+            return Err(RuleError::invalid(
+                "parent_id",
+                "the parent reply belongs to another thread",
+            )
+            .into());
+        }
+        parent_deleted = deleted_at.is_some();
+    }
+    can_reply(thread_deleted, parent_deleted)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(new.thread_id)
+    .bind(new.parent_id)
+    .bind(new.author_id)
+    .bind(new.body)
+    .bind(new.body_html)
+    .bind(created)
+    .bind(remote.map(|r| r.ap_id))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| StoreError::taken_or(e, "this reply is already stored"))?;
+    let object = EventObject::Reply(id);
+    record_via(
+        conn,
+        via,
+        EventKind::Create,
+        object,
+        group_id,
+        new.author_id,
+        None,
+    )
+    .await?;
+    Ok(id)
 }

@@ -24,6 +24,8 @@ pub struct Store {
     /// 1,000/s. Queued here instead, a writer waits only as long as the
     /// one before it takes. On PostgreSQL the same pool as reads.
     pub(crate) writer: AnyPool,
+    /// On SQLite, the task that batches the busiest writes ([`Store::write`]).
+    group_commit: Option<crate::group_commit::GroupCommit>,
     backend: Backend,
     pub(crate) policies: std::sync::Arc<crate::queue::PolicyCache>,
 }
@@ -44,9 +46,12 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
+        let group_commit = (backend == Backend::Sqlite)
+            .then(|| crate::group_commit::GroupCommit::start(writer.clone()));
         Ok(Store {
             pool,
             writer,
+            group_commit,
             backend,
             policies: Default::default(),
         })
@@ -59,6 +64,21 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Runs `change` in a transaction: on SQLite batched with the other
+    /// changes waiting ([`crate::group_commit`]), on PostgreSQL its own.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        mut change: crate::group_commit::Change<T>,
+    ) -> Result<T> {
+        if let Some(group_commit) = &self.group_commit {
+            return group_commit.write(change).await;
+        }
+        let mut tx = self.writer.begin().await?;
+        let output = change(&mut tx).await?;
+        tx.commit().await?;
+        Ok(output)
     }
 
     pub fn backend(&self) -> Backend {

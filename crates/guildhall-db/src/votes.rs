@@ -1,10 +1,10 @@
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, Via, record_via};
+use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::Tallies;
 use crate::{Store, now_ms};
 use guildhall_core::ranking::hot_rank;
 use guildhall_core::votes::{Vote, check_can_vote, transition};
-use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 /// What is voted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,17 +50,45 @@ impl Store {
         via: Via<'_>,
         activity_id: Option<&str>,
     ) -> Result<Tallies> {
-        let (objects, votes, column, id) = target.parts();
-        let group_of = match target {
-            VoteTarget::Thread(_) => "group_id",
-            VoteTarget::Reply(_) => {
-                "(SELECT group_id FROM threads WHERE threads.id = replies.thread_id)"
-            }
-        };
-        let mut tx = self.writer.begin().await?;
-        // A no-op write first: it locks the object so concurrent votes queue.
-        // It also reads the voter's old vote, saving a round trip.
-        let found: Option<VotedObject> =
+        let via = OwnedVia::of(via);
+        let activity_id = activity_id.map(str::to_owned);
+        self.write(Box::new(move |conn| {
+            let (via, activity_id) = (via.clone(), activity_id.clone());
+            Box::pin(async move {
+                vote_in(
+                    conn,
+                    user_id,
+                    target,
+                    new,
+                    via.as_via(),
+                    activity_id.as_deref(),
+                )
+                .await
+            })
+        }))
+        .await
+    }
+}
+
+/// The statements of [`Store::vote_via`], inside a transaction.
+async fn vote_in(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    target: VoteTarget,
+    new: Option<Vote>,
+    via: Via<'_>,
+    activity_id: Option<&str>,
+) -> Result<Tallies> {
+    let (objects, votes, column, id) = target.parts();
+    let group_of = match target {
+        VoteTarget::Thread(_) => "group_id",
+        VoteTarget::Reply(_) => {
+            "(SELECT group_id FROM threads WHERE threads.id = replies.thread_id)"
+        }
+    };
+    // A no-op write first: it locks the object so concurrent votes queue.
+    // It also reads the voter's old vote, saving a round trip.
+    let found: Option<VotedObject> =
             sqlx::query_as(AssertSqlSafe(format!(
                 "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}, \
                  (SELECT value FROM {votes} WHERE user_id = $2 AND {column} = $1), \
@@ -68,44 +96,44 @@ impl Store {
             )))
             .bind(id)
             .bind(user_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
-        let (author_id, deleted_at, created_at, group_id, old, old_activity) =
-            found.ok_or(StoreError::NotFound(if objects == "threads" {
-                "thread"
-            } else {
-                "reply"
-            }))?;
-        check_can_vote(user_id, author_id, deleted_at.is_some())?;
-        let old = old.map(Vote::from_value).transpose()?;
-        let delta = transition(old, new)?;
+    let (author_id, deleted_at, created_at, group_id, old, old_activity) =
+        found.ok_or(StoreError::NotFound(if objects == "threads" {
+            "thread"
+        } else {
+            "reply"
+        }))?;
+    check_can_vote(user_id, author_id, deleted_at.is_some())?;
+    let old = old.map(Vote::from_value).transpose()?;
+    let delta = transition(old, new)?;
 
-        // The event carries the old vote too: an Undo must name what it undoes.
-        let payload = serde_json::json!({
-            "new": new.map(Vote::value),
-            "old": old.map(Vote::value),
-            "old_activity": old_activity,
-        })
-        .to_string();
-        let object = match target {
-            VoteTarget::Thread(id) => EventObject::Thread(id),
-            VoteTarget::Reply(id) => EventObject::Reply(id),
-        };
-        let token = record_via(
-            &mut tx,
-            via,
-            EventKind::Vote,
-            object,
-            group_id,
-            user_id,
-            Some(&payload),
-        )
-        .await?;
-        let activity_id = activity_id.map(str::to_owned).or(token);
+    // The event carries the old vote too: an Undo must name what it undoes.
+    let payload = serde_json::json!({
+        "new": new.map(Vote::value),
+        "old": old.map(Vote::value),
+        "old_activity": old_activity,
+    })
+    .to_string();
+    let object = match target {
+        VoteTarget::Thread(id) => EventObject::Thread(id),
+        VoteTarget::Reply(id) => EventObject::Reply(id),
+    };
+    let token = record_via(
+        conn,
+        via,
+        EventKind::Vote,
+        object,
+        group_id,
+        user_id,
+        Some(&payload),
+    )
+    .await?;
+    let activity_id = activity_id.map(str::to_owned).or(token);
 
-        match new {
-            Some(v) => {
-                sqlx::query(AssertSqlSafe(format!(
+    match new {
+        Some(v) => {
+            sqlx::query(AssertSqlSafe(format!(
                     "INSERT INTO {votes} (user_id, {column}, value, created_at, activity_id) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (user_id, {column}) DO UPDATE SET value = excluded.value, \
                      created_at = excluded.created_at, activity_id = excluded.activity_id"
@@ -115,21 +143,21 @@ impl Store {
                 .bind(v.value())
                 .bind(now_ms())
                 .bind(activity_id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-            }
-            None => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DELETE FROM {votes} WHERE user_id = $1 AND {column} = $2"
-                )))
-                .bind(user_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            }
         }
+        None => {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {votes} WHERE user_id = $1 AND {column} = $2"
+            )))
+            .bind(user_id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
 
-        let (score, upvotes, downvotes): (i64, i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+    let (score, upvotes, downvotes): (i64, i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
             "UPDATE {objects} SET score = score + $1, upvotes = upvotes + $2, downvotes = downvotes + $3 \
              WHERE id = $4 RETURNING score, upvotes, downvotes"
         )))
@@ -137,21 +165,19 @@ impl Store {
         .bind(delta.up)
         .bind(delta.down)
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *conn)
         .await?;
-        if let VoteTarget::Thread(_) = target {
-            sqlx::query("UPDATE threads SET hot_rank = $1 WHERE id = $2")
-                .bind(hot_rank(score, created_at))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(Tallies {
-            score,
-            upvotes,
-            downvotes,
-            my_vote: new.map(Vote::value),
-        })
+    if let VoteTarget::Thread(_) = target {
+        sqlx::query("UPDATE threads SET hot_rank = $1 WHERE id = $2")
+            .bind(hot_rank(score, created_at))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
+    Ok(Tallies {
+        score,
+        upvotes,
+        downvotes,
+        my_vote: new.map(Vote::value),
+    })
 }
