@@ -19,8 +19,10 @@
 //! in its own transaction on the pool ([`crate::Store::write`]).
 
 use crate::error::{Result, StoreError};
+use futures::FutureExt;
 use sqlx::{AnyConnection, AnyPool};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
 
@@ -49,7 +51,12 @@ struct Queued<T> {
 impl<T: Send + 'static> Job for Queued<T> {
     fn run<'c>(&'c mut self, conn: &'c mut AnyConnection) -> Step<'c, ()> {
         Box::pin(async move {
-            self.output = Some((self.change)(conn).await?);
+            // A panic in one change must not end the task every write waits on.
+            let output = AssertUnwindSafe((self.change)(conn))
+                .catch_unwind()
+                .await
+                .map_err(|_| StoreError::Database(sqlx::Error::WorkerCrashed))??;
+            self.output = Some(output);
             Ok(())
         })
     }

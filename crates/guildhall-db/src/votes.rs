@@ -23,9 +23,6 @@ impl VoteTarget {
     }
 }
 
-/// author, deleted_at, created_at, group, the voter's old vote and its activity.
-type VotedObject = (i64, Option<i64>, i64, i64, Option<i64>, Option<String>);
-
 impl Store {
     /// Sets (`Some`) or removes (`None`) a member's vote and updates the
     /// object's tallies in the same transaction. Voting the same way twice,
@@ -87,25 +84,34 @@ async fn vote_in(
         }
     };
     // A no-op write first: it locks the object so concurrent votes queue.
-    // It also reads the voter's old vote, saving a round trip.
-    let found: Option<VotedObject> =
-            sqlx::query_as(AssertSqlSafe(format!(
-                "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}, \
-                 (SELECT value FROM {votes} WHERE user_id = $2 AND {column} = $1), \
-                 (SELECT activity_id FROM {votes} WHERE user_id = $2 AND {column} = $1)"
-            )))
-            .bind(id)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (author_id, deleted_at, created_at, group_id, old, old_activity) =
+    let found: Option<(i64, Option<i64>, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (author_id, deleted_at, created_at, group_id) =
         found.ok_or(StoreError::NotFound(if objects == "threads" {
             "thread"
         } else {
             "reply"
         }))?;
     check_can_vote(user_id, author_id, deleted_at.is_some())?;
-    let old = old.map(Vote::from_value).transpose()?;
+
+    // Read after the lock, in a statement of its own: on PostgreSQL a
+    // subquery of the locking statement would read from before the lock
+    // and miss a vote committed while we waited.
+    let old: Option<(i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT value, activity_id FROM {votes} WHERE user_id = $1 AND {column} = $2"
+    )))
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (old, old_activity) = match old {
+        Some((value, activity)) => (Some(Vote::from_value(value)?), activity),
+        None => (None, None),
+    };
     let delta = transition(old, new)?;
 
     // The event carries the old vote too: an Undo must name what it undoes.

@@ -409,17 +409,34 @@ async fn concurrent_votes(store: Store) {
     for i in 0..20 {
         voters.push(store.create_user(user(&format!("v{i}"))).await.unwrap().id);
     }
-    let mut tasks = Vec::new();
+    // Refusals mixed in: the author on their own thread, and every fifth
+    // voter voting the same way twice. On SQLite the votes are committed in
+    // batches; a refusal must not take the rest of its batch with it.
+    let mut ballots: Vec<(i64, Vote)> = Vec::new();
     for (i, v) in voters.into_iter().enumerate() {
-        let s = store.clone();
         let vote = if i % 4 == 0 { Vote::Down } else { Vote::Up };
+        ballots.push((v, vote));
+        if i % 5 == 0 {
+            ballots.push((v, vote));
+        }
+    }
+    ballots.push((author.id, Vote::Up));
+    let mut tasks = Vec::new();
+    for (v, vote) in ballots {
+        let s = store.clone();
         tasks.push(tokio::spawn(async move {
             s.vote(v, VoteTarget::Thread(t.id), Some(vote)).await
         }));
     }
+    let mut refused = 0;
     for task in tasks {
-        task.await.unwrap().unwrap();
+        match task.await.unwrap() {
+            Ok(_) => {}
+            Err(StoreError::Rule(_)) => refused += 1,
+            Err(e) => panic!("a vote failed: {e}"),
+        }
     }
+    assert_eq!(refused, 5, "four repeated votes and the author's own");
     let t = store.thread(t.id, None).await.unwrap().unwrap();
     assert_eq!((t.upvotes, t.downvotes, t.score), (15, 5, 10));
 }
