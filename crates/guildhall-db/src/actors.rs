@@ -187,13 +187,23 @@ impl Store {
             .ok_or(StoreError::NotFound("group"))
     }
 
-    /// The local id of a stored remote thread or reply.
-    pub async fn id_by_ap_id(&self, table: PostTable, ap_id: &str) -> Result<Option<i64>> {
-        let sql = format!("SELECT id FROM {} WHERE ap_id = $1", table.name());
-        Ok(sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(ap_id)
-            .fetch_optional(&self.pool)
-            .await?)
+    /// The thread or reply stored under an ActivityPub id, in one query.
+    pub async fn post_by_ap_id(&self, ap_id: &str) -> Result<Option<(PostTable, i64)>> {
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT CAST(0 AS BIGINT), id FROM threads WHERE ap_id = $1 \
+             UNION ALL SELECT CAST(1 AS BIGINT), id FROM replies WHERE ap_id = $1 LIMIT 1",
+        )
+        .bind(ap_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(|(table, id)| {
+            let table = if table == 0 {
+                PostTable::Threads
+            } else {
+                PostTable::Replies
+            };
+            (table, id)
+        }))
     }
 
     /// Where a thread or reply lives, in one query: inbound activities about

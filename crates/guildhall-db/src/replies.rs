@@ -15,43 +15,43 @@ impl Store {
     /// Adds a reply to a live thread, under a live parent reply of the same
     /// thread if one is given; bumps the thread's reply count and activity.
     pub async fn create_reply(&self, new: NewReply<'_>) -> Result<Reply> {
-        self.create_reply_via(new, Via::Local, None).await
+        let author_id = new.author_id;
+        let id = self.create_reply_via(new, Via::Local, None).await?;
+        self.reply(id, Some(author_id))
+            .await?
+            .ok_or(StoreError::NotFound("reply"))
     }
 
-    /// A new reply, local or (with `remote`) a copy of a remote Note.
+    /// A new reply, local or (with `remote`) a copy of a remote Note; its id.
     pub async fn create_reply_via(
         &self,
         new: NewReply<'_>,
         via: Via<'_>,
         remote: Option<Federated<'_>>,
-    ) -> Result<Reply> {
+    ) -> Result<i64> {
         let (thread_id, parent_id, author_id) = (new.thread_id, new.parent_id, new.author_id);
         let (body, body_html) = (new.body.to_owned(), new.body_html.to_owned());
         let remote = remote.map(|r| (r.ap_id.to_owned(), r.published));
         let via = OwnedVia::of(via);
-        let id = self
-            .write(Box::new(move |conn| {
-                let (body, body_html) = (body.clone(), body_html.clone());
-                let (remote, via) = (remote.clone(), via.clone());
-                Box::pin(async move {
-                    let new = NewReply {
-                        thread_id,
-                        parent_id,
-                        author_id,
-                        body: &body,
-                        body_html: &body_html,
-                    };
-                    let remote = remote.as_ref().map(|(ap_id, published)| Federated {
-                        ap_id,
-                        published: *published,
-                    });
-                    reply_in(conn, new, via.as_via(), remote).await
-                })
-            }))
-            .await?;
-        self.reply(id, Some(author_id))
-            .await?
-            .ok_or(StoreError::NotFound("reply"))
+        self.write(Box::new(move |conn| {
+            let (body, body_html) = (body.clone(), body_html.clone());
+            let (remote, via) = (remote.clone(), via.clone());
+            Box::pin(async move {
+                let new = NewReply {
+                    thread_id,
+                    parent_id,
+                    author_id,
+                    body: &body,
+                    body_html: &body_html,
+                };
+                let remote = remote.as_ref().map(|(ap_id, published)| Federated {
+                    ap_id,
+                    published: *published,
+                });
+                reply_in(conn, new, via.as_via(), remote).await
+            })
+        }))
+        .await
     }
 
     pub async fn reply(&self, id: i64, viewer: Option<i64>) -> Result<Option<Reply>> {

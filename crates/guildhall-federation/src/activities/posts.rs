@@ -28,20 +28,11 @@ impl Post {
             Some(Local::Reply(id)) => Some(PostKind::Reply(id)),
             Some(_) => None,
             None if ctx.urls.is_local(url) => None,
-            None => {
-                if let Some(id) = ctx
-                    .store
-                    .id_by_ap_id(PostTable::Threads, url.as_str())
-                    .await?
-                {
-                    Some(PostKind::Thread(id))
-                } else {
-                    ctx.store
-                        .id_by_ap_id(PostTable::Replies, url.as_str())
-                        .await?
-                        .map(PostKind::Reply)
-                }
-            }
+            None => match ctx.store.post_by_ap_id(url.as_str()).await? {
+                Some((PostTable::Threads, id)) => Some(PostKind::Thread(id)),
+                Some((PostTable::Replies, id)) => Some(PostKind::Reply(id)),
+                None => None,
+            },
         };
         let Some(kind) = kind else { return Ok(None) };
         let (table, id) = match kind {
