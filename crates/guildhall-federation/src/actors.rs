@@ -322,6 +322,60 @@ impl StoredActor {
     }
 }
 
+/// Remote actors that signed inbound activities lately, so a busy sender
+/// costs no database read per activity. An entry is kept for
+/// [`ActorCache::TTL`]; a refetch (after a failed signature) replaces it.
+/// Whether a stored actor is due for a refresh is still decided by
+/// activitypub_federation when the entry has expired.
+#[derive(Default)]
+pub struct ActorCache(
+    std::sync::Mutex<std::collections::HashMap<Url, (std::time::Instant, StoredActor)>>,
+);
+
+impl ActorCache {
+    pub const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+    const MAX: usize = 10_000;
+
+    /// The actor at `id`, from the cache or else as [`StoredActor::dereference`] finds it.
+    pub async fn get(&self, id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
+        if let Some((at, actor)) = self.lock().get(id)
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(actor.clone());
+        }
+        let actor = StoredActor::dereference(id, data).await?;
+        self.keep(id, &actor);
+        Ok(actor)
+    }
+
+    /// Fetches the actor again, as after a failed signature.
+    pub async fn refetch(&self, id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
+        self.lock().remove(id);
+        let actor = StoredActor::refetch(id, data).await?;
+        self.keep(id, &actor);
+        Ok(actor)
+    }
+
+    fn keep(&self, id: &Url, actor: &StoredActor) {
+        let mut actors = self.lock();
+        if actors.len() >= Self::MAX {
+            actors.retain(|_, (at, _)| at.elapsed() < Self::TTL);
+            if actors.len() >= Self::MAX {
+                actors.clear();
+            }
+        }
+        actors.insert(id.clone(), (std::time::Instant::now(), actor.clone()));
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<Url, (std::time::Instant, StoredActor)>>
+    {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 /// A remote name: `name@domain`, with only characters safe in our URLs.
 fn remote_name(preferred: &str, domain: &str) -> Result<String, FedError> {
     let ok = !preferred.is_empty()

@@ -2,7 +2,6 @@
 //! HTTP signature, the partner policy, then the activity, once.
 
 use crate::activities::{self, Inbound, Incoming};
-use crate::actors::StoredActor;
 use crate::policy::check_domain;
 use crate::signatures;
 use crate::{FedData, FedError};
@@ -63,10 +62,10 @@ pub async fn receive(
     }
     check_domain(data, &actor_domain).await?;
 
-    let mut actor = StoredActor::dereference(&activity.actor, data).await?;
+    let mut actor = data.actors.get(&activity.actor, data).await?;
     if !pending.verify(&data.public_keys, actor.public_key_pem()) {
         // The key may have rotated since we stored it: fetch once more.
-        actor = StoredActor::refetch(&activity.actor, data).await?;
+        actor = data.actors.refetch(&activity.actor, data).await?;
         if !pending.verify(&data.public_keys, actor.public_key_pem()) {
             return Err(FedError::Unauthorized(
                 "the HTTP signature does not verify".into(),

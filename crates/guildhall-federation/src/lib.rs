@@ -53,6 +53,8 @@ pub struct Context {
     pub signing_keys: signing::KeyCache,
     /// Parsed public keys of remote actors, for inbound signatures.
     pub public_keys: signatures::PublicKeys,
+    /// Remote actors that signed inbound activities lately.
+    pub actors: actors::ActorCache,
     /// Receipts of applied activities and remote vote counts, written in batches.
     pub bookkeeping: bookkeeping::Bookkeeping,
 }
@@ -88,6 +90,7 @@ impl Federation {
             http: http.clone(),
             signing_keys: Default::default(),
             public_keys: Default::default(),
+            actors: Default::default(),
             bookkeeping: Default::default(),
         });
         let instance = actors::LocalSigner::instance(&ctx)?;
