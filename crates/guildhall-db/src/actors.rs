@@ -4,13 +4,17 @@
 use crate::error::{Result, StoreError};
 use crate::models::{FedGroup, FedUser, RemoteGroup, RemoteUser};
 use crate::{Store, now_ms};
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow, Row};
 
 const FED_USER: &str = "SELECT id, username, display_name, bio_html, avatar_url, domain, ap_id, inbox, shared_inbox, \
      profile_url, public_key_pem, private_key_pem, fetched_at, created_at FROM users";
 const FED_GROUP: &str = "SELECT id, name, title, description_html, visibility, member_count, domain, ap_id, inbox, \
      shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, private_key_pem, \
      fetched_at, created_at FROM groups";
+/// [`FED_GROUP`]'s columns of `groups g`, for joins.
+const FED_GROUP_OF_G: &str = "g.id, g.name, g.title, g.description_html, g.visibility, g.member_count, g.domain, \
+     g.ap_id, g.inbox, g.shared_inbox, g.outbox_url, g.followers_url, g.profile_url, g.posting_restricted, \
+     g.public_key_pem, g.private_key_pem, g.fetched_at, g.created_at";
 
 /// A PEM key pair (PKCS#8 private key, SPKI public key).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,30 +210,43 @@ impl Store {
         }))
     }
 
-    /// Where a thread or reply lives, in one query: inbound activities about
-    /// a post need this before anything else.
-    pub async fn post_place(&self, table: PostTable, id: i64) -> Result<Option<PostPlace>> {
-        let sql = match table {
+    /// Where a thread or reply lives, with its group, in one query: inbound
+    /// activities about a post need this before anything else.
+    pub async fn post_place(
+        &self,
+        table: PostTable,
+        id: i64,
+    ) -> Result<Option<(PostPlace, FedGroup)>> {
+        let place = match table {
             PostTable::Threads => {
-                "SELECT id, author_id, deleted_at, group_id FROM threads WHERE id = $1"
+                "SELECT id AS thread_id, author_id, deleted_at, group_id FROM threads WHERE id = $1"
             }
             PostTable::Replies => {
                 "SELECT r.thread_id, r.author_id, r.deleted_at, t.group_id \
                  FROM replies r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1"
             }
         };
-        let found: Option<(i64, i64, Option<i64>, i64)> = sqlx::query_as(sql)
+        let sql = format!(
+            "SELECT p.thread_id AS place_thread, p.author_id AS place_author, \
+             p.deleted_at AS place_deleted, {FED_GROUP_OF_G} \
+             FROM ({place}) p JOIN groups g ON g.id = p.group_id"
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(
-            found.map(|(thread_id, author_id, deleted_at, group_id)| PostPlace {
-                thread_id,
-                author_id,
-                deleted: deleted_at.is_some(),
-                group_id,
-            }),
-        )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let group = FedGroup::from_row(&row)?;
+        let deleted: Option<i64> = row.try_get("place_deleted")?;
+        let place = PostPlace {
+            thread_id: row.try_get("place_thread")?,
+            author_id: row.try_get("place_author")?,
+            deleted: deleted.is_some(),
+            group_id: group.id,
+        };
+        Ok(Some((place, group)))
     }
 
     /// The ActivityPub id of a thread or reply; `None` for local posts.

@@ -39,14 +39,9 @@ impl Post {
             PostKind::Thread(id) => (PostTable::Threads, id),
             PostKind::Reply(id) => (PostTable::Replies, id),
         };
-        let Some(place) = ctx.store.post_place(table, id).await? else {
+        let Some((place, group)) = ctx.store.post_place(table, id).await? else {
             return Ok(None);
         };
-        let group = ctx
-            .store
-            .fed_group(ActorKey::Id(place.group_id))
-            .await?
-            .ok_or(FedError::NotFound("group"))?;
         let PostPlace {
             thread_id,
             author_id,
