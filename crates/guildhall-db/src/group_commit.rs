@@ -4,7 +4,7 @@
 //! SQLite takes one writer at a time, and every statement is a round trip
 //! to the connection's own thread: 50–70 µs on our 2-core machine, where
 //! the SQLite work itself is a fraction of that. A vote in its own
-//! transaction is seven such trips (pool hand-over, BEGIN, four statements,
+//! transaction is eight such trips (pool hand-over, BEGIN, five statements,
 //! COMMIT) and the writer is busy for all of them. Here one task holds the
 //! writer connection and runs every change waiting for it in one
 //! transaction: the hand-over, BEGIN and COMMIT are paid once per batch.
