@@ -8,6 +8,7 @@ pub mod instances;
 pub mod names;
 pub mod permissions;
 pub mod ranking;
+pub mod reputation;
 pub mod tree;
 pub mod votes;
 
