@@ -1,0 +1,378 @@
+//! The reputation ledger and the fold over it.
+//!
+//! Every reputation-relevant event is an [`Entry`]; the points it carries
+//! are decided when it is written, from the rules and two facts about the
+//! past: how many vote points its member earned that day (the daily cap)
+//! and, for a withdrawn vote, what that vote had granted (so it is reversed
+//! exactly). [`entry_points`] is that decision; the store makes it with
+//! two queries per event (constant work), and [`Fold`] makes it while
+//! replaying the whole ledger (`guildhall admin reputation recompute`).
+//! Both must always agree: the property test below replays random
+//! ledgers both ways.
+
+use super::Rules;
+use super::points::{VotedOn, accepted_answer_points, capped, vote_points};
+use crate::votes::Vote;
+use std::collections::HashMap;
+
+/// What a ledger entry is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Object {
+    Thread(i64),
+    Reply(i64),
+}
+
+impl Object {
+    fn voted_on(self) -> VotedOn {
+        match self {
+            Object::Thread(_) => VotedOn::Thread,
+            Object::Reply(_) => VotedOn::Reply,
+        }
+    }
+}
+
+/// What happened. The member of the entry is whom its points go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A vote on the member's post, by the entry's source.
+    VoteReceived(Vote),
+    /// The member's own vote on someone's post (a downvote on a reply costs).
+    VoteCast(Vote),
+    /// A vote taken back, or voided because its post was deleted or its
+    /// voter banned: reverses what the vote gave the member.
+    VoteWithdrawn,
+    /// The member's reply was accepted as the answer.
+    AnswerAccepted,
+    /// The member accepted someone's reply as the answer.
+    AnswerAcceptedBy,
+    /// Points an idea's stage gives (configured per stage).
+    IdeaStaged(i64),
+    /// A moderator removed the member's post (a penalty, 0 by default).
+    PostRemoved(i64),
+    /// A badge: recorded for the history, no points.
+    BadgeAwarded,
+    /// An admin's manual adjustment, with a reason kept beside it.
+    Adjustment(i64),
+}
+
+/// One ledger row, as the rules see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub member: i64,
+    pub group: Option<i64>,
+    /// Who caused it: the voter, the acceptor, the moderator, the admin.
+    pub source: Option<i64>,
+    pub object: Option<Object>,
+    pub kind: Kind,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
+impl Entry {
+    /// The UTC day of the entry, for the daily cap.
+    pub fn day(&self) -> i64 {
+        self.at.div_euclid(86_400_000)
+    }
+
+    /// Whether its points count against the daily cap on vote points.
+    pub fn is_vote_gain(&self) -> bool {
+        matches!(self.kind, Kind::VoteReceived(_) | Kind::VoteCast(_))
+    }
+
+    /// The vote a withdrawal reverses: (member, voter, object).
+    fn vote_key(&self) -> Option<(i64, i64, Object)> {
+        Some((self.member, self.source?, self.object?))
+    }
+}
+
+/// The points of `entry`, given what its member earned from votes on its
+/// day before it (`earned_today`, gains only) and what the vote it
+/// withdraws had granted (`granted`, for [`Kind::VoteWithdrawn`]).
+pub fn entry_points(rules: &Rules, entry: &Entry, earned_today: i64, granted: i64) -> i64 {
+    match entry.kind {
+        Kind::VoteReceived(v) | Kind::VoteCast(v) => {
+            capped(rules, earned_today, vote_share(rules, entry, v))
+        }
+        Kind::VoteWithdrawn => -granted,
+        Kind::AnswerAccepted => {
+            accepted_answer_points(rules, entry.member, entry.source.unwrap_or(-1)).0
+        }
+        Kind::AnswerAcceptedBy => {
+            accepted_answer_points(rules, entry.source.unwrap_or(-1), entry.member).1
+        }
+        Kind::IdeaStaged(p) | Kind::PostRemoved(p) | Kind::Adjustment(p) => p,
+        Kind::BadgeAwarded => 0,
+    }
+}
+
+/// The member's share of a vote before the cap: the author's for a vote
+/// received, the voter's for a vote cast.
+fn vote_share(rules: &Rules, entry: &Entry, vote: Vote) -> i64 {
+    let (Some(object), Some(source)) = (entry.object, entry.source) else {
+        return 0;
+    };
+    if matches!(entry.kind, Kind::VoteReceived(_)) {
+        vote_points(rules, object.voted_on(), vote, source, entry.member).author
+    } else {
+        vote_points(rules, object.voted_on(), vote, entry.member, source).voter
+    }
+}
+
+/// Scores: a member's points in all, and per group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scores {
+    pub total: HashMap<i64, i64>,
+    pub by_group: HashMap<(i64, Option<i64>), i64>,
+}
+
+impl Scores {
+    /// Adds an entry's points: the incremental update, one step per event.
+    pub fn add(&mut self, entry: &Entry, points: i64) {
+        *self.total.entry(entry.member).or_default() += points;
+        *self
+            .by_group
+            .entry((entry.member, entry.group))
+            .or_default() += points;
+    }
+}
+
+/// The ledger replayed in order: the points of each entry and the scores.
+#[derive(Debug, Clone)]
+pub struct Fold<'r> {
+    rules: &'r Rules,
+    pub scores: Scores,
+    /// Vote gains per (member, day).
+    earned: HashMap<(i64, i64), i64>,
+    /// What each standing vote gave its member: (member, voter, object).
+    granted: HashMap<(i64, i64, Object), i64>,
+}
+
+impl<'r> Fold<'r> {
+    pub fn new(rules: &'r Rules) -> Fold<'r> {
+        Fold {
+            rules,
+            scores: Scores::default(),
+            earned: HashMap::new(),
+            granted: HashMap::new(),
+        }
+    }
+
+    /// Applies the next entry; returns its points.
+    pub fn apply(&mut self, entry: &Entry) -> i64 {
+        let earned_today = self
+            .earned
+            .get(&(entry.member, entry.day()))
+            .copied()
+            .unwrap_or(0);
+        let key = entry.vote_key();
+        let granted = match (entry.kind, key) {
+            (Kind::VoteWithdrawn, Some(key)) => self.granted.remove(&key).unwrap_or(0),
+            _ => 0,
+        };
+        let points = entry_points(self.rules, entry, earned_today, granted);
+        if entry.is_vote_gain() {
+            if points > 0 {
+                *self.earned.entry((entry.member, entry.day())).or_default() += points;
+            }
+            if let Some(key) = key {
+                *self.granted.entry(key).or_default() += points;
+            }
+        }
+        self.scores.add(entry, points);
+        points
+    }
+}
+
+/// Scores from the whole ledger, from scratch.
+pub fn recompute(rules: &Rules, entries: &[Entry]) -> Scores {
+    let mut fold = Fold::new(rules);
+    for entry in entries {
+        fold.apply(entry);
+    }
+    fold.scores
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    const DAY: i64 = 86_400_000;
+
+    fn vote(member: i64, voter: i64, object: Object, v: Vote, at: i64) -> Entry {
+        Entry {
+            member,
+            group: Some(1),
+            source: Some(voter),
+            object: Some(object),
+            kind: Kind::VoteReceived(v),
+            at,
+        }
+    }
+
+    fn withdraw(e: &Entry, at: i64) -> Entry {
+        Entry {
+            kind: Kind::VoteWithdrawn,
+            at,
+            ..*e
+        }
+    }
+
+    #[test]
+    fn votes_earn_and_withdrawals_reverse_exactly() {
+        let rules = Rules::default();
+        let up = vote(1, 2, Object::Reply(10), Vote::Up, 0);
+        let cast = Entry {
+            member: 3,
+            source: Some(1),
+            kind: Kind::VoteCast(Vote::Down),
+            ..up
+        };
+        let mut fold = Fold::new(&rules);
+        assert_eq!(fold.apply(&up), 10);
+        assert_eq!(fold.apply(&cast), -1, "downvoting a reply costs the voter");
+        assert_eq!(fold.apply(&withdraw(&up, 5)), -10);
+        assert_eq!(fold.apply(&withdraw(&cast, 5)), 1);
+        assert_eq!(fold.scores.total[&1], 0);
+        assert_eq!(fold.scores.total[&3], 0);
+    }
+
+    #[test]
+    fn the_daily_cap_holds_and_resets_the_next_day() {
+        let rules = Rules::default();
+        let mut fold = Fold::new(&rules);
+        let mut total = 0;
+        for voter in 0..25 {
+            total += fold.apply(&vote(1, 100 + voter, Object::Reply(10), Vote::Up, 1_000));
+        }
+        assert_eq!(total, 200, "25 upvotes of 10 points, capped at 200");
+        // A withdrawn vote that was capped to nothing reverses nothing.
+        let late = vote(1, 124, Object::Reply(10), Vote::Up, 1_000);
+        assert_eq!(fold.apply(&withdraw(&late, 2_000)), 0);
+        assert_eq!(
+            fold.apply(&vote(1, 200, Object::Reply(10), Vote::Up, DAY + 1)),
+            10
+        );
+        // Accepted answers are not capped.
+        let accepted = Entry {
+            member: 1,
+            group: Some(1),
+            source: Some(9),
+            object: Some(Object::Reply(10)),
+            kind: Kind::AnswerAccepted,
+            at: 3_000,
+        };
+        assert_eq!(fold.apply(&accepted), 15);
+    }
+
+    /// Random ledgers, applied the way the store does (each entry's points
+    /// from queries over the rows written before it) and replayed by the
+    /// fold: the points and the scores always agree, and withdrawing every
+    /// standing vote returns every member's vote points to zero.
+    #[test]
+    fn incremental_and_recompute_always_agree() {
+        let rules = Rules {
+            daily_vote_cap: 60,
+            ..Rules::default()
+        };
+        for seed in 0..300 {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut rows: Vec<(Entry, i64)> = Vec::new();
+            let mut incremental = Scores::default();
+            let mut standing: Vec<Entry> = Vec::new();
+            for step in 0..rng.gen_range(1..120) {
+                let at = step * rng.gen_range(0..DAY / 4);
+                let member = rng.gen_range(1..5);
+                let entry = match rng.gen_range(0..10) {
+                    0..=4 => {
+                        let object = if rng.r#gen() {
+                            Object::Thread(rng.gen_range(1..4))
+                        } else {
+                            Object::Reply(rng.gen_range(1..4))
+                        };
+                        let v = if rng.gen_bool(0.7) {
+                            Vote::Up
+                        } else {
+                            Vote::Down
+                        };
+                        let e = Entry {
+                            kind: if rng.gen_bool(0.8) {
+                                Kind::VoteReceived(v)
+                            } else {
+                                Kind::VoteCast(v)
+                            },
+                            ..vote(member, rng.gen_range(1..5), object, v, at)
+                        };
+                        standing.push(e);
+                        e
+                    }
+                    5..=6 if !standing.is_empty() => {
+                        let e = standing.swap_remove(rng.gen_range(0..standing.len()));
+                        withdraw(&e, at)
+                    }
+                    7 => Entry {
+                        kind: Kind::AnswerAccepted,
+                        ..vote(member, rng.gen_range(1..5), Object::Reply(1), Vote::Up, at)
+                    },
+                    _ => Entry {
+                        kind: Kind::Adjustment(rng.gen_range(-20..20)),
+                        ..vote(member, 99, Object::Thread(1), Vote::Up, at)
+                    },
+                };
+                // The store's way: two sums over earlier rows.
+                let earned_today: i64 = rows
+                    .iter()
+                    .filter(|(r, p)| {
+                        r.member == entry.member
+                            && r.day() == entry.day()
+                            && r.is_vote_gain()
+                            && *p > 0
+                    })
+                    .map(|(_, p)| p)
+                    .sum();
+                let granted: i64 = match entry.kind {
+                    Kind::VoteWithdrawn => {
+                        // The vote's rows since its last withdrawal.
+                        let same = |r: &Entry| r.vote_key() == entry.vote_key();
+                        let since = rows
+                            .iter()
+                            .rposition(|(r, _)| same(r) && r.kind == Kind::VoteWithdrawn)
+                            .map_or(0, |i| i + 1);
+                        rows[since..]
+                            .iter()
+                            .filter(|(r, _)| same(r) && r.is_vote_gain())
+                            .map(|(_, p)| p)
+                            .sum()
+                    }
+                    _ => 0,
+                };
+                let points = entry_points(&rules, &entry, earned_today, granted);
+                incremental.add(&entry, points);
+                rows.push((entry, points));
+            }
+            let entries: Vec<Entry> = rows.iter().map(|(e, _)| *e).collect();
+            let mut fold = Fold::new(&rules);
+            for (entry, points) in &rows {
+                assert_eq!(fold.apply(entry), *points, "seed {seed}: {entry:?}");
+            }
+            assert_eq!(recompute(&rules, &entries), incremental, "seed {seed}");
+
+            // Withdrawing what still stands leaves only the other points.
+            let end = entries.last().map_or(0, |e| e.at) + 1;
+            for e in &standing {
+                fold.apply(&withdraw(e, end));
+            }
+            let mut others = Scores::default();
+            for (entry, points) in &rows {
+                if !entry.is_vote_gain() && entry.kind != Kind::VoteWithdrawn {
+                    others.add(entry, *points);
+                }
+            }
+            for (member, total) in &fold.scores.total {
+                let rest = others.total.get(member).copied().unwrap_or(0);
+                assert_eq!(*total, rest, "seed {seed}: member {member}");
+            }
+        }
+    }
+}
