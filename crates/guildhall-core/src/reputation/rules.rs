@@ -24,6 +24,14 @@ pub struct Rules {
     pub daily_vote_cap: i64,
     /// Threads and replies a day for a new member (TL0).
     pub new_member_posts_per_day: i64,
+    /// A ring: two members who each get at least this share (percent) of
+    /// their received votes from the other over `ring_window_days`...
+    pub ring_share_percent: i64,
+    /// ...and at least this many votes from each other.
+    pub ring_min_votes: i64,
+    pub ring_window_days: i64,
+    /// Points that votes from one remote instance may bring in a UTC day.
+    pub remote_instance_daily_points: i64,
     /// Titles by points, lowest first.
     pub ranks: Vec<RankRule>,
     /// What each trust level takes.
@@ -53,6 +61,10 @@ impl Default for Rules {
             answer_acceptor: 2,
             daily_vote_cap: 200,
             new_member_posts_per_day: 10,
+            ring_share_percent: 50,
+            ring_min_votes: 5,
+            ring_window_days: 30,
+            remote_instance_daily_points: 500,
             ranks: vec![
                 rank("Newcomer", 0),
                 rank("Member", 50),
@@ -82,6 +94,19 @@ impl Rules {
                 "reputation.daily_vote_cap and new_member_posts_per_day cannot be negative".into(),
             );
         }
+        if !(1..=100).contains(&self.ring_share_percent) {
+            return Err("reputation.ring_share_percent goes from 1 to 100".into());
+        }
+        if self.ring_min_votes < 1
+            || self.ring_window_days < 1
+            || self.remote_instance_daily_points < 0
+        {
+            return Err(
+                "reputation.ring_min_votes and ring_window_days must be at least 1, \
+                 remote_instance_daily_points at least 0"
+                    .into(),
+            );
+        }
         self.trust.validate()
     }
 }
@@ -105,5 +130,10 @@ mod tests {
         let mut r = Rules::default();
         r.trust.tl2.posts = 100;
         assert!(r.validate().is_err(), "TL2 asking more than TL3");
+        let r = Rules {
+            ring_share_percent: 0,
+            ..Rules::default()
+        };
+        assert!(r.validate().is_err(), "a ring share of 0 %");
     }
 }
