@@ -6,6 +6,7 @@
 //! The defaults follow Stack Exchange for points and Discourse for trust
 //! levels; every number is configurable (`[reputation]` in the config).
 
+pub mod badges;
 pub mod defences;
 pub mod ledger;
 pub mod points;
