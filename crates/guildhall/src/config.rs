@@ -24,6 +24,8 @@ pub struct Config {
     pub groups: GroupsConfig,
     pub log: LogConfig,
     pub federation: FederationConfig,
+    /// Points, the daily cap, ranks, trust levels and the defences.
+    pub reputation: guildhall_core::reputation::Rules,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -182,6 +184,7 @@ impl Config {
                 "limits.page_size must be between 1 and limits.page_size_max (at most 1000)".into(),
             );
         }
+        self.reputation.validate()?;
         if self.server.max_body_bytes < 1024 {
             return Err("server.max_body_bytes must be at least 1024".into());
         }
@@ -322,6 +325,48 @@ mod tests {
             assert_eq!(c.database.url, "postgres://db/acme");
             assert_eq!(c.limits.title_max, 120);
             assert_eq!(c.server.listen, "127.0.0.1:8080");
+            Ok(())
+        });
+    }
+
+    /// The example config documents every key: it loads, and it says
+    /// what the defaults are.
+    #[test]
+    fn the_example_config_loads() {
+        let example = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../config/guildhall.example.toml"
+        );
+        let c = Config::load(Some(Path::new(example))).unwrap();
+        assert_eq!(c.reputation, guildhall_core::reputation::Rules::default());
+    }
+
+    #[test]
+    fn reputation_rules_are_read_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "r.toml",
+                "[reputation]\nreply_upvote = 8\n[[reputation.ranks]]\ntitle = \"Fan\"\npoints = 0\n\
+                 [[reputation.ranks]]\ntitle = \"Superfan\"\npoints = 100\n\
+                 [reputation.trust.tl1]\ndays_active = 2\n",
+            )?;
+            let c = Config::load(Some(Path::new("r.toml"))).unwrap();
+            assert_eq!(c.reputation.reply_upvote, 8);
+            assert_eq!(
+                c.reputation.thread_upvote, 5,
+                "the rest keep their defaults"
+            );
+            assert_eq!(c.reputation.ranks.len(), 2);
+            assert_eq!(c.reputation.trust.tl1.days_active, 2);
+            jail.create_file(
+                "bad.toml",
+                "[[reputation.ranks]]\ntitle = \"A\"\npoints = 10\n",
+            )?;
+            assert!(
+                Config::load(Some(Path::new("bad.toml")))
+                    .unwrap_err()
+                    .contains("first rank")
+            );
             Ok(())
         });
     }
