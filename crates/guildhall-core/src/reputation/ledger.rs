@@ -4,11 +4,11 @@
 //! are decided when it is written, from the rules and two facts about the
 //! past: how many vote points its member earned that day (the daily cap)
 //! and, for a withdrawn vote, what that vote had granted (so it is reversed
-//! exactly). [`entry_points`] is that decision; the store makes it with
-//! two queries per event (constant work), and [`Fold`] makes it while
-//! replaying the whole ledger (`guildhall admin reputation recompute`).
-//! Both must always agree: the property test below replays random
-//! ledgers both ways.
+//! exactly). [`entry_points`] is that decision. Written one event at a
+//! time, both facts are a query over the rows before it (constant work per
+//! event); [`Fold`] tracks them while replaying the whole ledger, as a
+//! recompute from scratch does. Both must always agree: the property test
+//! below replays random ledgers both ways.
 
 use super::Rules;
 use super::points::{VotedOn, accepted_answer_points, capped, vote_points};
