@@ -318,13 +318,14 @@ impl Store {
         if let Some(policies) = self.policies.fresh() {
             return Ok(policies.get(domain).cloned());
         }
+        let generation = self.policies.generation();
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT domain, policy FROM instances WHERE policy IS NOT NULL")
                 .fetch_all(&self.pool)
                 .await?;
         let policies: HashMap<String, String> = rows.into_iter().collect();
         let policy = policies.get(domain).cloned();
-        self.policies.keep(policies);
+        self.policies.keep(policies, generation);
         Ok(policy)
     }
 
@@ -440,27 +441,38 @@ pub const POLICY_TTL: Duration = Duration::from_secs(5);
 /// Policies by domain.
 type Policies = Arc<HashMap<String, String>>;
 
-/// The instance policies as last read, and when.
+/// The instance policies as last read, and when; and a generation that a
+/// change bumps, so a read that began before the change is not kept.
 #[derive(Debug, Default)]
-pub(crate) struct PolicyCache(Mutex<Option<(Instant, Policies)>>);
+pub(crate) struct PolicyCache(Mutex<(Option<(Instant, Policies)>, u64)>);
 
 impl PolicyCache {
     fn fresh(&self) -> Option<Policies> {
-        match &*self.lock() {
+        match &self.lock().0 {
             Some((read, policies)) if read.elapsed() < POLICY_TTL => Some(policies.clone()),
             _ => None,
         }
     }
 
-    fn keep(&self, policies: HashMap<String, String>) {
-        *self.lock() = Some((Instant::now(), Arc::new(policies)));
+    fn generation(&self) -> u64 {
+        self.lock().1
+    }
+
+    /// Keeps what was read, unless a change came since the read began.
+    fn keep(&self, policies: HashMap<String, String>, read_at: u64) {
+        let mut cache = self.lock();
+        if cache.1 == read_at {
+            cache.0 = Some((Instant::now(), Arc::new(policies)));
+        }
     }
 
     fn forget(&self) {
-        *self.lock() = None;
+        let mut cache = self.lock();
+        cache.0 = None;
+        cache.1 += 1;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Instant, Policies)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Option<(Instant, Policies)>, u64)> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -32,6 +32,30 @@ struct Books {
     votes: HashMap<String, DayCount>,
 }
 
+/// An activity id being applied ([`Bookkeeping::claim`]).
+pub struct Claim<'b> {
+    books: &'b Bookkeeping,
+    id: String,
+    applied: bool,
+}
+
+impl Claim<'_> {
+    /// The activity was applied: its receipt is written on the next pass.
+    pub fn applied(mut self) {
+        self.applied = true;
+        let id = std::mem::take(&mut self.id);
+        self.books.lock().applied.push(id);
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        if !self.applied {
+            self.books.lock().claimed.remove(&self.id);
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 struct DayCount {
     day: i64,
@@ -45,21 +69,16 @@ fn today() -> i64 {
 }
 
 impl Bookkeeping {
-    /// Claims an activity id for applying; false while it is being applied
+    /// Claims an activity id for applying; `None` while it is being applied
     /// or was applied and not yet written. Then check [`Store::received`].
-    pub fn claim(&self, id: &str) -> bool {
-        self.lock().claimed.insert(id.to_owned())
-    }
-
-    /// The activity was not applied (a refusal, a failure, or already
-    /// received): a resend may try again.
-    pub fn release(&self, id: &str) {
-        self.lock().claimed.remove(id);
-    }
-
-    /// The activity was applied: its receipt is written on the next pass.
-    pub fn applied(&self, id: &str) {
-        self.lock().applied.push(id.to_owned());
+    /// The claim is released when dropped (a refusal, a failure, a sender
+    /// that hung up mid-request) unless [`Claim::applied`] was called.
+    pub fn claim<'b>(&'b self, id: &str) -> Option<Claim<'b>> {
+        self.lock().claimed.insert(id.to_owned()).then(|| Claim {
+            books: self,
+            id: id.to_owned(),
+            applied: false,
+        })
     }
 
     /// Counts one vote from `domain` today unless `cap` votes were counted
@@ -72,25 +91,25 @@ impl Bookkeeping {
     ) -> Result<bool, StoreError> {
         let day = today();
         let known = self.lock().votes.get(domain).is_some_and(|c| c.day == day);
-        if !known {
-            let stored = store.remote_votes_counted(domain, day).await?;
-            let mut books = self.lock();
-            let count = books.votes.entry(domain.to_owned()).or_insert(DayCount {
-                day,
-                counted: stored,
-                written: stored,
-            });
-            // Another request may have loaded it meanwhile, or the day turned.
-            if count.day != day {
-                *count = DayCount {
-                    day,
-                    counted: stored,
-                    written: stored,
-                };
-            }
-        }
+        let stored = match known {
+            true => None,
+            false => Some(store.remote_votes_counted(domain, day).await?),
+        };
+        // One lock from here on: a write pass may have dropped the entry
+        // meanwhile (the day turned), another request may have loaded it.
         let mut books = self.lock();
-        let count = books.votes.get_mut(domain).expect("loaded above");
+        let fresh = |stored: i64| DayCount {
+            day,
+            counted: stored,
+            written: stored,
+        };
+        let count = books
+            .votes
+            .entry(domain.to_owned())
+            .or_insert_with(|| fresh(stored.unwrap_or(0)));
+        if count.day != day {
+            *count = fresh(stored.unwrap_or(0));
+        }
         if count.counted >= cap {
             return Ok(false);
         }

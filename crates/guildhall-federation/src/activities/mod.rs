@@ -114,22 +114,16 @@ impl Inbound<'_> {
 /// not taken for a repeat.
 pub async fn apply_once(inbound: &Inbound<'_>) -> Result<(), FedError> {
     let (data, id) = (inbound.data, inbound.activity.id.as_str());
-    if !data.bookkeeping.claim(id) {
+    // Dropped on every way out but success, which releases the id.
+    let Some(claim) = data.bookkeeping.claim(id) else {
+        return Ok(());
+    };
+    if data.store.received(id).await? {
         return Ok(());
     }
-    let result = match data.store.received(id).await {
-        Ok(true) => {
-            data.bookkeeping.release(id);
-            return Ok(());
-        }
-        Ok(false) => apply(inbound).await,
-        Err(e) => Err(e.into()),
-    };
-    match result {
-        Ok(()) => data.bookkeeping.applied(id),
-        Err(_) => data.bookkeeping.release(id),
-    }
-    result
+    apply(inbound).await?;
+    claim.applied();
+    Ok(())
 }
 
 /// Applies one verified activity. Boxed: an Announce applies its inner
