@@ -1,16 +1,19 @@
 //! The reputation ledger and the fold over it.
 //!
 //! Every reputation-relevant event is an [`Entry`]; the points it carries
-//! are decided when it is written, from the rules and two facts about the
-//! past: how many vote points its member earned that day (the daily cap)
-//! and, for a withdrawn vote, what that vote had granted (so it is reversed
-//! exactly). [`entry_points`] is that decision. Written one event at a
+//! are decided when it is written, from the rules, the entry's weight (what
+//! the defences let a vote count for, fixed when it was cast) and three
+//! facts about the past ([`Before`]): how many vote points its member earned
+//! that day (the daily cap), how many its source's instance brought that
+//! day (the per-instance cap) and, for a withdrawn vote, what that vote had
+//! granted (so it is reversed exactly). [`entry_points`] is that decision. Written one event at a
 //! time, both facts are a query over the rows before it (constant work per
 //! event); [`Fold`] tracks them while replaying the whole ledger, as a
 //! recompute from scratch does. Both must always agree: the property test
 //! below replays random ledgers both ways.
 
 use super::Rules;
+use super::defences::{instance_capped, weighted};
 use super::points::{VotedOn, accepted_answer_points, capped, vote_points};
 use crate::votes::Vote;
 use std::collections::HashMap;
@@ -66,6 +69,12 @@ pub struct Entry {
     pub kind: Kind,
     /// Unix milliseconds.
     pub at: i64,
+    /// The share of a vote's points that counts, in percent: 100, less for
+    /// a ring, 0 for a voter under TL1, banned, or on a blocked instance.
+    pub weight: i64,
+    /// The source's remote instance, as a number the caller assigns (the
+    /// per-instance daily cap); `None` for a local source.
+    pub instance: Option<u32>,
 }
 
 impl Entry {
@@ -79,21 +88,39 @@ impl Entry {
         matches!(self.kind, Kind::VoteReceived(_) | Kind::VoteCast(_))
     }
 
+    /// Whether its gains count against its source instance's daily cap.
+    pub fn is_remote_vote(&self) -> bool {
+        self.instance.is_some() && matches!(self.kind, Kind::VoteReceived(_))
+    }
+
     /// The vote a withdrawal reverses: (member, voter, object).
     fn vote_key(&self) -> Option<(i64, i64, Object)> {
         Some((self.member, self.source?, self.object?))
     }
 }
 
-/// The points of `entry`, given what its member earned from votes on its
-/// day before it (`earned_today`, gains only) and what the vote it
-/// withdraws had granted (`granted`, for [`Kind::VoteWithdrawn`]).
-pub fn entry_points(rules: &Rules, entry: &Entry, earned_today: i64, granted: i64) -> i64 {
+/// What the rows before an entry say, as far as its points go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Before {
+    /// Vote gains of the entry's member on its day.
+    pub earned_today: i64,
+    /// Gains votes from the entry's source instance brought on its day.
+    pub instance_today: i64,
+    /// What the vote a [`Kind::VoteWithdrawn`] reverses had granted.
+    pub granted: i64,
+}
+
+/// The points of `entry`, given what came before it.
+pub fn entry_points(rules: &Rules, entry: &Entry, before: Before) -> i64 {
     match entry.kind {
         Kind::VoteReceived(v) | Kind::VoteCast(v) => {
-            capped(rules, earned_today, vote_share(rules, entry, v))
+            let mut points = weighted(vote_share(rules, entry, v), entry.weight);
+            if entry.is_remote_vote() {
+                points = instance_capped(rules, before.instance_today, points);
+            }
+            capped(rules, before.earned_today, points)
         }
-        Kind::VoteWithdrawn => -granted,
+        Kind::VoteWithdrawn => -before.granted,
         Kind::AnswerAccepted => {
             accepted_answer_points(rules, entry.member, entry.source.unwrap_or(-1)).0
         }
@@ -143,6 +170,8 @@ pub struct Fold<'r> {
     pub scores: Scores,
     /// Vote gains per (member, day).
     earned: HashMap<(i64, i64), i64>,
+    /// Gains from remote votes per (instance, day).
+    brought: HashMap<(u32, i64), i64>,
     /// What each standing vote gave its member: (member, voter, object).
     granted: HashMap<(i64, i64, Object), i64>,
 }
@@ -153,26 +182,33 @@ impl<'r> Fold<'r> {
             rules,
             scores: Scores::default(),
             earned: HashMap::new(),
+            brought: HashMap::new(),
             granted: HashMap::new(),
         }
     }
 
     /// Applies the next entry; returns its points.
     pub fn apply(&mut self, entry: &Entry) -> i64 {
-        let earned_today = self
-            .earned
-            .get(&(entry.member, entry.day()))
-            .copied()
-            .unwrap_or(0);
+        let day = entry.day();
         let key = entry.vote_key();
-        let granted = match (entry.kind, key) {
-            (Kind::VoteWithdrawn, Some(key)) => self.granted.remove(&key).unwrap_or(0),
-            _ => 0,
+        let before = Before {
+            earned_today: self.earned.get(&(entry.member, day)).copied().unwrap_or(0),
+            instance_today: entry
+                .instance
+                .and_then(|i| self.brought.get(&(i, day)).copied())
+                .unwrap_or(0),
+            granted: match (entry.kind, key) {
+                (Kind::VoteWithdrawn, Some(key)) => self.granted.remove(&key).unwrap_or(0),
+                _ => 0,
+            },
         };
-        let points = entry_points(self.rules, entry, earned_today, granted);
+        let points = entry_points(self.rules, entry, before);
         if entry.is_vote_gain() {
             if points > 0 {
-                *self.earned.entry((entry.member, entry.day())).or_default() += points;
+                *self.earned.entry((entry.member, day)).or_default() += points;
+                if let (true, Some(i)) = (entry.is_remote_vote(), entry.instance) {
+                    *self.brought.entry((i, day)).or_default() += points;
+                }
             }
             if let Some(key) = key {
                 *self.granted.entry(key).or_default() += points;
@@ -208,6 +244,8 @@ mod tests {
             object: Some(object),
             kind: Kind::VoteReceived(v),
             at,
+            weight: 100,
+            instance: None,
         }
     }
 
@@ -262,8 +300,31 @@ mod tests {
             object: Some(Object::Reply(10)),
             kind: Kind::AnswerAccepted,
             at: 3_000,
+            weight: 100,
+            instance: None,
         };
         assert_eq!(fold.apply(&accepted), 15);
+    }
+
+    #[test]
+    fn weights_and_the_instance_cap_apply_to_votes() {
+        let rules = Rules {
+            remote_instance_daily_points: 25,
+            ..Rules::default()
+        };
+        let mut fold = Fold::new(&rules);
+        let ring = Entry {
+            weight: 50,
+            ..vote(1, 2, Object::Reply(10), Vote::Up, 0)
+        };
+        assert_eq!(fold.apply(&ring), 5, "half weight");
+        let remote = |voter| Entry {
+            instance: Some(7),
+            ..vote(3, voter, Object::Reply(11), Vote::Up, 0)
+        };
+        let brought: Vec<i64> = (20..24).map(|v| fold.apply(&remote(v))).collect();
+        assert_eq!(brought, [10, 10, 5, 0], "25 points a day from one instance");
+        assert_eq!(fold.apply(&withdraw(&remote(22), 1)), -5);
     }
 
     /// Random ledgers, applied the way the store does (each entry's points
@@ -274,6 +335,7 @@ mod tests {
     fn incremental_and_recompute_always_agree() {
         let rules = Rules {
             daily_vote_cap: 60,
+            remote_instance_daily_points: 25,
             ..Rules::default()
         };
         for seed in 0..300 {
@@ -302,6 +364,8 @@ mod tests {
                             } else {
                                 Kind::VoteCast(v)
                             },
+                            weight: [100, 100, 50, 0][rng.gen_range(0..4)],
+                            instance: [None, Some(1), Some(2)][rng.gen_range(0..3)],
                             ..vote(member, rng.gen_range(1..5), object, v, at)
                         };
                         standing.push(e);
@@ -331,6 +395,17 @@ mod tests {
                     })
                     .map(|(_, p)| p)
                     .sum();
+                let instance_today: i64 = rows
+                    .iter()
+                    .filter(|(r, p)| {
+                        entry.instance.is_some()
+                            && r.instance == entry.instance
+                            && r.day() == entry.day()
+                            && r.is_remote_vote()
+                            && *p > 0
+                    })
+                    .map(|(_, p)| p)
+                    .sum();
                 let granted: i64 = match entry.kind {
                     Kind::VoteWithdrawn => {
                         // The vote's rows since its last withdrawal.
@@ -347,7 +422,12 @@ mod tests {
                     }
                     _ => 0,
                 };
-                let points = entry_points(&rules, &entry, earned_today, granted);
+                let before = Before {
+                    earned_today,
+                    instance_today,
+                    granted,
+                };
+                let points = entry_points(&rules, &entry, before);
                 incremental.add(&entry, points);
                 rows.push((entry, points));
             }
