@@ -1,6 +1,9 @@
 use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::{Federated, NewReply, Reply};
+use crate::reputation::{after_post, check_post, removed};
+use guildhall_core::reputation::Rules;
+use guildhall_core::reputation::ledger::Object;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
@@ -33,9 +36,10 @@ impl Store {
         let (body, body_html) = (new.body.to_owned(), new.body_html.to_owned());
         let remote = remote.map(|r| (r.ap_id.to_owned(), r.published));
         let via = OwnedVia::of(via);
+        let rules = self.rules.clone();
         self.write(Box::new(move |conn| {
             let (body, body_html) = (body.clone(), body_html.clone());
-            let (remote, via) = (remote.clone(), via.clone());
+            let (remote, via, rules) = (remote.clone(), via.clone(), rules.clone());
             Box::pin(async move {
                 let new = NewReply {
                     thread_id,
@@ -48,7 +52,7 @@ impl Store {
                     ap_id,
                     published: *published,
                 });
-                reply_in(conn, new, via.as_via(), remote).await
+                reply_in(conn, &rules, new, via.as_via(), remote).await
             })
         }))
         .await
@@ -151,6 +155,9 @@ impl Store {
             .bind(thread_id)
             .fetch_one(&mut *tx)
             .await?;
+        if kind == EventKind::Delete {
+            removed(&mut tx, &self.rules, Object::Reply(id), group_id, author_id, by).await?;
+        }
         let object = EventObject::Reply(id);
         let actor = by.unwrap_or(author_id);
         record_via(&mut tx, via, kind, object, group_id, actor, None).await?;
@@ -163,6 +170,7 @@ impl Store {
 /// the new reply's id.
 async fn reply_in(
     conn: &mut AnyConnection,
+    rules: &Rules,
     new: NewReply<'_>,
     via: Via<'_>,
     remote: Option<Federated<'_>>,
@@ -198,6 +206,7 @@ async fn reply_in(
         parent_deleted = deleted_at.is_some();
     }
     can_reply(thread_deleted, parent_deleted)?;
+    let author = check_post(conn, rules, new.author_id, new.body, false).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -212,6 +221,7 @@ async fn reply_in(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::taken_or(e, "this reply is already stored"))?;
+    after_post(conn, &author, new.author_id, false).await?;
     let object = EventObject::Reply(id);
     record_via(
         conn,

@@ -28,6 +28,8 @@ pub struct Store {
     group_commit: Option<crate::group_commit::GroupCommit>,
     backend: Backend,
     pub(crate) policies: std::sync::Arc<crate::queue::PolicyCache>,
+    /// The reputation rules the ledger is written with (`[reputation]`).
+    pub(crate) rules: std::sync::Arc<guildhall_core::reputation::Rules>,
 }
 
 impl Store {
@@ -54,7 +56,18 @@ impl Store {
             group_commit,
             backend,
             policies: Default::default(),
+            rules: Default::default(),
         })
+    }
+
+    /// This store, writing the ledger with `rules` instead of the defaults.
+    pub fn with_rules(mut self, rules: guildhall_core::reputation::Rules) -> Store {
+        self.rules = std::sync::Arc::new(rules);
+        self
+    }
+
+    pub fn rules(&self) -> &guildhall_core::reputation::Rules {
+        &self.rules
     }
 
     /// Applies the migrations this build carries that the database lacks.

@@ -1,6 +1,8 @@
 use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, Via, record_via};
 use crate::models::{Federated, NewThread, Page, Thread};
+use crate::reputation::{after_post, check_post, removed};
+use guildhall_core::reputation::ledger::Object;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
@@ -45,6 +47,15 @@ impl Store {
         let now = now_ms();
         let created = remote.map_or(now, |r| r.published.min(now));
         let mut tx = self.writer.begin().await?;
+        // Takes the write lock first (see lib.rs) and reads the group's setting.
+        let restricted: Option<i64> = sqlx::query_scalar(
+            "UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1 RETURNING posting_restricted",
+        )
+        .bind(new.group_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let restricted = restricted.ok_or(StoreError::NotFound("group"))? != 0;
+        let author = check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
@@ -60,10 +71,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::taken_or(e, "this thread is already stored"))?;
-        sqlx::query("UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1")
-            .bind(new.group_id)
-            .execute(&mut *tx)
-            .await?;
+        after_post(&mut tx, &author, new.author_id, true).await?;
         record_via(
             &mut tx,
             via,
@@ -267,6 +275,7 @@ impl Store {
             .bind(group_id)
             .execute(&mut *tx)
             .await?;
+        removed(&mut tx, &self.rules, Object::Thread(id), group_id, author_id, by).await?;
         let object = EventObject::Thread(id);
         record_via(
             &mut tx,

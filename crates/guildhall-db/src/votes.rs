@@ -3,6 +3,9 @@ use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::Tallies;
 use crate::{Store, now_ms};
 use guildhall_core::ranking::hot_rank;
+use crate::reputation::{VoteChange, record_vote};
+use guildhall_core::reputation::Rules;
+use guildhall_core::reputation::ledger::Object;
 use guildhall_core::votes::{Vote, check_can_vote, transition};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
@@ -49,11 +52,13 @@ impl Store {
     ) -> Result<Tallies> {
         let via = OwnedVia::of(via);
         let activity_id = activity_id.map(str::to_owned);
+        let rules = self.rules.clone();
         self.write(Box::new(move |conn| {
-            let (via, activity_id) = (via.clone(), activity_id.clone());
+            let (via, activity_id, rules) = (via.clone(), activity_id.clone(), rules.clone());
             Box::pin(async move {
                 vote_in(
                     conn,
+                    &rules,
                     user_id,
                     target,
                     new,
@@ -70,6 +75,7 @@ impl Store {
 /// The statements of [`Store::vote_via`], inside a transaction.
 async fn vote_in(
     conn: &mut AnyConnection,
+    rules: &Rules,
     user_id: i64,
     target: VoteTarget,
     new: Option<Vote>,
@@ -101,16 +107,21 @@ async fn vote_in(
     // Read after the lock, in a statement of its own: on PostgreSQL a
     // subquery of the locking statement would read from before the lock
     // and miss a vote committed while we waited.
-    let old: Option<(i64, Option<String>)> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT value, activity_id FROM {votes} WHERE user_id = $1 AND {column} = $2"
+    type OldVote = (i64, Option<String>, Option<i64>, Option<i64>);
+    let old: Option<OldVote> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT value, activity_id, author_points, voter_points FROM {votes} WHERE user_id = $1 AND {column} = $2"
     )))
     .bind(user_id)
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (old, old_activity) = match old {
-        Some((value, activity)) => (Some(Vote::from_value(value)?), activity),
-        None => (None, None),
+    let (old, old_activity, old_points) = match old {
+        Some((value, activity, author_points, voter_points)) => (
+            Some(Vote::from_value(value)?),
+            activity,
+            (author_points, voter_points),
+        ),
+        None => (None, None, (None, None)),
     };
     let delta = transition(old, new)?;
 
@@ -137,18 +148,47 @@ async fn vote_in(
     .await?;
     let activity_id = activity_id.map(str::to_owned).or(token);
 
+    let (score, upvotes, downvotes): (i64, i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE {objects} SET score = score + $1, upvotes = upvotes + $2, downvotes = downvotes + $3 \
+             WHERE id = $4 RETURNING score, upvotes, downvotes"
+        )))
+        .bind(delta.score)
+        .bind(delta.up)
+        .bind(delta.down)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+
+    let change = VoteChange {
+        voter: user_id,
+        author: author_id,
+        object: match target {
+            VoteTarget::Thread(id) => Object::Thread(id),
+            VoteTarget::Reply(id) => Object::Reply(id),
+        },
+        group: group_id,
+        old: old.map(|v| (v, old_points.0, old_points.1)),
+        new,
+        upvotes_after: upvotes,
+    };
+    let (author_points, voter_points) = record_vote(conn, rules, change).await?;
+
     match new {
         Some(v) => {
             sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO {votes} (user_id, {column}, value, created_at, activity_id) VALUES ($1, $2, $3, $4, $5) \
+                    "INSERT INTO {votes} (user_id, {column}, value, created_at, activity_id, author_points, voter_points) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
                      ON CONFLICT (user_id, {column}) DO UPDATE SET value = excluded.value, \
-                     created_at = excluded.created_at, activity_id = excluded.activity_id"
+                     created_at = excluded.created_at, activity_id = excluded.activity_id, \
+                     author_points = excluded.author_points, voter_points = excluded.voter_points"
                 )))
                 .bind(user_id)
                 .bind(id)
                 .bind(v.value())
                 .bind(now_ms())
                 .bind(activity_id)
+                .bind(author_points)
+                .bind(voter_points)
                 .execute(&mut *conn)
                 .await?;
         }
@@ -163,16 +203,6 @@ async fn vote_in(
         }
     }
 
-    let (score, upvotes, downvotes): (i64, i64, i64) = sqlx::query_as(AssertSqlSafe(format!(
-            "UPDATE {objects} SET score = score + $1, upvotes = upvotes + $2, downvotes = downvotes + $3 \
-             WHERE id = $4 RETURNING score, upvotes, downvotes"
-        )))
-        .bind(delta.score)
-        .bind(delta.up)
-        .bind(delta.down)
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
     if let VoteTarget::Thread(_) = target {
         sqlx::query("UPDATE threads SET hot_rank = $1 WHERE id = $2")
             .bind(hot_rank(score, created_at))

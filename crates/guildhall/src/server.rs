@@ -18,7 +18,8 @@ pub struct Server {
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = Store::connect(&config.database.url, config.database.max_connections)
         .await
-        .with_context(|| format!("opening the database {}", redact(&config.database.url)))?;
+        .with_context(|| format!("opening the database {}", redact(&config.database.url)))?
+        .with_rules(config.reputation.clone());
     store
         .migrate()
         .await

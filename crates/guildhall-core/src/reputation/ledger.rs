@@ -187,6 +187,13 @@ impl<'r> Fold<'r> {
         }
     }
 
+    /// What each standing vote gives its member now, keyed (member, the
+    /// other party, object): a vote received is (author, voter, post), a
+    /// vote cast (voter, author, post).
+    pub fn standing(&self) -> impl Iterator<Item = (&(i64, i64, Object), &i64)> {
+        self.granted.iter()
+    }
+
     /// Applies the next entry; returns its points.
     pub fn apply(&mut self, entry: &Entry) -> i64 {
         let day = entry.day();

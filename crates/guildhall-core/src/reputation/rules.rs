@@ -19,6 +19,9 @@ pub struct Rules {
     pub accepted_answer: i64,
     /// To the member who accepted it (when not the answer's author).
     pub answer_acceptor: i64,
+    /// To an author whose post a moderator removed (0 or negative); the
+    /// removal also counts against their trust level either way.
+    pub post_removed: i64,
     /// Points a member can earn from votes in one UTC day. Accepted answers
     /// and admin adjustments are not capped; losses never are.
     pub daily_vote_cap: i64,
@@ -59,6 +62,7 @@ impl Default for Rules {
             reply_downvote_cost: -1,
             accepted_answer: 15,
             answer_acceptor: 2,
+            post_removed: 0,
             daily_vote_cap: 200,
             new_member_posts_per_day: 10,
             ring_share_percent: 50,
@@ -88,6 +92,9 @@ impl Rules {
         }
         if self.ranks.windows(2).any(|w| w[0].points >= w[1].points) {
             return Err("reputation.ranks: points must rise from one rank to the next".into());
+        }
+        if self.post_removed > 0 {
+            return Err("reputation.post_removed is a penalty: 0 or negative".into());
         }
         if self.daily_vote_cap < 0 || self.new_member_posts_per_day < 0 {
             return Err(

@@ -1,0 +1,211 @@
+//! Reading reputation (a member's standing, leaderboards, ledger history)
+//! and the admin's and moderators' reputation actions (adjustments,
+//! granted badges, TL4, bans).
+
+use crate::error::{Result, StoreError};
+use crate::models::{GroupPoints, HeldBadge, LedgerRow, MemberReputation, Period, Standing};
+use crate::reputation::{DAY_MS, Reversal, Row, award, insert, member, reverse_votes};
+use crate::{Store, now_ms};
+use guildhall_core::RuleError;
+use guildhall_core::reputation::TrustLevel;
+use guildhall_core::reputation::badges::{Earned, badge};
+use guildhall_core::reputation::ledger::{Entry, Kind};
+use guildhall_core::reputation::ranks::rank_for;
+use sqlx::AssertSqlSafe;
+
+impl Store {
+    /// A member's points (total and per group), rank, trust level, badges.
+    pub async fn member_reputation(&self, user_id: i64) -> Result<MemberReputation> {
+        let mut conn = self.pool.acquire().await?;
+        let member = member(&mut conn, user_id).await?;
+        let total: Option<i64> = sqlx::query_scalar(
+            "SELECT points FROM reputation_scores WHERE member_id = $1 AND group_id = 0",
+        )
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let total = total.unwrap_or(0);
+        let groups = sqlx::query_as::<_, GroupPoints>(
+            "SELECT s.group_id, g.name AS group_name, s.points FROM reputation_scores s \
+             JOIN groups g ON g.id = s.group_id WHERE s.member_id = $1 ORDER BY s.points DESC, g.name",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let badges = sqlx::query_as::<_, HeldBadge>(
+            "SELECT badge, object_type, object_id, granted_by, awarded_at FROM member_badges \
+             WHERE user_id = $1 ORDER BY awarded_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(MemberReputation {
+            user_id,
+            total,
+            groups,
+            rank: rank_for(&self.rules.ranks, total).title.clone(),
+            trust_level: member.level(&self.rules),
+            badges,
+        })
+    }
+
+    /// A member's trust level here.
+    pub async fn trust_level(&self, user_id: i64) -> Result<TrustLevel> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(member(&mut conn, user_id).await?.level(&self.rules))
+    }
+
+    /// The title `points` earn under the configured ranks.
+    pub fn rank_title(&self, points: i64) -> &str {
+        &rank_for(&self.rules.ranks, points).title
+    }
+
+    /// The best `limit` members by points: instance-wide or in one group,
+    /// over all time or the last 30 or 7 days. Banned members are left out.
+    pub async fn leaderboard(
+        &self,
+        group: Option<i64>,
+        period: Period,
+        limit: i64,
+    ) -> Result<Vec<Standing>> {
+        let group_id = group.unwrap_or(0);
+        let (source, since) = match period.days() {
+            None => ("reputation_scores", 0),
+            Some(days) => ("reputation_days", now_ms().div_euclid(DAY_MS) - days + 1),
+        };
+        let window = if source == "reputation_days" {
+            "AND r.day >= $2"
+        } else {
+            "AND $2 = $2"
+        };
+        let sql = format!(
+            "SELECT u.id AS user_id, u.username, u.display_name, \
+                    CAST(SUM(r.points) AS BIGINT) AS points \
+             FROM {source} r JOIN users u ON u.id = r.member_id \
+             WHERE r.group_id = $1 {window} AND u.banned_at IS NULL \
+             GROUP BY u.id, u.username, u.display_name HAVING SUM(r.points) > 0 \
+             ORDER BY points DESC, u.id LIMIT $3"
+        );
+        Ok(sqlx::query_as::<_, Standing>(AssertSqlSafe(sql))
+            .bind(group_id)
+            .bind(since)
+            .bind(limit.clamp(1, 100))
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// A member's ledger, newest first, `before` an entry id for the next page.
+    pub async fn ledger(
+        &self,
+        user_id: i64,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<LedgerRow>> {
+        Ok(sqlx::query_as::<_, LedgerRow>(
+            "SELECT l.id, l.kind, l.vote, l.points, g.name AS group_name, s.username AS source_name, \
+                    l.object_type, l.object_id, l.detail, l.created_at \
+             FROM reputation_ledger l LEFT JOIN groups g ON g.id = l.group_id \
+             LEFT JOIN users s ON s.id = l.source_id \
+             WHERE l.member_id = $1 AND l.id < $2 ORDER BY l.id DESC LIMIT $3",
+        )
+        .bind(user_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit.clamp(1, 200))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// An admin's manual adjustment, with its reason (required).
+    pub async fn adjust_reputation(
+        &self,
+        user_id: i64,
+        points: i64,
+        reason: &str,
+        admin: i64,
+    ) -> Result<()> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(RuleError::invalid("reason", "say why the points change").into());
+        }
+        if points == 0 || points.abs() > 1_000_000 {
+            return Err(RuleError::invalid("points", "between -1000000 and 1000000, not 0").into());
+        }
+        let mut tx = self.writer.begin().await?;
+        member(&mut tx, user_id).await?;
+        let entry = Entry {
+            member: user_id,
+            group: None,
+            source: Some(admin),
+            object: None,
+            kind: Kind::Adjustment(points),
+            at: now_ms(),
+            weight: 100,
+            instance: None,
+        };
+        insert(&mut tx, &[Row::new(entry, points).detail(reason)]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A moderator grants a badge that is granted rather than earned.
+    pub async fn grant_badge(&self, user_id: i64, key: &str, by: i64) -> Result<()> {
+        match badge(key) {
+            Some(b) if matches!(b.earned, Earned::Granted) => {}
+            Some(_) => {
+                return Err(RuleError::invalid("badge", "this badge is earned, not granted").into());
+            }
+            None => return Err(StoreError::NotFound("badge")),
+        }
+        let mut tx = self.writer.begin().await?;
+        member(&mut tx, user_id).await?;
+        award(&mut tx, user_id, key, None, Some(by), None, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Grants or withdraws TL4, which only an admin gives.
+    pub async fn set_leader(&self, user_id: i64, leader: bool) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        member(&mut tx, user_id).await?;
+        sqlx::query(
+            "INSERT INTO member_stats (user_id, leader) VALUES ($1, $2) \
+             ON CONFLICT (user_id) DO UPDATE SET leader = excluded.leader",
+        )
+        .bind(user_id)
+        .bind(leader as i64)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Bans a member: they can no longer post or vote, and the points their
+    /// votes gave anyone are reversed. False if they were banned already.
+    pub async fn ban_user(&self, user_id: i64) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let banned: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET banned_at = $1 WHERE id = $2 AND banned_at IS NULL RETURNING id",
+        )
+        .bind(now_ms())
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if banned.is_none() {
+            member(&mut tx, user_id).await?;
+            return Ok(false);
+        }
+        reverse_votes(&mut tx, Reversal::Voter(user_id)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Lifts a ban. The reversed points stay reversed: the votes count
+    /// again only if cast again.
+    pub async fn unban_user(&self, user_id: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL")
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
