@@ -105,21 +105,6 @@ CREATE TABLE member_stats (
     leader            BIGINT NOT NULL DEFAULT 0       -- TL4, granted by an admin
 );
 
--- What trust levels are computed from, kept by triggers on posts and votes.
--- Upvotes count while they stand; posts count once created.
-CREATE TABLE member_stats (
-    user_id           BIGINT PRIMARY KEY REFERENCES users(id),
-    threads           BIGINT NOT NULL DEFAULT 0,
-    replies           BIGINT NOT NULL DEFAULT 0,
-    upvotes_received  BIGINT NOT NULL DEFAULT 0,
-    upvotes_given     BIGINT NOT NULL DEFAULT 0,
-    accepted_answers  BIGINT NOT NULL DEFAULT 0,
-    moderator_actions BIGINT NOT NULL DEFAULT 0,
-    days_active       BIGINT NOT NULL DEFAULT 0,
-    last_active_day   BIGINT NOT NULL DEFAULT -1,
-    leader            BIGINT NOT NULL DEFAULT 0       -- TL4, granted by an admin
-);
-
 -- The same folds as the SQLite triggers, as PL/pgSQL functions.
 CREATE FUNCTION reputation_ledger_fold() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -108,6 +108,9 @@ fn test_config() -> Config {
     config.federation.allow_private_addresses = true;
     config.federation.retry_base_secs = 0.2;
     config.federation.retry_cap_secs = 1.0;
+    // Members may vote from the start: tests of other features need not
+    // have each voter post first. Reputation tests set the defaults back.
+    config.reputation = guildhall_db::testing::trusting_rules();
     config
 }
 

@@ -42,7 +42,17 @@ pub async fn fresh_postgres_store(test: &str) -> Result<Option<Store>, StoreErro
     let Some(url) = fresh_postgres_url(test).await? else {
         return Ok(None);
     };
-    let store = Store::connect(&url, 5).await?;
+    let store = Store::connect(&url, 5).await?.with_rules(trusting_rules());
     store.migrate().await?;
     Ok(Some(store))
+}
+
+/// Reputation rules under which every member starts at TL1 (may vote,
+/// post links, post without a daily limit): for tests of other features,
+/// which would otherwise have each voter post first. Tests of trust levels
+/// use the defaults.
+pub fn trusting_rules() -> guildhall_core::reputation::Rules {
+    let mut rules = guildhall_core::reputation::Rules::default();
+    rules.trust.tl1 = Default::default();
+    rules
 }

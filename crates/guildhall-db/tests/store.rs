@@ -12,7 +12,10 @@ async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
         "sqlite:{}",
         dir.path().join("nested/guildhall.db").display()
     );
-    let store = Store::connect(&url, 4).await.unwrap();
+    let store = Store::connect(&url, 4)
+        .await
+        .unwrap()
+        .with_rules(guildhall_db::testing::trusting_rules());
     store.migrate().await.unwrap();
     store
 }
