@@ -78,7 +78,11 @@ impl Store {
                 }
                 let day: i64 = row.try_get("day")?;
                 let upvote = matches!(entry.kind, Kind::VoteReceived(Vote::Up)) as i64;
-                let gains = if entry.is_vote_gain() { points.max(0) } else { 0 };
+                let gains = if entry.is_vote_gain() {
+                    points.max(0)
+                } else {
+                    0
+                };
                 let total_day = days.entry((entry.member, 0, day)).or_default();
                 total_day.points += points;
                 total_day.vote_gains += gains;

@@ -2,11 +2,11 @@ use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::{Federated, NewReply, Reply};
 use crate::reputation::{after_post, check_post, removed};
-use guildhall_core::reputation::Rules;
-use guildhall_core::reputation::ledger::Object;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
+use guildhall_core::reputation::Rules;
+use guildhall_core::reputation::ledger::Object;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 const REPLY_SELECT: &str = "SELECT r.id, r.thread_id, r.parent_id, r.author_id, u.username AS author_name, r.body, \
@@ -156,7 +156,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         if kind == EventKind::Delete {
-            removed(&mut tx, &self.rules, Object::Reply(id), group_id, author_id, by).await?;
+            removed(
+                &mut tx,
+                &self.rules,
+                Object::Reply(id),
+                group_id,
+                author_id,
+                by,
+            )
+            .await?;
         }
         let object = EventObject::Reply(id);
         let actor = by.unwrap_or(author_id);

@@ -131,7 +131,12 @@ pub(crate) async fn check_post(
         .bind(since)
         .fetch_one(&mut *conn)
         .await?;
-        privileges::check_post(level, markdown, posted_today, rules.new_member_posts_per_day)?;
+        privileges::check_post(
+            level,
+            markdown,
+            posted_today,
+            rules.new_member_posts_per_day,
+        )?;
     }
     Ok(member)
 }

@@ -152,7 +152,9 @@ impl Store {
         match badge(key) {
             Some(b) if matches!(b.earned, Earned::Granted) => {}
             Some(_) => {
-                return Err(RuleError::invalid("badge", "this badge is earned, not granted").into());
+                return Err(
+                    RuleError::invalid("badge", "this badge is earned, not granted").into(),
+                );
             }
             None => return Err(StoreError::NotFound("badge")),
         }
@@ -202,10 +204,12 @@ impl Store {
     /// Lifts a ban. The reversed points stay reversed: the votes count
     /// again only if cast again.
     pub async fn unban_user(&self, user_id: i64) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL")
-            .bind(user_id)
-            .execute(&self.writer)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL",
+        )
+        .bind(user_id)
+        .execute(&self.writer)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -2,11 +2,11 @@ use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, Via, record_via};
 use crate::models::{Federated, NewThread, Page, Thread};
 use crate::reputation::{after_post, check_post, removed};
-use guildhall_core::reputation::ledger::Object;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
 use guildhall_core::ranking::{Sort, hot_rank};
+use guildhall_core::reputation::ledger::Object;
 use sqlx::AssertSqlSafe;
 
 /// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
@@ -275,7 +275,15 @@ impl Store {
             .bind(group_id)
             .execute(&mut *tx)
             .await?;
-        removed(&mut tx, &self.rules, Object::Thread(id), group_id, author_id, by).await?;
+        removed(
+            &mut tx,
+            &self.rules,
+            Object::Thread(id),
+            group_id,
+            author_id,
+            by,
+        )
+        .await?;
         let object = EventObject::Thread(id);
         record_via(
             &mut tx,

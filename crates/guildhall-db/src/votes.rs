@@ -1,9 +1,9 @@
 use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::Tallies;
+use crate::reputation::{VoteChange, record_vote};
 use crate::{Store, now_ms};
 use guildhall_core::ranking::hot_rank;
-use crate::reputation::{VoteChange, record_vote};
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::Object;
 use guildhall_core::votes::{Vote, check_can_vote, transition};
