@@ -534,3 +534,115 @@ pub async fn set_instance_policy_as_operator(
         .await?
         .ok_or_else(|| AppError::not_found("instance"))
 }
+
+/// A member's reputation; their ledger history too when the viewer is the
+/// member or an admin (others see points, rank, level and badges).
+pub async fn reputation(
+    state: &AppState,
+    username: &str,
+    viewer: Option<&User>,
+) -> AppResult<(User, MemberReputation, Option<Vec<LedgerRow>>)> {
+    let user = user(state, username).await?;
+    let reputation = state.store.member_reputation(user.id).await?;
+    let sees_ledger = viewer.is_some_and(|v| v.id == user.id || v.is_admin);
+    let ledger = if sees_ledger {
+        Some(state.store.ledger(user.id, None, 50).await?)
+    } else {
+        None
+    };
+    Ok((user, reputation, ledger))
+}
+
+/// The best members, instance-wide or in one group, over a period.
+pub async fn leaderboard(
+    state: &AppState,
+    group_name: Option<&str>,
+    period: &str,
+    limit: i64,
+) -> AppResult<(Period, Vec<Standing>)> {
+    let period = Period::parse(period).ok_or_else(|| {
+        AppError::Invalid(format!("period: all, month or week, not {period:?}"))
+    })?;
+    let group_id = match group_name {
+        Some(name) => Some(group(state, name).await?.id),
+        None => None,
+    };
+    Ok((
+        period,
+        state.store.leaderboard(group_id, period, limit).await?,
+    ))
+}
+
+fn require_admin(user: &User, what: &str) -> AppResult<()> {
+    if user.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!("{what} is for admins")))
+    }
+}
+
+/// An admin's adjustment of a member's points, with a reason.
+pub async fn adjust_reputation(
+    state: &AppState,
+    admin: &User,
+    username: &str,
+    points: i64,
+    reason: &str,
+) -> AppResult<MemberReputation> {
+    require_admin(admin, "adjusting reputation")?;
+    let member = user(state, username).await?;
+    state
+        .store
+        .adjust_reputation(member.id, points, reason, admin.id)
+        .await?;
+    tracing::info!(member = %member.username, points, reason, "reputation adjusted");
+    Ok(state.store.member_reputation(member.id).await?)
+}
+
+/// An admin grants a badge that is granted rather than earned.
+pub async fn grant_badge(
+    state: &AppState,
+    admin: &User,
+    username: &str,
+    badge: &str,
+) -> AppResult<MemberReputation> {
+    require_admin(admin, "granting badges")?;
+    let member = user(state, username).await?;
+    state.store.grant_badge(member.id, badge, admin.id).await?;
+    Ok(state.store.member_reputation(member.id).await?)
+}
+
+/// An admin grants or withdraws trust level 4.
+pub async fn set_leader(
+    state: &AppState,
+    admin: &User,
+    username: &str,
+    leader: bool,
+) -> AppResult<MemberReputation> {
+    require_admin(admin, "granting trust level 4")?;
+    let member = user(state, username).await?;
+    state.store.set_leader(member.id, leader).await?;
+    Ok(state.store.member_reputation(member.id).await?)
+}
+
+/// An admin bans or unbans a member; a ban reverses what their votes gave.
+pub async fn set_banned(
+    state: &AppState,
+    admin: &User,
+    username: &str,
+    banned: bool,
+) -> AppResult<()> {
+    require_admin(admin, "banning members")?;
+    let member = user(state, username).await?;
+    if member.id == admin.id {
+        return Err(AppError::Invalid("admins cannot ban themselves".into()));
+    }
+    if banned {
+        state.store.ban_user(member.id).await?;
+        tracing::info!(member = %member.username, "member banned");
+    } else {
+        state.store.unban_user(member.id).await?;
+        tracing::info!(member = %member.username, "member unbanned");
+    }
+    Ok(())
+}

@@ -6,6 +6,7 @@ mod admin;
 pub mod extract;
 mod groups;
 mod replies;
+mod reputation;
 mod threads;
 pub mod views;
 
@@ -28,6 +29,7 @@ use utoipa_axum::routes;
         (name = "groups", description = "Groups, membership, moderators"),
         (name = "threads", description = "Threads and their votes"),
         (name = "replies", description = "Nested replies and their votes"),
+        (name = "reputation", description = "Members' points, ranks, trust levels, badges; leaderboards"),
         (name = "admin", description = "Instance administration: federation policy and delivery health"),
     )
 )]
@@ -69,6 +71,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(replies::list, replies::create))
         .routes(routes!(replies::get, replies::edit, replies::delete))
         .routes(routes!(replies::vote, replies::unvote))
+        .routes(routes!(reputation::member))
+        .routes(routes!(reputation::instance))
+        .routes(routes!(reputation::group))
+        .routes(routes!(reputation::adjust))
+        .routes(routes!(reputation::grant_badge))
+        .routes(routes!(reputation::set_leader))
+        .routes(routes!(reputation::ban))
         .routes(routes!(admin::instances))
         .routes(routes!(admin::set_policy))
         .split_for_parts()

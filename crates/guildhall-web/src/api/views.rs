@@ -404,3 +404,204 @@ pub struct InstancePolicy {
     /// `allow`, `block`, or null to clear.
     pub policy: Option<String>,
 }
+
+/// A member's reputation here.
+#[derive(Serialize, ToSchema)]
+pub struct ReputationView {
+    pub username: String,
+    /// Points in all.
+    pub points: i64,
+    /// The title those points earn (the configured ranks).
+    pub rank: String,
+    /// 0 to 4 (TL0–TL4).
+    pub trust_level: u8,
+    pub groups: Vec<GroupPointsView>,
+    pub badges: Vec<BadgeView>,
+    /// The latest ledger entries, newest first: only for the member
+    /// themselves and admins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<Vec<LedgerEntryView>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GroupPointsView {
+    pub group: String,
+    pub points: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BadgeView {
+    /// Stable key, e.g. `first_reply`.
+    pub key: String,
+    pub name: String,
+    /// `bronze`, `silver` or `gold`.
+    pub tier: String,
+    pub description: String,
+    pub awarded_at: String,
+    /// The post that earned it, for post badges: `thread` or `reply`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    pub id: i64,
+    /// `vote_received`, `vote_cast`, `vote_withdrawn`, `answer_accepted`,
+    /// `answer_accepted_by`, `idea_staged`, `post_removed`, `badge_awarded`
+    /// or `adjustment`.
+    pub kind: String,
+    /// +1 or -1 for votes.
+    pub vote: Option<i64>,
+    pub points: i64,
+    pub group: Option<String>,
+    /// Who caused it: the voter, moderator or admin.
+    pub source: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    /// An adjustment's reason, a badge's key.
+    pub detail: Option<String>,
+    pub created_at: String,
+}
+
+impl ReputationView {
+    pub fn new(
+        user: &User,
+        r: guildhall_db::MemberReputation,
+        ledger: Option<Vec<guildhall_db::LedgerRow>>,
+    ) -> ReputationView {
+        use guildhall_core::reputation::badges::badge;
+        ReputationView {
+            username: user.username.clone(),
+            points: r.total,
+            rank: r.rank,
+            trust_level: r.trust_level.into(),
+            groups: r
+                .groups
+                .into_iter()
+                .map(|g| GroupPointsView {
+                    group: g.group_name,
+                    points: g.points,
+                })
+                .collect(),
+            badges: r
+                .badges
+                .into_iter()
+                .filter_map(|b| {
+                    let known = badge(&b.badge)?;
+                    let on_post = !b.object_type.is_empty();
+                    Some(BadgeView {
+                        key: b.badge,
+                        name: known.name.into(),
+                        tier: serde_json::to_value(known.tier)
+                            .ok()?
+                            .as_str()?
+                            .to_owned(),
+                        description: known.description.into(),
+                        awarded_at: time(b.awarded_at),
+                        object_type: on_post.then_some(b.object_type),
+                        object_id: on_post.then_some(b.object_id),
+                    })
+                })
+                .collect(),
+            ledger: ledger.map(|rows| {
+                rows.into_iter()
+                    .map(|l| LedgerEntryView {
+                        id: l.id,
+                        kind: l.kind,
+                        vote: l.vote,
+                        points: l.points,
+                        group: l.group_name,
+                        source: l.source_name,
+                        object_type: l.object_type,
+                        object_id: l.object_id,
+                        detail: l.detail,
+                        created_at: time(l.created_at),
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderboardQuery {
+    /// `all` (default), `month` (the last 30 days) or `week` (the last 7).
+    pub period: Option<String>,
+    /// 1 to 100; 10 by default.
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeaderboardView {
+    /// The group, or absent for the instance-wide board.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub period: String,
+    pub standings: Vec<StandingView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StandingView {
+    pub position: usize,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub points: i64,
+    /// The rank the member's total points earn.
+    pub rank: String,
+}
+
+impl LeaderboardView {
+    pub fn new(
+        store: &guildhall_db::Store,
+        group: Option<String>,
+        period: guildhall_db::Period,
+        standings: Vec<guildhall_db::Standing>,
+    ) -> LeaderboardView {
+        LeaderboardView {
+            group,
+            period: period.as_str().into(),
+            standings: standings
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| StandingView {
+                    position: i + 1,
+                    rank: store.rank_title(s.points).to_owned(),
+                    username: s.username,
+                    display_name: s.display_name,
+                    points: s.points,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdjustInput {
+    /// Points to add (negative to take), not 0.
+    pub points: i64,
+    /// Why: kept in the member's ledger.
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BadgeInput {
+    /// A badge granted rather than earned: `recognized`.
+    pub badge: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderInput {
+    pub leader: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BanInput {
+    pub banned: bool,
+}

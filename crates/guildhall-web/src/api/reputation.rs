@@ -1,0 +1,130 @@
+//! Reputation: a member's points, rank, trust level, badges and ledger;
+//! leaderboards; and the admin's reputation actions.
+
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::views::{
+    AdjustInput, BadgeInput, BanInput, LeaderInput, LeaderboardQuery, LeaderboardView,
+    ReputationView,
+};
+use crate::auth::{ApiUser, MaybeApiUser};
+use crate::error::{AppResult, ErrorBody};
+use crate::{AppState, actions};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+/// A member's reputation: total and per-group points, rank, trust level,
+/// badges with dates; the recent ledger when you are that member or an admin.
+#[utoipa::path(get, path = "/api/v1/users/{username}/reputation", tag = "reputation",
+    params(("username" = String, Path)),
+    responses((status = 200, body = ReputationView), (status = 404, body = ErrorBody)))]
+pub async fn member(
+    State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
+    ApiPath(username): ApiPath<String>,
+) -> AppResult<Json<ReputationView>> {
+    let (user, reputation, ledger) =
+        actions::reputation(&state, &username, viewer.as_ref()).await?;
+    Ok(Json(ReputationView::new(&user, reputation, ledger)))
+}
+
+/// The instance leaderboard: members by points over all time, the last
+/// 30 days (`month`) or the last 7 (`week`).
+#[utoipa::path(get, path = "/api/v1/leaderboard", tag = "reputation", params(LeaderboardQuery),
+    responses((status = 200, body = LeaderboardView), (status = 422, body = ErrorBody)))]
+pub async fn instance(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<LeaderboardQuery>,
+) -> AppResult<Json<LeaderboardView>> {
+    let period = q.period.as_deref().unwrap_or("all");
+    let (period, standings) =
+        actions::leaderboard(&state, None, period, q.limit.unwrap_or(10)).await?;
+    Ok(Json(LeaderboardView::new(
+        &state.store,
+        None,
+        period,
+        standings,
+    )))
+}
+
+/// One group's leaderboard: points earned in that group.
+#[utoipa::path(get, path = "/api/v1/groups/{name}/leaderboard", tag = "reputation",
+    params(("name" = String, Path), LeaderboardQuery),
+    responses((status = 200, body = LeaderboardView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn group(
+    State(state): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LeaderboardQuery>,
+) -> AppResult<Json<LeaderboardView>> {
+    let period = q.period.as_deref().unwrap_or("all");
+    let (period, standings) =
+        actions::leaderboard(&state, Some(&name), period, q.limit.unwrap_or(10)).await?;
+    Ok(Json(LeaderboardView::new(
+        &state.store,
+        Some(name),
+        period,
+        standings,
+    )))
+}
+
+/// Adds or takes points by hand, with a reason kept in the ledger (admins).
+#[utoipa::path(post, path = "/api/v1/admin/users/{username}/reputation", tag = "admin",
+    security(("bearer" = [])), params(("username" = String, Path)), request_body = AdjustInput,
+    responses((status = 200, body = ReputationView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn adjust(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(input): ApiJson<AdjustInput>,
+) -> AppResult<Json<ReputationView>> {
+    let reputation =
+        actions::adjust_reputation(&state, &admin, &username, input.points, &input.reason).await?;
+    let user = actions::user(&state, &username).await?;
+    Ok(Json(ReputationView::new(&user, reputation, None)))
+}
+
+/// Grants a badge that is given rather than earned (`recognized`) (admins).
+#[utoipa::path(post, path = "/api/v1/admin/users/{username}/badges", tag = "admin",
+    security(("bearer" = [])), params(("username" = String, Path)), request_body = BadgeInput,
+    responses((status = 200, body = ReputationView), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn grant_badge(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(input): ApiJson<BadgeInput>,
+) -> AppResult<Json<ReputationView>> {
+    let reputation = actions::grant_badge(&state, &admin, &username, &input.badge).await?;
+    let user = actions::user(&state, &username).await?;
+    Ok(Json(ReputationView::new(&user, reputation, None)))
+}
+
+/// Grants or withdraws trust level 4 (admins).
+#[utoipa::path(put, path = "/api/v1/admin/users/{username}/leader", tag = "admin",
+    security(("bearer" = [])), params(("username" = String, Path)), request_body = LeaderInput,
+    responses((status = 200, body = ReputationView), (status = 403, body = ErrorBody)))]
+pub async fn set_leader(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(input): ApiJson<LeaderInput>,
+) -> AppResult<Json<ReputationView>> {
+    let reputation = actions::set_leader(&state, &admin, &username, input.leader).await?;
+    let user = actions::user(&state, &username).await?;
+    Ok(Json(ReputationView::new(&user, reputation, None)))
+}
+
+/// Bans or unbans a member (admins). A ban stops their posts and votes and
+/// reverses the points their votes gave.
+#[utoipa::path(put, path = "/api/v1/admin/users/{username}/ban", tag = "admin",
+    security(("bearer" = [])), params(("username" = String, Path)), request_body = BanInput,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn ban(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+    ApiPath(username): ApiPath<String>,
+    ApiJson(input): ApiJson<BanInput>,
+) -> AppResult<StatusCode> {
+    actions::set_banned(&state, &admin, &username, input.banned).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
