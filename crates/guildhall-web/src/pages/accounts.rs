@@ -1,5 +1,6 @@
 //! Registration, login, logout, profiles and the member's own settings.
 
+use crate::api::views::ReputationView;
 use super::error::PageResult;
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
@@ -122,9 +123,12 @@ pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageRe
         .map(|t| ThreadView::new(t, page.viewer.as_ref()))
         .collect();
     let is_me = page.viewer.as_ref().is_some_and(|v| v.id == user.id);
+    let (_, reputation, ledger) =
+        actions::reputation(&page.state, &username, page.viewer.as_ref()).await?;
+    let reputation = ReputationView::new(&user, reputation, ledger);
     page.render(
         "profile.html",
-        context! { user => UserView::from(&user), threads, is_me },
+        context! { user => UserView::from(&user), threads, is_me, reputation },
     )
 }
 

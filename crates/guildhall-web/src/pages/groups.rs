@@ -8,6 +8,7 @@ use super::redirect::see_other;
 use super::views::{GroupView, SummaryView, ThreadView};
 use crate::actions::{self, GroupInput};
 use crate::auth::actor;
+use crate::api::views::LeaderboardView;
 use crate::error::AppError;
 use guildhall_core::permissions::can_manage_group;
 use guildhall_db::ThreadScope;
@@ -37,7 +38,19 @@ pub struct ListQuery {
 pub async fn home(page: Page) -> PageResult {
     let groups = page.state.store.list_groups(HOME_GROUPS).await?;
     let groups: Vec<GroupView> = groups.iter().map(GroupView::from).collect();
-    page.render("home.html", context! { groups })
+    let leaders = leaders(&page, None).await?;
+    page.render("home.html", context! { groups, leaders })
+}
+
+/// The top 10 members this month, instance-wide or in one group.
+async fn leaders(page: &Page, group: Option<&str>) -> Result<LeaderboardView, AppError> {
+    let (period, standings) = actions::leaderboard(&page.state, group, "month", 10).await?;
+    Ok(LeaderboardView::new(
+        &page.state.store,
+        group.map(str::to_owned),
+        period,
+        standings,
+    ))
 }
 
 pub async fn new_form(page: Page) -> PageResult {
@@ -94,12 +107,14 @@ pub async fn show(
         .map(|t| ThreadView::new(t, viewer))
         .collect();
     let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
+    let leaders = leaders(&page, Some(&group.name)).await?;
     page.render(
         "group.html",
         context! {
             group => GroupView::from(&group),
             threads,
             moderators,
+            leaders,
             is_member,
             is_moderator,
             can_manage => is_moderator || viewer.is_some_and(|u| u.is_admin),
