@@ -2,6 +2,8 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+
+mod progress;
 use guildhall::{Config, open_store};
 use guildhall_web::{AppState, actions};
 use std::io::BufRead;
@@ -65,6 +67,16 @@ enum Admin {
     /// Which instances this one federates with.
     #[command(subcommand)]
     Federation(FederationCommand),
+    /// Members' reputation.
+    #[command(subcommand)]
+    Reputation(ReputationCommand),
+}
+
+#[derive(Subcommand)]
+enum ReputationCommand {
+    /// Rebuild every score from the ledger under the current [reputation]
+    /// rules (after changing them, or to check the scores).
+    Recompute,
 }
 
 #[derive(Subcommand)]
@@ -168,9 +180,27 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
             Ok(())
         }
         Admin::Federation(command) => federation(&state, command).await,
+        Admin::Reputation(ReputationCommand::Recompute) => recompute(&store).await,
     };
     store.close().await;
     result
+}
+
+async fn recompute(store: &guildhall_db::Store) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut bar = progress::Bar::new("recomputing reputation");
+    let done = store
+        .recompute_reputation(|done, total| bar.show(done, total))
+        .await?;
+    bar.finish();
+    println!(
+        "recomputed {} ledger entries for {} members in {:.2} s; {} entries changed points under the current rules",
+        done.entries,
+        done.members,
+        started.elapsed().as_secs_f64(),
+        done.changed
+    );
+    Ok(())
 }
 
 async fn federation(state: &AppState, command: FederationCommand) -> anyhow::Result<()> {
