@@ -26,7 +26,10 @@ pub fn context() -> Value {
             "sensitive": "as:sensitive",
             "discoverable": "toot:discoverable",
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
-            "moderators": { "@id": "lemmy:moderators", "@type": "@id" }
+            "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+            "schema": "http://schema.org#",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
         }
     ])
 }
@@ -42,8 +45,16 @@ fn public_key(id: &Url, pem: Option<&str>) -> Value {
     json!({ "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": pem.unwrap_or_default() })
 }
 
-/// A local user as a `Person`.
-pub fn person_json(ctx: &Context, u: &FedUser) -> Value {
+/// What a local member's profile shows of their reputation here.
+pub struct Standing {
+    pub rank: String,
+    pub points: i64,
+    pub trust_level: guildhall_core::reputation::TrustLevel,
+}
+
+/// A local user as a `Person`. Their rank is a profile field (a
+/// `PropertyValue` attachment, which Mastodon shows on the profile).
+pub fn person_json(ctx: &Context, u: &FedUser, standing: &Standing) -> Value {
     let id = ctx.urls.user(&u.username);
     let mut person = json!({
         "@context": context(),
@@ -61,6 +72,14 @@ pub fn person_json(ctx: &Context, u: &FedUser) -> Value {
         "published": time(u.created_at),
         "discoverable": true,
         "manuallyApprovesFollowers": false,
+        "attachment": [{
+            "type": "PropertyValue",
+            "name": "Rank",
+            "value": format!(
+                "{} · {} points · {}",
+                standing.rank, standing.points, standing.trust_level
+            ),
+        }],
     });
     if let Some(avatar) = &u.avatar_url {
         person["icon"] = json!({ "type": "Image", "url": avatar });

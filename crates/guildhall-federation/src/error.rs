@@ -76,6 +76,10 @@ impl FedError {
             // not authenticated, and the sender may retry later.
             FedError::Remote(_) => StatusCode::UNAUTHORIZED,
             FedError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
+            // A privilege the remote member lacks here (trust level, ban).
+            FedError::Store(StoreError::Rule(guildhall_core::RuleError::Forbidden(_))) => {
+                StatusCode::FORBIDDEN
+            }
             FedError::Store(StoreError::Rule(_)) | FedError::Store(StoreError::Taken(_)) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }

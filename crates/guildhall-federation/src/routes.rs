@@ -2,7 +2,7 @@
 //! JSON (chosen by `Accept` on the same URLs as the pages), the inboxes,
 //! WebFinger and NodeInfo.
 
-use crate::actors::{context, group_json, instance_json, person_json};
+use crate::actors::{Standing, context, group_json, instance_json, person_json};
 use crate::outbox::{PUBLIC, post_refs};
 use crate::{Context, FedError, Federation, inbox};
 use axum::body::Bytes;
@@ -148,7 +148,13 @@ async fn local_group(ctx: &Context, name: &str) -> Result<guildhall_db::FedGroup
 async fn person(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {
     let ctx = f.context();
     let user = local_user(ctx, &name).await?;
-    Ok(ApJson(person_json(ctx, &user)))
+    let reputation = ctx.store.member_reputation(user.id).await?;
+    let standing = Standing {
+        rank: reputation.rank,
+        points: reputation.total,
+        trust_level: reputation.trust_level,
+    };
+    Ok(ApJson(person_json(ctx, &user, &standing)))
 }
 
 async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {

@@ -124,7 +124,12 @@ pub async fn update_profile(
 }
 
 pub async fn user(state: &AppState, username: &str) -> AppResult<User> {
-    let name = names::username(username).map_err(|_| AppError::not_found("user"))?;
+    // Remote members are stored as `name@host`: their reputation here,
+    // and admins' actions on them, name them so.
+    let name = match username.split_once('@') {
+        Some(_) => username.to_ascii_lowercase(),
+        None => names::username(username).map_err(|_| AppError::not_found("user"))?,
+    };
     state
         .store
         .user_by_name(&name)
@@ -560,9 +565,8 @@ pub async fn leaderboard(
     period: &str,
     limit: i64,
 ) -> AppResult<(Period, Vec<Standing>)> {
-    let period = Period::parse(period).ok_or_else(|| {
-        AppError::Invalid(format!("period: all, month or week, not {period:?}"))
-    })?;
+    let period = Period::parse(period)
+        .ok_or_else(|| AppError::Invalid(format!("period: all, month or week, not {period:?}")))?;
     let group_id = match group_name {
         Some(name) => Some(group(state, name).await?.id),
         None => None,

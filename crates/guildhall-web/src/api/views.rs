@@ -494,10 +494,7 @@ impl ReputationView {
                     Some(BadgeView {
                         key: b.badge,
                         name: known.name.into(),
-                        tier: serde_json::to_value(known.tier)
-                            .ok()?
-                            .as_str()?
-                            .to_owned(),
+                        tier: serde_json::to_value(known.tier).ok()?.as_str()?.to_owned(),
                         description: known.description.into(),
                         awarded_at: time(b.awarded_at),
                         object_type: on_post.then_some(b.object_type),

@@ -1,12 +1,12 @@
 //! Registration, login, logout, profiles and the member's own settings.
 
-use crate::api::views::ReputationView;
 use super::error::PageResult;
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::{safe_next, see_other};
 use super::views::{ThreadView, UserView};
 use crate::actions;
+use crate::api::views::ReputationView;
 use crate::auth::SESSION_COOKIE;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
