@@ -10,6 +10,10 @@
 
 ALTER TABLE users ADD COLUMN banned_at BIGINT;
 
+-- A restricted group: starting threads there takes trust level TL2
+-- (moderators always may).
+ALTER TABLE groups ADD COLUMN restricted BIGINT NOT NULL DEFAULT 0;
+
 -- What a standing vote gave in the ledger, so taking it back reverses
 -- exactly that; NULL when nothing of it stands (cast before the ledger, or
 -- already reversed because its post was deleted or its voter banned).
@@ -17,6 +21,20 @@ ALTER TABLE thread_votes ADD COLUMN author_points BIGINT;
 ALTER TABLE thread_votes ADD COLUMN voter_points BIGINT;
 ALTER TABLE reply_votes ADD COLUMN author_points BIGINT;
 ALTER TABLE reply_votes ADD COLUMN voter_points BIGINT;
+
+-- Flags: a member (TL1 and up) tells the group's moderators a post needs
+-- their attention. One flag per member per post.
+CREATE TABLE flags (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    object_type TEXT    NOT NULL CHECK (object_type IN ('thread', 'reply')),
+    object_id   BIGINT  NOT NULL,
+    group_id    BIGINT  NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    user_id     BIGINT  NOT NULL REFERENCES users(id),
+    reason      TEXT    NOT NULL,
+    created_at  BIGINT  NOT NULL,
+    UNIQUE (object_type, object_id, user_id)
+);
+CREATE INDEX flags_group ON flags(group_id, id);
 
 CREATE TABLE reputation_ledger (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -857,3 +857,63 @@ async fn federation_through_the_pages() {
     let page = admin.get("/admin/federation").await.expect(200).body;
     assert!(page.contains("blocked"), "{page}");
 }
+
+/// Trust levels hold on the HTML forms too: a new member's vote and a
+/// thread with a link are refused with a 403 page naming the privilege
+/// and the level it needs, and nothing changes.
+#[tokio::test]
+async fn forms_refuse_what_a_trust_level_does_not_allow() {
+    let server = TestServer::sqlite_with(|c| {
+        c.reputation = guildhall_core::reputation::Rules::default();
+    })
+    .await;
+    let alice = server.api().register("alice").await;
+    alice
+        .post(
+            "/groups",
+            serde_json::json!({ "name": "support", "title": "Support" }),
+        )
+        .await
+        .expect(201);
+    let tid = alice
+        .post(
+            "/groups/support/threads",
+            serde_json::json!({ "title": "Printer jams", "body": "Help." }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+
+    let dave = Browser::new(&server);
+    dave.register("dave").await;
+    let page = format!("/t/{tid}");
+    let refused = dave
+        .submit(&page, &format!("/t/{tid}/vote"), &[("value", "1")])
+        .await
+        .expect(403);
+    assert!(
+        refused
+            .html()
+            .contains("voting needs trust level TL1; you are at TL0"),
+        "{}",
+        refused.body
+    );
+    let refused = dave
+        .submit(
+            "/g/support/new",
+            "/g/support/new",
+            &[("title", "Deals"), ("body", "see https://spam.example")],
+        )
+        .await
+        .expect(403);
+    assert!(
+        refused
+            .html()
+            .contains("posting links or images needs trust level TL1")
+    );
+    let thread = alice.get(&format!("/threads/{tid}")).await.expect(200);
+    assert_eq!(thread["score"], 0);
+    let list = alice.get("/groups/support/threads").await.expect(200);
+    assert_eq!(list["threads"].as_array().unwrap().len(), 1);
+}

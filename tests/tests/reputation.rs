@@ -215,3 +215,167 @@ async fn votes_over_federation_earn_reputation_under_the_trust_rules() {
     .await
     .expect_error(403, "forbidden");
 }
+
+/// Each trust level unlocks its privileges, checked on the API: TL1 flags,
+/// TL2 starts threads in a restricted group, TL3 edits others' thread
+/// titles and hides spam, TL4 is an admin's grant. Every refusal is a 403
+/// naming the privilege and the level it needs.
+#[tokio::test]
+async fn privileges_grow_with_trust_levels() {
+    use guildhall_core::reputation::trust::Requirement;
+    let a = TestServer::sqlite_with(|c| {
+        let posts = |posts| Requirement {
+            days_active: 1,
+            posts,
+            ..Requirement::default()
+        };
+        c.reputation = Rules::default();
+        c.reputation.trust.tl1 = posts(1);
+        c.reputation.trust.tl2 = posts(2);
+        c.reputation.trust.tl3 = posts(3);
+    })
+    .await;
+    let alice = a.api().register("alice").await;
+    alice
+        .post("/groups", json!({ "name": "support", "title": "Support" }))
+        .await
+        .expect(201);
+    let group = alice
+        .patch("/groups/support", json!({ "restricted": true }))
+        .await
+        .expect(200);
+    assert_eq!(group["restricted"], true);
+    // Moderators may always start threads in their restricted group.
+    let thread = alice
+        .post(
+            "/groups/support/threads",
+            json!({ "title": "Printr jams", "body": "Help." }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let erin = a.api().register("erin").await;
+    let level = |api: Api, user: &'static str| async move {
+        let r = api
+            .get(&format!("/users/{user}/reputation"))
+            .await
+            .expect(200);
+        r["trust_level"].as_i64().unwrap()
+    };
+    let reply = |api: Api, body: &'static str| async move {
+        api.post(
+            &format!("/threads/{thread}/replies"),
+            json!({ "body": body }),
+        )
+        .await
+        .expect(201)["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let flag = json!({ "reason": "the title has a typo" });
+
+    let why = erin
+        .post(&format!("/threads/{thread}/flag"), flag.clone())
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(why, "flagging needs trust level TL1; you are at TL0");
+
+    reply(erin.clone(), "Same here.").await;
+    assert_eq!(level(erin.clone(), "erin").await, 1);
+    erin.post(&format!("/threads/{thread}/flag"), flag.clone())
+        .await
+        .expect(201);
+    erin.post(&format!("/threads/{thread}/flag"), flag.clone())
+        .await
+        .expect(200);
+    let why = erin
+        .post(
+            "/groups/support/threads",
+            json!({ "title": "Mine", "body": "x" }),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(
+        why,
+        "starting threads in this restricted group needs trust level TL2; you are at TL1"
+    );
+
+    reply(erin.clone(), "Any news?").await;
+    assert_eq!(level(erin.clone(), "erin").await, 2);
+    let why = erin
+        .patch(
+            &format!("/threads/{thread}"),
+            json!({ "title": "Printer jams" }),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(
+        why,
+        "editing thread titles needs trust level TL3; you are at TL2"
+    );
+
+    // frank posts spam.
+    let frank = a.api().register("frank").await;
+    let spam = reply(frank.clone(), "Cheap watches, cheap!").await;
+    let why = erin
+        .post(&format!("/replies/{spam}/hide"), json!({}))
+        .await
+        .expect_error(403, "forbidden");
+    assert_eq!(why, "hiding spam needs trust level TL3; you are at TL2");
+
+    // A thread of her own (TL2 may, in a restricted group) is her third
+    // post: at TL3 she fixes the title (not the body) and hides the spam.
+    erin.post(
+        "/groups/support/threads",
+        json!({ "title": "Mine", "body": "x" }),
+    )
+    .await
+    .expect(201);
+    assert_eq!(level(erin.clone(), "erin").await, 3);
+    let edited = erin
+        .patch(
+            &format!("/threads/{thread}"),
+            json!({ "title": "Printer jams" }),
+        )
+        .await
+        .expect(200);
+    assert_eq!(edited["title"], "Printer jams");
+    erin.patch(&format!("/threads/{thread}"), json!({ "body": "Mine now" }))
+        .await
+        .expect_error(403, "forbidden");
+    erin.post(&format!("/replies/{spam}/hide"), json!({}))
+        .await
+        .expect(204);
+    assert_eq!(
+        alice.get(&format!("/replies/{spam}")).await.expect(200)["deleted"],
+        true
+    );
+    let franks = alice.get("/users/frank/reputation").await.expect(200);
+    assert!(
+        franks["ledger"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "post_removed" && e["source"] == "erin"),
+        "{franks}"
+    );
+
+    // Flags are for the group's moderators.
+    let flags = alice.get("/groups/support/flags").await.expect(200);
+    assert_eq!(flags["flags"][0]["by"], "erin");
+    assert_eq!(flags["flags"][0]["reason"], "the title has a typo");
+    erin.get("/groups/support/flags")
+        .await
+        .expect_error(403, "forbidden");
+
+    // TL4 only by an admin's grant.
+    erin.put("/admin/users/erin/leader", json!({ "leader": true }))
+        .await
+        .expect_error(403, "forbidden");
+    alice
+        .put("/admin/users/erin/leader", json!({ "leader": true }))
+        .await
+        .expect(200);
+    assert_eq!(level(erin.clone(), "erin").await, 4);
+}

@@ -6,7 +6,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::{Any, Transaction};
 
 const GROUP_COLUMNS: &str = "id, name, title, description, description_html, rules, rules_html, kind, visibility, \
-                             creator_id, member_count, thread_count, created_at";
+                             creator_id, member_count, thread_count, created_at, restricted";
 
 impl Store {
     /// Creates a group; its creator becomes its first moderator and member.
@@ -70,8 +70,8 @@ impl Store {
 
     pub async fn update_group(&self, group_id: i64, u: GroupUpdate<'_>) -> Result<Group> {
         let sql = format!(
-            "UPDATE groups SET title = $1, description = $2, description_html = $3, rules = $4, rules_html = $5 \
-             WHERE id = $6 RETURNING {GROUP_COLUMNS}"
+            "UPDATE groups SET title = $1, description = $2, description_html = $3, rules = $4, rules_html = $5, \
+             restricted = $6 WHERE id = $7 RETURNING {GROUP_COLUMNS}"
         );
         sqlx::query_as::<_, Group>(AssertSqlSafe(sql))
             .bind(u.title)
@@ -79,6 +79,7 @@ impl Store {
             .bind(u.description_html)
             .bind(u.rules)
             .bind(u.rules_html)
+            .bind(u.restricted as i64)
             .bind(group_id)
             .fetch_optional(&self.writer)
             .await?

@@ -16,6 +16,7 @@
 mod actors;
 mod error;
 mod events;
+mod flags;
 mod group_commit;
 mod groups;
 mod models;
@@ -36,6 +37,7 @@ pub mod testing;
 pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
 pub use error::StoreError;
 pub use events::{Event, EventKind, EventObject, Via, new_token};
+pub use flags::Flag;
 pub use models::*;
 pub use queue::{Delivery, InstanceState, Outbound, domain_of};
 pub use recompute::Recomputed;

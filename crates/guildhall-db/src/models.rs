@@ -73,6 +73,8 @@ pub struct Group {
     pub member_count: i64,
     pub thread_count: i64,
     pub created_at: i64,
+    /// 1 when starting threads takes TL2 (moderators always may).
+    pub restricted: i64,
 }
 
 pub struct NewGroup<'a> {
@@ -86,6 +88,7 @@ pub struct NewGroup<'a> {
 }
 
 pub struct GroupUpdate<'a> {
+    pub restricted: bool,
     pub title: &'a str,
     pub description: &'a str,
     pub description_html: &'a str,
@@ -114,6 +117,10 @@ pub struct Thread {
     pub deleted_at: Option<i64>,
     /// The viewer's vote (1, -1), if a viewer was given and voted.
     pub my_vote: Option<i64>,
+    /// The author's points here, and the rank they earn (shown by the name).
+    pub author_points: i64,
+    #[sqlx(skip)]
+    pub author_rank: String,
 }
 
 pub struct NewThread<'a> {
@@ -147,7 +154,29 @@ pub struct Reply {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     pub my_vote: Option<i64>,
+    pub author_points: i64,
+    #[sqlx(skip)]
+    pub author_rank: String,
 }
+
+/// A post whose author's rank is shown beside their name.
+pub(crate) trait Authored {
+    fn rank_from(&mut self, rules: &guildhall_core::reputation::Rules);
+}
+
+macro_rules! authored {
+    ($($t:ty),*) => {$(
+        impl Authored for $t {
+            fn rank_from(&mut self, rules: &guildhall_core::reputation::Rules) {
+                self.author_rank =
+                    guildhall_core::reputation::ranks::rank_for(&rules.ranks, self.author_points)
+                        .title
+                        .clone();
+            }
+        }
+    )*};
+}
+authored!(Thread, Reply);
 
 pub struct NewReply<'a> {
     pub thread_id: i64,

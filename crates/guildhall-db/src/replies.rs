@@ -10,9 +10,11 @@ use guildhall_core::reputation::ledger::Object;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 const REPLY_SELECT: &str = "SELECT r.id, r.thread_id, r.parent_id, r.author_id, u.username AS author_name, r.body, \
-     r.body_html, r.score, r.upvotes, r.downvotes, r.created_at, r.edited_at, r.deleted_at, v.value AS my_vote \
+     r.body_html, r.score, r.upvotes, r.downvotes, r.created_at, r.edited_at, r.deleted_at, v.value AS my_vote, \
+     CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM replies r JOIN users u ON u.id = r.author_id \
-     LEFT JOIN reply_votes v ON v.reply_id = r.id AND v.user_id = $1";
+     LEFT JOIN reply_votes v ON v.reply_id = r.id AND v.user_id = $1 \
+     LEFT JOIN reputation_scores rs ON rs.member_id = r.author_id AND rs.group_id = 0";
 
 impl Store {
     /// Adds a reply to a live thread, under a live parent reply of the same
@@ -60,11 +62,12 @@ impl Store {
 
     pub async fn reply(&self, id: i64, viewer: Option<i64>) -> Result<Option<Reply>> {
         let sql = format!("{REPLY_SELECT} WHERE r.id = $2");
-        Ok(sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
+        let reply = sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
             .bind(viewer.unwrap_or(-1))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(self.ranked_one(reply))
     }
 
     /// All replies of a thread, oldest first (tombstones included, so the
@@ -78,12 +81,13 @@ impl Store {
     ) -> Result<Vec<Reply>> {
         let sql =
             format!("{REPLY_SELECT} WHERE r.thread_id = $2 ORDER BY r.created_at, r.id LIMIT $3");
-        Ok(sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
+        let replies = sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
             .bind(viewer.unwrap_or(-1))
             .bind(thread_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        Ok(self.ranked(replies))
     }
 
     pub async fn edit_reply(&self, id: i64, body: &str, body_html: &str) -> Result<()> {

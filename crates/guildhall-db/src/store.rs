@@ -70,6 +70,22 @@ impl Store {
         &self.rules
     }
 
+    /// Posts with their authors' ranks filled in.
+    pub(crate) fn ranked<P: crate::models::Authored>(&self, mut posts: Vec<P>) -> Vec<P> {
+        for post in &mut posts {
+            post.rank_from(&self.rules);
+        }
+        posts
+    }
+
+    /// A post with its author's rank filled in.
+    pub(crate) fn ranked_one<P: crate::models::Authored>(&self, post: Option<P>) -> Option<P> {
+        post.map(|mut p| {
+            p.rank_from(&self.rules);
+            p
+        })
+    }
+
     /// Applies the migrations this build carries that the database lacks.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {

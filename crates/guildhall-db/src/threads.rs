@@ -13,9 +13,11 @@ use sqlx::AssertSqlSafe;
 /// `v` = the viewer's vote (joined on `$1`, -1 for nobody).
 const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
-     t.edited_at, t.last_activity_at, t.deleted_at, v.value AS my_vote \
+     t.edited_at, t.last_activity_at, t.deleted_at, v.value AS my_vote, \
+     CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
-     LEFT JOIN thread_votes v ON v.thread_id = t.id AND v.user_id = $1";
+     LEFT JOIN thread_votes v ON v.thread_id = t.id AND v.user_id = $1 \
+     LEFT JOIN reputation_scores rs ON rs.member_id = t.author_id AND rs.group_id = 0";
 
 /// Who is looking, for `my_vote`; ids are positive so -1 matches no one.
 fn viewer_id(viewer: Option<i64>) -> i64 {
@@ -49,12 +51,22 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         // Takes the write lock first (see lib.rs) and reads the group's setting.
         let restricted: Option<i64> = sqlx::query_scalar(
-            "UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1 RETURNING posting_restricted",
+            "UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1 RETURNING restricted",
         )
         .bind(new.group_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let restricted = restricted.ok_or(StoreError::NotFound("group"))? != 0;
+        let mut restricted = restricted.ok_or(StoreError::NotFound("group"))? != 0;
+        if restricted {
+            let moderates: Option<i64> = sqlx::query_scalar(
+                "SELECT user_id FROM group_moderators WHERE group_id = $1 AND user_id = $2",
+            )
+            .bind(new.group_id)
+            .bind(new.author_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            restricted = moderates.is_none();
+        }
         let author = check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
@@ -90,11 +102,12 @@ impl Store {
 
     pub async fn thread(&self, id: i64, viewer: Option<i64>) -> Result<Option<Thread>> {
         let sql = format!("{THREAD_SELECT} WHERE t.id = $2");
-        Ok(sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
+        let thread = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
             .bind(viewer_id(viewer))
             .bind(id)
             .fetch_optional(&self.pool)
-            .await?)
+            .await?;
+        Ok(self.ranked_one(thread))
     }
 
     /// One page of a group's live threads in `sort` order, after `cursor`.
@@ -169,7 +182,7 @@ impl Store {
             }
             .bind(c.id);
         }
-        let mut items = query.bind(limit + 1).fetch_all(&self.pool).await?;
+        let mut items = self.ranked(query.bind(limit + 1).fetch_all(&self.pool).await?);
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|t| Cursor {
@@ -192,12 +205,13 @@ impl Store {
         let sql = format!(
             "{THREAD_SELECT} WHERE t.author_id = $2 AND t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC LIMIT $3"
         );
-        Ok(sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
+        let threads = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
             .bind(viewer_id(viewer))
             .bind(author_id)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        Ok(self.ranked(threads))
     }
 
     /// Replaces a live thread's title and body. Deleted threads stay deleted.

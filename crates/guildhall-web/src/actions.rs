@@ -11,6 +11,7 @@ use guildhall_core::instances::{self, Policy};
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_delete, can_edit, can_manage_group};
 use guildhall_core::ranking::Sort;
+use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_core::tree;
 use guildhall_core::votes::Vote;
 use guildhall_db::*;
@@ -205,6 +206,7 @@ pub async fn update_group(
     title: Option<&str>,
     description: Option<&str>,
     rules: Option<&str>,
+    restricted: Option<bool>,
 ) -> AppResult<Group> {
     let group = group(state, name).await?;
     can_manage_group(
@@ -229,6 +231,7 @@ pub async fn update_group(
         .update_group(
             group.id,
             GroupUpdate {
+                restricted: restricted.unwrap_or(group.restricted != 0),
                 title: &title,
                 description: &description,
                 description_html: &render_markdown(&description),
@@ -384,7 +387,14 @@ pub async fn edit_thread(
     body: Option<&str>,
 ) -> AppResult<Thread> {
     let current = thread(state, id, Some(user)).await?;
-    can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
+    let body_changes = body.is_some_and(|b| b != current.body);
+    if current.author_id == user.id || body_changes || current.deleted_at.is_some() {
+        can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
+    } else {
+        // Someone else's title: trusted members (TL3) may fix it.
+        let level = state.store.trust_level(user.id).await?;
+        privileges::check(level, Privilege::EditThreadTitles)?;
+    }
     let limits = state.settings.limits;
     let title = title
         .map(|t| limits.title(t))
@@ -649,4 +659,36 @@ pub async fn set_banned(
         tracing::info!(member = %member.username, "member unbanned");
     }
     Ok(())
+}
+
+/// Flags a post for its group's moderators (TL1 and up); false if this
+/// member had flagged it already.
+pub async fn flag(
+    state: &AppState,
+    user: &User,
+    object: guildhall_core::reputation::ledger::Object,
+    reason: &str,
+) -> AppResult<bool> {
+    Ok(state.store.flag(user.id, object, reason).await?)
+}
+
+/// Hides obvious spam (TL3 and up): removes the post as a moderator would.
+pub async fn hide_spam(
+    state: &AppState,
+    user: &User,
+    object: guildhall_core::reputation::ledger::Object,
+) -> AppResult<()> {
+    state.store.hide_spam(user.id, object).await?;
+    tracing::info!(by = %user.username, ?object, "post hidden as spam");
+    Ok(())
+}
+
+/// A group's flags, for its moderators and the instance's admins.
+pub async fn group_flags(state: &AppState, user: &User, name: &str) -> AppResult<Vec<Flag>> {
+    let group = group(state, name).await?;
+    can_manage_group(
+        actor(user),
+        state.store.is_moderator(group.id, user.id).await?,
+    )?;
+    Ok(state.store.flags(group.id, 200).await?)
 }

@@ -82,6 +82,7 @@ pub async fn update(
         input.title.as_deref(),
         input.description.as_deref(),
         input.rules.as_deref(),
+        input.restricted,
     )
     .await?;
     Ok(Json(view(&state, group, Some(&user)).await?))

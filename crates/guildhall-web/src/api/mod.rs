@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 pub mod extract;
+mod flags;
 mod groups;
 mod replies;
 mod reputation;
@@ -71,6 +72,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(replies::list, replies::create))
         .routes(routes!(replies::get, replies::edit, replies::delete))
         .routes(routes!(replies::vote, replies::unvote))
+        .routes(routes!(flags::flag_thread))
+        .routes(routes!(flags::flag_reply))
+        .routes(routes!(flags::hide_thread))
+        .routes(routes!(flags::hide_reply))
+        .routes(routes!(flags::group_flags))
         .routes(routes!(reputation::member))
         .routes(routes!(reputation::instance))
         .routes(routes!(reputation::group))

@@ -76,6 +76,8 @@ pub struct GroupView {
     pub member_count: i64,
     pub thread_count: i64,
     pub created_at: String,
+    /// Starting threads takes trust level TL2 (moderators always may).
+    pub restricted: bool,
     pub moderators: Vec<UserRef>,
     /// Whether the caller has joined (false when anonymous).
     pub joined: bool,
@@ -86,6 +88,7 @@ impl GroupView {
     pub fn new(g: Group, moderators: Vec<UserSummary>, joined: bool, s: &WebSettings) -> Self {
         GroupView {
             url: format!("{}/g/{}", s.public_url(), g.name),
+            restricted: g.restricted != 0,
             id: g.id,
             name: g.name,
             title: g.title,
@@ -109,6 +112,8 @@ pub struct ThreadView {
     pub id: i64,
     pub group: String,
     pub author: String,
+    /// The author's rank here (the configured titles by points).
+    pub author_rank: String,
     pub title: String,
     pub body: String,
     pub body_html: String,
@@ -133,6 +138,7 @@ impl ThreadView {
             id: t.id,
             group: t.group_name,
             author: t.author_name,
+            author_rank: t.author_rank,
             title: t.title,
             body: t.body,
             body_html: t.body_html,
@@ -166,6 +172,8 @@ pub struct ReplyView {
     /// Nesting depth in the thread, 0 for direct replies.
     pub depth: usize,
     pub author: String,
+    /// The author's rank here (the configured titles by points).
+    pub author_rank: String,
     pub body: String,
     pub body_html: String,
     pub score: i64,
@@ -185,6 +193,7 @@ impl ReplyView {
             parent_id: r.parent_id,
             depth,
             author: r.author_name,
+            author_rank: r.author_rank,
             body: r.body,
             body_html: r.body_html,
             score: r.score,
@@ -291,6 +300,8 @@ pub struct GroupPatch {
     pub title: Option<String>,
     pub description: Option<String>,
     pub rules: Option<String>,
+    /// Whether starting threads takes trust level TL2 (moderators always may).
+    pub restricted: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -601,4 +612,41 @@ pub struct LeaderInput {
 #[serde(deny_unknown_fields)]
 pub struct BanInput {
     pub banned: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlagInput {
+    /// Why the moderators should look: 1 to 500 characters.
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlagList {
+    pub flags: Vec<FlagView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FlagView {
+    pub id: i64,
+    /// `thread` or `reply`.
+    pub object_type: String,
+    pub object_id: i64,
+    /// Who flagged it.
+    pub by: String,
+    pub reason: String,
+    pub created_at: String,
+}
+
+impl From<guildhall_db::Flag> for FlagView {
+    fn from(f: guildhall_db::Flag) -> FlagView {
+        FlagView {
+            id: f.id,
+            object_type: f.object_type,
+            object_id: f.object_id,
+            by: f.username,
+            reason: f.reason,
+            created_at: time(f.created_at),
+        }
+    }
 }

@@ -25,6 +25,8 @@ pub struct GroupForm {
     title: String,
     description: String,
     rules: String,
+    /// A checkbox: present ("on") when ticked.
+    restricted: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -161,6 +163,7 @@ pub async fn edit_form(page: Page, PagePath(name): PagePath<String>) -> PageResu
             title => group.title,
             description => group.description,
             rules => group.rules,
+            restricted => group.restricted != 0,
         },
     )
 }
@@ -179,6 +182,7 @@ pub async fn edit(
         Some(&f.title),
         Some(&f.description),
         Some(&f.rules),
+        Some(f.restricted.is_some()),
     )
     .await
     {
@@ -192,6 +196,7 @@ pub async fn edit(
                 title => f.title,
                 description => f.description,
                 rules => f.rules,
+                restricted => f.restricted.is_some(),
             },
         ),
     }

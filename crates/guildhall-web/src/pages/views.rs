@@ -127,6 +127,7 @@ pub struct ThreadView {
     pub group_name: String,
     pub title: String,
     pub author: String,
+    pub author_rank: String,
     pub body: String,
     pub body_html: String,
     pub score: i64,
@@ -152,6 +153,7 @@ impl ThreadView {
             group_name: t.group_name.clone(),
             title: t.title.clone(),
             author: t.author_name.clone(),
+            author_rank: t.author_rank.clone(),
             body: if deleted {
                 String::new()
             } else {
@@ -182,6 +184,7 @@ pub struct ReplyView {
     pub thread_id: i64,
     pub parent_id: Option<i64>,
     pub author: String,
+    pub author_rank: String,
     pub body: String,
     pub body_html: String,
     pub score: i64,
@@ -206,6 +209,7 @@ impl ReplyView {
             thread_id: r.thread_id,
             parent_id: r.parent_id,
             author: r.author_name.clone(),
+            author_rank: r.author_rank.clone(),
             body: if deleted {
                 String::new()
             } else {
