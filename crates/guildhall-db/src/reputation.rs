@@ -506,11 +506,20 @@ pub(crate) async fn record_vote(
             now,
         )
         .await?;
-        let post = badges::PostProgress {
+        let post = |upvotes| badges::PostProgress {
             is_reply: matches!(change.object, Object::Reply(_)),
-            upvotes: change.upvotes_after,
+            upvotes,
         };
-        for badge in badges::earned_by_post(&post) {
+        // Only the badges this upvote crosses the line for: no statement
+        // on each later vote of a popular post.
+        let before: Vec<&str> = badges::earned_by_post(&post(change.upvotes_after - 1))
+            .iter()
+            .map(|b| b.key)
+            .collect();
+        let crossed = badges::earned_by_post(&post(change.upvotes_after))
+            .into_iter()
+            .filter(|b| !before.contains(&b.key));
+        for badge in crossed {
             award(
                 conn,
                 change.author,

@@ -250,3 +250,82 @@ async fn reputation_on_postgres() {
     };
     exercise(store.with_rules(Rules::default())).await;
 }
+
+/// Two members who upvote each other and nobody else: their votes count in
+/// full until the ring is plain (`ring_min_votes` each way, all of each
+/// one's upvotes from the other), then for nothing. A third member's vote
+/// still counts in full.
+async fn ring(store: Store) {
+    let admin = store.create_user(user("admin")).await.unwrap();
+    let g = store
+        .create_group(NewGroup {
+            name: "ring",
+            title: "Ring",
+            description: "",
+            description_html: "",
+            rules: "",
+            rules_html: "",
+            creator_id: admin.id,
+        })
+        .await
+        .unwrap();
+    let x = store.create_user(user("x")).await.unwrap().id;
+    let y = store.create_user(user("y")).await.unwrap().id;
+    let z = store.create_user(user("z")).await.unwrap().id;
+    let mut posts = Vec::new();
+    for _ in 0..7 {
+        let by_x = thread(&store, g.id, x, "x").await.unwrap().id;
+        let by_y = thread(&store, g.id, y, "y").await.unwrap().id;
+        posts.push((by_x, by_y));
+    }
+    thread(&store, g.id, z, "z").await.unwrap();
+    for &(by_x, by_y) in &posts[..6] {
+        store
+            .vote(x, VoteTarget::Thread(by_y), Some(Vote::Up))
+            .await
+            .unwrap();
+        store
+            .vote(y, VoteTarget::Thread(by_x), Some(Vote::Up))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        total(&store, x).await,
+        25,
+        "five votes in full, the sixth for nothing"
+    );
+    assert_eq!(total(&store, y).await, 25);
+    let last = &store.ledger(x, None, 1).await.unwrap()[0];
+    assert_eq!((last.kind.as_str(), last.points), ("vote_received", 0));
+    store
+        .vote(z, VoteTarget::Thread(posts[6].1), Some(Vote::Up))
+        .await
+        .unwrap();
+    assert_eq!(total(&store, y).await, 30, "an outsider's vote counts");
+    // A recompute agrees.
+    assert_eq!(
+        store.recompute_reputation(|_, _| {}).await.unwrap().changed,
+        0
+    );
+    assert_eq!(total(&store, y).await, 30);
+}
+
+#[tokio::test]
+async fn rings_count_for_less_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("g.db").display());
+    let store = Store::connect(&url, 4).await.unwrap();
+    store.migrate().await.unwrap();
+    ring(store).await;
+}
+
+#[tokio::test]
+async fn rings_count_for_less_on_postgres() {
+    let Some(store) = fresh_postgres_store("rings_count_for_less_on_postgres")
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    ring(store.with_rules(Rules::default())).await;
+}
