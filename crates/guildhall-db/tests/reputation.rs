@@ -191,9 +191,9 @@ async fn exercise(store: Store) {
             .is_err()
     );
 
-    let board = store.leaderboard(None, Period::Month, 10).await.unwrap();
-    assert_eq!(board.len(), 1, "only positive scores: {board:?}");
-    assert_eq!((board[0].username.as_str(), board[0].points), ("ann", 60));
+    let first = store.leaderboard(None, Period::Month, 10).await.unwrap();
+    assert_eq!(first.len(), 1, "only positive scores: {first:?}");
+    assert_eq!((first[0].username.as_str(), first[0].points), ("ann", 60));
     assert!(
         store
             .leaderboard(Some(g.id), Period::Week, 10)
@@ -206,6 +206,34 @@ async fn exercise(store: Store) {
     assert_eq!(history[0].kind, "badge_awarded");
     assert_eq!(history[1].detail.as_deref(), Some("ran the spring meetup"));
     assert!(history.iter().any(|h| h.kind == "post_removed"));
+
+    // A reply with 10 upvotes earns a post badge, naming the reply.
+    let r2 = reply(&store, t.id, ann.id).await;
+    for i in 0..10 {
+        let fan = store
+            .create_user(user(&format!("fan{i}")))
+            .await
+            .unwrap()
+            .id;
+        reply(&store, t.id, fan).await;
+        store
+            .vote(fan, VoteTarget::Reply(r2.id), Some(Vote::Up))
+            .await
+            .unwrap();
+    }
+    let rep = store.member_reputation(ann.id).await.unwrap();
+    let good: Vec<_> = rep
+        .badges
+        .iter()
+        .filter(|b| b.badge == "good_reply")
+        .collect();
+    assert_eq!(good.len(), 1);
+    assert_eq!(
+        (good[0].object_type.as_str(), good[0].object_id),
+        ("reply", r2.id)
+    );
+    assert_eq!(rep.total, 60 + 100, "ten reply upvotes");
+    let board = store.leaderboard(None, Period::Month, 10).await.unwrap();
 
     // The fold from scratch finds what the triggers kept.
     let before: Vec<i64> = {
