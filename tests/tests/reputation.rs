@@ -37,7 +37,9 @@ async fn page(server: &TestServer, path: &str) -> String {
 #[tokio::test]
 async fn votes_over_federation_earn_reputation_under_the_trust_rules() {
     let a = TestServer::sqlite_with(|c| c.reputation = Rules::default()).await;
-    let b = TestServer::sqlite().await;
+    // B too: its members' votes and posts in A's group are A's to judge
+    // (bob, TL0 on B as well, may vote there; A refuses it).
+    let b = TestServer::sqlite_with(|c| c.reputation = Rules::default()).await;
 
     let alice = a.api().register("alice").await;
     alice

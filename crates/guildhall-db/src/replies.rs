@@ -190,15 +190,15 @@ async fn reply_in(
     let now = now_ms();
     let created = remote.map_or(now, |r| r.published.min(now));
     // Write first: takes the lock, and tells us whether the thread is live.
-    let thread: Option<(Option<i64>, i64)> = sqlx::query_as(
+    let thread: Option<(Option<i64>, i64, Option<String>)> = sqlx::query_as(
         "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
-             RETURNING deleted_at, group_id",
+             RETURNING deleted_at, group_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id)",
     )
     .bind(now)
     .bind(new.thread_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (thread_deleted, group_id) = thread.ok_or(StoreError::NotFound("thread"))?;
+    let (thread_deleted, group_id, group_domain) = thread.ok_or(StoreError::NotFound("thread"))?;
     let thread_deleted = thread_deleted.is_some();
     let mut parent_deleted = false;
     if let Some(parent_id) = new.parent_id {
@@ -218,7 +218,11 @@ async fn reply_in(
         parent_deleted = deleted_at.is_some();
     }
     can_reply(thread_deleted, parent_deleted)?;
-    let author = check_post(conn, rules, new.author_id, new.body, false).await?;
+    // Trust levels and reputation are about our groups (see threads.rs).
+    let author = match group_domain {
+        None => Some(check_post(conn, rules, new.author_id, new.body, false).await?),
+        Some(_) => None,
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -233,7 +237,9 @@ async fn reply_in(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::taken_or(e, "this reply is already stored"))?;
-    after_post(conn, &author, new.author_id, false).await?;
+    if let Some(author) = author {
+        after_post(conn, &author, new.author_id, false).await?;
+    }
     let object = EventObject::Reply(id);
     record_via(
         conn,

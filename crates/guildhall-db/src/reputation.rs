@@ -351,11 +351,13 @@ struct VoteContext {
     from_author: i64,
     voter_received: i64,
     author_upvotes: i64,
+    group_domain: Option<String>,
 }
 
 /// Writes the ledger rows of a vote change and returns what the new vote
 /// stands for (author's points, voter's points), to keep on its row.
-/// Refuses a new vote from a banned account or one under TL1.
+/// Refuses a new vote from a banned account or one under TL1. Votes in a
+/// remote group's copies are left to that group's instance.
 pub(crate) async fn record_vote(
     conn: &mut AnyConnection,
     rules: &Rules,
@@ -374,7 +376,8 @@ pub(crate) async fn record_vote(
            CAST(COALESCE((SELECT SUM(upvotes) FROM reputation_days WHERE member_id = $2 AND group_id = 0 AND day >= $4), 0) AS BIGINT) AS author_received, \
            CAST(COALESCE((SELECT SUM(upvotes) FROM reputation_pairs WHERE member_id = $1 AND source_id = $2 AND day >= $4), 0) AS BIGINT) AS from_author, \
            CAST(COALESCE((SELECT SUM(upvotes) FROM reputation_days WHERE member_id = $1 AND group_id = 0 AND day >= $4), 0) AS BIGINT) AS voter_received, \
-           CAST(COALESCE((SELECT upvotes_received FROM member_stats WHERE user_id = $2), 0) AS BIGINT) AS author_upvotes \
+           CAST(COALESCE((SELECT upvotes_received FROM member_stats WHERE user_id = $2), 0) AS BIGINT) AS author_upvotes, \
+           (SELECT domain FROM groups WHERE id = $5) AS group_domain \
          FROM users u LEFT JOIN member_stats s ON s.user_id = u.id WHERE u.id = $1"
     );
     let ctx: VoteContext = sqlx::query_as(AssertSqlSafe(sql))
@@ -382,9 +385,15 @@ pub(crate) async fn record_vote(
         .bind(change.author)
         .bind(day)
         .bind(since)
+        .bind(change.group)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound("member"))?;
+    if ctx.group_domain.is_some() {
+        // A remote group's post: its own instance keeps its reputation and
+        // judges its votes; ours is about what happens here.
+        return Ok((None, None));
+    }
     let voter_stats = Stats {
         threads: ctx.threads,
         replies: ctx.replies,
@@ -612,6 +621,13 @@ pub(crate) async fn removed(
     by: Option<i64>,
 ) -> Result<()> {
     reverse_votes(conn, Reversal::Post(object)).await?;
+    let remote: Option<String> = sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
+        .bind(group)
+        .fetch_one(&mut *conn)
+        .await?;
+    if remote.is_some() {
+        return Ok(());
+    }
     if let Some(moderator) = by.filter(|&m| m != author) {
         let entry = Entry {
             member: author,

@@ -50,13 +50,14 @@ impl Store {
         let created = remote.map_or(now, |r| r.published.min(now));
         let mut tx = self.writer.begin().await?;
         // Takes the write lock first (see lib.rs) and reads the group's setting.
-        let restricted: Option<i64> = sqlx::query_scalar(
-            "UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1 RETURNING restricted",
+        let group: Option<(i64, Option<String>)> = sqlx::query_as(
+            "UPDATE groups SET thread_count = thread_count + 1 WHERE id = $1 RETURNING restricted, domain",
         )
         .bind(new.group_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let mut restricted = restricted.ok_or(StoreError::NotFound("group"))? != 0;
+        let (restricted, domain) = group.ok_or(StoreError::NotFound("group"))?;
+        let mut restricted = restricted != 0;
         if restricted {
             let moderates: Option<i64> = sqlx::query_scalar(
                 "SELECT user_id FROM group_moderators WHERE group_id = $1 AND user_id = $2",
@@ -67,7 +68,14 @@ impl Store {
             .await?;
             restricted = moderates.is_none();
         }
-        let author = check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?;
+        // Trust levels and reputation are about our groups; a remote
+        // group's copies are its own instance's to judge.
+        let author = match domain {
+            None => {
+                Some(check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?)
+            }
+            Some(_) => None,
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
@@ -83,7 +91,9 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::taken_or(e, "this thread is already stored"))?;
-        after_post(&mut tx, &author, new.author_id, true).await?;
+        if let Some(author) = author {
+            after_post(&mut tx, &author, new.author_id, true).await?;
+        }
         record_via(
             &mut tx,
             via,
