@@ -1,7 +1,7 @@
 use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::{Federated, NewReply, Reply};
-use crate::reputation::{after_post, check_post, removed};
+use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
@@ -220,8 +220,8 @@ async fn reply_in(
     can_reply(thread_deleted, parent_deleted)?;
     // Trust levels and reputation are about our groups (see threads.rs).
     let author = match group_domain {
-        None => Some(check_post(conn, rules, new.author_id, new.body, false).await?),
-        Some(_) => None,
+        None => check_post(conn, rules, new.author_id, new.body, false).await?,
+        Some(_) => member(conn, new.author_id).await?,
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
@@ -237,9 +237,8 @@ async fn reply_in(
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| StoreError::taken_or(e, "this reply is already stored"))?;
-    if let Some(author) = author {
-        after_post(conn, &author, new.author_id, false).await?;
-    }
+    // Badges follow the counts, which include posts anywhere here.
+    after_post(conn, &author, new.author_id, false).await?;
     let object = EventObject::Reply(id);
     record_via(
         conn,

@@ -1,7 +1,7 @@
 use crate::error::{Result, StoreError};
 use crate::events::{EventKind, EventObject, Via, record_via};
 use crate::models::{Federated, NewThread, Page, Thread};
-use crate::reputation::{after_post, check_post, removed};
+use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
@@ -71,10 +71,8 @@ impl Store {
         // Trust levels and reputation are about our groups; a remote
         // group's copies are its own instance's to judge.
         let author = match domain {
-            None => {
-                Some(check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?)
-            }
-            Some(_) => None,
+            None => check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?,
+            Some(_) => member(&mut tx, new.author_id).await?,
         };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
@@ -91,9 +89,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::taken_or(e, "this thread is already stored"))?;
-        if let Some(author) = author {
-            after_post(&mut tx, &author, new.author_id, true).await?;
-        }
+        // Badges follow the counts, which include posts anywhere here.
+        after_post(&mut tx, &author, new.author_id, true).await?;
         record_via(
             &mut tx,
             via,
