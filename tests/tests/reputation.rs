@@ -371,6 +371,32 @@ async fn privileges_grow_with_trust_levels() {
         .await
         .expect_error(403, "forbidden");
 
+    // Moderators and admins grant the `recognized` badge; members do not.
+    erin.post(
+        "/admin/users/frank/badges",
+        json!({ "badge": "recognized" }),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    let granted = alice
+        .post("/admin/users/erin/badges", json!({ "badge": "recognized" }))
+        .await
+        .expect(200);
+    assert!(
+        granted["badges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["key"] == "recognized" && b["tier"] == "gold")
+    );
+    alice
+        .post(
+            "/admin/users/erin/badges",
+            json!({ "badge": "first_reply" }),
+        )
+        .await
+        .expect_error(422, "invalid");
+
     // TL4 only by an admin's grant.
     erin.put("/admin/users/erin/leader", json!({ "leader": true }))
         .await

@@ -292,6 +292,17 @@ impl Store {
         .await
     }
 
+    /// Whether the member moderates any of our groups.
+    pub async fn moderates_any(&self, user_id: i64) -> Result<bool> {
+        self.exists(
+            "SELECT 1 FROM group_moderators m JOIN groups g ON g.id = m.group_id \
+             WHERE g.domain IS NULL AND m.user_id = $2 AND $1 = $1",
+            0,
+            user_id,
+        )
+        .await
+    }
+
     async fn exists(&self, sql: &'static str, a: i64, b: i64) -> Result<bool> {
         Ok(sqlx::query(sql)
             .bind(a)

@@ -613,14 +613,19 @@ pub async fn adjust_reputation(
     Ok(state.store.member_reputation(member.id).await?)
 }
 
-/// An admin grants a badge that is granted rather than earned.
+/// A moderator (of any of our groups) or an admin grants a badge that is
+/// granted rather than earned.
 pub async fn grant_badge(
     state: &AppState,
     admin: &User,
     username: &str,
     badge: &str,
 ) -> AppResult<MemberReputation> {
-    require_admin(admin, "granting badges")?;
+    if !admin.is_admin && !state.store.moderates_any(admin.id).await? {
+        return Err(AppError::Forbidden(
+            "granting badges is for moderators and admins".into(),
+        ));
+    }
     let member = user(state, username).await?;
     state.store.grant_badge(member.id, badge, admin.id).await?;
     Ok(state.store.member_reputation(member.id).await?)

@@ -83,7 +83,8 @@ pub async fn adjust(
     Ok(Json(ReputationView::new(&user, reputation, None)))
 }
 
-/// Grants a badge that is given rather than earned (`recognized`) (admins).
+/// Grants a badge that is given rather than earned (`recognized`)
+/// (moderators of any group, and admins).
 #[utoipa::path(post, path = "/api/v1/admin/users/{username}/badges", tag = "admin",
     security(("bearer" = [])), params(("username" = String, Path)), request_body = BadgeInput,
     responses((status = 200, body = ReputationView), (status = 403, body = ErrorBody),
