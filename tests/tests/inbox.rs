@@ -544,3 +544,36 @@ async fn remote_votes_are_capped_and_receipts_survive_a_restart() {
     send(&a, alice_like, "/users/alice#likes/fourth", reply_url).await;
     assert_eq!(reply_score(&a).await, 1, "over the cap after a restart");
 }
+
+/// Reputation from one remote instance is capped per day: its members'
+/// upvotes bring `remote_instance_daily_points` at most, whoever they go to.
+#[tokio::test]
+async fn points_from_one_instance_are_capped_per_day() {
+    let remote = Remote::start().await;
+    let server = TestServer::sqlite_with(|c| c.reputation.remote_instance_daily_points = 12).await;
+    let a = local(server).await;
+    let points = |user: &'static str| {
+        let api = a.admin.clone();
+        async move {
+            api.get(&format!("/users/{user}/reputation"))
+                .await
+                .expect(200)["points"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    // carol's upvote of bob's reply: 10 points, under the cap.
+    a.deliver(&remote, "lemmy_like").await;
+    assert_eq!(points("bob").await, 10);
+    // alice's upvote of ann's thread would be 5; 2 are left today.
+    a.deliver(&remote, "mastodon_like").await;
+    assert_eq!(points("ann").await, 2);
+    assert_eq!(
+        a.thread(a.thread).await["score"],
+        1,
+        "the vote itself counts"
+    );
+    // Taking it back reverses what it gave, not what it would have.
+    a.deliver(&remote, "mastodon_undo_like").await;
+    assert_eq!(points("ann").await, 0);
+}
