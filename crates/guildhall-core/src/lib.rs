@@ -5,6 +5,7 @@ pub mod content;
 pub mod cursor;
 pub mod error;
 pub mod instances;
+pub mod integrity;
 pub mod names;
 pub mod permissions;
 pub mod ranking;

@@ -1,0 +1,281 @@
+//! The `eddsa-jcs-2022` cryptosuite of W3C "Data Integrity EdDSA
+//! Cryptosuites v1.0", as FEP-8b32 uses it:
+//!
+//! 1. the document without its `proof`, and the proof options without
+//!    `proofValue`, are each canonicalized with JCS (RFC 8785);
+//! 2. the data signed is SHA-256(options) followed by SHA-256(document);
+//! 3. `proofValue` is the Ed25519 signature as multibase base58btc.
+
+use super::ProofError;
+use super::multikey::{Keypair, PublicKey, from_multibase, multibase};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+pub const PROOF_TYPE: &str = "DataIntegrityProof";
+pub const CRYPTOSUITE: &str = "eddsa-jcs-2022";
+
+/// What a proof says besides its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofOptions {
+    /// The key's id, e.g. `https://a.example/actor#ed25519-key`.
+    pub verification_method: String,
+    /// `assertionMethod` for attestations.
+    pub proof_purpose: String,
+    /// RFC 3339, e.g. `2026-11-23T10:00:00Z`.
+    pub created: Option<String>,
+    /// `None` copies the document's, as the suite asks.
+    pub context: Option<Value>,
+}
+
+impl ProofOptions {
+    fn to_json(&self) -> Value {
+        let mut proof = Map::new();
+        proof.insert("type".into(), PROOF_TYPE.into());
+        proof.insert("cryptosuite".into(), CRYPTOSUITE.into());
+        if let Some(created) = &self.created {
+            proof.insert("created".into(), created.clone().into());
+        }
+        proof.insert(
+            "verificationMethod".into(),
+            self.verification_method.clone().into(),
+        );
+        proof.insert("proofPurpose".into(), self.proof_purpose.clone().into());
+        if let Some(context) = &self.context {
+            proof.insert("@context".into(), context.clone());
+        }
+        Value::Object(proof)
+    }
+}
+
+/// RFC 8785 canonical JSON.
+pub fn canonical(value: &Value) -> Vec<u8> {
+    serde_json_canonicalizer::to_vec(value).expect("a serde_json Value always serializes")
+}
+
+/// The bytes signed: SHA-256 of the canonical proof options, then of the
+/// canonical document.
+pub fn hash_data(document: &Value, proof_options: &Value) -> [u8; 64] {
+    let mut data = [0u8; 64];
+    data[..32].copy_from_slice(&Sha256::digest(canonical(proof_options)));
+    data[32..].copy_from_slice(&Sha256::digest(canonical(document)));
+    data
+}
+
+/// `document` (an object without a `proof`) with a proof added.
+pub fn sign(document: &Value, options: &ProofOptions, key: &Keypair) -> Result<Value, ProofError> {
+    let Value::Object(fields) = document else {
+        return Err(ProofError::NotAnObject);
+    };
+    let mut unsecured = fields.clone();
+    unsecured.remove("proof");
+    let unsecured = Value::Object(unsecured);
+    // The suite copies the document's @context into the proof.
+    let options = ProofOptions {
+        context: options
+            .context
+            .clone()
+            .or_else(|| fields.get("@context").cloned()),
+        ..options.clone()
+    };
+    let mut proof = options.to_json();
+    let signature = key.sign(&hash_data(&unsecured, &proof));
+    proof["proofValue"] = multibase(&signature).into();
+    let mut secured = fields.clone();
+    secured.insert("proof".into(), proof);
+    Ok(Value::Object(secured))
+}
+
+/// The proof of a secured document, checked for its suite: what a verifier
+/// reads to find the key (`verificationMethod`) before calling [`verify`].
+pub fn proof_of(secured: &Value) -> Result<&Map<String, Value>, ProofError> {
+    let proof = secured
+        .as_object()
+        .ok_or(ProofError::NotAnObject)?
+        .get("proof")
+        .ok_or(ProofError::NoProof)?
+        .as_object()
+        .ok_or(ProofError::NoProof)?;
+    if proof.get("type").and_then(Value::as_str) != Some(PROOF_TYPE)
+        || proof.get("cryptosuite").and_then(Value::as_str) != Some(CRYPTOSUITE)
+    {
+        return Err(ProofError::WrongSuite);
+    }
+    Ok(proof)
+}
+
+/// Verifies a secured document's proof with `key`: the key the caller
+/// found, and trusts, for the proof's `verificationMethod`.
+pub fn verify(secured: &Value, key: &PublicKey) -> Result<(), ProofError> {
+    let proof = proof_of(secured)?;
+    let signature = proof
+        .get("proofValue")
+        .and_then(Value::as_str)
+        .and_then(from_multibase)
+        .ok_or(ProofError::BadProofValue)?;
+    let mut options = proof.clone();
+    options.remove("proofValue");
+    let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
+    unsecured.remove("proof");
+    // The proof's @context, when given, must open the document's, in order.
+    if let Some(proof_context) = options.get("@context") {
+        let listed = |v: &Value| match v {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        let document_context = unsecured.get("@context").map(listed).unwrap_or_default();
+        let wanted = listed(proof_context);
+        if !document_context.starts_with(&wanted) {
+            return Err(ProofError::ContextMismatch);
+        }
+        unsecured.insert("@context".into(), proof_context.clone());
+    }
+    let data = hash_data(&Value::Object(unsecured), &Value::Object(options));
+    key.verify(&data, &signature)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The W3C Recommendation's test vectors (tests/data/w3c-vc-di-eddsa).
+
+    use super::*;
+
+    const DIR: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/w3c-vc-di-eddsa/"
+    );
+
+    fn text(name: &str) -> String {
+        std::fs::read_to_string(format!("{DIR}{name}"))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .trim()
+            .to_owned()
+    }
+
+    fn json(name: &str) -> Value {
+        serde_json::from_str(&text(name)).unwrap()
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn keypair() -> Keypair {
+        Keypair::from_multibase(
+            json("keyPair.json")["privateKeyMultibase"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn options() -> ProofOptions {
+        let config = json("proofConfigJCS.json");
+        let s = |k: &str| config[k].as_str().unwrap().to_owned();
+        ProofOptions {
+            verification_method: s("verificationMethod"),
+            proof_purpose: s("proofPurpose"),
+            created: Some(s("created")),
+            context: Some(config["@context"].clone()),
+        }
+    }
+
+    #[test]
+    fn the_key_pair_round_trips() {
+        let keys = json("keyPair.json");
+        let pair = keypair();
+        assert_eq!(pair.public().to_multibase(), keys["publicKeyMultibase"]);
+        assert_eq!(pair.to_multibase(), keys["privateKeyMultibase"]);
+    }
+
+    #[test]
+    fn signing_reproduces_every_intermediate_and_the_proof_value() {
+        let document = json("unsigned.json");
+        let proof_config = json("proofConfigJCS.json");
+        assert_eq!(options().to_json(), proof_config);
+        assert_eq!(
+            String::from_utf8(canonical(&document)).unwrap(),
+            text("canonDocJCS.txt")
+        );
+        assert_eq!(
+            String::from_utf8(canonical(&proof_config)).unwrap(),
+            text("proofCanonJCS.txt")
+        );
+        assert_eq!(
+            hex(&Sha256::digest(canonical(&document))),
+            text("docHashJCS.txt")
+        );
+        assert_eq!(
+            hex(&Sha256::digest(canonical(&proof_config))),
+            text("proofHashJCS.txt")
+        );
+        let data = hash_data(&document, &proof_config);
+        assert_eq!(hex(&data), text("combinedHashJCS.txt"));
+        assert_eq!(hex(&keypair().sign(&data)), text("sigHexJCS.txt"));
+        let signed = sign(&document, &options(), &keypair()).unwrap();
+        assert_eq!(signed["proof"]["proofValue"], text("sigBTC58JCS.txt"));
+        assert_eq!(signed, json("signedJCS.json"));
+        // Without a @context of its own, the proof takes the document's.
+        let options = ProofOptions {
+            context: None,
+            ..options()
+        };
+        assert_eq!(sign(&document, &options, &keypair()).unwrap(), signed);
+    }
+
+    #[test]
+    fn the_signed_document_verifies_and_any_change_breaks_it() {
+        let signed = json("signedJCS.json");
+        let key = keypair().public();
+        assert_eq!(verify(&signed, &key), Ok(()));
+
+        let changed = |edit: &dyn Fn(&mut Value)| {
+            let mut copy = signed.clone();
+            edit(&mut copy);
+            verify(&copy, &key)
+        };
+        assert_eq!(
+            changed(&|d| d["credentialSubject"]["alumniOf"] = "Another School".into()),
+            Err(ProofError::BadSignature)
+        );
+        assert_eq!(
+            changed(&|d| d["validFrom"] = "2024-01-01T00:00:00Z".into()),
+            Err(ProofError::BadSignature)
+        );
+        assert_eq!(
+            changed(&|d| d["proof"]["created"] = "2023-02-24T23:36:39Z".into()),
+            Err(ProofError::BadSignature)
+        );
+        assert_eq!(
+            changed(&|d| d["proof"]["proofPurpose"] = "authentication".into()),
+            Err(ProofError::BadSignature)
+        );
+        assert_eq!(
+            changed(&|d| {
+                let value = d["proof"]["proofValue"].as_str().unwrap();
+                let mut signature = from_multibase(value).unwrap();
+                signature[10] ^= 1;
+                d["proof"]["proofValue"] = multibase(&signature).into();
+            }),
+            Err(ProofError::BadSignature)
+        );
+        assert_eq!(
+            changed(&|d| d["proof"]["cryptosuite"] = "eddsa-rdfc-2022".into()),
+            Err(ProofError::WrongSuite)
+        );
+        assert_eq!(
+            changed(
+                &|d| d["@context"] = serde_json::json!(["https://www.w3.org/ns/credentials/v2"])
+            ),
+            Err(ProofError::ContextMismatch)
+        );
+        assert_eq!(
+            changed(&|d| {
+                d.as_object_mut().unwrap().remove("proof");
+            }),
+            Err(ProofError::NoProof)
+        );
+        // Another key does not verify it.
+        let other = Keypair::from_seed([7; 32]).public();
+        assert_eq!(verify(&signed, &other), Err(ProofError::BadSignature));
+    }
+}
