@@ -14,6 +14,7 @@
 //! read snapshot to a write lock (which fails with SQLITE_BUSY).
 
 mod actors;
+mod attestation_keys;
 mod error;
 mod events;
 mod flags;
@@ -35,6 +36,7 @@ mod votes;
 pub mod testing;
 
 pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
+pub use attestation_keys::{AttestationKey, NewKey};
 pub use error::StoreError;
 pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use flags::Flag;

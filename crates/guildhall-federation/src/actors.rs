@@ -116,10 +116,38 @@ pub fn group_json(ctx: &Context, g: &FedGroup) -> Value {
 
 /// The instance actor, which signs fetches (servers in authorized-fetch mode
 /// want every GET signed).
-pub fn instance_json(ctx: &Context) -> Value {
+/// The id of an attestation key: a fragment of the instance actor.
+pub fn attestation_key_id(ctx: &Context, key: &guildhall_db::AttestationKey) -> String {
+    format!("{}#ed25519-key-{}", ctx.urls.instance_actor(), key.id)
+}
+
+/// The instance actor. Besides its RSA key for HTTP signatures, it lists
+/// its Ed25519 attestation keys as Multikeys under `assertionMethod`
+/// (FEP-521a): the signing one, and the rotated ones with `expires`.
+pub fn instance_json(ctx: &Context, attestation_keys: &[guildhall_db::AttestationKey]) -> Value {
     let id = ctx.urls.instance_actor();
+    let mut context = context();
+    if let Some(list) = context.as_array_mut() {
+        list.insert(2, "https://w3id.org/security/data-integrity/v2".into());
+    }
+    let assertion: Vec<Value> = attestation_keys
+        .iter()
+        .map(|key| {
+            let mut method = json!({
+                "id": attestation_key_id(ctx, key),
+                "type": "Multikey",
+                "controller": id,
+                "publicKeyMultibase": key.public_multibase,
+            });
+            if let Some(expired) = key.expired_at {
+                method["expires"] = time(expired).into();
+            }
+            method
+        })
+        .collect();
     json!({
-        "@context": context(),
+        "@context": context,
+        "assertionMethod": assertion,
         "type": "Application",
         "id": id,
         "preferredUsername": ctx.urls.domain(),

@@ -37,3 +37,15 @@ pub async fn backfill(store: &Store) -> Result<(), FedError> {
     }
     Ok(())
 }
+
+/// A fresh Ed25519 attestation key as (public, private) multibase, from the
+/// OS's random source.
+pub fn generate_attestation_key() -> guildhall_db::NewKey {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut seed = [0u8; 32];
+    SystemRandom::new()
+        .fill(&mut seed)
+        .expect("the OS random source cannot fail");
+    let pair = guildhall_core::integrity::Keypair::from_seed(seed);
+    (pair.public().to_multibase(), pair.to_multibase())
+}

@@ -79,6 +79,9 @@ impl Federation {
         // Several tests start instances in one process; the first install wins.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let instance_keys = store.instance_keys(keys::generate_blocking).await?;
+        store
+            .signing_attestation_key(keys::generate_attestation_key)
+            .await?;
         keys::backfill(&store).await?;
         let http = client(&settings)?;
         let ctx = Arc::new(Context {

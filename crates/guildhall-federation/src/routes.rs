@@ -125,8 +125,10 @@ async fn receive(
     inbox::receive(&data, &method, &uri, &headers, body).await
 }
 
-async fn instance(State(f): State<Federation>) -> ApJson {
-    ApJson(instance_json(f.context()))
+async fn instance(State(f): State<Federation>) -> Result<ApJson, FedError> {
+    // Read each time: a rotation from the CLI (another process) shows at once.
+    let keys = f.context().store.attestation_keys().await?;
+    Ok(ApJson(instance_json(f.context(), &keys)))
 }
 
 async fn local_user(ctx: &Context, name: &str) -> Result<guildhall_db::FedUser, FedError> {

@@ -70,6 +70,16 @@ enum Admin {
     /// Members' reputation.
     #[command(subcommand)]
     Reputation(ReputationCommand),
+    /// The instance's keys for signing reputation attestations.
+    #[command(subcommand)]
+    Attestation(AttestationCommand),
+}
+
+#[derive(Subcommand)]
+enum AttestationCommand {
+    /// Start signing with a new Ed25519 key. The old key stays listed on the
+    /// instance actor as expired, so attestations it signed can still be judged.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -181,9 +191,24 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
         }
         Admin::Federation(command) => federation(&state, command).await,
         Admin::Reputation(ReputationCommand::Recompute) => recompute(&store).await,
+        Admin::Attestation(AttestationCommand::RotateKey) => rotate_key(&store).await,
     };
     store.close().await;
     result
+}
+
+async fn rotate_key(store: &guildhall_db::Store) -> anyhow::Result<()> {
+    let (new, old) = store
+        .rotate_attestation_key(guildhall_federation::keys::generate_attestation_key)
+        .await?;
+    match old {
+        Some(old) => println!(
+            "attestation key {} now signs; key {} is listed as expired",
+            new.id, old.id
+        ),
+        None => println!("attestation key {} now signs", new.id),
+    }
+    Ok(())
 }
 
 async fn recompute(store: &guildhall_db::Store) -> anyhow::Result<()> {
