@@ -149,8 +149,11 @@ pub(crate) async fn after_post(
     is_thread: bool,
 ) -> Result<()> {
     let now = now_ms();
-    let before = author.stats.progress(author.created_at, now);
+    let mut before = author.stats.progress(author.created_at, now);
     let mut after = before;
+    // Time-based badges (a year of membership) have no "before" to compare:
+    // they are tried on each post once due (the insert is a no-op if held).
+    before.days_member = 0;
     if is_thread {
         after.threads += 1;
     } else {

@@ -268,6 +268,51 @@ async fn reputation_on_sqlite() {
     exercise(store).await;
 }
 
+/// A member of a year earns the anniversary badge with their next post.
+#[tokio::test]
+async fn a_year_of_membership_earns_a_badge() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("g.db").display());
+    let store = Store::connect(&url, 4).await.unwrap();
+    store.migrate().await.unwrap();
+    let old = store.create_user(user("old")).await.unwrap();
+    let g = store
+        .create_group(NewGroup {
+            name: "g",
+            title: "G",
+            description: "",
+            description_html: "",
+            rules: "",
+            rules_html: "",
+            creator_id: old.id,
+        })
+        .await
+        .unwrap();
+    let t = thread(&store, g.id, old.id, "first").await.unwrap();
+    let held = |store: Store| async move {
+        let rep = store.member_reputation(old.id).await.unwrap();
+        rep.badges.into_iter().map(|b| b.badge).collect::<Vec<_>>()
+    };
+    assert!(!held(store.clone()).await.contains(&"one_year".to_string()));
+    // Joined 366 days ago (set by hand: the API has no way to age an account).
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE users SET created_at = created_at - 366 * 86400000 WHERE id = ?")
+        .bind(old.id)
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    reply(&store, t.id, old.id).await;
+    assert!(held(store.clone()).await.contains(&"one_year".to_string()));
+    reply(&store, t.id, old.id).await;
+    let years = held(store)
+        .await
+        .iter()
+        .filter(|b| *b == "one_year")
+        .count();
+    assert_eq!(years, 1, "once");
+}
+
 #[tokio::test]
 async fn reputation_on_postgres() {
     let Some(store) = fresh_postgres_store("reputation_on_postgres")
