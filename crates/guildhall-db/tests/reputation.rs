@@ -44,6 +44,21 @@ async fn reply(store: &Store, thread: i64, author: i64) -> Reply {
         .unwrap()
 }
 
+async fn group(store: &Store, name: &str, creator: i64) -> Group {
+    store
+        .create_group(NewGroup {
+            name,
+            title: name,
+            description: "",
+            description_html: "",
+            rules: "",
+            rules_html: "",
+            creator_id: creator,
+        })
+        .await
+        .unwrap()
+}
+
 async fn total(store: &Store, user: i64) -> i64 {
     store.member_reputation(user).await.unwrap().total
 }
@@ -66,18 +81,7 @@ async fn exercise(store: Store) {
         }
         v
     };
-    let g = store
-        .create_group(NewGroup {
-            name: "help",
-            title: "Help",
-            description: "",
-            description_html: "",
-            rules: "",
-            rules_html: "",
-            creator_id: admin.id,
-        })
-        .await
-        .unwrap();
+    let g = group(&store, "help", admin.id).await;
     let t = thread(&store, g.id, ann.id, "how do I?").await.unwrap();
 
     // TL0: no voting, no links.
@@ -276,18 +280,7 @@ async fn a_year_of_membership_earns_a_badge() {
     let store = Store::connect(&url, 4).await.unwrap();
     store.migrate().await.unwrap();
     let old = store.create_user(user("old")).await.unwrap();
-    let g = store
-        .create_group(NewGroup {
-            name: "g",
-            title: "G",
-            description: "",
-            description_html: "",
-            rules: "",
-            rules_html: "",
-            creator_id: old.id,
-        })
-        .await
-        .unwrap();
+    let g = group(&store, "g", old.id).await;
     let t = thread(&store, g.id, old.id, "first").await.unwrap();
     let held = |store: Store| async move {
         let rep = store.member_reputation(old.id).await.unwrap();
@@ -330,18 +323,7 @@ async fn reputation_on_postgres() {
 /// still counts in full.
 async fn ring(store: Store) {
     let admin = store.create_user(user("admin")).await.unwrap();
-    let g = store
-        .create_group(NewGroup {
-            name: "ring",
-            title: "Ring",
-            description: "",
-            description_html: "",
-            rules: "",
-            rules_html: "",
-            creator_id: admin.id,
-        })
-        .await
-        .unwrap();
+    let g = group(&store, "ring", admin.id).await;
     let x = store.create_user(user("x")).await.unwrap().id;
     let y = store.create_user(user("y")).await.unwrap().id;
     let z = store.create_user(user("z")).await.unwrap().id;
