@@ -84,6 +84,19 @@ impl TestServer {
         self.server = Some(server);
     }
 
+    /// `path` as ActivityPub JSON, as another server fetches it (unsigned).
+    pub async fn fetch_ap(&self, path: &str) -> Value {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("ActivityPub JSON")
+    }
+
     pub fn api(&self) -> Api {
         Api {
             base: self.base.clone(),

@@ -4,24 +4,12 @@
 
 use guildhall_core::integrity::{self, Keypair, ProofOptions, PublicKey};
 use guildhall_e2e::TestServer;
-use serde_json::{Value, json};
-
-async fn instance_actor(server: &TestServer) -> Value {
-    reqwest::Client::new()
-        .get(server.url("/actor"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn the_instance_actor_lists_its_attestation_keys_across_a_rotation() {
     let server = TestServer::sqlite().await;
-    let actor = instance_actor(&server).await;
+    let actor = server.fetch_ap("/actor").await;
     let id = actor["id"].as_str().unwrap().to_owned();
     let methods = actor["assertionMethod"].as_array().unwrap().clone();
     assert_eq!(methods.len(), 1, "{actor}");
@@ -47,7 +35,7 @@ async fn the_instance_actor_lists_its_attestation_keys_across_a_rotation() {
         .unwrap();
     assert!(old.is_some());
 
-    let actor = instance_actor(&server).await;
+    let actor = server.fetch_ap("/actor").await;
     let methods = actor["assertionMethod"].as_array().unwrap().clone();
     assert_eq!(methods.len(), 2, "{actor}");
     assert!(methods[0].get("expires").is_none(), "the signing key first");

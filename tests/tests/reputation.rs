@@ -187,15 +187,7 @@ async fn votes_over_federation_earn_reputation_under_the_trust_rules() {
     let profile = page(&a, "/u/alice").await;
     assert!(profile.contains("Newcomer") && profile.contains("First thread"));
     assert!(!profile.contains("Reputation history"), "not for strangers");
-    let person: Value = reqwest::Client::new()
-        .get(a.url("/u/alice"))
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let person = a.fetch_ap("/u/alice").await;
     assert_eq!(
         person["attachment"][0],
         json!({ "type": "PropertyValue", "name": "Rank", "value": "Newcomer · 5 points · TL1" })

@@ -294,13 +294,14 @@ impl Store {
 
     /// Whether the member moderates any of our groups.
     pub async fn moderates_any(&self, user_id: i64) -> Result<bool> {
-        self.exists(
+        Ok(sqlx::query(
             "SELECT 1 FROM group_moderators m JOIN groups g ON g.id = m.group_id \
-             WHERE g.domain IS NULL AND m.user_id = $2 AND $1 = $1",
-            0,
-            user_id,
+             WHERE g.domain IS NULL AND m.user_id = $1 LIMIT 1",
         )
-        .await
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
     }
 
     async fn exists(&self, sql: &'static str, a: i64, b: i64) -> Result<bool> {

@@ -76,11 +76,17 @@ impl Member {
         rules.trust.level(&self.stats.activity())
     }
 
-    /// Refuses anything from a banned account, then checks `privilege`.
-    pub fn check(&self, rules: &Rules, privilege: Privilege) -> Result<()> {
+    /// Refuses anything from a banned account.
+    pub fn active(&self) -> Result<()> {
         if self.banned {
             return Err(RuleError::Forbidden("this account is banned".into()).into());
         }
+        Ok(())
+    }
+
+    /// Refuses a banned account, then checks `privilege`.
+    pub fn check(&self, rules: &Rules, privilege: Privilege) -> Result<()> {
+        self.active()?;
         Ok(privileges::check(self.level(rules), privilege)?)
     }
 }
@@ -114,9 +120,7 @@ pub(crate) async fn check_post(
     thread_in_restricted_group: bool,
 ) -> Result<Member> {
     let member = member(conn, author).await?;
-    if member.banned {
-        return Err(RuleError::Forbidden("this account is banned".into()).into());
-    }
+    member.active()?;
     let level = member.level(rules);
     if thread_in_restricted_group {
         privileges::check(level, Privilege::ThreadInRestrictedGroup)?;
@@ -336,14 +340,9 @@ pub(crate) struct VoteChange {
 /// What the rows before a vote say about its voter and author.
 #[derive(Debug, FromRow)]
 struct VoteContext {
-    threads: i64,
-    replies: i64,
-    upvotes_received: i64,
-    upvotes_given: i64,
-    accepted_answers: i64,
-    moderator_actions: i64,
-    days_active: i64,
-    leader: i64,
+    /// The voter's.
+    #[sqlx(flatten)]
+    stats: Stats,
     banned_at: Option<i64>,
     domain: Option<String>,
     blocked: i64,
@@ -397,18 +396,8 @@ pub(crate) async fn record_vote(
         // judges its votes; ours is about what happens here.
         return Ok((None, None));
     }
-    let voter_stats = Stats {
-        threads: ctx.threads,
-        replies: ctx.replies,
-        upvotes_received: ctx.upvotes_received,
-        upvotes_given: ctx.upvotes_given,
-        accepted_answers: ctx.accepted_answers,
-        moderator_actions: ctx.moderator_actions,
-        days_active: ctx.days_active,
-        leader: ctx.leader,
-    };
     let voter = Member {
-        stats: voter_stats,
+        stats: ctx.stats,
         banned: ctx.banned_at.is_some(),
         created_at: 0,
     };
