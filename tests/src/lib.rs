@@ -243,6 +243,10 @@ impl Api {
         self.send(Method::DELETE, path, None).await
     }
 
+    pub async fn delete_with(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::DELETE, path, Some(body)).await
+    }
+
     /// Registers an account and returns a client signed in as it.
     pub async fn register(&self, username: &str) -> Api {
         let body = self

@@ -153,6 +153,42 @@ pub fn check(attestation: &Value, key: &PublicKey, now: &str) -> Result<String, 
     Ok(subject.to_owned())
 }
 
+/// How an attestation a member holds stands here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Verified, valid, and its issuer is a partner: it applies.
+    Verified,
+    /// Verified, but this instance does not trust its issuer: shown, and
+    /// changes nothing.
+    UnverifiedPolicy,
+    Expired,
+    Revoked,
+}
+
+impl Held {
+    /// Revocation first, then the time window, then the policy.
+    pub fn of(revoked: bool, valid_until_ms: i64, now_ms: i64, trusted: bool) -> Held {
+        if revoked {
+            Held::Revoked
+        } else if now_ms >= valid_until_ms {
+            Held::Expired
+        } else if trusted {
+            Held::Verified
+        } else {
+            Held::UnverifiedPolicy
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Held::Verified => "verified",
+            Held::UnverifiedPolicy => "unverified policy",
+            Held::Expired => "expired",
+            Held::Revoked => "revoked",
+        }
+    }
+}
+
 /// An RFC 3339 time as an instant.
 fn instant(t: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(t)

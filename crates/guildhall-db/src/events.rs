@@ -56,6 +56,8 @@ pub enum EventKind {
     Unfollow,
     Accept,
     Announce,
+    /// A member's attestations were revoked: tell the instances holding them.
+    Revoke,
 }
 
 impl EventKind {
@@ -69,6 +71,7 @@ impl EventKind {
             EventKind::Unfollow => "unfollow",
             EventKind::Accept => "accept",
             EventKind::Announce => "announce",
+            EventKind::Revoke => "revoke",
         }
     }
 
@@ -82,6 +85,7 @@ impl EventKind {
             "unfollow" => EventKind::Unfollow,
             "accept" => EventKind::Accept,
             "announce" => EventKind::Announce,
+            "revoke" => EventKind::Revoke,
             _ => return None,
         })
     }
@@ -93,6 +97,7 @@ pub enum EventObject {
     Thread(i64),
     Reply(i64),
     Group(i64),
+    User(i64),
 }
 
 impl EventObject {
@@ -101,6 +106,7 @@ impl EventObject {
             EventObject::Thread(id) => ("thread", id),
             EventObject::Reply(id) => ("reply", id),
             EventObject::Group(id) => ("group", id),
+            EventObject::User(id) => ("user", id),
         }
     }
 
@@ -109,6 +115,7 @@ impl EventObject {
             "thread" => EventObject::Thread(id),
             "reply" => EventObject::Reply(id),
             "group" => EventObject::Group(id),
+            "user" => EventObject::User(id),
             _ => return None,
         })
     }

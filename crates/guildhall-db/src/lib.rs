@@ -15,6 +15,7 @@
 
 mod actors;
 mod attestation_keys;
+mod attestations;
 mod error;
 mod events;
 mod flags;
@@ -37,6 +38,7 @@ pub mod testing;
 
 pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
 pub use attestation_keys::{AttestationKey, NewKey};
+pub use attestations::{ImportedAttestation, IssuedAttestation, Partner};
 pub use error::StoreError;
 pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use flags::Flag;

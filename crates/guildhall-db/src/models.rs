@@ -404,6 +404,10 @@ pub struct MemberReputation {
     pub rank: String,
     pub trust_level: guildhall_core::reputation::TrustLevel,
     pub badges: Vec<HeldBadge>,
+    pub banned: bool,
+    /// For a remote member: the attestation their home instance sent, and
+    /// our policy for that instance (None: not a partner).
+    pub attestation: Option<(crate::ImportedAttestation, Option<crate::Partner>)>,
 }
 
 /// One ledger row as the history shows it.

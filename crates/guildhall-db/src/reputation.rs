@@ -63,17 +63,40 @@ const STATS_COLUMNS: &str = "COALESCE(s.threads, 0) AS threads, COALESCE(s.repli
      COALESCE(s.accepted_answers, 0) AS accepted_answers, COALESCE(s.moderator_actions, 0) AS moderator_actions, \
      COALESCE(s.days_active, 0) AS days_active, COALESCE(s.leader, 0) AS leader";
 
+/// The trust level a trusted partner attests for user `u` (parameter
+/// `$now` is the time now), capped by the partner's policy.
+fn attested_level(now: u8) -> String {
+    format!(
+        "(SELECT CASE WHEN ia.trust_level < p.max_trust_level \
+         THEN ia.trust_level ELSE p.max_trust_level END FROM imported_attestations ia \
+         JOIN partners p ON p.domain = ia.domain \
+         WHERE ia.user_id = u.id AND ia.revoked_at IS NULL AND ia.valid_until > ${now})"
+    )
+}
+
 /// A member as a write path checks them: counters, ban, when they joined.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Member {
     pub stats: Stats,
     pub banned: bool,
     pub created_at: i64,
+    /// For a remote member: the trust level their home instance attests,
+    /// already capped by our policy for that partner (None if untrusted,
+    /// absent, expired or revoked).
+    pub attested: Option<i64>,
 }
 
 impl Member {
+    /// The higher of what they earned here and what a trusted partner
+    /// attests (capped): a partner's member need not start at TL0.
     pub fn level(&self, rules: &Rules) -> TrustLevel {
-        rules.trust.level(&self.stats.activity())
+        let earned = rules.trust.level(&self.stats.activity());
+        let attested = self
+            .attested
+            .and_then(|n| u8::try_from(n).ok())
+            .and_then(|n| TrustLevel::try_from(n).ok())
+            .unwrap_or(TrustLevel::Tl0);
+        earned.max(attested)
     }
 
     /// Refuses anything from a banned account.
@@ -93,11 +116,13 @@ impl Member {
 
 pub(crate) async fn member(conn: &mut AnyConnection, user_id: i64) -> Result<Member> {
     let sql = format!(
-        "SELECT {STATS_COLUMNS}, u.banned_at, u.created_at FROM users u \
-         LEFT JOIN member_stats s ON s.user_id = u.id WHERE u.id = $1"
+        "SELECT {STATS_COLUMNS}, u.banned_at, u.created_at, {} AS attested_level \
+         FROM users u LEFT JOIN member_stats s ON s.user_id = u.id WHERE u.id = $1",
+        attested_level(2)
     );
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(user_id)
+        .bind(now_ms())
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound("member"))?;
@@ -106,6 +131,7 @@ pub(crate) async fn member(conn: &mut AnyConnection, user_id: i64) -> Result<Mem
         stats: Stats::from_row(&row)?,
         banned: row.try_get::<Option<i64>, _>("banned_at")?.is_some(),
         created_at: row.try_get("created_at")?,
+        attested: row.try_get("attested_level")?,
     })
 }
 
@@ -354,6 +380,9 @@ struct VoteContext {
     voter_received: i64,
     author_upvotes: i64,
     group_domain: Option<String>,
+    attested_level: Option<i64>,
+    /// The voter's instance's weight as a partner, in percent.
+    partner_percent: Option<i64>,
 }
 
 /// Writes the ledger rows of a vote change and returns what the new vote
@@ -379,8 +408,11 @@ pub(crate) async fn record_vote(
            CAST(COALESCE((SELECT SUM(upvotes) FROM reputation_pairs WHERE member_id = $1 AND source_id = $2 AND day >= $4), 0) AS BIGINT) AS from_author, \
            CAST(COALESCE((SELECT SUM(upvotes) FROM reputation_days WHERE member_id = $1 AND group_id = 0 AND day >= $4), 0) AS BIGINT) AS voter_received, \
            CAST(COALESCE((SELECT upvotes_received FROM member_stats WHERE user_id = $2), 0) AS BIGINT) AS author_upvotes, \
-           (SELECT domain FROM groups WHERE id = $5) AS group_domain \
-         FROM users u LEFT JOIN member_stats s ON s.user_id = u.id WHERE u.id = $1"
+           (SELECT domain FROM groups WHERE id = $5) AS group_domain, \
+           {} AS attested_level, \
+           (SELECT p.trust_percent FROM partners p WHERE p.domain = u.domain) AS partner_percent \
+         FROM users u LEFT JOIN member_stats s ON s.user_id = u.id WHERE u.id = $1",
+        attested_level(6)
     );
     let ctx: VoteContext = sqlx::query_as(AssertSqlSafe(sql))
         .bind(change.voter)
@@ -388,6 +420,7 @@ pub(crate) async fn record_vote(
         .bind(day)
         .bind(since)
         .bind(change.group)
+        .bind(now)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound("member"))?;
@@ -400,6 +433,7 @@ pub(crate) async fn record_vote(
         stats: ctx.stats,
         banned: ctx.banned_at.is_some(),
         created_at: 0,
+        attested: ctx.attested_level,
     };
     if change.new.is_some() {
         voter.check(rules, Privilege::Vote)?;
@@ -454,7 +488,8 @@ pub(crate) async fn record_vote(
                     from_author: ctx.from_author,
                     voter_received: ctx.voter_received,
                 },
-            )
+            ) * ctx.partner_percent.unwrap_or(100).clamp(0, 100)
+                / 100
         } else {
             0
         };

@@ -46,6 +46,8 @@ impl Store {
             rank: rank_for(&self.rules.ranks, total).title.clone(),
             trust_level: member.level(&self.rules),
             badges,
+            banned: member.banned,
+            attestation: self.held_attestation(user_id).await?,
         })
     }
 
@@ -197,6 +199,7 @@ impl Store {
             return Ok(false);
         }
         reverse_votes(&mut tx, Reversal::Voter(user_id)).await?;
+        crate::attestations::revoke(&mut tx, user_id, "banned").await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -84,6 +84,14 @@ pub fn person_json(ctx: &Context, u: &FedUser, standing: &Standing) -> Value {
     if let Some(avatar) = &u.avatar_url {
         person["icon"] = json!({ "type": "Image", "url": avatar });
     }
+    // Where their reputation attestation is (docs/ATTESTATIONS.md).
+    person["attestation"] = json!(crate::attestations::current_url(ctx, &u.username));
+    if let Some(terms) = person["@context"].get_mut(2) {
+        terms["attestation"] = json!({
+            "@id": format!("{}#attestation", crate::attestations::context_url(ctx)),
+            "@type": "@id",
+        });
+    }
     person
 }
 
@@ -424,12 +432,14 @@ impl ActorCache {
 }
 
 /// A remote name: `name@domain`, with only characters safe in our URLs.
+/// `:` is allowed: instance actors (ours, Mastodon's) are named after their
+/// domain, which may carry a port.
 fn remote_name(preferred: &str, domain: &str) -> Result<String, FedError> {
     let ok = !preferred.is_empty()
         && preferred.len() <= 100
         && preferred
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || "_.-:".contains(c));
     if !ok {
         return Err(FedError::Unprocessable(format!(
             "unusable actor name {preferred:?}"

@@ -14,6 +14,7 @@
 
 pub mod activities;
 pub mod actors;
+pub mod attestations;
 pub mod bookkeeping;
 pub mod content;
 pub mod delivery;

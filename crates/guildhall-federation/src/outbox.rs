@@ -7,6 +7,7 @@
 //! (to the group, `audience` set), and the group relays it.
 
 use crate::actors::{context, time};
+use crate::attestations;
 use crate::{Context, FedError};
 use guildhall_db::{
     ActorKey, Event, EventKind, EventObject, FedGroup, FedUser, Outbound, StoreError,
@@ -46,6 +47,7 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
         (EventKind::Accept, EventObject::Group(group_id)) => accept(ctx, event, group_id).await,
         (EventKind::Announce, EventObject::Group(group_id)) => relay(ctx, event, group_id).await,
         (_, EventObject::Thread(_) | EventObject::Reply(_)) => post_activity(ctx, event).await,
+        (EventKind::Revoke, EventObject::User(user_id)) => revoke(ctx, event, user_id).await,
         _ => Ok(vec![]),
     }
 }
@@ -217,7 +219,9 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
                 json,
             })
         }
-        EventObject::Group(_) => Err(FedError::Internal("a group is not a post".into())),
+        EventObject::Group(_) | EventObject::User(_) => {
+            Err(FedError::Internal("not a post".into()))
+        }
     }
 }
 
@@ -271,6 +275,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     }
     if refs.group.domain.is_some() {
         direct.extend(refs.group.inbox.clone());
+        offer_attestation(ctx, event, &actor, &refs.group, &mut out).await?;
         out.push(outbound(&id, &actor_url, activity, dedup(direct)));
         return Ok(out);
     }
@@ -373,7 +378,9 @@ async fn follow(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
         "object": group_url,
         "to": [group_url],
     });
+    let mut out = Vec::new();
     let (id, activity) = if event.kind == EventKind::Follow {
+        offer_attestation(ctx, event, &actor, &group, &mut out).await?;
         (ctx.urls.activity(follow_token), follow)
     } else {
         let id = ctx.urls.activity(&event.token);
@@ -382,7 +389,66 @@ async fn follow(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
             json!({ "type": "Undo", "id": id, "actor": actor_url, "object": follow, "to": [group_url] }),
         )
     };
-    Ok(vec![outbound(&id, &actor_url, activity, vec![inbox])])
+    out.push(outbound(&id, &actor_url, activity, vec![inbox]));
+    Ok(out)
+}
+
+/// Offers a local member's attestation to the instance of the remote
+/// `group` they take part in, once per attestation and instance.
+async fn offer_attestation(
+    ctx: &Context,
+    event: &Event,
+    member: &FedUser,
+    group: &FedGroup,
+    out: &mut Vec<Outbound>,
+) -> Result<(), FedError> {
+    let inbox = group.shared_inbox.clone().or_else(|| group.inbox.clone());
+    let (Some(domain), Some(inbox)) = (group.domain.as_deref(), inbox) else {
+        return Ok(());
+    };
+    let attestation = match attestations::current(ctx, member).await {
+        Ok(a) => a,
+        Err(FedError::Gone(_)) => return Ok(()), // revoked: nothing to offer
+        Err(e) => return Err(e),
+    };
+    if !ctx
+        .store
+        .attestation_delivered(attestation.id, domain, &inbox)
+        .await?
+    {
+        return Ok(());
+    }
+    let id = ctx
+        .urls
+        .sub(&ctx.urls.activity(&event.token), "attestation");
+    let offer = attestations::offer(ctx, &attestation, &id)?;
+    let instance = ctx.urls.instance_actor();
+    out.push(outbound(&id, &instance, offer, vec![inbox]));
+    Ok(())
+}
+
+/// A member's attestations were revoked: a `Delete` of each to every
+/// instance it was offered to.
+async fn revoke(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbound>, FedError> {
+    let member = user(ctx, user_id).await?;
+    let holders = ctx.store.revoked_attestation_holders(user_id).await?;
+    let instance = ctx.urls.instance_actor();
+    let mut out: Vec<Outbound> = Vec::new();
+    for (attestation_id, inbox) in holders {
+        let id = ctx.urls.sub(
+            &ctx.urls.activity(&event.token),
+            &format!("revoke-{attestation_id}"),
+        );
+        match out.iter_mut().find(|o| o.ap_id == id.as_str()) {
+            Some(o) => o.inboxes.push(inbox),
+            None => {
+                let target = attestations::attestation_url(ctx, &member.username, attestation_id);
+                let delete = attestations::revocation(ctx, &target, &id);
+                out.push(outbound(&id, &instance, delete, vec![inbox]));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A local group accepts a remote Follow.

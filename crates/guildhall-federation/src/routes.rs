@@ -4,7 +4,7 @@
 
 use crate::actors::{Standing, context, group_json, instance_json, person_json};
 use crate::outbox::{PUBLIC, post_refs};
-use crate::{Context, FedError, Federation, inbox};
+use crate::{Context, FedError, Federation, attestations, inbox};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -42,6 +42,9 @@ pub fn router<S: Clone + Send + Sync + 'static>(federation: Federation) -> Route
         .route("/actor/outbox", get(empty_collection))
         .route("/u/{name}/outbox", get(empty_collection))
         .route("/u/{name}/followers", get(empty_collection))
+        .route("/u/{name}/attestation", get(current_attestation))
+        .route("/u/{name}/attestations/{id}", get(issued_attestation))
+        .route("/ns/reputation/v1", get(reputation_context))
         .route("/g/{name}/outbox", get(group_outbox))
         .route("/g/{name}/followers", get(group_followers))
         .route("/g/{name}/moderators", get(group_moderators))
@@ -157,6 +160,92 @@ async fn person(State(f): State<Federation>, Path(name): Path<String>) -> Result
         trust_level: reputation.trust_level,
     };
     Ok(ApJson(person_json(ctx, &user, &standing)))
+}
+
+/// A signed document, served byte for byte as it was signed, as
+/// ActivityStreams JSON: what fediverse servers accept from a fetch.
+fn signed_json(text: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(ACTIVITY_JSON),
+            ),
+            (header::VARY, HeaderValue::from_static("Accept")),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+fn revoked_response(id: &url::Url, a: &guildhall_db::IssuedAttestation) -> Response {
+    let tombstone = json!({
+        "type": "Tombstone",
+        "id": id,
+        "formerType": "VerifiableCredential",
+        "deleted": a.revoked_at.map(crate::actors::time),
+    });
+    (StatusCode::GONE, ApJson(tombstone)).into_response()
+}
+
+/// A member's current attestation, issued or renewed if due; 410 when
+/// revoked. Public: anyone may verify it (fetches may be signed or not).
+async fn current_attestation(
+    State(f): State<Federation>,
+    Path(name): Path<String>,
+) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let user = local_user(ctx, &name).await?;
+    match attestations::current(ctx, &user).await {
+        Ok(a) => Ok(signed_json(a.document)),
+        Err(FedError::Gone(_)) => {
+            let latest = ctx.store.current_attestation(user.id).await?;
+            let id = attestations::current_url(ctx, &name);
+            Ok(match latest {
+                Some(a) => revoked_response(&id, &a),
+                None => (
+                    StatusCode::GONE,
+                    ApJson(json!({ "type": "Tombstone", "id": id })),
+                )
+                    .into_response(),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One issued attestation at its id: its status, for verifiers (410 once
+/// revoked).
+async fn issued_attestation(
+    State(f): State<Federation>,
+    Path((name, id)): Path<(String, i64)>,
+) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let user = local_user(ctx, &name).await?;
+    let a = ctx
+        .store
+        .attestation(id)
+        .await?
+        .filter(|a| a.user_id == user.id)
+        .ok_or(FedError::NotFound("attestation"))?;
+    if a.revoked_at.is_some() {
+        return Ok(revoked_response(
+            &attestations::attestation_url(ctx, &name, id),
+            &a,
+        ));
+    }
+    Ok(signed_json(a.document))
+}
+
+async fn reputation_context(State(f): State<Federation>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/ld+json"),
+        )],
+        Json(attestations::context_document(f.context())),
+    )
+        .into_response()
 }
 
 async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {

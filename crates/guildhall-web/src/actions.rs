@@ -697,3 +697,115 @@ pub async fn group_flags(state: &AppState, user: &User, name: &str) -> AppResult
     )?;
     Ok(state.store.flags(group.id, 200).await?)
 }
+
+/// The partner-trust policies (admins).
+pub async fn partners(state: &AppState, admin: &User) -> AppResult<Vec<guildhall_db::Partner>> {
+    require_admin(admin, "partner trust")?;
+    Ok(state.store.partners().await?)
+}
+
+/// Sets how far this instance trusts a partner's attestations (admins):
+/// its members' vote weight (0–1), the highest trust level an attestation
+/// grants here, and whether imported reputation is shown.
+pub async fn set_partner(
+    state: &AppState,
+    admin: &User,
+    domain: &str,
+    trust_weight: f64,
+    max_trust_level: u8,
+    show_imported: bool,
+) -> AppResult<guildhall_db::Partner> {
+    require_admin(admin, "partner trust")?;
+    let partner = partner_policy(domain, trust_weight, max_trust_level, show_imported)?;
+    state.store.set_partner(&partner).await?;
+    tracing::info!(domain = %partner.domain, trust_weight, max_trust_level, show_imported, "partner trust set");
+    Ok(partner)
+}
+
+/// A partner policy from its outside form (weight 0–1), checked.
+pub fn partner_policy(
+    domain: &str,
+    trust_weight: f64,
+    max_trust_level: u8,
+    show_imported: bool,
+) -> AppResult<guildhall_db::Partner> {
+    if !(0.0..=1.0).contains(&trust_weight) {
+        return Err(AppError::Invalid(format!(
+            "trust_weight: from 0 to 1, not {trust_weight}"
+        )));
+    }
+    Ok(guildhall_db::Partner {
+        domain: guildhall_core::instances::domain(domain)?,
+        trust_percent: (trust_weight * 100.0).round() as i64,
+        max_trust_level: i64::from(max_trust_level),
+        show_imported,
+    })
+}
+
+/// Stops trusting a partner (admins).
+pub async fn remove_partner(state: &AppState, admin: &User, domain: &str) -> AppResult<()> {
+    require_admin(admin, "partner trust")?;
+    if !state
+        .store
+        .remove_partner(&domain.to_ascii_lowercase())
+        .await?
+    {
+        return Err(AppError::not_found("partner"));
+    }
+    tracing::info!(%domain, "partner trust removed");
+    Ok(())
+}
+
+/// Withdraws a local member's attestation (admins): it is revoked, the
+/// revocation goes to every instance holding it, and no new one is issued
+/// until an admin issues one again.
+pub async fn withdraw_attestation(
+    state: &AppState,
+    admin: &User,
+    username: &str,
+    reason: &str,
+) -> AppResult<u64> {
+    require_admin(admin, "withdrawing attestations")?;
+    let member = local_member(state, username).await?;
+    if reason.trim().is_empty() {
+        return Err(AppError::Invalid("reason: say why it is withdrawn".into()));
+    }
+    let revoked = state
+        .store
+        .revoke_attestations(member.id, guildhall_federation::attestations::WITHDRAWN)
+        .await?;
+    tracing::info!(member = %member.username, reason, revoked, "attestation withdrawn");
+    Ok(revoked)
+}
+
+/// Issues a local member a new attestation, after a withdrawal (admins).
+pub async fn restore_attestation(state: &AppState, admin: &User, username: &str) -> AppResult<()> {
+    require_admin(admin, "issuing attestations")?;
+    let member = local_member(state, username).await?;
+    let federation = state
+        .federation
+        .as_ref()
+        .ok_or_else(|| AppError::Invalid("federation is off on this instance".into()))?;
+    let ctx = federation.context();
+    let fed_user = ctx
+        .store
+        .fed_user(guildhall_db::ActorKey::Id(member.id))
+        .await?
+        .ok_or_else(|| AppError::not_found("user"))?;
+    guildhall_federation::attestations::restore(ctx, &fed_user)
+        .await
+        .map_err(|e| AppError::Invalid(format!("no attestation issued: {e}")))?;
+    tracing::info!(member = %member.username, "attestation issued again");
+    Ok(())
+}
+
+/// A member of this instance (attestations are only ours to issue).
+async fn local_member(state: &AppState, username: &str) -> AppResult<User> {
+    let member = user(state, username).await?;
+    if member.username.contains('@') {
+        return Err(AppError::Invalid(
+            "only members of this instance have attestations issued here".into(),
+        ));
+    }
+    Ok(member)
+}

@@ -255,6 +255,27 @@ pub struct FederationConfig {
     pub remote_votes_per_instance_per_day: i64,
     pub backfill_threads: usize,
     pub request_timeout_secs: f64,
+    /// Partner instances whose reputation attestations we trust, applied at
+    /// start (docs/ATTESTATIONS.md): `[[federation.partners]]` tables.
+    pub partners: Vec<PartnerConfig>,
+}
+
+/// `[[federation.partners]]`: how far one partner's attestations count here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerConfig {
+    pub domain: String,
+    /// How much its members' votes weigh here, 0 to 1.
+    pub trust_weight: f64,
+    /// The highest trust level (0–4) an attestation grants here.
+    pub max_trust_level: u8,
+    /// Whether its attested reputation is shown on profiles.
+    #[serde(default = "yes")]
+    pub show_imported: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for FederationConfig {
@@ -272,6 +293,7 @@ impl Default for FederationConfig {
             remote_votes_per_instance_per_day: d.remote_votes_per_instance_per_day,
             backfill_threads: d.backfill_threads,
             request_timeout_secs: d.request_timeout_ms as f64 / 1000.0,
+            partners: vec![],
         }
     }
 }

@@ -73,6 +73,31 @@ enum Admin {
     /// The instance's keys for signing reputation attestations.
     #[command(subcommand)]
     Attestation(AttestationCommand),
+    /// How far this instance trusts partner instances' attestations.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+}
+
+#[derive(Subcommand)]
+enum PartnerCommand {
+    /// Partner instances and their trust policy.
+    List,
+    /// Trust an instance's attestations: its members start at
+    /// min(attested trust level, cap) and their votes weigh `weight`.
+    Set {
+        domain: String,
+        /// How much its members' votes weigh here, 0 to 1.
+        #[arg(long)]
+        weight: f64,
+        /// The highest trust level (0–4) an attestation grants here.
+        #[arg(long)]
+        max_trust_level: u8,
+        /// Do not show its attested reputation on profiles.
+        #[arg(long)]
+        hide: bool,
+    },
+    /// Stop trusting an instance's attestations.
+    Remove { domain: String },
 }
 
 #[derive(Subcommand)]
@@ -192,9 +217,49 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
         Admin::Federation(command) => federation(&state, command).await,
         Admin::Reputation(ReputationCommand::Recompute) => recompute(&store).await,
         Admin::Attestation(AttestationCommand::RotateKey) => rotate_key(&store).await,
+        Admin::Partner(command) => partner(&store, command).await,
     };
     store.close().await;
     result
+}
+
+async fn partner(store: &guildhall_db::Store, command: PartnerCommand) -> anyhow::Result<()> {
+    match command {
+        PartnerCommand::List => {
+            for p in store.partners().await? {
+                println!(
+                    "{}\tweight {:.2}\tcap TL{}\t{}",
+                    p.domain,
+                    p.trust_percent as f64 / 100.0,
+                    p.max_trust_level,
+                    if p.show_imported { "shown" } else { "hidden" }
+                );
+            }
+        }
+        PartnerCommand::Set {
+            domain,
+            weight,
+            max_trust_level,
+            hide,
+        } => {
+            let name = guildhall_core::instances::domain(&domain)?;
+            let partner = actions::partner_policy(&name, weight, max_trust_level, !hide)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.set_partner(&partner).await?;
+            println!(
+                "{name}: votes weigh {weight}, attestations grant up to TL{max_trust_level}{}",
+                if hide { ", not shown" } else { "" }
+            );
+        }
+        PartnerCommand::Remove { domain } => {
+            let name = guildhall_core::instances::domain(&domain)?;
+            if !store.remove_partner(&name).await? {
+                anyhow::bail!("{name} is not a partner");
+            }
+            println!("{name} is no longer trusted");
+        }
+    }
+    Ok(())
 }
 
 async fn rotate_key(store: &guildhall_db::Store) -> anyhow::Result<()> {

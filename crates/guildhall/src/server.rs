@@ -95,6 +95,20 @@ async fn start_federation(
                 .await?;
         }
     }
+    for p in &config.federation.partners {
+        let name = domain(&p.domain).context("federation.partners")?;
+        let partner = guildhall_web::actions::partner_policy(
+            &name,
+            p.trust_weight,
+            p.max_trust_level,
+            p.show_imported,
+        )
+        .map_err(|e| anyhow::anyhow!("federation.partners {name}: {e}"))?;
+        store
+            .set_partner(&partner)
+            .await
+            .with_context(|| format!("federation.partners {name}"))?;
+    }
     let urls = guildhall_federation::Urls::new(&config.web_settings().public_url()).with_context(
         || {
             format!(

@@ -8,6 +8,7 @@
 
 use super::ProofError;
 use super::multikey::{Keypair, PublicKey, from_multibase, multibase};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -48,13 +49,35 @@ impl ProofOptions {
 }
 
 /// RFC 8785 canonical JSON.
-pub fn canonical(value: &Value) -> Vec<u8> {
+pub fn canonical(value: &impl Serialize) -> Vec<u8> {
     serde_json_canonicalizer::to_vec(value).expect("a serde_json Value always serializes")
+}
+
+/// A JSON object as the proof sees it, without copying it: one member left
+/// out (`proof`, or `proofValue`), and `@context` replaced when given.
+struct View<'a> {
+    fields: &'a Map<String, Value>,
+    without: &'a str,
+    context: Option<&'a Value>,
+}
+
+impl Serialize for View<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        let replaced = |k: &str| k == self.without || (self.context.is_some() && k == "@context");
+        for (k, v) in self.fields.iter().filter(|(k, _)| !replaced(k)) {
+            map.serialize_entry(k, v)?;
+        }
+        if let Some(context) = self.context {
+            map.serialize_entry("@context", context)?;
+        }
+        map.end()
+    }
 }
 
 /// The bytes signed: SHA-256 of the canonical proof options, then of the
 /// canonical document.
-pub fn hash_data(document: &Value, proof_options: &Value) -> [u8; 64] {
+pub fn hash_data(document: &impl Serialize, proof_options: &impl Serialize) -> [u8; 64] {
     let mut data = [0u8; 64];
     data[..32].copy_from_slice(&Sha256::digest(canonical(proof_options)));
     data[32..].copy_from_slice(&Sha256::digest(canonical(document)));
@@ -112,25 +135,33 @@ pub fn verify(secured: &Value, key: &PublicKey) -> Result<(), ProofError> {
         .and_then(Value::as_str)
         .and_then(from_multibase)
         .ok_or(ProofError::BadProofValue)?;
-    let mut options = proof.clone();
-    options.remove("proofValue");
-    let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
-    unsecured.remove("proof");
-    // The proof's @context, when given, must open the document's, in order.
-    if let Some(proof_context) = options.get("@context") {
-        let listed = |v: &Value| match v {
-            Value::Array(items) => items.clone(),
-            other => vec![other.clone()],
+    let options = View {
+        fields: proof,
+        without: "proofValue",
+        context: None,
+    };
+    let fields = secured.as_object().ok_or(ProofError::NotAnObject)?;
+    // The proof's @context, when given, must open the document's, in order;
+    // the document is then hashed with the proof's.
+    let proof_context = proof.get("@context");
+    if let Some(wanted) = proof_context {
+        let listed = |v: &'_ Value| -> Vec<Value> {
+            match v {
+                Value::Array(items) => items.clone(),
+                other => vec![other.clone()],
+            }
         };
-        let document_context = unsecured.get("@context").map(listed).unwrap_or_default();
-        let wanted = listed(proof_context);
-        if !document_context.starts_with(&wanted) {
+        let document_context = fields.get("@context").map(listed).unwrap_or_default();
+        if !document_context.starts_with(&listed(wanted)) {
             return Err(ProofError::ContextMismatch);
         }
-        unsecured.insert("@context".into(), proof_context.clone());
     }
-    let data = hash_data(&Value::Object(unsecured), &Value::Object(options));
-    key.verify(&data, &signature)
+    let unsecured = View {
+        fields,
+        without: "proof",
+        context: proof_context,
+    };
+    key.verify(&hash_data(&unsecured, &options), &signature)
 }
 
 #[cfg(test)]

@@ -14,6 +14,15 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
         return Ok(());
     }
     let ctx = inbound.data;
+    // A partner revoking an attestation of one of its members.
+    if ctx
+        .store
+        .revoke_imported_attestation(target.as_str(), inbound.actor.ap_id().as_str())
+        .await?
+    {
+        tracing::info!(attestation = %target, "attestation revoked by its issuer");
+        return Ok(());
+    }
     // Mastodon sends Deletes for posts we never saw: nothing to do.
     let Some(post) = Post::find(ctx, &target).await? else {
         return Ok(());

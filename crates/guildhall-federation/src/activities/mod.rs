@@ -69,6 +69,14 @@ pub fn value_type(v: &Value) -> Option<&str> {
     v.get("type").and_then(Value::as_str)
 }
 
+/// Whether an object is a reputation attestation (its `type` lists it).
+fn is_attestation(object: &Value) -> bool {
+    object
+        .get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.iter().any(|t| t == "ReputationAttestation"))
+}
+
 /// One activity being applied.
 pub struct Inbound<'a> {
     pub activity: &'a Incoming,
@@ -142,6 +150,10 @@ async fn apply_inner(inbound: &Inbound<'_>) -> Result<(), FedError> {
         "Delete" => delete::receive(inbound).await,
         "Like" | "Dislike" => vote::receive(inbound).await,
         "Announce" => announce::receive(inbound).await,
+        "Offer" if is_attestation(&inbound.activity.object) => {
+            crate::attestations::receive(inbound.data, &inbound.activity.object, inbound.actor)
+                .await
+        }
         other => Err(FedError::Unprocessable(format!(
             "the activity type {other:?} is not supported here"
         ))),

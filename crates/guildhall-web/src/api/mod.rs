@@ -86,6 +86,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reputation::ban))
         .routes(routes!(admin::instances))
         .routes(routes!(admin::set_policy))
+        .routes(routes!(admin::partners))
+        .routes(routes!(admin::set_partner, admin::remove_partner))
+        .routes(routes!(
+            admin::withdraw_attestation,
+            admin::restore_attestation
+        ))
         .split_for_parts()
 }
 

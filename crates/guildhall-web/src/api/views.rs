@@ -432,6 +432,146 @@ pub struct ReputationView {
     /// themselves and admins.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ledger: Option<Vec<LedgerEntryView>>,
+    /// For a remote member: the reputation attestations they hold from
+    /// their home instance, verified on receipt, with how each stands here
+    /// (left out when the partner policy hides imported reputation).
+    pub attestations: Vec<AttestationView>,
+}
+
+/// A partner's attestation of its member, as this instance judges it.
+#[derive(Serialize, ToSchema)]
+pub struct AttestationView {
+    /// The issuing instance, e.g. `brand-a.example`.
+    pub issuer: String,
+    /// The attestation's id (its URL at the issuer).
+    pub id: String,
+    pub rank: String,
+    pub points: i64,
+    /// The trust level attested there.
+    pub trust_level: u8,
+    /// `verified` (applies here), `unverified policy` (this instance does
+    /// not trust the issuer: changes nothing), `expired` or `revoked`.
+    pub status: String,
+    pub valid_until: String,
+    /// The trust level it grants here, capped by the partner policy, when
+    /// it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants_trust_level: Option<u8>,
+    /// One line for people, e.g. "Expert at brand-a.example, 1,240 points,
+    /// verified, valid until 2026-12-24".
+    pub summary: String,
+}
+
+impl AttestationView {
+    fn new(
+        (held, partner): (
+            guildhall_db::ImportedAttestation,
+            Option<guildhall_db::Partner>,
+        ),
+    ) -> Option<AttestationView> {
+        use guildhall_core::attestation::Held;
+        if partner.as_ref().is_some_and(|p| !p.show_imported) {
+            return None;
+        }
+        let status = Held::of(
+            held.revoked_at.is_some(),
+            held.valid_until,
+            guildhall_db::now_ms(),
+            partner.is_some(),
+        );
+        let valid_until = time(held.valid_until);
+        let summary = format!(
+            "{} at {}, {} points, {}, valid until {}",
+            held.rank_title,
+            held.domain,
+            thousands(held.points),
+            status.label(),
+            &valid_until[..10]
+        );
+        Some(AttestationView {
+            grants_trust_level: (status == Held::Verified).then(|| {
+                held.trust_level
+                    .min(partner.as_ref().map_or(0, |p| p.max_trust_level))
+                    .clamp(0, 4) as u8
+            }),
+            issuer: held.domain,
+            id: held.ap_id,
+            rank: held.rank_title,
+            points: held.points,
+            trust_level: held.trust_level.clamp(0, 4) as u8,
+            status: status.label().into(),
+            valid_until,
+            summary,
+        })
+    }
+}
+
+/// 1240 as "1,240".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// A partner instance's trust policy.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct PartnerView {
+    pub domain: String,
+    /// How much its members' votes weigh here, 0 to 1.
+    pub trust_weight: f64,
+    /// The highest trust level (0–4) its attestations grant here.
+    pub max_trust_level: u8,
+    /// Whether its attested reputation is shown on profiles.
+    pub show_imported: bool,
+}
+
+impl From<guildhall_db::Partner> for PartnerView {
+    fn from(p: guildhall_db::Partner) -> PartnerView {
+        PartnerView {
+            domain: p.domain,
+            trust_weight: p.trust_percent as f64 / 100.0,
+            max_trust_level: p.max_trust_level.clamp(0, 4) as u8,
+            show_imported: p.show_imported,
+        }
+    }
+}
+
+/// A partner policy to set.
+#[derive(Deserialize, ToSchema)]
+pub struct PartnerInput {
+    /// 0 to 1.
+    pub trust_weight: f64,
+    /// 0 to 4.
+    pub max_trust_level: u8,
+    #[serde(default = "yes")]
+    pub show_imported: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Why an admin withdraws a member's attestation.
+#[derive(Deserialize, ToSchema)]
+pub struct WithdrawInput {
+    pub reason: String,
+}
+
+/// What an admin did to a member's attestation.
+#[derive(Serialize, ToSchema)]
+pub struct AttestationAction {
+    pub username: String,
+    /// `withdrawn` or `issued`.
+    pub attestation: String,
+    /// How many were revoked, when withdrawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<u64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -512,6 +652,11 @@ impl ReputationView {
                         object_id: on_post.then_some(b.object_id),
                     })
                 })
+                .collect(),
+            attestations: r
+                .attestation
+                .and_then(AttestationView::new)
+                .into_iter()
                 .collect(),
             ledger: ledger.map(|rows| {
                 rows.into_iter()
