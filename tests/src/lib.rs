@@ -43,6 +43,7 @@ impl TestServer {
     }
 
     async fn start(config: Config, dir: tempfile::TempDir) -> TestServer {
+        capture_logs();
         let server = guildhall::start(&config).await.expect("server starts");
         let base = format!("http://{}", server.addr);
         TestServer {
@@ -104,6 +105,19 @@ impl TestServer {
             http: reqwest::Client::new(),
         }
     }
+}
+
+/// Sends the servers' logs to the test's captured output, which the runner
+/// prints only for a failing test: warnings, and the federation's info lines
+/// (deliveries, back-offs, verdicts), or what `RUST_LOG` asks for.
+fn capture_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,guildhall_federation=info"));
+    // Only the first call per test binary installs it; later ones are no-ops.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
 }
 
 fn test_config() -> Config {

@@ -1,6 +1,6 @@
-//! Attestation keys (issue 5, first part): the instance actor publishes its
-//! Ed25519 key as a Multikey under `assertionMethod` (FEP-521a); after a
-//! rotation the new key signs and the old one stays listed as expired.
+//! Reputation attestations across real instances: the keys the instance
+//! actor publishes (FEP-521a), partners verifying, applying and refusing
+//! attestations, and the verifier docs/ATTESTATIONS.md ships.
 
 use guildhall_core::integrity::{self, Keypair, ProofOptions, PublicKey};
 use guildhall_e2e::TestServer;
@@ -157,6 +157,28 @@ impl Issuer {
 }
 
 /// What `viewer`'s instance shows of a remote member's reputation.
+/// Each term of the credential subject is defined by our JSON-LD context,
+/// except those the credentials v2 context defines (and protects).
+async fn every_term_is_defined(issuer: &TestServer, attestation: &Value) {
+    let context = issuer.fetch_ap("/ns/reputation/v1").await;
+    let defined = context["@context"].as_object().unwrap();
+    let subject = &attestation["credentialSubject"];
+    let mut terms: Vec<&String> = subject.as_object().unwrap().keys().collect();
+    for list in ["badges", "groups"] {
+        for item in subject[list].as_array().unwrap() {
+            terms.extend(item.as_object().unwrap().keys());
+        }
+    }
+    for term in terms {
+        let from_credentials_v2 = ["id", "type", "name"].contains(&term.as_str());
+        assert_ne!(
+            defined.contains_key(term),
+            from_credentials_v2,
+            "{term} is defined by exactly one context"
+        );
+    }
+}
+
 async fn reputation_of(viewer: &Api, member: &str) -> Value {
     viewer
         .get(&format!("/users/{member}/reputation"))
@@ -212,12 +234,29 @@ async fn partners_verify_apply_and_refuse_attestations_across_three_instances() 
         .put("/admin/users/alice/leader", json!({ "leader": true }))
         .await
         .expect(200);
+    // Her first thread earns her a badge, which the attestation lists.
+    alice
+        .post("/groups", json!({ "name": "news", "title": "News" }))
+        .await
+        .expect(201);
+    alice
+        .post(
+            "/groups/news/threads",
+            json!({ "title": "Launch day", "body": "We are live." }),
+        )
+        .await
+        .expect(201);
     let served = a.fetch_ap("/u/alice").await;
     let link = served["attestation"].as_str().unwrap().to_owned();
     assert_eq!(link, format!("http://{a_domain}/u/alice/attestation"));
     let mine = a.fetch_ap("/u/alice/attestation").await;
     assert_eq!(mine["credentialSubject"]["trustLevel"], 4);
     assert_eq!(mine["issuer"], format!("http://{a_domain}/actor"));
+    assert_eq!(
+        mine["credentialSubject"]["badges"][0]["name"],
+        "First thread"
+    );
+    every_term_is_defined(&a, &mine).await;
 
     // B: a restricted group (threads need TL2) with bob's thread in it.
     let bob = b.api().register("bob").await;
@@ -426,4 +465,66 @@ async fn partners_verify_apply_and_refuse_attestations_across_three_instances() 
         .await
         .unwrap();
     assert_eq!(gone.status(), 410);
+}
+
+/// The outsider's verifier in docs/ (Python's standard library and the
+/// `openssl` command, nothing of ours) accepts what an instance issues,
+/// refuses it once changed or withdrawn, and checks the W3C example.
+#[tokio::test]
+async fn the_documented_verifier_checks_a_live_attestation() {
+    let a = TestServer::sqlite().await;
+    let alice = a.api().register("alice").await; // the first account: admin
+    let url = a.url("/u/alice/attestation");
+    let (ok, out) = verify_with_docs_script(vec![url.clone()]).await;
+    assert!(ok && out.ends_with("VERIFIED\n"), "{out}");
+
+    let saved = tempfile::tempdir().unwrap();
+    let path = |name: &str| saved.path().join(name).display().to_string();
+    let mut document = a.fetch_ap("/u/alice/attestation").await;
+    std::fs::write(path("mine.json"), document.to_string()).unwrap();
+    document["credentialSubject"]["reputationPoints"] = json!(1_000);
+    std::fs::write(path("tampered.json"), document.to_string()).unwrap();
+    let (ok, out) = verify_with_docs_script(vec![path("tampered.json")]).await;
+    assert!(
+        !ok && out.contains("REJECTED: the proof does not verify"),
+        "{out}"
+    );
+
+    alice
+        .delete_with(
+            "/admin/users/alice/attestation",
+            json!({ "reason": "testing the verifier" }),
+        )
+        .await
+        .expect(200);
+    let (ok, out) = verify_with_docs_script(vec![path("mine.json")]).await;
+    assert!(!ok && out.contains("REJECTED: it was revoked"), "{out}");
+
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/data/w3c-vc-di-eddsa");
+    let w3c_key = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+    let (ok, out) = verify_with_docs_script(vec![
+        format!("{vectors}/signedJCS.json"),
+        "--key".into(),
+        w3c_key.into(),
+    ])
+    .await;
+    assert!(ok && out.ends_with("VERIFIED\n"), "{out}");
+}
+
+/// Runs docs/verify-attestation.py off the runtime (the servers it asks
+/// run on this test's thread); whether it said VERIFIED, and its output.
+async fn verify_with_docs_script(args: Vec<String>) -> (bool, String) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/verify-attestation.py");
+    tokio::task::spawn_blocking(move || {
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .args(&args)
+            .output()
+            .expect("python3 runs (the docs' verifier needs it)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    })
+    .await
+    .unwrap()
 }

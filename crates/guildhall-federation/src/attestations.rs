@@ -47,6 +47,10 @@ pub fn attestation_url(ctx: &Context, username: &str, id: i64) -> Url {
 }
 
 /// The context document: the terms of `credentialSubject` and the type.
+///
+/// `id`, `type` and a badge's `name` come from the credentials v2 context,
+/// which protects them: redefining `name` here would make JSON-LD
+/// processors refuse the document.
 pub fn context_document(ctx: &Context) -> Value {
     let vocab = format!("{}#", context_url(ctx));
     let int = |name: &str| json!({ "@id": format!("{vocab}{name}"), "@type": "xsd:integer" });
@@ -59,7 +63,6 @@ pub fn context_document(ctx: &Context) -> Value {
             "trustLevel": int("trustLevel"),
             "rank": format!("{vocab}rank"),
             "badges": { "@id": format!("{vocab}badges"), "@container": "@set" },
-            "name": format!("{vocab}name"),
             "tier": format!("{vocab}tier"),
             "awarded": { "@id": format!("{vocab}awarded"), "@type": "xsd:dateTime" },
             "groups": { "@id": format!("{vocab}groups"), "@container": "@set" },
