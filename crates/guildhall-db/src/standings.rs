@@ -39,6 +39,10 @@ impl Store {
         .bind(user_id)
         .fetch_all(&mut *conn)
         .await?;
+        // Let go before the next query takes its own connection: holding one
+        // while waiting for another deadlocks the pool once every connection
+        // is held by such a caller (a burst of profile fetches did it).
+        drop(conn);
         Ok(MemberReputation {
             user_id,
             total,

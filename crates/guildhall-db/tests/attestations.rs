@@ -221,6 +221,15 @@ async fn exercise(store: Store) {
     assert!(store.remove_partner("brand-a.example").await.unwrap());
     assert_eq!(level(alice.id).await, TrustLevel::Tl0, "no longer trusted");
     assert!(!store.remove_partner("brand-a.example").await.unwrap());
+
+    // Many readers at once, more than the pool's connections: each reading
+    // holds one connection at a time, so none waits for another forever
+    // (it once held one while asking for a second, and a burst of profile
+    // fetches left every connection waiting: pool timeouts after 10 s).
+    let readers = (0..12).map(|_| store.member_reputation(alice.id));
+    for read in futures::future::join_all(readers).await {
+        assert!(read.unwrap().attestation.is_some());
+    }
     store.close().await;
 }
 
