@@ -409,7 +409,12 @@ async fn offer_attestation(
     let attestation = match attestations::current(ctx, member).await {
         Ok(a) => a,
         Err(FedError::Gone(_)) => return Ok(()), // revoked: nothing to offer
-        Err(e) => return Err(e),
+        // The follow, post or vote it rides along with must still go out;
+        // the partner can fetch the attestation from the member's actor.
+        Err(e) => {
+            tracing::warn!(member = %member.username, error = %e, "could not issue an attestation to offer");
+            return Ok(());
+        }
     };
     if !ctx
         .store
