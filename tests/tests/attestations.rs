@@ -528,3 +528,58 @@ async fn verify_with_docs_script(args: Vec<String>) -> (bool, String) {
     .await
     .unwrap()
 }
+
+/// A member's attestation re-issued at home (here: an admin makes her a
+/// leader) reaches the partners that hold the old one by the periodic
+/// renewal, without her taking part there again.
+#[tokio::test]
+async fn a_changed_attestation_is_renewed_at_its_holders() {
+    let a = TestServer::sqlite_with(|c| {
+        c.reputation = Rules::default();
+        c.federation.attestation_renewal_minutes = 0.005; // 0.3 s
+    })
+    .await;
+    let a_domain = a.domain();
+    let b = TestServer::sqlite_with(|c| {
+        c.reputation = Rules::default();
+        c.federation.partners = vec![PartnerConfig {
+            domain: a_domain.clone(),
+            trust_weight: 1.0,
+            max_trust_level: 4,
+            show_imported: true,
+        }];
+    })
+    .await;
+    let alice = a.api().register("alice").await;
+    let bob = b.api().register("bob").await;
+    bob.post("/groups", json!({ "name": "lounge", "title": "Lounge" }))
+        .await
+        .expect(201);
+    join_remote(&alice, "lounge", &b).await;
+    let alice_there = format!("alice@{a_domain}");
+    let first = eventually("B holds alice's attestation", || async {
+        let seen = bob.get(&format!("/users/{alice_there}/reputation")).await;
+        let held = seen.body["attestations"][0].clone();
+        (held["status"] == "verified").then_some(held)
+    })
+    .await;
+    assert_eq!(first["trust_level"], 0, "{first}");
+
+    alice
+        .put("/admin/users/alice/leader", json!({ "leader": true }))
+        .await
+        .expect(200);
+    let renewed = eventually("the renewal reaches B", || async {
+        let seen = reputation_of(&bob, &alice_there).await;
+        (seen["trust_level"] == 4).then_some(seen)
+    })
+    .await;
+    let held = &renewed["attestations"][0];
+    assert_eq!(held["trust_level"], 4, "{renewed}");
+    assert_ne!(held["id"], first["id"], "a new attestation: {renewed}");
+
+    // Nothing changed since: later renewals offer nothing new.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let again = reputation_of(&bob, &alice_there).await;
+    assert_eq!(again["attestations"][0]["id"], held["id"]);
+}

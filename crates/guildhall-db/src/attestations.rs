@@ -158,16 +158,63 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Where a member's revoked attestations went: (attestation id, inbox).
-    pub async fn revoked_attestation_holders(&self, user_id: i64) -> Result<Vec<(i64, String)>> {
+    /// Where a member's attestations revoked at `revoked_at` (one
+    /// revocation; all revoked ones when `None`) went: (attestation id, inbox).
+    pub async fn revoked_attestation_holders(
+        &self,
+        user_id: i64,
+        revoked_at: Option<i64>,
+    ) -> Result<Vec<(i64, String)>> {
         Ok(sqlx::query_as(
             "SELECT d.attestation_id, d.inbox FROM attestation_deliveries d \
              JOIN attestations a ON a.id = d.attestation_id \
-             WHERE a.user_id = $1 AND a.revoked_at IS NOT NULL ORDER BY d.attestation_id, d.inbox",
+             WHERE a.user_id = $1 AND a.revoked_at IS NOT NULL \
+               AND ($2 IS NULL OR a.revoked_at = $2) ORDER BY d.attestation_id, d.inbox",
+        )
+        .bind(user_id)
+        .bind(revoked_at)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every instance a member's attestations were offered to: (domain, inbox).
+    pub async fn attestation_holders(&self, user_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT DISTINCT d.domain, d.inbox FROM attestation_deliveries d \
+             JOIN attestations a ON a.id = d.attestation_id \
+             WHERE a.user_id = $1 ORDER BY d.domain, d.inbox",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Queues a renewal ([`EventKind::Renew`]) for each member whose
+    /// standing attestation some instance holds, unless one is pending.
+    /// Returns how many were queued.
+    pub async fn queue_attestation_renewals(&self) -> Result<u64> {
+        let mut tx = self.writer.begin().await?;
+        let members: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT a.user_id FROM attestations a \
+             JOIN attestation_deliveries d ON d.attestation_id = a.id \
+             WHERE a.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM federation_events e \
+               WHERE e.kind = 'renew' AND e.object_type = 'user' AND e.object_id = a.user_id) \
+             ORDER BY a.user_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for &member in &members {
+            events::record(
+                &mut tx,
+                EventKind::Renew,
+                EventObject::User(member),
+                None,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(members.len() as u64)
     }
 
     /// Keeps a verified partner attestation as the member's current one,
@@ -315,23 +362,26 @@ impl Store {
 /// Revokes inside `tx`, queueing the revocation for delivery when any was
 /// revoked.
 pub(crate) async fn revoke(conn: &mut sqlx::AnyConnection, user_id: i64, why: &str) -> Result<u64> {
+    let now = now_ms();
     let revoked = sqlx::query(
         "UPDATE attestations SET revoked_at = $1, revoked_why = $2 \
          WHERE user_id = $3 AND revoked_at IS NULL",
     )
-    .bind(now_ms())
+    .bind(now)
     .bind(why)
     .bind(user_id)
     .execute(&mut *conn)
     .await?
     .rows_affected();
     if revoked > 0 {
+        // The time names this revocation's attestations, so that only
+        // they are announced (not those an earlier revocation announced).
         events::record(
             conn,
             EventKind::Revoke,
             EventObject::User(user_id),
             None,
-            None,
+            Some(&now.to_string()),
         )
         .await?;
     }

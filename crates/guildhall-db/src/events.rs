@@ -58,6 +58,9 @@ pub enum EventKind {
     Announce,
     /// A member's attestations were revoked: tell the instances holding them.
     Revoke,
+    /// Offer a member's current attestation to the instances that hold an
+    /// older one, if it changed (the periodic renewal).
+    Renew,
 }
 
 impl EventKind {
@@ -72,6 +75,7 @@ impl EventKind {
             EventKind::Accept => "accept",
             EventKind::Announce => "announce",
             EventKind::Revoke => "revoke",
+            EventKind::Renew => "renew",
         }
     }
 
@@ -86,6 +90,7 @@ impl EventKind {
             "accept" => EventKind::Accept,
             "announce" => EventKind::Announce,
             "revoke" => EventKind::Revoke,
+            "renew" => EventKind::Renew,
             _ => return None,
         })
     }

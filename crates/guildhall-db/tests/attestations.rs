@@ -111,6 +111,12 @@ async fn exercise(store: Store) {
             .unwrap(),
         "once per instance"
     );
+    assert_eq!(store.queue_attestation_renewals().await.unwrap(), 1);
+    assert_eq!(
+        store.queue_attestation_renewals().await.unwrap(),
+        0,
+        "one renewal pending per member"
+    );
     let events_before = store.pending_events(100).await.unwrap().len();
     store.ban_user(ann.id).await.unwrap();
     let revoked = store.current_attestation(ann.id).await.unwrap().unwrap();
@@ -118,11 +124,65 @@ async fn exercise(store: Store) {
     let events = store.pending_events(100).await.unwrap();
     assert_eq!(events.len(), events_before + 1);
     assert_eq!(events.last().unwrap().kind, EventKind::Revoke);
+    let revoked_at = |event: &Event| event.payload.as_deref().unwrap().parse::<i64>().unwrap();
+    let first_revocation = revoked_at(events.last().unwrap());
     assert_eq!(
-        store.revoked_attestation_holders(ann.id).await.unwrap(),
+        store
+            .revoked_attestation_holders(ann.id, Some(first_revocation))
+            .await
+            .unwrap(),
         vec![(issued.id, "https://brand-b.example/inbox".to_owned())]
     );
     assert_eq!(store.revoke_attestations(ann.id, "again").await.unwrap(), 0);
+
+    // A later one, offered elsewhere and revoked in turn: its revocation
+    // names only it, not the one announced before.
+    let later = store
+        .issue_attestation(ann.id, "fp2", now_ms() + 30 * day, |id| {
+            Ok::<_, ()>(format!("{{\"id\":{id}}}"))
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .attestation_delivered(later.id, "c.example", "https://c.example/inbox")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.attestation_holders(ann.id).await.unwrap(),
+        vec![
+            (
+                "brand-b.example".to_owned(),
+                "https://brand-b.example/inbox".to_owned()
+            ),
+            ("c.example".to_owned(), "https://c.example/inbox".to_owned()),
+        ]
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    assert_eq!(
+        store
+            .revoke_attestations(ann.id, "withdrawn")
+            .await
+            .unwrap(),
+        1
+    );
+    let events = store.pending_events(100).await.unwrap();
+    let second_revocation = revoked_at(events.last().unwrap());
+    assert_eq!(
+        store
+            .revoked_attestation_holders(ann.id, Some(second_revocation))
+            .await
+            .unwrap(),
+        vec![(later.id, "https://c.example/inbox".to_owned())]
+    );
+    assert_eq!(
+        store
+            .revoked_attestation_holders(ann.id, None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Theirs: held, but nothing changes until the partner is trusted.
     assert!(

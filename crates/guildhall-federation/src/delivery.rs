@@ -28,6 +28,7 @@ pub fn spawn(federation: &Federation) -> JoinHandle<()> {
 async fn run(data: FedData) {
     let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut last_prune = 0;
+    let mut last_renewal = now_ms();
     loop {
         let expanded = match outbox::expand_pending(&data).await {
             Ok(n) => n,
@@ -59,6 +60,13 @@ async fn run(data: FedData) {
             // Receipts are kept a week: far longer than any sender retries.
             if let Err(e) = data.store.prune_federation(now_ms() - 7 * 86_400_000).await {
                 tracing::warn!(error = %e, "could not prune federation receipts");
+            }
+        }
+        if now_ms() - last_renewal >= data.settings.attestation_renewal_ms {
+            last_renewal = now_ms();
+            // Each becomes an event, expanded on the next passes.
+            if let Err(e) = data.store.queue_attestation_renewals().await {
+                tracing::warn!(error = %e, "could not queue attestation renewals");
             }
         }
         // A full batch means more are waiting: carry on without pausing.

@@ -48,6 +48,7 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
         (EventKind::Announce, EventObject::Group(group_id)) => relay(ctx, event, group_id).await,
         (_, EventObject::Thread(_) | EventObject::Reply(_)) => post_activity(ctx, event).await,
         (EventKind::Revoke, EventObject::User(user_id)) => revoke(ctx, event, user_id).await,
+        (EventKind::Renew, EventObject::User(user_id)) => renew(ctx, event, user_id).await,
         _ => Ok(vec![]),
     }
 }
@@ -436,7 +437,12 @@ async fn offer_attestation(
 /// instance it was offered to.
 async fn revoke(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbound>, FedError> {
     let member = user(ctx, user_id).await?;
-    let holders = ctx.store.revoked_attestation_holders(user_id).await?;
+    // The revocation's time, so that earlier revocations are not re-sent.
+    let revoked_at = event.payload.as_deref().and_then(|p| p.parse().ok());
+    let holders = ctx
+        .store
+        .revoked_attestation_holders(user_id, revoked_at)
+        .await?;
     let instance = ctx.urls.instance_actor();
     let mut out: Vec<Outbound> = Vec::new();
     for (attestation_id, inbox) in holders {
@@ -454,6 +460,46 @@ async fn revoke(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbou
         }
     }
     Ok(out)
+}
+
+/// The periodic renewal: a member's current attestation (re-issued if its
+/// claims changed or it nears its end) offered to each instance that holds
+/// an older one, so their copy neither lapses nor lags while the member is
+/// away from them.
+async fn renew(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbound>, FedError> {
+    let member = user(ctx, user_id).await?;
+    let attestation = match attestations::current(ctx, &member).await {
+        Ok(a) => a,
+        Err(FedError::Gone(_)) => return Ok(vec![]), // banned or withdrawn
+        // The next renewal tries again; the queue must not wait for it.
+        Err(e) => {
+            tracing::warn!(member = %member.username, error = %e, "could not renew an attestation");
+            return Ok(vec![]);
+        }
+    };
+    let mut inboxes = Vec::new();
+    for (domain, inbox) in ctx.store.attestation_holders(user_id).await? {
+        if ctx
+            .store
+            .attestation_delivered(attestation.id, &domain, &inbox)
+            .await?
+        {
+            inboxes.push(inbox);
+        }
+    }
+    if inboxes.is_empty() {
+        return Ok(vec![]);
+    }
+    let id = ctx
+        .urls
+        .sub(&ctx.urls.activity(&event.token), "attestation");
+    let offer = attestations::offer(ctx, &attestation, &id)?;
+    Ok(vec![outbound(
+        &id,
+        &ctx.urls.instance_actor(),
+        offer,
+        inboxes,
+    )])
 }
 
 /// A local group accepts a remote Follow.

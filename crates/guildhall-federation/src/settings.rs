@@ -30,6 +30,9 @@ pub struct FederationSettings {
     pub backfill_threads: usize,
     /// Timeout of one outgoing request.
     pub request_timeout_ms: u64,
+    /// How often members' attestations held by other instances are looked
+    /// at, and offered again when re-issued (changed, or nearing expiry).
+    pub attestation_renewal_ms: i64,
     /// Largest inbound activity accepted, in bytes.
     pub max_activity_bytes: usize,
     /// Reported in NodeInfo (mirrors `accounts.registration_open`).
@@ -48,6 +51,7 @@ impl Default for FederationSettings {
             remote_votes_per_instance_per_day: 5_000,
             backfill_threads: 20,
             request_timeout_ms: 10_000,
+            attestation_renewal_ms: 3_600_000,
             max_activity_bytes: 256 * 1024,
             open_registrations: true,
         }

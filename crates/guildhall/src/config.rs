@@ -207,6 +207,12 @@ impl Config {
                 "federation.retry_base_secs must be positive and at most retry_cap_secs".into(),
             );
         }
+        // (NaN is refused too.)
+        if self.federation.attestation_renewal_minutes.is_nan()
+            || self.federation.attestation_renewal_minutes <= 0.0
+        {
+            return Err("federation.attestation_renewal_minutes must be positive".into());
+        }
         if self.accounts.session_days < 1 {
             return Err("accounts.session_days must be at least 1".into());
         }
@@ -255,6 +261,8 @@ pub struct FederationConfig {
     pub remote_votes_per_instance_per_day: i64,
     pub backfill_threads: usize,
     pub request_timeout_secs: f64,
+    /// How often attestations held by other instances are renewed there.
+    pub attestation_renewal_minutes: f64,
     /// Partner instances whose reputation attestations we trust, applied at
     /// start (docs/ATTESTATIONS.md): `[[federation.partners]]` tables.
     pub partners: Vec<PartnerConfig>,
@@ -293,6 +301,7 @@ impl Default for FederationConfig {
             remote_votes_per_instance_per_day: d.remote_votes_per_instance_per_day,
             backfill_threads: d.backfill_threads,
             request_timeout_secs: d.request_timeout_ms as f64 / 1000.0,
+            attestation_renewal_minutes: d.attestation_renewal_ms as f64 / 60_000.0,
             partners: vec![],
         }
     }
@@ -315,6 +324,7 @@ impl Config {
             remote_votes_per_instance_per_day: f.remote_votes_per_instance_per_day,
             backfill_threads: f.backfill_threads,
             request_timeout_ms: (f.request_timeout_secs * 1000.0) as u64,
+            attestation_renewal_ms: (f.attestation_renewal_minutes * 60_000.0) as i64,
             max_activity_bytes: self.server.max_body_bytes,
             open_registrations: self.accounts.registration_open,
         }
@@ -330,6 +340,15 @@ mod tests {
     #[test]
     fn defaults_are_valid() {
         Config::default().check().unwrap();
+    }
+
+    #[test]
+    fn the_attestation_renewal_period_must_be_positive() {
+        for minutes in [0.0, -1.0, f64::NAN] {
+            let mut config = Config::default();
+            config.federation.attestation_renewal_minutes = minutes;
+            assert!(config.check().unwrap_err().contains("attestation_renewal"));
+        }
     }
 
     #[test]
