@@ -218,28 +218,32 @@ impl Store {
         follow: &str,
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
+        let joined = sqlx::query(
             "INSERT INTO group_members (group_id, user_id, joined_at, pending, follow_id) VALUES ($1, $2, $3, 0, $4) \
-             ON CONFLICT (group_id, user_id) DO UPDATE SET follow_id = excluded.follow_id",
+             ON CONFLICT (group_id, user_id) DO NOTHING",
         )
         .bind(group_id)
         .bind(user_id)
         .bind(now_ms())
         .bind(follow_id)
         .execute(&mut *tx)
-        .await?;
-        // An upsert reports one row either way, so recount rather than bump.
-        let members: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM group_members WHERE group_id = $1 AND pending = 0",
-        )
-        .bind(group_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE groups SET member_count = $1 WHERE id = $2")
-            .bind(members)
+        .await?
+        .rows_affected()
+            > 0;
+        // A bump, not a recount: on PostgreSQL two follows committing at
+        // once would each count without the other's row.
+        if joined {
+            bump_members(&mut tx, group_id, 1).await?;
+        } else {
+            sqlx::query(
+                "UPDATE group_members SET follow_id = $1 WHERE group_id = $2 AND user_id = $3",
+            )
+            .bind(follow_id)
             .bind(group_id)
+            .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        }
         record(
             &mut tx,
             EventKind::Accept,

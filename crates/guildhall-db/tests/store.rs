@@ -444,6 +444,79 @@ async fn concurrent_votes(store: Store) {
     assert_eq!((t.upvotes, t.downvotes, t.score), (15, 5, 10));
 }
 
+#[tokio::test]
+async fn concurrent_follows_keep_the_member_count_exact_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    concurrent_follows(sqlite_store(&dir).await).await;
+}
+
+#[tokio::test]
+async fn concurrent_follows_keep_the_member_count_exact_on_postgres() {
+    let Some(store) = fresh_postgres_store("concurrent_follows_on_postgres")
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    concurrent_follows(store).await;
+}
+
+/// Remote follows of one group arriving at once each count once (the
+/// count was once recounted in each transaction, and two at once on
+/// PostgreSQL each missed the other), and a repeated Follow not again.
+async fn concurrent_follows(store: Store) {
+    let owner = store.create_user(user("owner")).await.unwrap();
+    let g = store
+        .create_group(NewGroup {
+            name: "g",
+            title: "G",
+            description: "",
+            description_html: "",
+            rules: "",
+            rules_html: "",
+            creator_id: owner.id,
+        })
+        .await
+        .unwrap();
+    let before = store
+        .group_by_name("g")
+        .await
+        .unwrap()
+        .unwrap()
+        .member_count;
+    let mut followers = Vec::new();
+    for i in 0..20 {
+        let remote = RemoteUser {
+            username: format!("f{i}@b.example"),
+            display_name: None,
+            bio_html: String::new(),
+            avatar_url: None,
+            domain: "b.example".into(),
+            ap_id: format!("https://b.example/u/f{i}"),
+            inbox: format!("https://b.example/u/f{i}/inbox"),
+            shared_inbox: None,
+            profile_url: None,
+            public_key_pem: "pem".into(),
+        };
+        followers.push(store.upsert_remote_user(&remote).await.unwrap().id);
+    }
+    let follow = |s: Store, user: i64, n: u32| async move {
+        let id = format!("https://b.example/follows/{user}/{n}");
+        s.add_follower(g.id, user, &id, "{}").await.unwrap();
+    };
+    let tasks: Vec<_> = followers
+        .iter()
+        .map(|&f| tokio::spawn(follow(store.clone(), f, 1)))
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let count = |s: Store| async move { s.group_by_name("g").await.unwrap().unwrap().member_count };
+    assert_eq!(count(store.clone()).await, before + 20);
+    follow(store.clone(), followers[0], 2).await;
+    assert_eq!(count(store.clone()).await, before + 20, "a repeated Follow");
+}
+
 /// The delivery queue: a failure backs the instance off; dropping an
 /// undeliverable delivery leaves that back-off alone; a success clears it.
 #[tokio::test]
