@@ -406,6 +406,21 @@ async fn forged_and_malformed_requests_are_refused() {
         assert_eq!(got, status, "{spoil:?}: {body}");
         assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
     }
+    // A signature that fails made us fetch the actor again once (its key
+    // may have rotated); more of them within the minute fetch nothing.
+    let actor_fetches = || {
+        mastodon
+            .gets()
+            .iter()
+            .filter(|g| g.path == MASTODON_ALICE)
+            .count()
+    };
+    let fetched = actor_fetches();
+    for _ in 0..3 {
+        let (got, _) = mastodon.send_spoiled(&inbox, &like, Spoil::OtherKey).await;
+        assert_eq!(got, 401);
+    }
+    assert_eq!(actor_fetches(), fetched, "refetched at most once a minute");
     // An id on another domain than its actor's.
     let mut foreign = like.clone();
     foreign["id"] = json!("https://elsewhere.example/likes/1");

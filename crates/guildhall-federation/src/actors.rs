@@ -383,12 +383,18 @@ impl StoredActor {
 /// Whether a stored actor is due for a refresh is still decided by
 /// activitypub_federation when the entry has expired.
 #[derive(Default)]
-pub struct ActorCache(
-    std::sync::Mutex<std::collections::HashMap<Url, (std::time::Instant, StoredActor)>>,
-);
+pub struct ActorCache {
+    actors: std::sync::Mutex<std::collections::HashMap<Url, (std::time::Instant, StoredActor)>>,
+    /// When each actor was last refetched after a failed signature.
+    refetched: std::sync::Mutex<std::collections::HashMap<Url, std::time::Instant>>,
+}
 
 impl ActorCache {
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+    /// The least time between two refetches of one actor: a rotated key is
+    /// picked up by the first, and forged signatures cannot make us fetch
+    /// (and write) on every request.
+    pub const REFETCH_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
     const MAX: usize = 10_000;
 
     /// The actor at `id`, from the cache or else as [`StoredActor::dereference`] finds it.
@@ -403,12 +409,35 @@ impl ActorCache {
         Ok(actor)
     }
 
-    /// Fetches the actor again, as after a failed signature.
+    /// Fetches the actor again, as after a failed signature; within
+    /// [`Self::REFETCH_EVERY`] of the last time, the actor as we have it.
     pub async fn refetch(&self, id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
+        if !self.may_refetch(id) {
+            return self.get(id, data).await;
+        }
         self.lock().remove(id);
         let actor = StoredActor::refetch(id, data).await?;
         self.keep(id, &actor);
         Ok(actor)
+    }
+
+    fn may_refetch(&self, id: &Url) -> bool {
+        let mut refetched = self.refetched.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if refetched
+            .get(id)
+            .is_some_and(|at| now.duration_since(*at) < Self::REFETCH_EVERY)
+        {
+            return false;
+        }
+        if refetched.len() >= Self::MAX {
+            refetched.retain(|_, at| now.duration_since(*at) < Self::REFETCH_EVERY);
+            if refetched.len() >= Self::MAX {
+                refetched.clear();
+            }
+        }
+        refetched.insert(id.clone(), now);
+        true
     }
 
     fn keep(&self, id: &Url, actor: &StoredActor) {
@@ -427,7 +456,7 @@ impl ActorCache {
         &self,
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<Url, (std::time::Instant, StoredActor)>>
     {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.actors.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
