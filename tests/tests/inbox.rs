@@ -507,7 +507,7 @@ async fn blocked_instances_are_refused_and_sent_nothing() {
 async fn remote_votes_are_capped_and_receipts_survive_a_restart() {
     let remote = Remote::start().await;
     let server =
-        TestServer::sqlite_with(|c| c.federation.remote_votes_per_instance_per_day = 2).await;
+        TestServer::sqlite_with(|c| c.federation.remote_votes_per_instance_per_day = 3).await;
     let mut a = local(server).await;
     let reply_score = |a: &Local| {
         let (api, id) = (a.admin.clone(), a.reply);
@@ -546,18 +546,26 @@ async fn remote_votes_are_capped_and_receipts_survive_a_restart() {
         "a resend after a restart"
     );
 
-    // Two votes from the instance count today; the third is accepted, not counted.
+    // Three votes from the instance count today; a refused one (the same
+    // vote again) uses none of them; the fourth is accepted, not counted.
     a.deliver(&remote, "lemmy_like").await;
+    assert_eq!(reply_score(&a).await, 1);
+    let repeat = a.fixture(&remote, "lemmy_like");
+    send(&a, repeat, "/activities/like/repeat", reply_url.clone()).await;
     assert_eq!(reply_score(&a).await, 1);
     let carol_like = a.fixture(&remote, "lemmy_like");
     send(&a, carol_like, "/activities/like/third", thread_url).await;
-    assert_eq!(a.thread(a.thread).await["score"], 0, "over the cap");
+    assert_eq!(
+        a.thread(a.thread).await["score"],
+        1,
+        "the third counts: the repeat used none of the cap"
+    );
 
     // After a restart the day's count still stands.
     a.server.restart().await;
     let alice_like = a.fixture(&remote, "mastodon_like");
     send(&a, alice_like, "/users/alice#likes/fourth", reply_url).await;
-    assert_eq!(reply_score(&a).await, 1, "over the cap after a restart");
+    assert_eq!(reply_score(&a).await, 1, "over the cap, after a restart");
 }
 
 /// Reputation from one remote instance is capped per day: its members'

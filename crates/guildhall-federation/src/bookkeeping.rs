@@ -117,6 +117,18 @@ impl Bookkeeping {
         Ok(true)
     }
 
+    /// Gives back a vote [`count_vote`](Self::count_vote) counted today
+    /// that was then refused.
+    pub fn uncount_vote(&self, domain: &str) {
+        let day = today();
+        if let Some(count) = self.lock().votes.get_mut(domain)
+            && count.day == day
+            && count.counted > 0
+        {
+            count.counted -= 1;
+        }
+    }
+
     /// Writes the receipts and counts gathered since the last write.
     pub async fn write(&self, store: &Store) -> Result<(), StoreError> {
         let (receipts, counts) = {

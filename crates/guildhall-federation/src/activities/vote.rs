@@ -52,7 +52,7 @@ async fn set(
         PostKind::Reply(id) => VoteTarget::Reply(id),
     };
     let via = inbound.announce_in(&post.group);
-    match ctx
+    let result = ctx
         .store
         .vote_via(
             user.id,
@@ -61,8 +61,13 @@ async fn set(
             via,
             Some(inbound.activity.id.as_str()),
         )
-        .await
-    {
+        .await;
+    if vote.is_some() && matches!(result, Err(StoreError::Rule(_))) {
+        // Refused (a repeat, or a voter the rules do not let vote): it
+        // does not use up the instance's votes for the day.
+        ctx.bookkeeping.uncount_vote(&inbound.actor.domain());
+    }
+    match result {
         // The same vote twice, or undoing one we never counted: nothing changes.
         Ok(_) | Err(StoreError::Rule(RuleError::Conflict(_))) => Ok(()),
         Err(e) => Err(e.into()),
