@@ -3,9 +3,9 @@
 //! Guildhall's code (so a test checks our signatures against a second
 //! implementation, not against themselves).
 //!
-//! It serves three actors in the shapes those servers use — Mastodon's
-//! `/users/alice`, Lemmy's `/u/carol` and the Lemmy community
-//! `/c/lemmy_group` — sends the recorded fixtures signed as them, and keeps
+//! It serves four actors in the shapes those servers use — Mastodon's
+//! `/users/alice` and its instance actor `/actor`, Lemmy's `/u/carol` and
+//! the Lemmy community `/c/lemmy_group` — sends the recorded fixtures signed as them, and keeps
 //! every POST it receives with whether its signature verified. The community
 //! accepts follows the way Lemmy does (a signed `Accept` to the follower).
 
@@ -31,7 +31,9 @@ use std::time::{Duration, SystemTime};
 pub const MASTODON_ALICE: &str = "/users/alice";
 pub const LEMMY_CAROL: &str = "/u/carol";
 pub const LEMMY_GROUP: &str = "/c/lemmy_group";
-const ACTORS: [&str; 3] = [MASTODON_ALICE, LEMMY_CAROL, LEMMY_GROUP];
+/// Mastodon's instance actor (an Application), which forwards reports.
+pub const MASTODON_INSTANCE: &str = "/actor";
+const ACTORS: [&str; 4] = [MASTODON_ALICE, LEMMY_CAROL, LEMMY_GROUP, MASTODON_INSTANCE];
 
 /// A POST the stand-in received.
 #[derive(Debug, Clone)]
@@ -272,11 +274,11 @@ fn empty_collection() -> Value {
 
 fn actor_json(shared: &Shared, path: &str) -> Value {
     let id = format!("{}{path}", shared.base);
-    let name = path.rsplit('/').next().unwrap();
-    let kind = if path == LEMMY_GROUP {
-        "Group"
-    } else {
-        "Person"
+    let (kind, name) = match path {
+        LEMMY_GROUP => ("Group", "lemmy_group"),
+        // Mastodon names its instance actor after the domain.
+        MASTODON_INSTANCE => ("Application", shared.base.trim_start_matches("http://")),
+        _ => ("Person", path.rsplit('/').next().unwrap()),
     };
     json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],

@@ -445,6 +445,52 @@ async fn forged_and_malformed_requests_are_refused() {
     assert_eq!(a.thread(a.thread).await["score"], 1);
 }
 
+/// Reports from Mastodon (its instance actor, to the reported member's
+/// inbox, naming her account and her thread) and from Lemmy (a member, to
+/// the group, naming a reply) become flags for the group's moderators; a
+/// report naming nothing of ours is refused and flags nothing.
+#[tokio::test]
+async fn remote_reports_reach_the_groups_moderators() {
+    let a = local(TestServer::sqlite().await).await;
+    let mastodon = Remote::start().await;
+    let lemmy = Remote::start().await;
+    let report = a.fixture(&mastodon, "mastodon_flag");
+    let (status, body) = mastodon.send(&a.server.url("/u/ann/inbox"), &report).await;
+    assert_eq!(status, 202, "{body}");
+    a.deliver(&lemmy, "lemmy_flag").await;
+
+    let flags = || async { a.admin.get("/groups/support/flags").await.expect(200) };
+    let seen = flags().await;
+    let list = seen["flags"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{seen}");
+    let (carol, instance) = (&list[0], &list[1]); // newest first
+    assert_eq!(
+        (&carol["object_type"], &carol["object_id"]),
+        (&json!("reply"), &json!(a.reply))
+    );
+    assert_eq!(carol["reason"], "rude reply");
+    assert_eq!(carol["by"], format!("carol@{}", lemmy.domain()));
+    assert_eq!(
+        (&instance["object_type"], &instance["object_id"]),
+        (&json!("thread"), &json!(a.thread))
+    );
+    assert_eq!(instance["reason"], "Spam links in this thread");
+    let domain = mastodon.domain();
+    assert_eq!(instance["by"], format!("{domain}@{domain}"));
+
+    // Only the account, or posts we do not hold: refused, nothing flagged.
+    let mut account_only = report.clone();
+    account_only["id"] = json!(mastodon.url("/flags/2"));
+    account_only["object"] = json!([format!("http://{}/u/ann", a.server.domain())]);
+    let (status, body) = mastodon.send(&a.inbox(), &account_only).await;
+    assert_eq!(status, 422, "{body}");
+    // The same posts reported again by the same actor: still one flag each.
+    let mut again = report.clone();
+    again["id"] = json!(mastodon.url("/flags/3"));
+    assert_eq!(mastodon.send(&a.inbox(), &again).await.0, 202);
+    assert_eq!(flags().await["flags"].as_array().unwrap().len(), 2);
+}
+
 #[tokio::test]
 async fn blocked_instances_are_refused_and_sent_nothing() {
     let mastodon = Remote::start().await;

@@ -26,14 +26,39 @@ pub struct Flag {
 impl Store {
     /// Flags a live post; false if this member had flagged it already.
     pub async fn flag(&self, user_id: i64, object: Object, reason: &str) -> Result<bool> {
+        self.add_flag(user_id, object, reason, true).await
+    }
+
+    /// A report from another server (a Mastodon instance, a Lemmy member):
+    /// flagged like a member's, without our trust levels, which rate our
+    /// members and not the servers that forward reports.
+    pub async fn flag_from_remote(
+        &self,
+        user_id: i64,
+        object: Object,
+        reason: &str,
+    ) -> Result<bool> {
+        self.add_flag(user_id, object, reason, false).await
+    }
+
+    async fn add_flag(
+        &self,
+        user_id: i64,
+        object: Object,
+        reason: &str,
+        gated: bool,
+    ) -> Result<bool> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
             return Err(RuleError::invalid("reason", "say why, in 1 to 500 characters").into());
         }
         let mut tx = self.writer.begin().await?;
-        member(&mut tx, user_id)
-            .await?
-            .check(&self.rules, Privilege::Flag)?;
+        let flagger = member(&mut tx, user_id).await?;
+        if gated {
+            flagger.check(&self.rules, Privilege::Flag)?;
+        } else if flagger.banned {
+            return Err(RuleError::Forbidden("banned accounts cannot flag".into()).into());
+        }
         let (object_type, id, group_sql) = match object {
             Object::Thread(id) => (
                 "thread",

@@ -8,6 +8,7 @@
 mod announce;
 mod create;
 mod delete;
+mod flag;
 mod follow;
 mod posts;
 mod undo;
@@ -150,6 +151,7 @@ async fn apply_inner(inbound: &Inbound<'_>) -> Result<(), FedError> {
         "Delete" => delete::receive(inbound).await,
         "Like" | "Dislike" => vote::receive(inbound).await,
         "Announce" => announce::receive(inbound).await,
+        "Flag" => flag::receive(inbound).await,
         "Offer" if is_attestation(&inbound.activity.object) => {
             crate::attestations::receive(inbound.data, &inbound.activity.object, inbound.actor)
                 .await

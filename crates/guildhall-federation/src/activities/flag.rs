@@ -1,0 +1,80 @@
+//! Flag: a report for our moderators. Mastodon sends one from its instance
+//! actor, naming the reported account and some of its statuses, with the
+//! reporter's note in `content`; Lemmy sends one from the member, naming one
+//! post, with the reason in `summary`, addressed to the group. Each named
+//! post of one of our groups is flagged for that group's moderators, by the
+//! sending actor; accounts and anything else named are passed over.
+
+use super::posts::{Post, PostKind};
+use super::{Inbound, value_id};
+use crate::FedError;
+use guildhall_core::RuleError;
+use guildhall_core::reputation::ledger::Object;
+use guildhall_db::StoreError;
+use serde_json::Value;
+
+/// The most objects of one report looked at (Mastodon names the account
+/// and each status chosen; a longer list is not a report from a person).
+const MAX_OBJECTS: usize = 50;
+/// Flags keep reasons of up to 500 characters.
+const MAX_REASON: usize = 500;
+
+pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
+    let reporter = inbound.user()?;
+    let ctx = inbound.data;
+    let named: Vec<url::Url> = match &inbound.activity.object {
+        Value::Array(items) => items
+            .iter()
+            .take(MAX_OBJECTS)
+            .filter_map(value_id)
+            .collect(),
+        one => value_id(one).into_iter().collect(),
+    };
+    let reason = reason(inbound.raw, &inbound.actor.domain());
+    let mut flagged = 0;
+    for url in named {
+        let Some(post) = Post::find(ctx, &url).await? else {
+            continue; // the account, or something we do not hold
+        };
+        // Only our own groups' moderators can act on a report.
+        if post.group.domain.is_some() || post.deleted {
+            continue;
+        }
+        let object = match post.kind {
+            PostKind::Thread(id) => Object::Thread(id),
+            PostKind::Reply(id) => Object::Reply(id),
+        };
+        match ctx
+            .store
+            .flag_from_remote(reporter.id, object, &reason)
+            .await
+        {
+            Ok(_) => flagged += 1,
+            // Deleted meanwhile: nothing to review.
+            Err(StoreError::Rule(RuleError::Conflict(_))) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if flagged == 0 {
+        return Err(FedError::Unprocessable(
+            "the report names no post of a group here".into(),
+        ));
+    }
+    tracing::info!(reporter = %inbound.actor.ap_id(), posts = flagged, "report received");
+    Ok(())
+}
+
+/// The reporter's words: Mastodon's `content`, Lemmy's `summary`, trimmed
+/// to what a flag keeps; a report without any still says where it is from.
+fn reason(raw: &str, domain: &str) -> String {
+    let activity: Value = serde_json::from_str(raw).unwrap_or_default();
+    let said = ["content", "summary"]
+        .iter()
+        .filter_map(|k| activity.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .find(|s| !s.is_empty());
+    match said {
+        Some(text) => text.chars().take(MAX_REASON).collect(),
+        None => format!("reported from {domain}, without a reason"),
+    }
+}
