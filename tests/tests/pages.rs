@@ -917,3 +917,98 @@ async fn forms_refuse_what_a_trust_level_does_not_allow() {
     let list = alice.get("/groups/support/threads").await.expect(200);
     assert_eq!(list["threads"].as_array().unwrap().len(), 1);
 }
+
+/// A member flags a thread and a reply from the thread page and is thanked;
+/// the group's moderators read the flags on their own page, linked from
+/// the group; other members may not.
+#[tokio::test]
+async fn members_flag_posts_and_moderators_read_the_flags() {
+    let server = TestServer::sqlite().await;
+    let alice = server.api().register("alice").await; // admin, moderates support
+    alice
+        .post(
+            "/groups",
+            serde_json::json!({ "name": "support", "title": "Support" }),
+        )
+        .await
+        .expect(201);
+    let tid = alice
+        .post(
+            "/groups/support/threads",
+            serde_json::json!({ "title": "Cheap ink", "body": "Buy here." }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let rid = alice
+        .post(
+            &format!("/threads/{tid}/replies"),
+            serde_json::json!({ "body": "Really cheap." }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+
+    let bob = Browser::new(&server);
+    bob.register("bob").await;
+    let page = format!("/t/{tid}");
+    let html = bob.get(&page).await.expect(200).body;
+    assert!(html.contains(&format!("id=\"flag-t{tid}\"")), "{html}");
+    assert!(html.contains(&format!("id=\"flag-r{rid}\"")));
+    let back = bob
+        .submit(&page, &format!("/t/{tid}/flag"), &[("reason", "an ad")])
+        .await
+        .redirect();
+    assert_eq!(back, format!("/t/{tid}?flagged=1"));
+    let thanked = bob.get(&back).await.expect(200).body;
+    assert!(thanked.contains("will take a look"), "{thanked}");
+    let back = bob
+        .submit(&page, &format!("/r/{rid}/flag"), &[("reason", "more ads")])
+        .await
+        .redirect();
+    assert_eq!(back, format!("/t/{tid}?flagged=1#r{rid}"));
+    // Without a reason: refused, and said why.
+    let refused = bob
+        .submit(&page, &format!("/t/{tid}/flag"), &[("reason", " ")])
+        .await
+        .expect(422);
+    assert!(refused.html().contains("say why"), "{}", refused.body);
+    // The list is for moderators.
+    bob.get("/g/support/flags").await.expect(403);
+    assert!(
+        !bob.get("/g/support")
+            .await
+            .body
+            .contains("/g/support/flags")
+    );
+
+    let moderator = Browser::new(&server);
+    moderator
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "alice"), ("password", "correct horse battery")],
+        )
+        .await
+        .expect(303);
+    assert!(
+        moderator
+            .get("/g/support")
+            .await
+            .body
+            .contains("href=\"/g/support/flags\"")
+    );
+    let flags = moderator.get("/g/support/flags").await.expect(200);
+    let html = flags.html();
+    assert!(
+        html.contains("more ads") && html.contains("an ad"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/t/{tid}#r{rid}\"")),
+        "{html}"
+    );
+    assert!(html.contains("Cheap ink") && html.contains("flagged by bob"));
+}

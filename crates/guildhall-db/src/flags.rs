@@ -18,6 +18,9 @@ pub struct Flag {
     pub id: i64,
     pub object_type: String,
     pub object_id: i64,
+    /// The thread it is (in), for a link and a title to show.
+    pub thread_id: i64,
+    pub thread_title: String,
     pub username: String,
     pub reason: String,
     pub created_at: i64,
@@ -98,9 +101,12 @@ impl Store {
     /// A group's flags, newest first.
     pub async fn flags(&self, group_id: i64, limit: i64) -> Result<Vec<Flag>> {
         Ok(sqlx::query_as::<_, Flag>(
-            "SELECT f.id, f.object_type, f.object_id, u.username, f.reason, f.created_at \
-             FROM flags f JOIN users u ON u.id = f.user_id WHERE f.group_id = $1 \
-             ORDER BY f.id DESC LIMIT $2",
+            "SELECT f.id, f.object_type, f.object_id, t.id AS thread_id, t.title AS thread_title, \
+               u.username, f.reason, f.created_at \
+             FROM flags f JOIN users u ON u.id = f.user_id \
+             LEFT JOIN replies r ON f.object_type = 'reply' AND r.id = f.object_id \
+             JOIN threads t ON t.id = CASE WHEN f.object_type = 'reply' THEN r.thread_id ELSE f.object_id END \
+             WHERE f.group_id = $1 ORDER BY f.id DESC LIMIT $2",
         )
         .bind(group_id)
         .bind(limit.clamp(1, 500))

@@ -777,6 +777,9 @@ pub struct FlagView {
     /// `thread` or `reply`.
     pub object_type: String,
     pub object_id: i64,
+    /// The thread it is (in), and its title.
+    pub thread_id: i64,
+    pub thread_title: String,
     /// Who flagged it.
     pub by: String,
     pub reason: String,
@@ -789,6 +792,8 @@ impl From<guildhall_db::Flag> for FlagView {
             id: f.id,
             object_type: f.object_type,
             object_id: f.object_id,
+            thread_id: f.thread_id,
+            thread_title: f.thread_title,
             by: f.username,
             reason: f.reason,
             created_at: time(f.created_at),

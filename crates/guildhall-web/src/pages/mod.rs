@@ -14,6 +14,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 mod feed;
+mod flags;
 mod groups;
 pub mod layout;
 pub mod redirect;
@@ -64,6 +65,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{id}/vote", post(threads::vote))
         .route("/t/{id}/edit", get(threads::edit_form).post(threads::edit))
         .route("/t/{id}/delete", post(threads::delete))
+        .route("/t/{id}/flag", post(flags::flag_thread))
+        .route("/r/{id}/flag", post(flags::flag_reply))
+        .route("/g/{name}/flags", get(flags::list))
         .route("/t/{id}/reply", post(replies::create))
         .route("/r/{id}/vote", post(replies::vote))
         .route("/r/{id}/edit", get(replies::edit_form).post(replies::edit))

@@ -45,7 +45,7 @@ pub async fn create(
                 body: f.body,
                 error: e.detail(),
             };
-            threads::render(&page, thread_id, e.status(), Some(draft)).await
+            threads::render(&page, thread_id, e.status(), Some(draft), false).await
         }
         Err(e) => Err(e.into()),
     }

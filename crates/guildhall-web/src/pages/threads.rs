@@ -2,7 +2,7 @@
 //! deleting and voting on threads.
 
 use super::error::{PageError, PageResult};
-use super::extract::{NoFields, PageForm, PagePath};
+use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, ThreadView};
@@ -74,13 +74,31 @@ pub async fn create(
     }
 }
 
-pub async fn show(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
-    render(&page, id, StatusCode::OK, None).await
+/// `?flagged=1`: back from flagging, thanked.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Shown {
+    flagged: Option<String>,
+}
+
+pub async fn show(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<Shown>,
+) -> PageResult {
+    let flagged = q.flagged.is_some();
+    render(&page, id, StatusCode::OK, None, flagged).await
 }
 
 /// The thread page; with a refused reply `draft`, shown with its error
-/// under `status`.
-pub async fn render(page: &Page, id: i64, status: StatusCode, draft: Option<Draft>) -> PageResult {
+/// under `status`; `flagged` thanks a member back from flagging.
+pub async fn render(
+    page: &Page,
+    id: i64,
+    status: StatusCode,
+    draft: Option<Draft>,
+    flagged: bool,
+) -> PageResult {
     let state = &page.state;
     let viewer = page.viewer.as_ref();
     let thread = actions::open_thread(state, id, viewer).await?;
@@ -108,6 +126,7 @@ pub async fn render(page: &Page, id: i64, status: StatusCode, draft: Option<Draf
             replies,
             can_moderate,
             draft,
+            flagged,
         },
     )
 }
