@@ -56,3 +56,20 @@ pub fn trusting_rules() -> guildhall_core::reputation::Rules {
     rules.trust.tl1 = Default::default();
     rules
 }
+
+/// A remote member `name` of `domain` as federation stores one, with
+/// https URLs in Mastodon's shape and a placeholder key.
+pub fn remote_user(name: &str, domain: &str) -> crate::RemoteUser {
+    crate::RemoteUser {
+        username: format!("{name}@{domain}"),
+        display_name: None,
+        bio_html: String::new(),
+        avatar_url: None,
+        domain: domain.into(),
+        ap_id: format!("https://{domain}/u/{name}"),
+        inbox: format!("https://{domain}/u/{name}/inbox"),
+        shared_inbox: None,
+        profile_url: None,
+        public_key_pem: "pem".into(),
+    }
+}

@@ -21,18 +21,7 @@ fn user(name: &str) -> NewUser<'_> {
 }
 
 fn remote(name: &str) -> RemoteUser {
-    RemoteUser {
-        username: format!("{name}@brand-a.example"),
-        display_name: None,
-        bio_html: String::new(),
-        avatar_url: None,
-        domain: "brand-a.example".into(),
-        ap_id: format!("https://brand-a.example/u/{name}"),
-        inbox: format!("https://brand-a.example/u/{name}/inbox"),
-        shared_inbox: None,
-        profile_url: None,
-        public_key_pem: "pem".into(),
-    }
+    guildhall_db::testing::remote_user(name, "brand-a.example")
 }
 
 fn attested(user_id: i64, id: &str, trust_level: i64, valid_until: i64) -> ImportedAttestation {

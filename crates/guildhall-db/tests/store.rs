@@ -384,9 +384,9 @@ async fn concurrent_votes_keep_tallies_exact_on_postgres() {
     concurrent_votes(store).await;
 }
 
-async fn concurrent_votes(store: Store) {
-    let author = store.create_user(user("author")).await.unwrap();
-    let g = store
+/// The group `g`, made by `creator`, for the concurrency tests.
+async fn group_g(store: &Store, creator: i64) -> Group {
+    store
         .create_group(NewGroup {
             name: "g",
             title: "G",
@@ -394,10 +394,15 @@ async fn concurrent_votes(store: Store) {
             description_html: "",
             rules: "",
             rules_html: "",
-            creator_id: author.id,
+            creator_id: creator,
         })
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn concurrent_votes(store: Store) {
+    let author = store.create_user(user("author")).await.unwrap();
+    let g = group_g(&store, author.id).await;
     let t = store
         .create_thread(NewThread {
             group_id: g.id,
@@ -466,18 +471,7 @@ async fn concurrent_follows_keep_the_member_count_exact_on_postgres() {
 /// PostgreSQL each missed the other), and a repeated Follow not again.
 async fn concurrent_follows(store: Store) {
     let owner = store.create_user(user("owner")).await.unwrap();
-    let g = store
-        .create_group(NewGroup {
-            name: "g",
-            title: "G",
-            description: "",
-            description_html: "",
-            rules: "",
-            rules_html: "",
-            creator_id: owner.id,
-        })
-        .await
-        .unwrap();
+    let g = group_g(&store, owner.id).await;
     let before = store
         .group_by_name("g")
         .await
@@ -486,18 +480,7 @@ async fn concurrent_follows(store: Store) {
         .member_count;
     let mut followers = Vec::new();
     for i in 0..20 {
-        let remote = RemoteUser {
-            username: format!("f{i}@b.example"),
-            display_name: None,
-            bio_html: String::new(),
-            avatar_url: None,
-            domain: "b.example".into(),
-            ap_id: format!("https://b.example/u/f{i}"),
-            inbox: format!("https://b.example/u/f{i}/inbox"),
-            shared_inbox: None,
-            profile_url: None,
-            public_key_pem: "pem".into(),
-        };
+        let remote = guildhall_db::testing::remote_user(&format!("f{i}"), "b.example");
         followers.push(store.upsert_remote_user(&remote).await.unwrap().id);
     }
     let follow = |s: Store, user: i64, n: u32| async move {
