@@ -1012,3 +1012,61 @@ async fn members_flag_posts_and_moderators_read_the_flags() {
     );
     assert!(html.contains("Cheap ink") && html.contains("flagged by bob"));
 }
+
+/// A member at TL3 or above (here a leader) sees "Hide as spam" on others'
+/// posts and hides one at once; a TL1 member sees no such button and is
+/// refused if they post the form anyway.
+#[tokio::test]
+async fn trusted_members_hide_spam_from_the_thread_page() {
+    let server = TestServer::sqlite().await;
+    let alice = server.api().register("alice").await; // admin
+    alice
+        .post(
+            "/groups",
+            serde_json::json!({ "name": "support", "title": "Support" }),
+        )
+        .await
+        .expect(201);
+    let carol = server.api().register("carol").await;
+    carol
+        .post("/groups/support/join", serde_json::json!({}))
+        .await
+        .expect(200);
+    let tid = carol
+        .post(
+            "/groups/support/threads",
+            serde_json::json!({ "title": "Cheap watches", "body": "Buy now." }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let page = format!("/t/{tid}");
+
+    let dave = Browser::new(&server);
+    dave.register("dave").await; // TL1 under the test rules
+    assert!(!dave.get(&page).await.body.contains("Hide as spam"));
+    let refused = dave
+        .submit(&page, &format!("/t/{tid}/hide"), &[])
+        .await
+        .expect(403);
+    assert!(refused.html().contains("hiding spam"), "{}", refused.body);
+
+    let bob = Browser::new(&server);
+    bob.register("bob").await;
+    alice
+        .put(
+            "/admin/users/bob/leader",
+            serde_json::json!({ "leader": true }),
+        )
+        .await
+        .expect(200);
+    assert!(bob.get(&page).await.body.contains("Hide as spam"));
+    let back = bob
+        .submit(&page, &format!("/t/{tid}/hide"), &[])
+        .await
+        .redirect();
+    assert_eq!(back, "/g/support");
+    let thread = alice.get(&format!("/threads/{tid}")).await.expect(200);
+    assert_eq!(thread["deleted"], true, "{thread}");
+}

@@ -1,9 +1,9 @@
-//! Flagging a thread or reply for the group's moderators, and the
-//! moderators' list of what was flagged (members' flags and reports from
-//! other servers alike).
+//! Flagging a thread or reply for the group's moderators, the moderators'
+//! list of what was flagged (members' flags and reports from other servers
+//! alike), and hiding obvious spam at once (TL3).
 
 use super::error::PageResult;
-use super::extract::{PageForm, PagePath};
+use super::extract::{NoFields, PageForm, PagePath};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::GroupView;
@@ -42,6 +42,29 @@ pub async fn flag_reply(
         "/t/{}?flagged=1#r{id}",
         reply.thread_id
     )))
+}
+
+/// Hides a thread as spam; back to its group, where it is gone.
+pub async fn hide_thread(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(_): PageForm<NoFields>,
+) -> PageResult {
+    let user = page.user(&format!("/t/{id}"))?;
+    let thread = actions::thread(&page.state, id, Some(user)).await?;
+    actions::hide_spam(&page.state, user, Object::Thread(id)).await?;
+    Ok(see_other(&format!("/g/{}", thread.group_name)))
+}
+
+pub async fn hide_reply(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(_): PageForm<NoFields>,
+) -> PageResult {
+    let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
+    let user = page.user(&format!("/t/{}", reply.thread_id))?;
+    actions::hide_spam(&page.state, user, Object::Reply(id)).await?;
+    Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }
 
 /// The group's flags, newest first, for its moderators and the admins.

@@ -67,6 +67,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{id}/delete", post(threads::delete))
         .route("/t/{id}/flag", post(flags::flag_thread))
         .route("/r/{id}/flag", post(flags::flag_reply))
+        .route("/t/{id}/hide", post(flags::hide_thread))
+        .route("/r/{id}/hide", post(flags::hide_reply))
         .route("/g/{name}/flags", get(flags::list))
         .route("/t/{id}/reply", post(replies::create))
         .route("/r/{id}/vote", post(replies::vote))

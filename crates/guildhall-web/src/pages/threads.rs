@@ -11,6 +11,7 @@ use crate::auth::actor;
 use crate::error::AppError;
 use axum::http::StatusCode;
 use guildhall_core::permissions::can_edit;
+use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_db::VoteTarget;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,14 @@ pub async fn render(
         Some(u) => u.is_admin || state.store.is_moderator(group.id, u.id).await?,
         None => false,
     };
+    // Members at TL3 may hide others' obvious spam (the action checks again).
+    let can_hide = match viewer {
+        Some(u) if !can_moderate => {
+            let level = state.store.trust_level(u.id).await?;
+            privileges::check(level, Privilege::HideSpam).is_ok()
+        }
+        _ => false,
+    };
     let replies: Vec<ReplyView> = replies
         .iter()
         .map(|(r, depth)| ReplyView::new(r, *depth, viewer))
@@ -125,6 +134,7 @@ pub async fn render(
             group => GroupView::from(&group),
             replies,
             can_moderate,
+            can_hide,
             draft,
             flagged,
         },
