@@ -2,7 +2,7 @@
 //! a cookie jar, forms posted as application/x-www-form-urlencoded, and
 //! redirects read by hand so each step's status can be checked.
 
-use guildhall_e2e::{TestServer, eventually};
+use guildhall_e2e::{Api, TestServer, eventually};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
@@ -123,6 +123,30 @@ impl Browser {
             .redirect();
         assert_eq!(to, "/");
     }
+}
+
+/// Makes the group `support` (its maker moderates it).
+async fn support_group(maker: &Api) {
+    maker
+        .post(
+            "/groups",
+            serde_json::json!({ "name": "support", "title": "Support" }),
+        )
+        .await
+        .expect(201);
+}
+
+/// Starts a thread in `support` and returns its id.
+async fn post_thread(author: &Api, title: &str, body: &str) -> i64 {
+    author
+        .post(
+            "/groups/support/threads",
+            serde_json::json!({ "title": title, "body": body }),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap()
 }
 
 /// The value of the first hidden `csrf` field in a page.
@@ -784,13 +808,7 @@ async fn federation_through_the_pages() {
     let a = TestServer::sqlite().await;
     let b = TestServer::sqlite().await;
     let alice = a.api().register("alice").await;
-    alice
-        .post(
-            "/groups",
-            serde_json::json!({ "name": "support", "title": "Support" }),
-        )
-        .await
-        .expect(201);
+    support_group(&alice).await;
     alice
         .post(
             "/groups/support/threads",
@@ -868,22 +886,8 @@ async fn forms_refuse_what_a_trust_level_does_not_allow() {
     })
     .await;
     let alice = server.api().register("alice").await;
-    alice
-        .post(
-            "/groups",
-            serde_json::json!({ "name": "support", "title": "Support" }),
-        )
-        .await
-        .expect(201);
-    let tid = alice
-        .post(
-            "/groups/support/threads",
-            serde_json::json!({ "title": "Printer jams", "body": "Help." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    support_group(&alice).await;
+    let tid = post_thread(&alice, "Printer jams", "Help.").await;
 
     let dave = Browser::new(&server);
     dave.register("dave").await;
@@ -925,22 +929,8 @@ async fn forms_refuse_what_a_trust_level_does_not_allow() {
 async fn members_flag_posts_and_moderators_read_the_flags() {
     let server = TestServer::sqlite().await;
     let alice = server.api().register("alice").await; // admin, moderates support
-    alice
-        .post(
-            "/groups",
-            serde_json::json!({ "name": "support", "title": "Support" }),
-        )
-        .await
-        .expect(201);
-    let tid = alice
-        .post(
-            "/groups/support/threads",
-            serde_json::json!({ "title": "Cheap ink", "body": "Buy here." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    support_group(&alice).await;
+    let tid = post_thread(&alice, "Cheap ink", "Buy here.").await;
     let rid = alice
         .post(
             &format!("/threads/{tid}/replies"),
@@ -1020,27 +1010,13 @@ async fn members_flag_posts_and_moderators_read_the_flags() {
 async fn trusted_members_hide_spam_from_the_thread_page() {
     let server = TestServer::sqlite().await;
     let alice = server.api().register("alice").await; // admin
-    alice
-        .post(
-            "/groups",
-            serde_json::json!({ "name": "support", "title": "Support" }),
-        )
-        .await
-        .expect(201);
+    support_group(&alice).await;
     let carol = server.api().register("carol").await;
     carol
         .post("/groups/support/join", serde_json::json!({}))
         .await
         .expect(200);
-    let tid = carol
-        .post(
-            "/groups/support/threads",
-            serde_json::json!({ "title": "Cheap watches", "body": "Buy now." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let tid = post_thread(&carol, "Cheap watches", "Buy now.").await;
     let page = format!("/t/{tid}");
 
     let dave = Browser::new(&server);
