@@ -45,7 +45,9 @@ impl TestServer {
     async fn start(config: Config, dir: tempfile::TempDir) -> TestServer {
         capture_logs();
         let server = guildhall::start(&config).await.expect("server starts");
-        let base = format!("http://{}", server.addr);
+        // By name, as other servers reach it: signed requests must name our
+        // host (`instance.domain`), not the address we listen on.
+        let base = format!("http://localhost:{}", server.addr.port());
         TestServer {
             config,
             server: Some(server),
@@ -81,7 +83,7 @@ impl TestServer {
         let server = guildhall::start(&self.config)
             .await
             .expect("server restarts");
-        self.base = format!("http://{}", server.addr);
+        self.base = format!("http://localhost:{}", server.addr.port());
         self.server = Some(server);
     }
 

@@ -67,6 +67,13 @@ pub enum Spoil {
     StaleDate,
     /// No Signature header at all.
     Unsigned,
+    /// Signed (and sent) for `Host: other.example`, as a request meant for
+    /// another server and replayed to this one would be.
+    OtherHost,
+    /// `(request-target)` left out of the signed headers.
+    NoRequestTarget,
+    /// `digest` left out of the signed headers (the header is still sent).
+    NoDigest,
 }
 
 struct Shared {
@@ -76,6 +83,9 @@ struct Shared {
     received: Mutex<Vec<Received>>,
     gets: Mutex<Vec<Get>>,
     http: reqwest::Client,
+    /// Fields laid over the actor document served at a path (which makes
+    /// any path an actor), to serve other servers' actor shapes.
+    actor_fields: Mutex<HashMap<String, Value>>,
 }
 
 pub struct Remote {
@@ -113,6 +123,7 @@ impl Remote {
             received: Mutex::default(),
             gets: Mutex::default(),
             http: reqwest::Client::new(),
+            actor_fields: Mutex::default(),
         });
         let app = Router::new()
             .route("/.well-known/webfinger", get(webfinger))
@@ -154,6 +165,16 @@ impl Remote {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
+    /// Serves the actor at `path` with `fields` laid over its document
+    /// (`null` removes a field). Any path can be made an actor this way.
+    pub fn set_actor_fields(&self, path: &str, fields: Value) {
+        self.shared
+            .actor_fields
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), fields);
+    }
+
     /// POSTs `activity` to `inbox`, signed by its `actor` (one of ours).
     pub async fn send(&self, inbox: &str, activity: &Value) -> (StatusCode, Value) {
         self.send_spoiled(inbox, activity, Spoil::Nothing).await
@@ -188,8 +209,20 @@ impl Remote {
             .http
             .post(inbox)
             .header("content-type", "application/activity+json");
+        let mut signed = vec!["(request-target)", "host", "date", "digest"];
+        signed.retain(|h| match spoil {
+            Spoil::NoRequestTarget => *h != "(request-target)",
+            Spoil::NoDigest => *h != "digest",
+            _ => true,
+        });
+        let host = (spoil == Spoil::OtherHost).then_some("other.example");
+        if let Some(host) = host {
+            req = req.header("host", host);
+        }
         if spoil != Spoil::Unsigned {
-            for (name, value) in sign("post", inbox, digest_of, date, actor, key) {
+            for (name, value) in
+                sign_headers("post", inbox, digest_of, date, actor, key, &signed, host)
+            {
                 req = req.header(name, value);
             }
         }
@@ -229,10 +262,28 @@ pub fn sign(
     actor: &str,
     key: &RsaPrivateKey,
 ) -> Vec<(&'static str, String)> {
+    let all = ["(request-target)", "host", "date", "digest"];
+    sign_headers(method, url, body, date, actor, key, &all, None)
+}
+
+/// [`sign`], covering only `signed` of Mastodon's four headers, and
+/// signing `host` instead of the URL's host when given.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_headers(
+    method: &str,
+    url: &str,
+    body: &[u8],
+    date: SystemTime,
+    actor: &str,
+    key: &RsaPrivateKey,
+    signed: &[&str],
+    host: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let url = url::Url::parse(url).expect("inbox URL");
-    let host = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap()),
-        None => url.host_str().unwrap().to_owned(),
+    let host = match (host, url.port()) {
+        (Some(host), _) => host.to_owned(),
+        (None, Some(port)) => format!("{}:{port}", url.host_str().unwrap()),
+        (None, None) => url.host_str().unwrap().to_owned(),
     };
     let date = httpdate::fmt_http_date(date);
     let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
@@ -240,8 +291,17 @@ pub fn sign(
         Some(q) => format!("{} {}?{q}", method, url.path()),
         None => format!("{} {}", method, url.path()),
     };
-    let signing_string =
-        format!("(request-target): {target}\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let signing_string = signed
+        .iter()
+        .map(|h| match *h {
+            "(request-target)" => format!("(request-target): {target}"),
+            "host" => format!("host: {host}"),
+            "date" => format!("date: {date}"),
+            "digest" => format!("digest: {digest}"),
+            other => panic!("cannot sign {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let signature = key
         .sign(
             Pkcs1v15Sign::new::<Sha256>(),
@@ -249,7 +309,8 @@ pub fn sign(
         )
         .unwrap();
     let header = format!(
-        "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+        "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
+        signed.join(" "),
         Base64.encode(signature)
     );
     vec![("date", date), ("digest", digest), ("signature", header)]
@@ -273,6 +334,19 @@ fn empty_collection() -> Value {
 }
 
 fn actor_json(shared: &Shared, path: &str) -> Value {
+    let mut actor = base_actor_json(shared, path);
+    if let Some(Value::Object(fields)) = shared.actor_fields.lock().unwrap().get(path) {
+        for (k, v) in fields {
+            match v {
+                Value::Null => actor.as_object_mut().unwrap().remove(k),
+                v => actor.as_object_mut().unwrap().insert(k.clone(), v.clone()),
+            };
+        }
+    }
+    actor
+}
+
+fn base_actor_json(shared: &Shared, path: &str) -> Value {
     let id = format!("{}{path}", shared.base);
     let (kind, name) = match path {
         LEMMY_GROUP => ("Group", "lemmy_group"),
@@ -338,7 +412,8 @@ async fn any_request(
             key_id,
             verified,
         });
-        if ACTORS.contains(&path.as_str()) {
+        let patched = shared.actor_fields.lock().unwrap().contains_key(&path);
+        if ACTORS.contains(&path.as_str()) || patched {
             return activity_json(actor_json(&shared, &path));
         }
         return StatusCode::NOT_FOUND.into_response();

@@ -38,6 +38,12 @@ impl Limits {
         if t.contains(['\n', '\r']) {
             return Err(RuleError::invalid("title", "must be a single line"));
         }
+        if t.contains('\0') {
+            return Err(RuleError::invalid(
+                "title",
+                "must not contain NUL characters",
+            ));
+        }
         Ok(t.to_string())
     }
 
@@ -49,6 +55,14 @@ impl Limits {
     /// Free text that may be empty (group description, rules), as long as a body.
     pub fn optional_text(&self, field: &'static str, input: &str) -> Result<String, RuleError> {
         text(field, input, self.body_max, true)
+    }
+
+    /// HTML that came with a body from another server: at most four times
+    /// `body_max` characters, markup included, so markup cannot carry a
+    /// body far past the limit (our own rendering of a body at the limit
+    /// stays well under it).
+    pub fn body_html(&self, input: &str) -> Result<String, RuleError> {
+        text("body", input, self.body_max.saturating_mul(4), true)
     }
 
     /// A member's bio: may be empty, at most `bio_max` characters.
@@ -96,6 +110,13 @@ pub fn display_name(input: &str) -> Result<Option<String>, RuleError> {
 
 /// An avatar URL: optional, http(s) only, so no `javascript:` or `data:` lands in an `<img>`.
 pub fn avatar_url(input: &str) -> Result<Option<String>, RuleError> {
+    web_url("avatar_url", input)
+}
+
+/// Any URL shown as a link or an image (avatars, profile links, from
+/// members or from other servers): optional, http(s) only, at most 2048
+/// characters, no whitespace.
+pub fn web_url(field: &'static str, input: &str) -> Result<Option<String>, RuleError> {
     let t = input.trim();
     if t.is_empty() {
         return Ok(None);
@@ -104,11 +125,27 @@ pub fn avatar_url(input: &str) -> Result<Option<String>, RuleError> {
     let ok_scheme = lower.starts_with("https://") || lower.starts_with("http://");
     if !ok_scheme || t.len() > 2048 || t.contains(char::is_whitespace) {
         return Err(RuleError::invalid(
-            "avatar_url",
+            field,
             "must be an http(s) URL of at most 2048 characters",
         ));
     }
     Ok(Some(t.to_string()))
+}
+
+/// The most tags (mentions, hashtags, emoji) one post may carry. Local posts
+/// carry none of their own; a post from another server with more is spam
+/// or an attempt to fan out notifications, and is refused.
+pub const TAGS_MAX: usize = 100;
+
+/// Checks the number of tags on a post.
+pub fn tag_count(n: usize) -> Result<(), RuleError> {
+    if n > TAGS_MAX {
+        return Err(RuleError::invalid(
+            "tag",
+            format!("a post may carry at most {TAGS_MAX} tags (mentions, hashtags, emoji)"),
+        ));
+    }
+    Ok(())
 }
 
 /// Renders Markdown to sanitized HTML. Raw HTML in the source is sanitized
@@ -147,6 +184,7 @@ mod tests {
         assert!(l.title(&"é".repeat(200)).is_ok());
         assert!(l.title(&"é".repeat(201)).is_err());
         assert!(l.title("two\nlines").is_err());
+        assert!(l.title("nul\0").is_err());
     }
 
     #[test]
@@ -186,5 +224,13 @@ mod tests {
         assert!(avatar_url("https://cdn.example/a.png").unwrap().is_some());
         assert!(avatar_url("javascript:alert(1)").is_err());
         assert!(avatar_url("data:image/png;base64,xx").is_err());
+        assert!(web_url("url", "JavaScript:alert(1)").is_err());
+        assert!(web_url("url", "HTTPS://a.example/").unwrap().is_some());
+    }
+
+    #[test]
+    fn tag_counts() {
+        assert!(tag_count(TAGS_MAX).is_ok());
+        assert!(tag_count(TAGS_MAX + 1).is_err());
     }
 }

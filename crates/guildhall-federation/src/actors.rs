@@ -254,9 +254,10 @@ pub struct ActorJson {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub summary: Option<String>,
-    #[serde(default, deserialize_with = "deserialize_skip_error")]
-    pub icon: Option<Image>,
-    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    /// An `Image`, a Link, a URL or an array of them (see [`crate::shapes`]).
+    #[serde(default, deserialize_with = "crate::shapes::first_link")]
+    pub icon: Option<Url>,
+    #[serde(default, deserialize_with = "crate::shapes::page_url")]
     pub url: Option<Url>,
     pub inbox: Url,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
@@ -268,11 +269,6 @@ pub struct ActorJson {
     pub public_key: PublicKeyJson,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub posting_restricted_to_mods: Option<bool>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Image {
-    pub url: Url,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -530,12 +526,8 @@ impl Object for StoredActor {
         let domain = guildhall_db::domain_of(json.id.as_str())
             .ok_or(FedError::Unprocessable("actor id has no host".into()))?;
         let name = remote_name(&json.preferred_username, &domain)?;
-        let summary = crate::content::sanitize_html(json.summary.as_deref().unwrap_or_default());
-        let display = json
-            .name
-            .as_deref()
-            .map(crate::content::text_of)
-            .filter(|n| !n.is_empty());
+        // Names, bio and links pass the rules local profiles do.
+        let profile = crate::content::RemoteProfile::new(&json, &data.settings.limits);
         let shared_inbox = json
             .endpoints
             .and_then(|e| e.shared_inbox)
@@ -545,8 +537,8 @@ impl Object for StoredActor {
                 .store
                 .upsert_remote_group(&RemoteGroup {
                     name,
-                    title: display.unwrap_or_else(|| json.preferred_username.clone()),
-                    description_html: summary,
+                    title: profile.title,
+                    description_html: profile.summary_html,
                     creator_id: None,
                     domain,
                     ap_id: json.id.to_string(),
@@ -554,7 +546,7 @@ impl Object for StoredActor {
                     shared_inbox,
                     outbox_url: json.outbox.map(|u| u.to_string()),
                     followers_url: json.followers.map(|u| u.to_string()),
-                    profile_url: json.url.map(|u| u.to_string()),
+                    profile_url: profile.url,
                     posting_restricted: json.posting_restricted_to_mods.unwrap_or(false),
                     public_key_pem: json.public_key.public_key_pem,
                 })
@@ -565,14 +557,14 @@ impl Object for StoredActor {
                 .store
                 .upsert_remote_user(&RemoteUser {
                     username: name,
-                    display_name: display,
-                    bio_html: summary,
-                    avatar_url: json.icon.map(|i| i.url.to_string()),
+                    display_name: profile.display_name,
+                    bio_html: profile.summary_html,
+                    avatar_url: profile.avatar_url,
                     domain,
                     ap_id: json.id.to_string(),
                     inbox: json.inbox.to_string(),
                     shared_inbox,
-                    profile_url: json.url.map(|u| u.to_string()),
+                    profile_url: profile.url,
                     public_key_pem: json.public_key.public_key_pem,
                 })
                 .await?;

@@ -1,4 +1,8 @@
-//! Remote content: sanitized before it is stored or shown.
+//! Remote content: sanitized before it is stored or shown, and held to the
+//! rules local input meets (guildhall-core's `content` module).
+
+use crate::actors::ActorJson;
+use guildhall_core::content::{Limits, display_name, web_url};
 
 /// Makes remote HTML safe to store and render (same rules as our own Markdown output).
 pub fn sanitize_html(html: &str) -> String {
@@ -25,6 +29,81 @@ fn ammonia_text(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&nbsp;", " ")
+}
+
+/// A remote actor's profile, as stored: the same rules as a local
+/// profile's, applied by cutting or dropping rather than refusing (an actor
+/// whose profile we refused could not follow, post or vote at all).
+/// - avatar and profile link: http(s) only (`web_url`), else dropped;
+/// - a person's display name: one line of at most 60 characters
+///   (`display_name`), cut to that; a group's title: one line of at most
+///   `limits.title_max`, cut to that, else its `preferredUsername`;
+/// - the bio: sanitized HTML whose text is at most `limits.bio_max` (a
+///   group's description: `limits.body_max`) characters, else its text, cut.
+pub struct RemoteProfile {
+    pub display_name: Option<String>,
+    pub title: String,
+    pub summary_html: String,
+    pub avatar_url: Option<String>,
+    pub url: Option<String>,
+}
+
+impl RemoteProfile {
+    pub fn new(json: &ActorJson, limits: &Limits) -> RemoteProfile {
+        let link = |field: &'static str, url: Option<&url::Url>| {
+            url.and_then(|u| match web_url(field, u.as_str()) {
+                Ok(ok) => ok,
+                Err(e) => {
+                    tracing::info!(actor = %json.id, "dropped from a remote profile: {e}");
+                    None
+                }
+            })
+        };
+        let name = json.name.as_deref().map(text_of).unwrap_or_default();
+        let first_line = name.lines().map(str::trim).find(|l| !l.is_empty());
+        let display = first_line
+            .map(|l| cut(l, 60))
+            .and_then(|l| display_name(&l).ok().flatten());
+        let title = first_line
+            .map(|l| title_from(l, limits.title_max))
+            .and_then(|t| limits.title(&t).ok())
+            .unwrap_or_else(|| json.preferred_username.clone());
+        let max = if json.kind == "Group" {
+            limits.body_max
+        } else {
+            limits.bio_max
+        };
+        let summary = json.summary.as_deref().unwrap_or_default();
+        let text = text_of(summary);
+        let summary_html = if text.chars().count() <= max && !summary.contains('\0') {
+            sanitize_html(summary)
+        } else {
+            sanitize_html(&escape(&cut(&text.replace('\0', ""), max)))
+        };
+        RemoteProfile {
+            display_name: display,
+            title,
+            summary_html,
+            avatar_url: link("avatar_url", json.icon.as_ref()),
+            url: link("url", json.url.as_ref()),
+        }
+    }
+}
+
+/// At most `max` characters, the last one an ellipsis when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A thread title from a post that has none (a Mastodon status): its first

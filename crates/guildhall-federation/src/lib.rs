@@ -26,6 +26,7 @@ pub mod policy;
 pub mod resolve;
 pub mod routes;
 pub mod settings;
+pub mod shapes;
 pub mod signatures;
 pub mod signing;
 pub mod urls;

@@ -37,6 +37,9 @@ pub struct FederationSettings {
     pub max_activity_bytes: usize,
     /// Reported in NodeInfo (mirrors `accounts.registration_open`).
     pub open_registrations: bool,
+    /// The content limits of local input (`[limits]`), which remote
+    /// posts and profiles must meet too.
+    pub limits: guildhall_core::content::Limits,
 }
 
 impl Default for FederationSettings {
@@ -54,6 +57,7 @@ impl Default for FederationSettings {
             attestation_renewal_ms: 3_600_000,
             max_activity_bytes: 256 * 1024,
             open_registrations: true,
+            limits: guildhall_core::content::Limits::default(),
         }
     }
 }

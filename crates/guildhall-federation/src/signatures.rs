@@ -2,7 +2,8 @@
 //! `(request-target) host date digest` must be signed, `Digest` must match
 //! the body (SHA-256), and `Date` must fall in Mastodon's window: at most
 //! 1 h in the future and 1 h 5 min in the past (5 min validity plus 1 h of
-//! clock skew).
+//! clock skew). The signed `Host` must be ours ([`is_own_host`]): a request
+//! signed for another server cannot be replayed here.
 //!
 //! Signatures are checked with ring, keys parsed once and kept by their PEM:
 //! the `rsa` crate took 190 µs per RSA-2048 verification on our 2-core
@@ -28,13 +29,36 @@ use url::Url;
 const PAST_WINDOW: Duration = Duration::from_secs(65 * 60);
 const FUTURE_WINDOW: Duration = Duration::from_secs(60 * 60);
 
+/// What a signed POST to us must cover, in draft-cavage names: the method
+/// and path, the host (bound to ours by [`is_own_host`]), the date (for
+/// the replay window) and the body's digest. A signed GET covers the same
+/// but the digest. Shared with every signature scheme we verify.
+pub const REQUIRED_POST: [&str; 4] = ["(request-target)", "host", "date", "digest"];
+pub const REQUIRED_GET: [&str; 3] = ["(request-target)", "host", "date"];
+
 static CONFIG: LazyLock<Config> = LazyLock::new(|| {
-    Config::new()
-        .mastodon_compat()
-        .require_digest()
-        .require_header("(request-target)")
+    REQUIRED_POST
+        .iter()
+        .fold(Config::new().mastodon_compat(), |c, h| c.require_header(h))
         .set_expiration(PAST_WINDOW)
 });
+
+/// Whether `host` (a `Host` header, or the host a signature covers) names
+/// this instance, whose domain is `domain` (`example.com`, or
+/// `example.com:8443` when it has a port). Case-insensitive; a default port
+/// written out (`:443`, `:80`) is the same host.
+pub fn is_own_host(host: &str, domain: &str) -> bool {
+    fn bare(h: &str) -> String {
+        let h = h.trim().to_ascii_lowercase();
+        let h = h.trim_end_matches('.');
+        h.strip_suffix(":443")
+            .or_else(|| h.strip_suffix(":80"))
+            .unwrap_or(h)
+            .trim_end_matches('.')
+            .to_owned()
+    }
+    !host.trim().is_empty() && bare(host) == bare(domain)
+}
 
 /// A signature that parsed and is in its time window, not yet checked
 /// against a key.
@@ -81,8 +105,16 @@ pub fn begin(
         }
     }
     // HTTP/2 has no Host header, and some proxies drop it: the signed value is ours.
-    map.entry("host".to_owned())
+    let host = map
+        .entry("host".to_owned())
         .or_insert_with(|| own_host.to_owned());
+    // A request signed for another server is not one for us, however well
+    // it verifies: refuse it before any key is fetched.
+    if !is_own_host(host, own_host) {
+        return Err(FedError::Unauthorized(format!(
+            "the request is signed for the host {host:?}, not this instance ({own_host})"
+        )));
+    }
     if let Some(date) = map.get("date") {
         let sent = httpdate::parse_http_date(date)
             .map_err(|_| FedError::Unauthorized("the Date header is not an HTTP date".into()))?;
@@ -197,6 +229,19 @@ mod tests {
             .sign(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(b"message"))
             .unwrap();
         (pem, signature)
+    }
+
+    #[test]
+    fn own_host_is_the_domain_with_its_port() {
+        assert!(is_own_host("example.com", "example.com"));
+        assert!(is_own_host("Example.COM:443", "example.com"));
+        assert!(is_own_host("example.com.", "example.com"));
+        assert!(is_own_host("localhost:8080", "localhost:8080"));
+        assert!(!is_own_host("localhost:8081", "localhost:8080"));
+        assert!(!is_own_host("localhost", "localhost:8080"));
+        assert!(!is_own_host("other.example", "example.com"));
+        assert!(!is_own_host("example.com.evil", "example.com"));
+        assert!(!is_own_host("", "example.com"));
     }
 
     /// Both paths, ring's for 2048 bits and the `rsa` crate's for an old

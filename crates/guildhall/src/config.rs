@@ -327,6 +327,11 @@ impl Config {
             attestation_renewal_ms: (f.attestation_renewal_minutes * 60_000.0) as i64,
             max_activity_bytes: self.server.max_body_bytes,
             open_registrations: self.accounts.registration_open,
+            limits: Limits {
+                title_max: self.limits.title_max,
+                body_max: self.limits.body_max,
+                bio_max: self.limits.bio_max,
+            },
         }
     }
 }

@@ -6,7 +6,8 @@ use super::Inbound;
 use super::posts::{Post, PostKind, find_group};
 use crate::FedError;
 use crate::content::{sanitize_html, text_of, title_from};
-use activitypub_federation::protocol::helpers::deserialize_one_or_many;
+use crate::shapes::{self, OneOrMany};
+use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use chrono::DateTime;
 use guildhall_db::{FedGroup, Federated, NewReply, NewThread, StoreError};
 use serde::Deserialize;
@@ -17,34 +18,38 @@ fn is_public(url: &Url) -> bool {
     matches!(url.as_str(), crate::outbox::PUBLIC | "as:Public")
 }
 
-/// The longest title we store; longer remote titles are cut.
-const TITLE_MAX: usize = 200;
-
+/// A post as others send it. Every property that may be one value or many
+/// is read as either (see [`shapes`]).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PostJson {
     pub id: Url,
-    #[serde(deserialize_with = "deserialize_one_or_many")]
+    #[serde(deserialize_with = "shapes::urls")]
     pub attributed_to: Vec<Url>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shapes::text")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shapes::text")]
     pub summary: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shapes::text")]
     pub content: Option<String>,
-    #[serde(default)]
+    /// `{"en": "<p>…</p>"}` when a server sends only the map.
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub content_map: Option<String>,
+    /// Markdown from Lemmy, Mbin and Guildhall; Pleroma sends a bare
+    /// string, Misskey its own markup: those fall back to `content`.
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub source: Option<Source>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "shapes::first_url")]
     pub in_reply_to: Option<Url>,
-    #[serde(default, deserialize_with = "super::optional_id_of")]
+    #[serde(default, deserialize_with = "shapes::first_url")]
     pub audience: Option<Url>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "shapes::urls")]
     pub to: Vec<Url>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "shapes::urls")]
     pub cc: Vec<Url>,
     #[serde(default)]
-    pub tag: Vec<serde_json::Value>,
-    #[serde(default)]
+    pub tag: OneOrMany<serde_json::Value>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub published: Option<String>,
 }
 
@@ -55,22 +60,61 @@ pub struct Source {
     pub media_type: Option<String>,
 }
 
+/// What a post stores, checked by the same rules as a local post's.
+struct Checked {
+    title: String,
+    body: String,
+    html: String,
+}
+
+/// A remote post that breaks a content rule: refused whole, nothing stored.
+fn refused(e: guildhall_core::RuleError) -> FedError {
+    FedError::Unprocessable(format!("the post breaks a content rule here: {e}"))
+}
+
 impl PostJson {
-    fn html(&self) -> String {
-        sanitize_html(self.content.as_deref().unwrap_or_default())
+    /// The HTML `content` (or the first of its `contentMap`).
+    fn content_html(&self) -> &str {
+        self.content
+            .as_deref()
+            .or(self.content_map.as_deref())
+            .unwrap_or_default()
     }
 
-    /// The Markdown source when sent (Lemmy, Guildhall), else the text.
+    /// The Markdown source when sent (Lemmy, Mbin, Guildhall), else the text.
     fn body(&self) -> String {
         match &self.source {
             Some(s) if s.media_type.as_deref().is_none_or(|m| m == "text/markdown") => {
                 s.content.clone()
             }
-            _ => text_of(self.content.as_deref().unwrap_or_default()),
+            _ => text_of(self.content_html()),
         }
     }
 
-    fn title(&self) -> String {
+    /// Applies the local content rules (guildhall-core's [`Limits`] and tag
+    /// count). A title longer than the limit is cut (a status has none of
+    /// its own, and one is made from its first line); a body over the limit,
+    /// oversized HTML or too many tags refuse the post. A body may be empty:
+    /// link posts and image-only replies have none.
+    ///
+    /// [`Limits`]: guildhall_core::content::Limits
+    fn checked(&self, limits: &guildhall_core::content::Limits) -> Result<Checked, FedError> {
+        guildhall_core::content::tag_count(self.tag.len()).map_err(refused)?;
+        let body = limits
+            .optional_text("body", &self.body())
+            .map_err(refused)?;
+        let html = limits.body_html(self.content_html()).map_err(refused)?;
+        let title = limits
+            .title(&self.title(limits.title_max))
+            .map_err(refused)?;
+        Ok(Checked {
+            title,
+            body,
+            html: sanitize_html(&html),
+        })
+    }
+
+    fn title(&self, max: usize) -> String {
         let given = self
             .name
             .as_deref()
@@ -78,10 +122,10 @@ impl PostJson {
             .map(text_of)
             .filter(|t| !t.is_empty());
         match given {
-            Some(t) => title_from(&t, TITLE_MAX),
+            Some(t) => title_from(&t, max),
             // A status has no title: its first line, minus leading mentions.
             None => {
-                let text = text_of(self.content.as_deref().unwrap_or_default());
+                let text = text_of(self.content_html());
                 let first = text
                     .lines()
                     .map(str::trim)
@@ -91,7 +135,7 @@ impl PostJson {
                     .split_whitespace()
                     .skip_while(|w| w.starts_with('@'))
                     .collect();
-                title_from(&words.join(" "), TITLE_MAX)
+                title_from(&words.join(" "), max)
             }
         }
     }
@@ -166,18 +210,20 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     }
 
     let ctx = inbound.data;
+    let checked = post.checked(&ctx.settings.limits)?;
     if let Some(existing) = Post::find(ctx, &post.id).await? {
-        return update(inbound, &post, existing, user.id).await;
+        return update(inbound, &checked, existing, user.id).await;
     }
     match &post.in_reply_to {
-        Some(parent) => create_reply(inbound, &post, parent, user.id).await,
-        None => create_thread(inbound, &post, user.id).await,
+        Some(parent) => create_reply(inbound, &post, &checked, parent, user.id).await,
+        None => create_thread(inbound, &post, &checked, user.id).await,
     }
 }
 
 async fn create_thread(
     inbound: &Inbound<'_>,
     post: &PostJson,
+    checked: &Checked,
     author_id: i64,
 ) -> Result<(), FedError> {
     let ctx = inbound.data;
@@ -197,18 +243,15 @@ async fn create_thread(
             "the group does not take posts from other servers".into(),
         ));
     }
-    let html = post.html();
-    let body = post.body();
-    let title = post.title();
     let stored = ctx
         .store
         .create_thread_via(
             NewThread {
                 group_id: group.id,
                 author_id,
-                title: &title,
-                body: &body,
-                body_html: &html,
+                title: &checked.title,
+                body: &checked.body,
+                body_html: &checked.html,
             },
             inbound.announce_in(&group),
             Some(Federated {
@@ -223,6 +266,7 @@ async fn create_thread(
 async fn create_reply(
     inbound: &Inbound<'_>,
     post: &PostJson,
+    checked: &Checked,
     parent: &Url,
     author_id: i64,
 ) -> Result<(), FedError> {
@@ -235,8 +279,6 @@ async fn create_reply(
         PostKind::Thread(_) => None,
         PostKind::Reply(id) => Some(id),
     };
-    let html = post.html();
-    let body = post.body();
     let stored = ctx
         .store
         .create_reply_via(
@@ -244,8 +286,8 @@ async fn create_reply(
                 thread_id: parent.thread_id,
                 parent_id,
                 author_id,
-                body: &body,
-                body_html: &html,
+                body: &checked.body,
+                body_html: &checked.html,
             },
             inbound.announce_in(&parent.group),
             Some(Federated {
@@ -260,7 +302,7 @@ async fn create_reply(
 /// A Create of something we have is an Update (Lemmy sends both).
 async fn update(
     inbound: &Inbound<'_>,
-    post: &PostJson,
+    post: &Checked,
     existing: Post,
     author_id: i64,
 ) -> Result<(), FedError> {
@@ -272,16 +314,18 @@ async fn update(
         return Ok(());
     }
     let ctx = inbound.data;
-    let html = post.html();
-    let body = post.body();
     let via = inbound.announce_in(&existing.group);
     match existing.kind {
         PostKind::Thread(id) => {
             ctx.store
-                .edit_thread_via(id, &post.title(), &body, &html, via)
+                .edit_thread_via(id, &post.title, &post.body, &post.html, via)
                 .await?
         }
-        PostKind::Reply(id) => ctx.store.edit_reply_via(id, &body, &html, via).await?,
+        PostKind::Reply(id) => {
+            ctx.store
+                .edit_reply_via(id, &post.body, &post.html, via)
+                .await?
+        }
     }
     Ok(())
 }

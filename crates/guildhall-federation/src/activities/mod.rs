@@ -15,10 +15,10 @@ mod undo;
 mod vote;
 
 use crate::actors::StoredActor;
+use crate::shapes;
 use crate::{FedData, FedError};
-use activitypub_federation::protocol::helpers::deserialize_one_or_many;
 use guildhall_db::FedGroup;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use url::Url;
 
@@ -30,39 +30,22 @@ pub struct Incoming {
     pub id: Url,
     #[serde(rename = "type")]
     pub kind: String,
-    #[serde(deserialize_with = "id_of")]
+    #[serde(deserialize_with = "shapes::required_url")]
     pub actor: Url,
     #[serde(default)]
     pub object: Value,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "shapes::urls")]
     pub to: Vec<Url>,
-    #[serde(default, deserialize_with = "deserialize_one_or_many")]
+    #[serde(default, deserialize_with = "shapes::urls")]
     pub cc: Vec<Url>,
-    #[serde(default, deserialize_with = "optional_id_of")]
+    #[serde(default, deserialize_with = "shapes::first_url")]
     pub audience: Option<Url>,
 }
 
-/// A reference that is either a URL or an object with an `id`.
-fn id_of<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
-    let v = Value::deserialize(d)?;
-    value_id(&v).ok_or_else(|| serde::de::Error::custom("expected a URL or an object with an id"))
-}
-
-fn optional_id_of<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
-    let v = Option::<Value>::deserialize(d)?;
-    Ok(v.as_ref().and_then(value_id))
-}
-
-/// The id of a JSON reference: a URL string, or an object's `id`.
+/// The id of a JSON reference (a URL string, an object's `id`, a Link's
+/// `href`), or of the first of several.
 pub fn value_id(v: &Value) -> Option<Url> {
-    match v {
-        Value::String(s) => Url::parse(s).ok(),
-        Value::Object(o) => o
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| Url::parse(s).ok()),
-        _ => None,
-    }
+    shapes::items(v).iter().find_map(shapes::reference)
 }
 
 /// The `type` of an embedded object, if it is one.
