@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 use url::Url;
 
 /// The JSON-LD context of everything we send: ActivityStreams, security
-/// (publicKey), and the terms Lemmy and Mastodon read.
+/// (publicKey), and every other term we use, under the IRIs Lemmy, Mastodon
+/// and PeerTube define them with (Lemmy's context does the same). A term
+/// left out is dropped by JSON-LD processors; `tests/tests/jsonld.rs`
+/// expands every document we emit to catch one.
 pub fn context() -> Value {
     json!([
         "https://www.w3.org/ns/activitystreams",
@@ -23,10 +26,15 @@ pub fn context() -> Value {
         {
             "lemmy": "https://join-lemmy.org/ns#",
             "toot": "http://joinmastodon.org/ns#",
+            "pt": "https://joinpeertube.org/ns#",
             "sensitive": "as:sensitive",
+            "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
             "discoverable": "toot:discoverable",
+            "featured": { "@id": "toot:featured", "@type": "@id" },
             "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
             "moderators": { "@id": "lemmy:moderators", "@type": "@id" },
+            "stickied": "lemmy:stickied",
+            "commentsEnabled": "pt:commentsEnabled",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
@@ -134,9 +142,19 @@ pub fn attestation_key_id(ctx: &Context, key: &guildhall_db::AttestationKey) -> 
 /// (FEP-521a): the signing one, and the rotated ones with `expires`.
 pub fn instance_json(ctx: &Context, attestation_keys: &[guildhall_db::AttestationKey]) -> Value {
     let id = ctx.urls.instance_actor();
+    // `assertionMethod` comes from the DID context, `Multikey` (and its
+    // `controller`, `publicKeyMultibase`, `expires`) from the Multikey
+    // context, as FEP-521a, Mastodon and Fedify publish them.
     let mut context = context();
     if let Some(list) = context.as_array_mut() {
-        list.insert(2, "https://w3id.org/security/data-integrity/v2".into());
+        list.splice(
+            2..2,
+            [
+                "https://w3id.org/security/data-integrity/v2".into(),
+                "https://www.w3.org/ns/did/v1".into(),
+                "https://w3id.org/security/multikey/v1".into(),
+            ],
+        );
     }
     let assertion: Vec<Value> = attestation_keys
         .iter()
