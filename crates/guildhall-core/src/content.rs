@@ -4,6 +4,15 @@
 use crate::RuleError;
 use pulldown_cmark::{Options, Parser, html};
 
+/// A display name's length, in characters.
+pub const DISPLAY_NAME_MAX: usize = 60;
+/// An avatar URL's length, in bytes.
+pub const AVATAR_URL_MAX: usize = 2048;
+/// A flag's reason, in characters (at least one).
+pub const FLAG_REASON_MAX: usize = 500;
+/// The most points an admin's adjustment gives or takes at once.
+pub const ADJUSTMENT_MAX: u64 = 1_000_000;
+
 /// Configurable size limits for user content, counted in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -99,7 +108,7 @@ pub fn display_name(input: &str) -> Result<Option<String>, RuleError> {
     if t.is_empty() {
         return Ok(None);
     }
-    if t.chars().count() > 60 || t.contains(['\n', '\r', '\0']) {
+    if t.chars().count() > DISPLAY_NAME_MAX || t.contains(['\n', '\r', '\0']) {
         return Err(RuleError::invalid(
             "display_name",
             "must be one line of at most 60 characters",
@@ -123,7 +132,7 @@ pub fn web_url(field: &'static str, input: &str) -> Result<Option<String>, RuleE
     }
     let lower = t.to_ascii_lowercase();
     let ok_scheme = lower.starts_with("https://") || lower.starts_with("http://");
-    if !ok_scheme || t.len() > 2048 || t.contains(char::is_whitespace) {
+    if !ok_scheme || t.len() > AVATAR_URL_MAX || t.contains(char::is_whitespace) {
         return Err(RuleError::invalid(
             field,
             "must be an http(s) URL of at most 2048 characters",

@@ -7,6 +7,9 @@
 use crate::RuleError;
 
 pub const NAME_MAX: usize = 30;
+/// Password lengths, in characters.
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 256;
 
 /// Names that would collide with routes, or that users would mistake for staff.
 const RESERVED: &[&str] = &[
@@ -69,13 +72,13 @@ fn name(field: &'static str, input: &str) -> Result<String, RuleError> {
 /// Passwords: long enough to matter, short enough that hashing stays cheap.
 pub fn password(input: &str) -> Result<(), RuleError> {
     let n = input.chars().count();
-    if n < 8 {
+    if n < PASSWORD_MIN {
         return Err(RuleError::invalid(
             "password",
             "must be at least 8 characters",
         ));
     }
-    if n > 256 {
+    if n > PASSWORD_MAX {
         return Err(RuleError::invalid(
             "password",
             "must be at most 256 characters",

@@ -52,7 +52,7 @@ impl Store {
         gated: bool,
     ) -> Result<bool> {
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
+        if reason.is_empty() || reason.chars().count() > guildhall_core::content::FLAG_REASON_MAX {
             return Err(RuleError::invalid("reason", "say why, in 1 to 500 characters").into());
         }
         let mut tx = self.writer.begin().await?;

@@ -133,7 +133,8 @@ impl Store {
         if reason.is_empty() {
             return Err(RuleError::invalid("reason", "say why the points change").into());
         }
-        if points == 0 || points.abs() > 1_000_000 {
+        // unsigned_abs: i64::MIN has no i64 absolute value (abs() would overflow).
+        if points == 0 || points.unsigned_abs() > guildhall_core::content::ADJUSTMENT_MAX {
             return Err(RuleError::invalid("points", "between -1000000 and 1000000, not 0").into());
         }
         let mut tx = self.writer.begin().await?;

@@ -8,19 +8,46 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 pub struct ApiJson<T>(pub T);
 pub struct ApiPath<T>(pub T);
 pub struct ApiQuery<T>(pub T);
 
+/// Every request body of the API is a JSON object (the OpenAPI document says
+/// `type: object` for each). serde's derived `Deserialize` for a struct also
+/// accepts a JSON array, filling the fields in declaration order, so
+/// `["t","b"]` would pass as `{"title":"t","body":"b"}`. Reading the body as a
+/// map first and deserializing the struct from that map leaves serde only
+/// the object path; anything else is a 422 before any handler runs.
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_error(rejection)),
-        }
+        let object = match axum::Json::<Value>::from_request(req, state).await {
+            Ok(axum::Json(Value::Object(map))) => map,
+            Ok(axum::Json(other)) => {
+                return Err(AppError::Invalid(format!(
+                    "the body must be a JSON object, not {}",
+                    kind(&other)
+                )));
+            }
+            Err(rejection) => return Err(json_error(rejection)),
+        };
+        T::deserialize(object)
+            .map(ApiJson)
+            .map_err(|e| AppError::Invalid(format!("invalid body: {e}")))
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 

@@ -21,7 +21,7 @@ async fn view(state: &AppState, group: Group, viewer: Option<&User>) -> AppResul
 }
 
 /// Public groups, largest first.
-#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>)))]
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", security((), ("bearer" = [])), responses((status = 200, body = Vec<GroupView>)))]
 pub async fn list(
     State(state): State<AppState>,
     MaybeApiUser(viewer): MaybeApiUser,
@@ -54,7 +54,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/groups/{name}", tag = "groups", params(("name" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/groups/{name}", tag = "groups", security((), ("bearer" = [])), params(("name" = String, Path)),
     responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -3,9 +3,11 @@
 
 mod accounts;
 mod admin;
+mod doc;
 pub mod extract;
 mod flags;
 mod groups;
+mod inputs;
 mod replies;
 mod reputation;
 mod threads;
@@ -14,6 +16,7 @@ pub mod views;
 use crate::AppState;
 use crate::error::{AppError, ErrorBody};
 use axum::Router;
+use axum::extract::State;
 use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -101,11 +104,19 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn router() -> Router<AppState> {
     let (router, doc) = routes();
-    let doc = std::sync::Arc::new(doc);
+    // Served finished with the statuses every operation can answer and the
+    // bounds of this instance's configuration (see `doc`); built on the
+    // first request, from the settings the server runs with.
+    let served = std::sync::Arc::new(std::sync::OnceLock::new());
     router
         .route(
             "/api/v1/openapi.json",
-            get(move || async move { axum::Json(doc.as_ref().clone()) }),
+            get(move |State(state): State<AppState>| {
+                let json = served
+                    .get_or_init(|| doc::document(&doc, &state.settings))
+                    .clone();
+                async move { axum::Json(json) }
+            }),
         )
         .route("/api/v1/{*rest}", axum::routing::any(unknown_endpoint))
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use guildhall_db::VoteTarget;
 
 /// A thread's replies in reading order, with depth and parent.
-#[utoipa::path(get, path = "/api/v1/threads/{id}/replies", tag = "replies", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/threads/{id}/replies", tag = "replies", security((), ("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ReplyList), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -41,7 +41,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ReplyView::new(reply, 0))))
 }
 
-#[utoipa::path(get, path = "/api/v1/replies/{id}", tag = "replies", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/replies/{id}", tag = "replies", security((), ("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ReplyView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 /// A member's reputation: total and per-group points, rank, trust level,
 /// badges with dates; the recent ledger when you are that member or an admin.
 #[utoipa::path(get, path = "/api/v1/users/{username}/reputation", tag = "reputation",
-    params(("username" = String, Path)),
+    security((), ("bearer" = [])), params(("username" = String, Path)),
     responses((status = 200, body = ReputationView), (status = 404, body = ErrorBody)))]
 pub async fn member(
     State(state): State<AppState>,

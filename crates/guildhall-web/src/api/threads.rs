@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use guildhall_db::{ThreadScope, User, VoteTarget};
 
 /// A group's threads, one page at a time.
-#[utoipa::path(get, path = "/api/v1/groups/{name}/threads", tag = "threads", params(("name" = String, Path), ListQuery),
+#[utoipa::path(get, path = "/api/v1/groups/{name}/threads", tag = "threads", security((), ("bearer" = [])), params(("name" = String, Path), ListQuery),
     responses((status = 200, body = ThreadList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn list(
@@ -80,7 +80,7 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads", security((), ("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = ThreadView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -3,7 +3,9 @@
 use crate::settings::WebSettings;
 use guildhall_db::{Group, InstanceState, Reply, Tallies, Thread, User, UserSummary};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
+
+pub use super::inputs::*;
 
 pub fn time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -254,112 +256,6 @@ pub struct ModeratorList {
     pub moderators: Vec<UserRef>,
 }
 
-// ---- inputs ----
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterInput {
-    /// 1–30 characters of a-z, 0-9 and _ (folded to lower case).
-    pub username: String,
-    /// 8–256 characters.
-    pub password: String,
-    pub display_name: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginInput {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileInput {
-    pub display_name: Option<String>,
-    /// Markdown.
-    pub bio: Option<String>,
-    /// http(s) URL; empty string clears it.
-    pub avatar_url: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GroupCreate {
-    pub name: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub rules: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GroupPatch {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub rules: Option<String>,
-    /// Whether starting threads takes trust level TL2 (moderators always may).
-    pub restricted: Option<bool>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ModeratorInput {
-    pub username: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ThreadCreate {
-    pub title: String,
-    /// Markdown.
-    pub body: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ThreadPatch {
-    pub title: Option<String>,
-    pub body: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReplyCreate {
-    /// Markdown.
-    pub body: String,
-    /// Answer this reply instead of the thread.
-    pub parent_id: Option<i64>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ReplyPatch {
-    pub body: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct VoteInput {
-    /// 1 or -1.
-    pub value: i64,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// `hot` (default), `new`, `active` or `top`.
-    pub sort: Option<String>,
-    /// With `sort=top`: `day`, `week`, `month` or `all` (default).
-    pub t: Option<String>,
-    /// From the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-    /// Threads per page, 1 to the configured maximum (100 by default).
-    pub limit: Option<i64>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct PeerList {
     /// `open` (all but blocked), `allowlist` (only allowed) or `off`.
@@ -407,13 +303,6 @@ impl From<InstanceState> for PeerView {
             queued: i.queued,
         }
     }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InstancePolicy {
-    /// `allow`, `block`, or null to clear.
-    pub policy: Option<String>,
 }
 
 /// A member's reputation here.
@@ -542,27 +431,6 @@ impl From<guildhall_db::Partner> for PartnerView {
     }
 }
 
-/// A partner policy to set.
-#[derive(Deserialize, ToSchema)]
-pub struct PartnerInput {
-    /// 0 to 1.
-    pub trust_weight: f64,
-    /// 0 to 4.
-    pub max_trust_level: u8,
-    #[serde(default = "yes")]
-    pub show_imported: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-/// Why an admin withdraws a member's attestation.
-#[derive(Deserialize, ToSchema)]
-pub struct WithdrawInput {
-    pub reason: String,
-}
-
 /// What an admin did to a member's attestation.
 #[derive(Serialize, ToSchema)]
 pub struct AttestationAction {
@@ -678,15 +546,6 @@ impl ReputationView {
     }
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LeaderboardQuery {
-    /// `all` (default), `month` (the last 30 days) or `week` (the last 7).
-    pub period: Option<String>,
-    /// 1 to 100; 10 by default.
-    pub limit: Option<i64>,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct LeaderboardView {
     /// The group, or absent for the instance-wide board.
@@ -729,41 +588,6 @@ impl LeaderboardView {
                 .collect(),
         }
     }
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdjustInput {
-    /// Points to add (negative to take), not 0.
-    pub points: i64,
-    /// Why: kept in the member's ledger.
-    pub reason: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BadgeInput {
-    /// A badge granted rather than earned: `recognized`.
-    pub badge: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LeaderInput {
-    pub leader: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BanInput {
-    pub banned: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FlagInput {
-    /// Why the moderators should look: 1 to 500 characters.
-    pub reason: String,
 }
 
 #[derive(Serialize, ToSchema)]
