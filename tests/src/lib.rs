@@ -2,6 +2,7 @@
 //! that `guildhall serve` runs) on a free loopback port with a real database,
 //! and gives tests a small HTTP client for the JSON API.
 
+pub mod browser;
 pub mod remote;
 
 use guildhall::{Config, Server};

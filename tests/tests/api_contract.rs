@@ -337,3 +337,73 @@ async fn extreme_numbers_are_refused_not_overflowed() {
     let reputation = api.get("/users/bob/reputation").await.expect(200);
     assert_eq!(reputation["points"], 0);
 }
+
+/// What schemathesis found (`.ci/run`): removing a vote from one's own post
+/// is 403, flagging or hiding a deleted post is 409, and the document must
+/// not carry `"parameters": null` (an invalid document).
+#[tokio::test]
+async fn refusals_found_by_fuzzing_are_documented() {
+    let server = TestServer::sqlite().await;
+    let api = server.api();
+    let admin = api.register("root_user").await;
+    let bob = api.register("bob").await;
+    admin
+        .post("/groups", json!({"name": "help", "title": "Help"}))
+        .await
+        .expect(201);
+    let tid = admin
+        .post("/groups/help/threads", json!({"title": "T", "body": "B"}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let rid = admin
+        .post(&format!("/threads/{tid}/replies"), json!({"body": "R"}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let doc = api.get("/openapi.json").await.expect(200);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in METHODS {
+            if let Some(op) = item.get(method) {
+                let parameters = op.get("parameters");
+                assert!(
+                    parameters.is_none_or(Value::is_array),
+                    "{method} {path}: parameters {parameters:?}"
+                );
+            }
+        }
+    }
+    let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+
+    let own = admin.delete(&format!("/threads/{tid}/vote")).await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    documented(
+        &op("/api/v1/threads/{id}/vote", "delete"),
+        "delete",
+        "thread vote",
+        403,
+        "own post",
+    );
+    let own = admin.delete(&format!("/replies/{rid}/vote")).await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    documented(
+        &op("/api/v1/replies/{id}/vote", "delete"),
+        "delete",
+        "reply vote",
+        403,
+        "own post",
+    );
+
+    admin.delete(&format!("/replies/{rid}")).await.expect(204);
+    admin.delete(&format!("/threads/{tid}")).await.expect(204);
+    for (path, concrete) in [
+        ("/api/v1/threads/{id}/flag", format!("/threads/{tid}/flag")),
+        ("/api/v1/replies/{id}/flag", format!("/replies/{rid}/flag")),
+    ] {
+        let reply = bob.post(&concrete, json!({"reason": "spam"})).await;
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        documented(&op(path, "post"), "post", path, 409, "deleted post");
+    }
+}

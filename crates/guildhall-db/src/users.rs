@@ -44,6 +44,15 @@ impl Store {
             .await?)
     }
 
+    /// The instance's admins, for marking their posts as staff.
+    pub async fn admin_ids(&self) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM users WHERE is_admin <> 0 ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// The account and its password hash, for login.
     pub async fn credentials(&self, username: &str) -> Result<Option<(User, String)>> {
         let Some(user) = self.user_by_name(username).await? else {

@@ -3,6 +3,7 @@
 //! the privilege and the level it needs.
 
 use super::TrustLevel;
+use super::trust::TrustThresholds;
 use crate::RuleError;
 use pulldown_cmark::{Event, Parser, Tag};
 
@@ -59,6 +60,27 @@ pub fn check(level: TrustLevel, privilege: Privilege) -> Result<(), RuleError> {
         "{} needs trust level {needed}; you are at {level}",
         privilege.describe()
     )))
+}
+
+/// Why a member at `level` lacks `privilege`, and what earns it, for
+/// people: "Voting opens at trust level TL1: be active on 1 day and post 1
+/// thread or reply. You are at TL0."
+pub fn how_to_earn(
+    privilege: Privilege,
+    level: TrustLevel,
+    thresholds: &TrustThresholds,
+) -> String {
+    let needed = privilege.level();
+    let what = privilege.describe();
+    let mut what_cap = what[..1].to_ascii_uppercase();
+    what_cap.push_str(&what[1..]);
+    match thresholds.requirement(needed) {
+        Some(r) => format!(
+            "{what_cap} opens at trust level {needed}: {}. You are at {level}.",
+            r.describe()
+        ),
+        None => format!("{what_cap} opens at trust level {needed}. You are at {level}."),
+    }
 }
 
 /// A new post by a member at `level` who has `posted_today` threads and
@@ -138,5 +160,15 @@ mod tests {
         assert!(!has_links_or_images(
             "Paper path, tray 2, then **restart**."
         ));
+    }
+
+    #[test]
+    fn what_earns_a_privilege_is_said() {
+        let t = TrustThresholds::default();
+        assert_eq!(
+            how_to_earn(Privilege::Vote, TrustLevel::Tl0, &t),
+            "Voting opens at trust level TL1: be active on 1 day and post 1 thread or reply. \
+             You are at TL0."
+        );
     }
 }

@@ -92,6 +92,54 @@ impl Default for Requirement {
 }
 
 impl Requirement {
+    /// What meeting it takes, for people: "be active on 1 day and post 1
+    /// thread or reply".
+    pub fn describe(&self) -> String {
+        let plural =
+            |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let mut parts = Vec::new();
+        if self.days_active > 0 {
+            parts.push(format!(
+                "be active on {}",
+                plural(self.days_active, "day", "days")
+            ));
+        }
+        if self.posts > 0 {
+            parts.push(format!(
+                "post {}",
+                plural(self.posts, "thread or reply", "threads or replies")
+            ));
+        }
+        if self.upvotes_received > 0 {
+            parts.push(format!(
+                "receive {}",
+                plural(self.upvotes_received, "upvote", "upvotes")
+            ));
+        }
+        if self.upvotes_given > 0 {
+            parts.push(format!(
+                "give {}",
+                plural(self.upvotes_given, "upvote", "upvotes")
+            ));
+        }
+        match self.max_moderator_actions {
+            i64::MAX => {}
+            0 => parts.push("have no post removed by a moderator".into()),
+            n => parts.push(format!(
+                "have at most {} removed by moderators",
+                plural(n, "post", "posts")
+            )),
+        }
+        match parts.len() {
+            0 => "sign in".into(),
+            1 => parts.remove(0),
+            n => {
+                let last = parts.remove(n - 1);
+                format!("{} and {last}", parts.join(", "))
+            }
+        }
+    }
+
     fn met_by(&self, a: &Activity) -> bool {
         a.days_active >= self.days_active
             && a.threads + a.replies >= self.posts
@@ -150,6 +198,16 @@ impl TrustThresholds {
             );
         }
         Ok(())
+    }
+
+    /// What `level` takes; `None` for TL0 (everyone) and TL4 (granted).
+    pub fn requirement(&self, level: TrustLevel) -> Option<&Requirement> {
+        match level {
+            TrustLevel::Tl1 => Some(&self.tl1),
+            TrustLevel::Tl2 => Some(&self.tl2),
+            TrustLevel::Tl3 => Some(&self.tl3),
+            TrustLevel::Tl0 | TrustLevel::Tl4 => None,
+        }
     }
 
     /// The level `activity` earns: the highest whose requirement (and every
@@ -218,5 +276,20 @@ mod tests {
         assert!(TrustLevel::try_from(5).is_err());
         assert_eq!(TrustLevel::Tl3.to_string(), "TL3");
         assert!(TrustThresholds::default().validate().is_ok());
+    }
+
+    #[test]
+    fn requirements_read_as_sentences() {
+        let t = TrustThresholds::default();
+        assert_eq!(
+            t.requirement(TrustLevel::Tl1).unwrap().describe(),
+            "be active on 1 day and post 1 thread or reply"
+        );
+        assert_eq!(
+            t.requirement(TrustLevel::Tl3).unwrap().describe(),
+            "be active on 50 days, post 50 threads or replies, receive 50 upvotes, \
+             give 30 upvotes and have no post removed by a moderator"
+        );
+        assert!(t.requirement(TrustLevel::Tl4).is_none());
     }
 }

@@ -262,7 +262,8 @@ fn add_bounds(doc: &mut Value, s: &WebSettings) {
         for method in METHODS {
             let Some(params) = item
                 .get_mut(method)
-                .and_then(|op| op["parameters"].as_array_mut())
+                .and_then(|op| op.get_mut("parameters"))
+                .and_then(Value::as_array_mut)
             else {
                 continue;
             };

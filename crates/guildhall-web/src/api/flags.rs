@@ -22,7 +22,8 @@ fn created(new: bool) -> StatusCode {
 /// 201 when new, 200 when you had flagged it already.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/flag", tag = "threads", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = FlagInput,
-    responses((status = 201), (status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201), (status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the post is deleted"), (status = 422, body = ErrorBody)))]
 pub async fn flag_thread(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -36,7 +37,8 @@ pub async fn flag_thread(
 /// Flags a reply for the group's moderators, with a reason (TL1 and up).
 #[utoipa::path(post, path = "/api/v1/replies/{id}/flag", tag = "replies", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = FlagInput,
-    responses((status = 201), (status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201), (status = 200), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the post is deleted"), (status = 422, body = ErrorBody)))]
 pub async fn flag_reply(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -51,7 +53,8 @@ pub async fn flag_reply(
 /// moderator would, and the removal counts against its author.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/hide", tag = "threads", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the post is deleted")))]
 pub async fn hide_thread(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -64,7 +67,8 @@ pub async fn hide_thread(
 /// Hides an obviously spammy reply at once (TL3 and up).
 #[utoipa::path(post, path = "/api/v1/replies/{id}/hide", tag = "replies", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "the post is deleted")))]
 pub async fn hide_reply(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

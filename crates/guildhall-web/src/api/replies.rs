@@ -103,7 +103,8 @@ pub async fn vote(
 
 /// Removes one's vote from a reply.
 #[utoipa::path(delete, path = "/api/v1/replies/{id}/vote", tag = "replies", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = TalliesView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TalliesView), (status = 403, body = ErrorBody, description = "own post"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn unvote(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -147,7 +147,8 @@ pub async fn vote(
 
 /// Removes one's vote from a thread.
 #[utoipa::path(delete, path = "/api/v1/threads/{id}/vote", tag = "threads", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = TalliesView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TalliesView), (status = 403, body = ErrorBody, description = "own post"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn unvote(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

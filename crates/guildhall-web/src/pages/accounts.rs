@@ -4,7 +4,7 @@ use super::error::PageResult;
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::{safe_next, see_other};
-use super::views::{ThreadView, UserView};
+use super::views::{LedgerLine, ThreadView, UserView};
 use crate::actions;
 use crate::api::views::ReputationView;
 use crate::auth::SESSION_COOKIE;
@@ -126,9 +126,13 @@ pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageRe
     let (_, reputation, ledger) =
         actions::reputation(&page.state, &username, page.viewer.as_ref()).await?;
     let reputation = ReputationView::new(&user, reputation, ledger);
+    let ledger: Option<Vec<LedgerLine>> = reputation
+        .ledger
+        .as_ref()
+        .map(|entries| entries.iter().map(LedgerLine::new).collect());
     page.render(
         "profile.html",
-        context! { user => UserView::from(&user), threads, is_me, reputation },
+        context! { user => UserView::from(&user), threads, is_me, reputation, ledger },
     )
 }
 

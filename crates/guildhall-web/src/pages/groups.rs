@@ -5,12 +5,12 @@ use super::error::PageResult;
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
-use super::views::{GroupView, SummaryView, ThreadView};
+use super::views::{GroupView, Staff, SummaryView, ThreadView};
 use crate::actions::{self, GroupInput};
 use crate::api::views::LeaderboardView;
 use crate::auth::actor;
 use crate::error::AppError;
-use guildhall_core::permissions::can_manage_group;
+use guildhall_core::permissions::{can_create_group, can_manage_group};
 use guildhall_db::ThreadScope;
 use minijinja::context;
 use serde::Deserialize;
@@ -56,8 +56,13 @@ async fn leaders(page: &Page, group: Option<&str>) -> Result<LeaderboardView, Ap
 }
 
 pub async fn new_form(page: Page) -> PageResult {
-    page.user("/groups/new")?;
-    page.render("group_form.html", context! {})
+    let user = page.user("/groups/new")?;
+    // Members who may not create groups learn why instead of filling in a
+    // form that will be refused.
+    let refused = can_create_group(actor(user), page.state.settings.group_creation)
+        .err()
+        .map(|e| AppError::from(e).detail());
+    page.render("group_form.html", context! { refused })
 }
 
 pub async fn create(page: Page, PageForm(f): PageForm<GroupForm>) -> PageResult {
@@ -103,10 +108,14 @@ pub async fn show(
         ),
         None => (false, false),
     };
+    let staff = Staff::of(&state.store, group.id).await?;
     let threads: Vec<ThreadView> = list
         .items
         .iter()
-        .map(|t| ThreadView::new(t, viewer))
+        .map(|t| ThreadView {
+            author_role: staff.role(t.author_id),
+            ..ThreadView::new(t, viewer)
+        })
         .collect();
     let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
     let leaders = leaders(&page, Some(&group.name)).await?;

@@ -96,6 +96,19 @@ impl Page {
             csrf => self.csrf,
             login_next => login_next,
             can_create_group => self.can_create_group(),
+            // The server's limits, so forms can say them (maxlength) before
+            // the server refuses.
+            limits => context! {
+                title_max => s.limits.title_max,
+                body_max => s.limits.body_max,
+                bio_max => s.limits.bio_max,
+                name_max => guildhall_core::names::NAME_MAX,
+                password_min => guildhall_core::names::PASSWORD_MIN,
+                password_max => guildhall_core::names::PASSWORD_MAX,
+                display_name_max => guildhall_core::content::DISPLAY_NAME_MAX,
+                avatar_url_max => guildhall_core::content::AVATAR_URL_MAX,
+                flag_reason_max => guildhall_core::content::FLAG_REASON_MAX,
+            },
         }
     }
 

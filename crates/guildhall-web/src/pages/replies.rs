@@ -59,7 +59,15 @@ pub async fn vote(
     let value = vote_value(&f.value)?;
     let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    actions::vote(&page.state, user, VoteTarget::Reply(id), value).await?;
+    let thread = actions::thread(&page.state, reply.thread_id, Some(user)).await?;
+    threads::vote_as(
+        &page,
+        user,
+        VoteTarget::Reply(id),
+        &thread.group_name,
+        value,
+    )
+    .await?;
     Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }
 

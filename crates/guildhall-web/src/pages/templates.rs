@@ -119,6 +119,7 @@ mod tests {
                 "login.html",
                 context! {
                     site => context! { name => "x", registration_open => true },
+                    limits => context! { name_max => 30, password_max => 256 },
                     next => "/t/1?a=b&c",
                 },
             )

@@ -5,14 +5,14 @@ use super::error::{PageError, PageResult};
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
-use super::views::{GroupView, ReplyView, ThreadView};
-use crate::actions;
+use super::views::{GroupView, ReplyView, Staff, ThreadView};
 use crate::auth::actor;
 use crate::error::AppError;
+use crate::{AppState, actions};
 use axum::http::StatusCode;
 use guildhall_core::permissions::can_edit;
 use guildhall_core::reputation::privileges::{self, Privilege};
-use guildhall_db::VoteTarget;
+use guildhall_db::{User, VoteTarget};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,41 @@ pub fn vote_value(value: &str) -> Result<Option<i64>, AppError> {
             "invalid vote: use 1, -1, or 0 to remove a vote".into(),
         )),
     }
+}
+
+/// Why `user` may not vote in `group`, and what earns it; `None` when they
+/// may. Votes on a remote group's posts are judged by its own instance, so
+/// only local groups ask (as the store does).
+pub async fn vote_refusal(
+    state: &AppState,
+    user: &User,
+    group_name: &str,
+) -> Result<Option<String>, AppError> {
+    if group_name.contains('@') {
+        return Ok(None);
+    }
+    let level = state.store.trust_level(user.id).await?;
+    Ok(privileges::check(level, Privilege::Vote)
+        .err()
+        .map(|_| privileges::how_to_earn(Privilege::Vote, level, &state.store.rules().trust)))
+}
+
+/// A vote from a page: refused with the reason and what earns the right
+/// when the member's trust level is too low (the store checks again).
+pub async fn vote_as(
+    page: &Page,
+    user: &User,
+    target: VoteTarget,
+    group_name: &str,
+    value: Option<i64>,
+) -> Result<(), PageError> {
+    if value.is_some()
+        && let Some(why) = vote_refusal(&page.state, user, group_name).await?
+    {
+        return Err(AppError::Forbidden(why).into());
+    }
+    actions::vote(&page.state, user, target, value).await?;
+    Ok(())
 }
 
 pub async fn new_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
@@ -122,17 +157,29 @@ pub async fn render(
         }
         _ => false,
     };
+    let vote_note = match viewer {
+        Some(u) => vote_refusal(state, u, &group.name).await?,
+        None => None,
+    };
+    let staff = Staff::of(&state.store, group.id).await?;
     let replies: Vec<ReplyView> = replies
         .iter()
-        .map(|(r, depth)| ReplyView::new(r, *depth, viewer))
+        .map(|(r, depth)| ReplyView {
+            author_role: staff.role(r.author_id),
+            ..ReplyView::new(r, *depth, viewer)
+        })
         .collect();
     page.render_status(
         status,
         "thread.html",
         context! {
-            thread => ThreadView::new(&thread, viewer),
+            thread => ThreadView {
+                author_role: staff.role(thread.author_id),
+                ..ThreadView::new(&thread, viewer)
+            },
             group => GroupView::from(&group),
             replies,
+            vote_note,
             can_moderate,
             can_hide,
             draft,
@@ -148,7 +195,15 @@ pub async fn vote(
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
     let value = vote_value(&f.value)?;
-    actions::vote(&page.state, user, VoteTarget::Thread(id), value).await?;
+    let thread = actions::thread(&page.state, id, Some(user)).await?;
+    vote_as(
+        &page,
+        user,
+        VoteTarget::Thread(id),
+        &thread.group_name,
+        value,
+    )
+    .await?;
     Ok(see_other(&format!("/t/{id}")))
 }
 

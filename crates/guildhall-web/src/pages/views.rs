@@ -3,8 +3,11 @@
 //! people ("3 hours ago").
 
 use crate::api::views::time;
+use crate::error::AppError;
+use guildhall_core::reputation::badges::badge;
 use guildhall_db::{Group, Reply, Thread, User, UserSummary};
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Replies deeper than this are drawn at this indent (but all are shown).
 pub const MAX_INDENT: usize = 8;
@@ -142,6 +145,8 @@ pub struct ThreadView {
     pub my_vote: i64,
     /// Whether the viewer wrote it.
     pub mine: bool,
+    /// `admin` or `moderator` when the author is staff here (see [`Staff`]).
+    pub author_role: Option<&'static str>,
 }
 
 impl ThreadView {
@@ -174,6 +179,7 @@ impl ThreadView {
             deleted,
             my_vote: t.my_vote.unwrap_or(0),
             mine: viewer.is_some_and(|u| u.id == t.author_id),
+            author_role: None,
         }
     }
 }
@@ -198,6 +204,7 @@ pub struct ReplyView {
     pub depth: usize,
     /// The depth as drawn: capped at [`MAX_INDENT`].
     pub indent: usize,
+    pub author_role: Option<&'static str>,
 }
 
 impl ReplyView {
@@ -230,6 +237,98 @@ impl ReplyView {
             mine: viewer.is_some_and(|u| u.id == r.author_id),
             depth,
             indent: depth.min(MAX_INDENT),
+            author_role: None,
+        }
+    }
+}
+
+/// Who speaks for the instance or a group, so their posts can say so: the
+/// instance's admins and the group's moderators.
+pub struct Staff {
+    admins: HashSet<i64>,
+    moderators: HashSet<i64>,
+}
+
+impl Staff {
+    pub async fn of(store: &guildhall_db::Store, group_id: i64) -> Result<Staff, AppError> {
+        Ok(Staff {
+            admins: store.admin_ids().await?.into_iter().collect(),
+            moderators: store
+                .moderators(group_id)
+                .await?
+                .into_iter()
+                .map(|m| m.id)
+                .collect(),
+        })
+    }
+
+    /// The mark an author's posts carry here, if any.
+    pub fn role(&self, author_id: i64) -> Option<&'static str> {
+        if self.admins.contains(&author_id) {
+            Some("admin")
+        } else if self.moderators.contains(&author_id) {
+            Some("moderator")
+        } else {
+            None
+        }
+    }
+}
+
+/// A ledger entry's kind in words ("vote_received" with +1 reads "Upvote
+/// received"). Unknown kinds (from a newer version) fall back to the key
+/// with spaces, never to nothing.
+pub fn ledger_words(kind: &str, vote: Option<i64>) -> String {
+    let up = vote.unwrap_or(1) > 0;
+    let words = match kind {
+        "vote_received" if up => "Upvote received",
+        "vote_received" => "Downvote received",
+        "vote_cast" if up => "Upvote given",
+        "vote_cast" => "Downvote given",
+        "vote_withdrawn" => "Vote withdrawn",
+        "answer_accepted" => "Answer accepted",
+        "answer_accepted_by" => "Accepted an answer",
+        "idea_staged" => "Idea moved to a new stage",
+        "post_removed" => "Post removed by a moderator",
+        "badge_awarded" => "Badge earned",
+        "adjustment" => "Adjusted by an admin",
+        other => return other.replace('_', " "),
+    };
+    words.into()
+}
+
+/// One line of the profile's reputation history.
+#[derive(Serialize)]
+pub struct LedgerLine {
+    pub when: String,
+    pub what: String,
+    /// Who or where, and the badge's name or the adjustment's reason.
+    pub details: Vec<String>,
+    pub points: i64,
+}
+
+impl LedgerLine {
+    pub fn new(e: &crate::api::views::LedgerEntryView) -> LedgerLine {
+        let mut details = Vec::new();
+        if let Some(source) = &e.source {
+            details.push(source.clone());
+        }
+        if let Some(group) = &e.group {
+            details.push(format!("g/{group}"));
+        }
+        match (e.kind.as_str(), &e.detail) {
+            ("badge_awarded", Some(key)) => details.push(
+                badge(key)
+                    .map(|b| b.name.to_owned())
+                    .unwrap_or_else(|| key.replace('_', " ")),
+            ),
+            ("vote_withdrawn", _) | (_, None) => {}
+            (_, Some(detail)) => details.push(detail.clone()),
+        }
+        LedgerLine {
+            when: e.created_at.get(..16).unwrap_or_default().replace('T', " "),
+            what: ledger_words(&e.kind, e.vote),
+            details,
+            points: e.points,
         }
     }
 }
@@ -283,6 +382,29 @@ mod tests {
         assert_eq!(ago(now - 5 * 3_600_000, now), "5 hours ago");
         assert_eq!(ago(now - 2 * 86_400_000, now), "2 days ago");
         assert_eq!(ago(0, now), "1 Jan 1970");
+    }
+
+    #[test]
+    fn every_ledger_kind_reads_as_words() {
+        // The kinds guildhall-db stores (reputation.rs, recompute.rs).
+        for kind in [
+            "vote_received",
+            "vote_cast",
+            "vote_withdrawn",
+            "answer_accepted",
+            "answer_accepted_by",
+            "idea_staged",
+            "post_removed",
+            "badge_awarded",
+            "adjustment",
+        ] {
+            let words = ledger_words(kind, Some(1));
+            assert!(
+                !words.contains('_') && words != kind.replace('_', " "),
+                "{kind}: {words}"
+            );
+        }
+        assert_eq!(ledger_words("vote_received", Some(-1)), "Downvote received");
     }
 
     #[test]
