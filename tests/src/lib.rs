@@ -35,11 +35,17 @@ impl TestServer {
     /// An instance on a fresh PostgreSQL database, or `None` (said on stderr)
     /// when GUILDHALL_TEST_POSTGRES_URL is unset.
     pub async fn postgres(test: &str) -> Option<TestServer> {
+        Self::postgres_with(test, |_| {}).await
+    }
+
+    /// Same, with the configuration adjusted first.
+    pub async fn postgres_with(test: &str, adjust: impl FnOnce(&mut Config)) -> Option<TestServer> {
         let url = guildhall_db::testing::fresh_postgres_url(test)
             .await
             .expect("creating a PostgreSQL test database")?;
         let mut config = test_config();
         config.database.url = url;
+        adjust(&mut config);
         Some(Self::start(config, tempfile::tempdir().expect("temp dir")).await)
     }
 

@@ -86,6 +86,11 @@ struct Shared {
     /// Fields laid over the actor document served at a path (which makes
     /// any path an actor), to serve other servers' actor shapes.
     actor_fields: Mutex<HashMap<String, Value>>,
+    /// The software its NodeInfo names; None: no NodeInfo (404).
+    software: Mutex<Option<String>>,
+    /// The next inbox POST is held unanswered until `release_held`.
+    hold_next: std::sync::atomic::AtomicBool,
+    held: tokio::sync::watch::Sender<bool>,
 }
 
 pub struct Remote {
@@ -108,10 +113,16 @@ pub fn new_key() -> RsaPrivateKey {
 
 impl Remote {
     pub async fn start() -> Remote {
+        Self::start_as("localhost").await
+    }
+
+    /// A stand-in whose URLs name it by `host` (`localhost`, or `127.0.0.1`
+    /// for an IP-literal server); it listens on 127.0.0.1 either way.
+    pub async fn start_as(host: &str) -> Remote {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
-        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let base = format!("http://{host}:{}", listener.local_addr().unwrap().port());
         let key = tokio::task::spawn_blocking(new_key).await.unwrap();
         let public_pem = RsaPublicKey::from(&key)
             .to_public_key_pem(LineEnding::LF)
@@ -124,6 +135,9 @@ impl Remote {
             gets: Mutex::default(),
             http: reqwest::Client::new(),
             actor_fields: Mutex::default(),
+            software: Mutex::default(),
+            hold_next: Default::default(),
+            held: tokio::sync::watch::channel(false).0,
         });
         let app = Router::new()
             .route("/.well-known/webfinger", get(webfinger))
@@ -243,6 +257,24 @@ impl Remote {
             .into_iter()
             .filter(|r| r.body["type"] == kind)
             .collect()
+    }
+
+    /// Serves NodeInfo 2.1 naming `software` ("lemmy", "mastodon"...), with
+    /// empty metadata: a server that knows nothing of attestations.
+    pub fn serve_nodeinfo(&self, software: &str) {
+        *self.shared.software.lock().unwrap() = Some(software.to_owned());
+    }
+
+    /// Holds the next POST to an inbox (recorded as received) unanswered
+    /// until [`Remote::release_held`], as a slow receiver would.
+    pub fn hold_next_post(&self) {
+        self.shared
+            .hold_next
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn release_held(&self) {
+        self.shared.held.send_replace(false);
     }
 
     /// The GETs this server answered.
@@ -416,6 +448,30 @@ async fn any_request(
         if ACTORS.contains(&path.as_str()) || patched {
             return activity_json(actor_json(&shared, &path));
         }
+        if let Some(software) = shared.software.lock().unwrap().clone() {
+            match path.as_str() {
+                "/.well-known/nodeinfo" => {
+                    return axum::Json(json!({ "links": [{
+                        "rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                        "href": format!("{}/nodeinfo/2.1", shared.base),
+                    }]}))
+                    .into_response();
+                }
+                "/nodeinfo/2.1" => {
+                    return axum::Json(json!({
+                        "version": "2.1",
+                        "software": { "name": software, "version": "0.19.20" },
+                        "protocols": ["activitypub"],
+                        "services": { "inbound": [], "outbound": [] },
+                        "openRegistrations": true,
+                        "usage": { "users": { "total": 1 }, "localPosts": 0 },
+                        "metadata": {},
+                    }))
+                    .into_response();
+                }
+                _ => {}
+            }
+        }
         return StatusCode::NOT_FOUND.into_response();
     }
     if !path.ends_with("inbox") {
@@ -430,6 +486,18 @@ async fn any_request(
         body: activity.clone(),
         verified,
     });
+    if shared
+        .hold_next
+        .swap(false, std::sync::atomic::Ordering::SeqCst)
+    {
+        shared.held.send_replace(true);
+        let mut held = shared.held.subscribe();
+        while *held.borrow_and_update() {
+            if held.changed().await.is_err() {
+                break;
+            }
+        }
+    }
     if activity["type"] == "Follow" && activity["object"] == format!("{}{LEMMY_GROUP}", shared.base)
     {
         tokio::spawn(accept_follow(shared.clone(), activity));

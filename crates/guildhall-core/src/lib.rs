@@ -1,6 +1,7 @@
 //! Guildhall's domain rules. Everything here is pure (no IO, no async) so the
 //! rules can be unit-tested without a database or a network.
 
+pub mod addresses;
 pub mod attestation;
 pub mod content;
 pub mod cursor;

@@ -43,7 +43,7 @@ pub use error::StoreError;
 pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use flags::Flag;
 pub use models::*;
-pub use queue::{Delivery, InstanceState, Outbound, domain_of};
+pub use queue::{Delivery, InstanceSoftware, InstanceState, Outbound, domain_of};
 pub use recompute::Recomputed;
 pub use store::{Backend, Store};
 pub use threads::ThreadScope;

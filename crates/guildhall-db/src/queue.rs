@@ -45,6 +45,34 @@ pub struct Delivery {
     pub body: String,
 }
 
+/// An instance's software as its NodeInfo told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceSoftware {
+    pub domain: String,
+    /// NodeInfo's `software.name`, lowercased; None if it could not be read.
+    pub software: Option<String>,
+    /// It advertises that it takes reputation attestations.
+    pub accepts_attestations: bool,
+    /// When NodeInfo was last asked for (ms).
+    pub nodeinfo_at: i64,
+}
+
+/// domain, software, accepts_attestations, nodeinfo_at.
+type SoftwareRow = (String, Option<String>, i64, i64);
+
+const SOFTWARE: &str = "SELECT domain, software, accepts_attestations, nodeinfo_at FROM instances";
+
+impl From<SoftwareRow> for InstanceSoftware {
+    fn from((domain, software, accepts, nodeinfo_at): SoftwareRow) -> Self {
+        InstanceSoftware {
+            domain,
+            software,
+            accepts_attestations: accepts != 0,
+            nodeinfo_at,
+        }
+    }
+}
+
 /// An instance's policy and delivery health, for admins.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InstanceState {
@@ -288,6 +316,91 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Drops a delivery refused by our own rules (the outbound address
+    /// rule): not a failure of the instance, but its last error says why,
+    /// for the admin.
+    pub async fn refuse_delivery(
+        &self,
+        delivery_id: i64,
+        domain: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.finish_delivery(delivery_id, None).await?;
+        sqlx::query("UPDATE instances SET last_error = $1, last_failure_at = $2 WHERE domain = $3")
+            .bind(reason)
+            .bind(now_ms())
+            .bind(domain)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// What is known of an instance's software, from its NodeInfo.
+    pub async fn instance_software(&self, domain: &str) -> Result<Option<InstanceSoftware>> {
+        let row: Option<SoftwareRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{SOFTWARE} WHERE domain = $1 AND nodeinfo_at IS NOT NULL"
+        )))
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(InstanceSoftware::from))
+    }
+
+    /// The software of every instance it is known for, by domain.
+    pub async fn instance_softwares(&self) -> Result<HashMap<String, InstanceSoftware>> {
+        let rows: Vec<SoftwareRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "{SOFTWARE} WHERE nodeinfo_at IS NOT NULL"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.0.clone(), InstanceSoftware::from(r)))
+            .collect())
+    }
+
+    /// Records what an instance's NodeInfo said (`software` None: it could
+    /// not be read), and when.
+    pub async fn set_instance_software(
+        &self,
+        domain: &str,
+        software: Option<&str>,
+        accepts_attestations: bool,
+    ) -> Result<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO instances (domain, software, accepts_attestations, nodeinfo_at, created_at) \
+             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (domain) DO UPDATE SET \
+             software = excluded.software, accepts_attestations = excluded.accepts_attestations, \
+             nodeinfo_at = excluded.nodeinfo_at",
+        )
+        .bind(domain)
+        .bind(software)
+        .bind(accepts_attestations as i64)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Where a group's remote followers are delivered to: each follower's
+    /// shared inbox if it has one (`true`), else its own inbox.
+    pub async fn follower_deliveries(&self, group_id: i64) -> Result<Vec<(String, bool)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT DISTINCT COALESCE(u.shared_inbox, u.inbox), \
+             CASE WHEN u.shared_inbox IS NULL THEN 0 ELSE 1 END \
+             FROM group_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.group_id = $1 AND m.pending = 0 AND u.domain IS NOT NULL AND u.inbox IS NOT NULL",
+        )
+        .bind(group_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(i, shared)| (i, shared != 0))
+            .collect())
     }
 
     /// Every known instance with its queue depth, most troubled first.

@@ -4,7 +4,6 @@
 
 use crate::urls::Local;
 use crate::{Context, FedData, FedError};
-use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::protocol::helpers::deserialize_skip_error;
 use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor, Object};
@@ -359,16 +358,12 @@ impl StoredActor {
 
     /// Fetches (or reads from the store) the actor at `id`.
     pub async fn dereference(id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
-        ObjectId::<StoredActor>::from(id.clone())
-            .dereference(data)
-            .await
+        crate::fetch::dereference(id, data, false).await
     }
 
     /// Fetches the actor again even if stored, e.g. after its key failed.
     pub async fn refetch(id: &Url, data: &FedData) -> Result<StoredActor, FedError> {
-        ObjectId::<StoredActor>::from(id.clone())
-            .dereference_forced(data)
-            .await
+        crate::fetch::dereference(id, data, true).await
     }
 
     /// An actor named by a URL of ours.
@@ -530,8 +525,14 @@ impl Object for StoredActor {
     async fn verify(json: &ActorJson, expected_domain: &Url, _: &FedData) -> Result<(), FedError> {
         verify_domains_match(&json.id, expected_domain)
             .map_err(|_| FedError::Forbidden("actor id on another domain".into()))?;
-        verify_domains_match(&json.inbox, &json.id)
-            .map_err(|_| FedError::Forbidden("actor inbox on another domain".into()))?;
+        // Same scheme, host and port: a document must not point our signed
+        // POSTs at another server (or an address of its choosing).
+        if !crate::net::same_origin(&json.inbox, &json.id) {
+            return Err(FedError::Forbidden(format!(
+                "the actor's inbox {} is not on its own host",
+                json.inbox
+            )));
+        }
         if json.public_key.owner != json.id {
             return Err(FedError::Forbidden(
                 "the actor's key belongs to someone else".into(),
@@ -546,9 +547,18 @@ impl Object for StoredActor {
         let name = remote_name(&json.preferred_username, &domain)?;
         // Names, bio and links pass the rules local profiles do.
         let profile = crate::content::RemoteProfile::new(&json, &data.settings.limits);
+        // A shared inbox elsewhere than the actor is ignored (deliveries go
+        // to its own inbox), as the inbox itself is checked in `verify`.
         let shared_inbox = json
             .endpoints
             .and_then(|e| e.shared_inbox)
+            .filter(|shared| {
+                let same = crate::net::same_origin(shared, &json.id);
+                if !same {
+                    tracing::info!(actor = %json.id, %shared, "ignoring a shared inbox not on the actor's own host");
+                }
+                same
+            })
             .map(|u| u.to_string());
         if json.kind == "Group" {
             let group = data

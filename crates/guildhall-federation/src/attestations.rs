@@ -12,7 +12,6 @@
 
 use crate::actors::{StoredActor, attestation_key_id, time};
 use crate::{Context, FedData, FedError};
-use activitypub_federation::fetch::fetch_object_http;
 use guildhall_core::attestation::{self, AttestedBadge, Claims, Rejected};
 use guildhall_core::integrity::{Keypair, PublicKey};
 use guildhall_core::reputation::badges;
@@ -219,10 +218,9 @@ struct ListedKey {
 /// The key `key_id` as the issuer's actor lists it under `assertionMethod`
 /// (fetched with a signed GET). It must be controlled by the issuer.
 async fn issuer_key(data: &FedData, issuer: &Url, key_id: &str) -> Result<ListedKey, String> {
-    let actor: Value = fetch_object_http(issuer, data)
+    let actor: Value = crate::fetch::object(issuer, data)
         .await
-        .map_err(|e| format!("the issuer's actor could not be fetched: {e}"))?
-        .object;
+        .map_err(|e| format!("the issuer's actor could not be fetched: {e}"))?;
     if actor.get("id").and_then(Value::as_str) != Some(issuer.as_str()) {
         return Err("the issuer's actor has another id".into());
     }
@@ -326,9 +324,9 @@ pub async fn receive(
     if guildhall_db::domain_of(id).as_deref() != Some(domain.as_str()) {
         return Err(reject(&"its id is not on the issuer's domain"));
     }
-    match fetch_object_http::<_, Value>(&id_url, data).await {
+    match crate::fetch::object::<Value>(&id_url, data).await {
         Ok(_) => {}
-        Err(activitypub_federation::error::Error::ObjectDeleted(_)) => {
+        Err(FedError::Gone(_)) => {
             return Err(reject(&"it was revoked by its issuer"));
         }
         Err(e) => return Err(reject(&format!("its issuer does not serve it: {e}"))),

@@ -6,10 +6,11 @@
 
 use crate::actors::LocalSigner;
 use crate::policy::check_domain;
-use crate::{FedData, FedError, Federation, outbox, signing};
+use crate::{FedData, FedError, Federation, net, outbox, signing};
 use futures::StreamExt;
 use guildhall_db::{Delivery, now_ms};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -80,6 +81,7 @@ async fn run(data: FedData) {
 async fn deliver_to(data: &FedData, domain: &str) {
     let parallel = data.settings.parallelism_per_instance.max(1);
     let mut after = 0;
+    let mut software_checked = false;
     loop {
         let batch = match data
             .store
@@ -94,47 +96,70 @@ async fn deliver_to(data: &FedData, domain: &str) {
             }
         };
         after = batch.last().map_or(after, |d| d.id);
-        let results: Vec<(Delivery, Result<Sent, FedError>)> = futures::stream::iter(batch)
-            .map(|d| async move {
-                let result = send(data, &d).await;
-                (d, result)
-            })
-            .buffered(parallel)
-            .collect()
-            .await;
-        let mut failed = false;
-        for (d, result) in results {
-            let recorded = match result {
-                Ok(Sent::Delivered) => data.store.delivery_done(d.id, domain).await,
-                Ok(Sent::Undeliverable(e)) => {
-                    tracing::warn!(domain, activity = %d.ap_id, error = %e, "dropping an undeliverable activity");
-                    data.store.drop_delivery(d.id).await
-                }
-                // One failure backs the instance off; the rest of the batch
-                // stays queued without counting against it again.
-                Err(e) if !failed => {
-                    failed = true;
-                    tracing::info!(domain, activity = %d.ap_id, error = %e, "delivery failed; backing off");
-                    let settings = &data.settings;
-                    data.store
-                        .delivery_failed(
-                            d.id,
-                            domain,
-                            &e.to_string(),
-                            |failures| now_ms() + settings.retry_delay_ms(failures),
-                            settings.unreachable_after_ms,
-                        )
-                        .await
-                }
-                Err(_) => Ok(()),
-            };
-            if let Err(e) = recorded {
-                tracing::warn!(error = %e, "could not record a delivery result");
+        // Learn (rarely) what the instance runs, so the next activities built
+        // for it take its shape (`nodeinfo`); this batch goes as it is.
+        if !software_checked {
+            software_checked = true;
+            if let Ok(origin) = parse(&batch[0].inbox) {
+                crate::nodeinfo::refresh(data, &origin).await;
             }
         }
-        if failed {
+        // Each result is written as soon as its request ends, not once the
+        // whole batch is done: a crash then repeats only the deliveries that
+        // were in flight, not every finished one of the batch.
+        let failed = AtomicBool::new(false);
+        futures::stream::iter(batch)
+            .for_each_concurrent(parallel, |d| {
+                let failed = &failed;
+                async move {
+                    let result = send(data, &d).await;
+                    record(data, domain, &d, result, failed).await;
+                }
+            })
+            .await;
+        if failed.load(Ordering::SeqCst) {
             return;
         }
+    }
+}
+
+/// Writes how one delivery ended.
+async fn record(
+    data: &FedData,
+    domain: &str,
+    d: &Delivery,
+    result: Result<Sent, FedError>,
+    failed: &AtomicBool,
+) {
+    let recorded = match result {
+        Ok(Sent::Delivered) => data.store.delivery_done(d.id, domain).await,
+        Ok(Sent::Undeliverable(e)) => {
+            tracing::warn!(domain, activity = %d.ap_id, inbox = %d.inbox, error = %e, "dropping an undeliverable activity");
+            data.store.drop_delivery(d.id).await
+        }
+        Ok(Sent::Refused(reason)) => {
+            tracing::warn!(domain, activity = %d.ap_id, inbox = %d.inbox, reason, "delivery refused: not sent");
+            data.store.refuse_delivery(d.id, domain, &reason).await
+        }
+        // One failure backs the instance off; the rest of the batch
+        // stays queued without counting against it again.
+        Err(e) if !failed.swap(true, Ordering::SeqCst) => {
+            tracing::info!(domain, activity = %d.ap_id, error = %e, "delivery failed; backing off");
+            let settings = &data.settings;
+            data.store
+                .delivery_failed(
+                    d.id,
+                    domain,
+                    &e.to_string(),
+                    |failures| now_ms() + settings.retry_delay_ms(failures),
+                    settings.unreachable_after_ms,
+                )
+                .await
+        }
+        Err(_) => Ok(()),
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(error = %e, "could not record a delivery result");
     }
 }
 
@@ -149,6 +174,9 @@ enum Sent {
     Delivered,
     /// Broken on our side (no signer, a bad URL or body): retrying cannot help.
     Undeliverable(FedError),
+    /// Refused by the outbound address rule (SSRF): dropped, and the reason
+    /// kept as the instance's last error.
+    Refused(String),
 }
 
 async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
@@ -181,15 +209,22 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
     }
     let body = d.body.clone().into_bytes();
     let headers = signing::post_headers(&key, &actor, &inbox, &body)?;
-    // The client's resolver refuses private addresses (SSRF) at connect time.
-    let response = data
+    // The client refuses addresses the outbound rule does not allow, where
+    // it connects (`net`); such a delivery is dropped, not retried.
+    let response = match data
         .http
         .post(inbox.as_str())
         .headers(headers)
         .body(body)
         .send()
         .await
-        .map_err(|e| FedError::Remote(format!("{inbox}: {e}")))?;
+    {
+        Ok(response) => response,
+        Err(e) => match net::refusal(&e) {
+            Some(refused) => return Ok(Sent::Refused(refused.to_string())),
+            None => return Err(FedError::Remote(format!("{inbox}: {e}"))),
+        },
+    };
     let status = response.status();
     drain(response).await;
     // A permanent refusal (4xx other than 408 and 429) counts as done, as

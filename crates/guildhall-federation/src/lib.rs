@@ -15,12 +15,16 @@
 pub mod activities;
 pub mod actors;
 pub mod attestations;
+pub mod audience;
 pub mod bookkeeping;
 pub mod content;
 pub mod delivery;
 pub mod error;
+pub mod fetch;
 pub mod inbox;
 pub mod keys;
+pub mod net;
+pub mod nodeinfo;
 pub mod outbox;
 pub mod policy;
 pub mod resolve;
@@ -78,8 +82,6 @@ impl Federation {
         settings: FederationSettings,
         urls: Urls,
     ) -> Result<Federation, FedError> {
-        // Several tests start instances in one process; the first install wins.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let instance_keys = store.instance_keys(keys::generate_blocking).await?;
         store
             .signing_attestation_key(keys::generate_attestation_key)
@@ -103,7 +105,11 @@ impl Federation {
             .domain(ctx.urls.domain())
             .app_data(ctx.clone())
             .client(http)
-            .debug(ctx.settings.allow_private_addresses)
+            // The library's development mode lets through `localhost`, explicit
+            // ports and WebFinger over http: for tests and for instances not
+            // served over https (which cannot federate in production anyway).
+            // Addresses are checked by our client either way ([`net`]).
+            .debug(ctx.settings.allow_private_addresses || !ctx.urls.is_https())
             .allow_http_urls(ctx.settings.allow_private_addresses || !ctx.urls.is_https())
             .request_timeout(ctx.settings.request_timeout())
             .url_verifier(
@@ -134,23 +140,11 @@ impl Federation {
     }
 }
 
-/// The HTTP client for deliveries and fetches. Unless private addresses are
-/// allowed (tests), its resolver refuses names that resolve to loopback or
-/// private networks, checked at connect time so DNS rebinding cannot slip by.
+/// The HTTP client for deliveries and fetches, with the outbound address
+/// rule checked where it connects ([`net`]).
 fn client(
     settings: &FederationSettings,
 ) -> Result<reqwest_middleware::ClientWithMiddleware, FedError> {
-    let resolver = activitypub_federation::resolver::ValidatingDnsResolver::new(
-        vec![],
-        !settings.allow_private_addresses,
-    );
-    let client = reqwest13::Client::builder()
-        .redirect(reqwest13::redirect::Policy::none())
-        .timeout(settings.request_timeout())
-        .connect_timeout(settings.request_timeout())
-        .user_agent(concat!("Guildhall/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(Arc::new(resolver))
-        .build()
-        .map_err(|e| FedError::Internal(format!("http client: {e}")))?;
-    Ok(client.into())
+    let rule = settings.address_rule().map_err(FedError::Internal)?;
+    net::client(rule, settings.request_timeout()).map_err(FedError::Internal)
 }

@@ -8,11 +8,14 @@
 
 use crate::actors::{context, time};
 use crate::attestations;
+use crate::audience::{delivery_inbox, once_per_instance, takes_attestations};
+use crate::nodeinfo;
 use crate::{Context, FedError};
 use guildhall_db::{
     ActorKey, Event, EventKind, EventObject, FedGroup, FedUser, Outbound, StoreError,
 };
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use url::Url;
 
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -263,31 +266,56 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     activity["audience"] = json!(refs.group_url);
 
     let mut out = Vec::new();
+    // What each instance runs, as far as known: group software (Lemmy...)
+    // reads the group's Announce(Create) and refuses the bare Announce(Page)
+    // and a second copy of an activity; microblogs (Mastodon) need those.
+    let softwares = ctx.store.instance_softwares().await?;
+    let reads_creates = |inbox: &str| {
+        guildhall_db::domain_of(inbox)
+            .and_then(|d| softwares.get(&d))
+            .and_then(|s| s.software.as_deref())
+            .is_some_and(nodeinfo::reads_announced_creates)
+    };
     // Whoever wrote the post answered or voted on should hear of it directly
     // (a Mastodon user does not follow the group).
-    let mut direct: Vec<String> = Vec::new();
+    let mut direct: Vec<(String, bool)> = Vec::new();
     let interested = if event.kind == EventKind::Vote {
         Some(&refs.author)
     } else {
         refs.parent_author.as_ref()
     };
     if let Some(p) = interested.filter(|p| p.domain.is_some()) {
-        direct.extend(p.shared_inbox.clone().or_else(|| p.inbox.clone()));
+        direct.extend(delivery_inbox(&p.shared_inbox, &p.inbox));
     }
     if refs.group.domain.is_some() {
-        direct.extend(refs.group.inbox.clone());
+        // The group's instance gets it once, at its shared inbox if it has
+        // one (Lemmy refuses the second copy as a duplicate).
+        direct.extend(delivery_inbox(&refs.group.shared_inbox, &refs.group.inbox));
         offer_attestation(ctx, event, &actor, &refs.group, &mut out).await?;
-        out.push(outbound(&id, &actor_url, activity, dedup(direct)));
-        return Ok(out);
-    }
-    let followers = ctx.store.follower_inboxes(refs.group.id).await?;
-    if !direct.is_empty() {
         out.push(outbound(
             &id,
             &actor_url,
-            activity.clone(),
-            dedup(direct.clone()),
+            activity,
+            once_per_instance(direct),
         ));
+        return Ok(out);
+    }
+    let followers = once_per_instance(ctx.store.follower_deliveries(refs.group.id).await?);
+    let follower_domains: HashSet<String> = followers
+        .iter()
+        .filter_map(|i| guildhall_db::domain_of(i))
+        .collect();
+    // An instance that follows the group and reads its Announce(Create)
+    // gets that alone; the others keep the direct copy too.
+    let direct: Vec<String> = once_per_instance(direct)
+        .into_iter()
+        .filter(|i| {
+            !(reads_creates(i)
+                && guildhall_db::domain_of(i).is_some_and(|d| follower_domains.contains(&d)))
+        })
+        .collect();
+    if !direct.is_empty() {
+        out.push(outbound(&id, &actor_url, activity.clone(), direct.clone()));
     }
     let relay_to: Vec<String> = followers
         .into_iter()
@@ -304,9 +332,12 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     ));
     if event.kind == EventKind::Create && matches!(event.object, EventObject::Thread(_)) {
         // Mastodon does not read Announce(Create): it boosts a bare Page.
+        // Lemmy refuses that copy (it is not one of its announcable
+        // activities), so group software does not get it.
         let page_id = ctx.urls.sub(&id, "announce-page");
         let page = announce_json(ctx, &page_id, &refs.group, refs.json);
-        out.push(outbound(&page_id, &group_actor, page, relay_to));
+        let microblogs = relay_to.into_iter().filter(|i| !reads_creates(i)).collect();
+        out.push(outbound(&page_id, &group_actor, page, microblogs));
     }
     Ok(out)
 }
@@ -407,6 +438,9 @@ async fn offer_attestation(
     let (Some(domain), Some(inbox)) = (group.domain.as_deref(), inbox) else {
         return Ok(());
     };
+    if !takes_attestations(ctx, domain).await? {
+        return Ok(());
+    }
     let attestation = match attestations::current(ctx, member).await {
         Ok(a) => a,
         Err(FedError::Gone(_)) => return Ok(()), // revoked: nothing to offer
@@ -535,10 +569,7 @@ async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbou
     let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
     let origin = crate::activities::value_id(&inner["actor"])
         .and_then(|a| guildhall_db::domain_of(a.as_str()));
-    let inboxes: Vec<String> = ctx
-        .store
-        .follower_inboxes(group_id)
-        .await?
+    let inboxes: Vec<String> = once_per_instance(ctx.store.follower_deliveries(group_id).await?)
         .into_iter()
         .filter(|i| guildhall_db::domain_of(i) != origin)
         .collect();
@@ -546,12 +577,6 @@ async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbou
     let group_url = ctx.urls.group(&group.name);
     let announce = announce_json(ctx, &id, &group, inner);
     Ok(vec![outbound(&id, &group_url, announce, inboxes)])
-}
-
-fn dedup(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v.dedup();
-    v
 }
 
 fn outbound(id: &Url, signer: &Url, mut activity: Value, inboxes: Vec<String>) -> Outbound {

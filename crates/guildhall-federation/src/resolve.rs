@@ -3,10 +3,8 @@
 
 use crate::activities::{self, Inbound, Incoming, value_id, value_type};
 use crate::actors::{ActorJson, StoredActor};
+use crate::fetch;
 use crate::{Context, FedData, FedError};
-use activitypub_federation::fetch::fetch_object_http;
-use activitypub_federation::fetch::object_id::ObjectId;
-use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use guildhall_db::{ActorKey, FedGroup};
@@ -26,7 +24,7 @@ pub async fn lookup_group(data: &FedData, query: &str) -> Result<FedGroup, FedEr
                 "that is a group on this instance".into(),
             ));
         }
-        ObjectId::<GroupActor>::from(url).dereference(data).await?
+        fetch::dereference::<GroupActor>(&url, data, false).await?
     } else {
         let name = query.trim_start_matches(['!', '@']);
         if !name.contains('@') {
@@ -34,10 +32,15 @@ pub async fn lookup_group(data: &FedData, query: &str) -> Result<FedGroup, FedEr
                 "expected !name@host, @name@host or a URL".into(),
             ));
         }
-        webfinger_resolve_actor::<_, GroupActor>(name, data).await?
+        fetch::webfinger::<GroupActor>(name, data).await?
     };
     match found.0 {
-        StoredActor::Group(g, _) => Ok(g),
+        StoredActor::Group(g, id) => {
+            // Members join groups they looked up: knowing the software by
+            // then decides whether their attestation is offered there.
+            crate::nodeinfo::refresh(data, &id).await;
+            Ok(g)
+        }
         StoredActor::User(..) => Err(FedError::NotFound("group")),
     }
 }
@@ -137,7 +140,7 @@ pub async fn backfill_thread(data: &FedData, thread_id: i64) -> Result<usize, Fe
         .await?
         .ok_or(FedError::NotFound("group"))?;
     let url = Url::parse(&ap_id).map_err(|_| FedError::Internal("bad thread id".into()))?;
-    let page: Value = fetch_object_http(&url, data).await?.object;
+    let page: Value = fetch::object(&url, data).await?;
     let Some(collection) = page
         .get("replies")
         .or(page.get("context"))
@@ -181,7 +184,7 @@ async fn apply_post(
     let object = match object {
         Value::String(s) => {
             let url = Url::parse(&s).map_err(|_| FedError::Unprocessable("bad item".into()))?;
-            fetch_object_http::<_, Value>(&url, data).await?.object
+            fetch::object::<Value>(&url, data).await?
         }
         o => o,
     };
@@ -214,7 +217,7 @@ async fn apply_post(
 
 /// The items of a (possibly paged) collection: `orderedItems`/`items`, or those of its `first` page.
 async fn collection_items(data: &FedData, url: &Url) -> Result<Vec<Value>, FedError> {
-    let collection: Value = fetch_object_http(url, data).await?.object;
+    let collection: Value = fetch::object(url, data).await?;
     let items = |c: &Value| {
         c.get("orderedItems")
             .or(c.get("items"))
@@ -232,7 +235,7 @@ async fn collection_items(data: &FedData, url: &Url) -> Result<Vec<Value>, FedEr
             let Some(first) = value_id(first) else {
                 return Ok(vec![]);
             };
-            let page: Value = fetch_object_http(&first, data).await?.object;
+            let page: Value = fetch::object(&first, data).await?;
             Ok(items(&page).unwrap_or_default())
         }
         None => Ok(vec![]),

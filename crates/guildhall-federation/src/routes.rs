@@ -505,7 +505,8 @@ async fn nodeinfo(State(f): State<Federation>) -> Result<Response, FedError> {
             "localPosts": usage.local_posts,
             "localComments": usage.local_comments,
         },
-        "metadata": {},
+        // Tells peers that attestation Offers are read here (`nodeinfo`).
+        "metadata": crate::nodeinfo::metadata(),
     });
     Ok((
         [(

@@ -16,6 +16,10 @@ pub struct FederationSettings {
     /// Let fetches and deliveries reach loopback and private addresses, and
     /// plain http. For tests and local development only: it opens SSRF.
     pub allow_private_addresses: bool,
+    /// Addresses or CIDR networks allowed although not public (like
+    /// Mastodon's `ALLOWED_PRIVATE_ADDRESSES`), when private ones are not
+    /// all allowed: a partner on the private network, a test's stand-in.
+    pub allowed_private_addresses: Vec<String>,
     /// Requests in flight at once to one instance.
     pub parallelism_per_instance: usize,
     /// First retry delay after a failed delivery; doubles per failure.
@@ -47,6 +51,7 @@ impl Default for FederationSettings {
         FederationSettings {
             mode: FederationMode::Open,
             allow_private_addresses: false,
+            allowed_private_addresses: vec![],
             parallelism_per_instance: 8,
             retry_base_ms: 30_000,
             retry_cap_ms: 3_600_000,
@@ -63,6 +68,15 @@ impl Default for FederationSettings {
 }
 
 impl FederationSettings {
+    /// Which addresses outgoing requests may reach.
+    pub fn address_rule(&self) -> Result<guildhall_core::addresses::AddressRule, String> {
+        guildhall_core::addresses::AddressRule::new(
+            self.allow_private_addresses,
+            &self.allowed_private_addresses,
+        )
+        .map_err(|e| format!("federation.allowed_private_addresses: {e}"))
+    }
+
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }

@@ -200,6 +200,7 @@ impl Config {
                 self.federation.mode
             ));
         }
+        self.federation_settings().address_rule()?;
         if self.federation.retry_base_secs <= 0.0
             || self.federation.retry_cap_secs < self.federation.retry_base_secs
         {
@@ -254,6 +255,9 @@ pub struct FederationConfig {
     /// Let fetches and deliveries reach loopback/private addresses and plain
     /// http. Only for tests and local development: it opens SSRF.
     pub allow_private_addresses: bool,
+    /// Addresses or CIDR networks outgoing requests may reach although they
+    /// are not public (docs/FEDERATION.md, "Outbound address rules").
+    pub allowed_private_addresses: Vec<String>,
     pub parallelism_per_instance: usize,
     pub retry_base_secs: f64,
     pub retry_cap_secs: f64,
@@ -294,6 +298,7 @@ impl Default for FederationConfig {
             allow: vec![],
             block: vec![],
             allow_private_addresses: d.allow_private_addresses,
+            allowed_private_addresses: d.allowed_private_addresses,
             parallelism_per_instance: d.parallelism_per_instance,
             retry_base_secs: d.retry_base_ms as f64 / 1000.0,
             retry_cap_secs: d.retry_cap_ms as f64 / 1000.0,
@@ -317,6 +322,7 @@ impl Config {
                 guildhall_federation::FederationMode::Open
             },
             allow_private_addresses: f.allow_private_addresses,
+            allowed_private_addresses: f.allowed_private_addresses.clone(),
             parallelism_per_instance: f.parallelism_per_instance.max(1),
             retry_base_ms: (f.retry_base_secs * 1000.0) as i64,
             retry_cap_ms: (f.retry_cap_secs * 1000.0) as i64,
