@@ -11,6 +11,7 @@ pub mod integrity;
 pub mod names;
 pub mod permissions;
 pub mod ranking;
+pub mod rate;
 pub mod reputation;
 pub mod tree;
 pub mod votes;

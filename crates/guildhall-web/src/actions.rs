@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::auth::{actor, hash_password, new_token, verify_password};
+use crate::client::ClientAddr;
 use crate::error::{AppError, AppResult};
 use guildhall_core::content::{avatar_url, display_name, render_markdown};
 use guildhall_core::cursor::Cursor;
@@ -19,11 +20,13 @@ use guildhall_db::*;
 /// The most replies a thread page or the replies endpoint returns.
 pub const REPLIES_MAX: i64 = 5_000;
 
+/// `client` is who asks (for the per-address limit; the CLI has none).
 pub async fn register(
     state: &AppState,
     username: &str,
     password: &str,
     display: Option<&str>,
+    client: ClientAddr,
 ) -> AppResult<User> {
     if !state.settings.registration_open {
         return Err(AppError::Forbidden(
@@ -33,7 +36,12 @@ pub async fn register(
     let username = names::username(username)?;
     names::password(password)?;
     let display = display_name(display.unwrap_or(""))?;
-    let hash = hash_password(password.to_string()).await?;
+    // Counted once the input is valid: what the limit guards is the hash
+    // and the new account, not a typo.
+    if let Some(address) = client.limit_key() {
+        state.limits.register_per_address.hit(&address)?;
+    }
+    let hash = hash_password(&state.hash_gate, password.to_string()).await?;
     let user = state
         .store
         .create_user(NewUser {
@@ -53,13 +61,24 @@ pub async fn register(
 
 /// Checks credentials and opens a session of `kind` (`cookie` or `api`).
 /// Returns the member and the token to hand to the client.
+///
+/// Rate limits: every attempt counts against the client's address; a wrong
+/// password counts against the account name (taken before the check, so
+/// concurrent guesses cannot all slip through, and given back when right).
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
     kind: &str,
+    client: ClientAddr,
 ) -> AppResult<(User, String)> {
     let wrong = || AppError::Unauthorized("wrong username or password".into());
+    if let Some(address) = client.limit_key() {
+        state.limits.login_per_address.hit(&address)?;
+    }
+    // Bounded, so made-up names cannot make the keys long.
+    let account: String = username.trim().to_lowercase().chars().take(64).collect();
+    state.limits.login_per_account.hit(&account)?;
     let found = match names::username(username) {
         Ok(name) => state.store.credentials(&name).await?,
         Err(_) => None,
@@ -68,8 +87,14 @@ pub async fn login(
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    if !verify_password(password.to_string(), hash).await? {
-        return Err(wrong());
+    match verify_password(&state.hash_gate, password.to_string(), hash).await {
+        Ok(false) => return Err(wrong()),
+        Ok(true) => state.limits.login_per_account.give_back(&account),
+        // Not checked at all (busy): not a wrong guess either.
+        Err(e) => {
+            state.limits.login_per_account.give_back(&account);
+            return Err(e);
+        }
     }
     let user = user.ok_or_else(wrong)?;
     let (token, token_hash) = new_token();
@@ -326,6 +351,7 @@ pub async fn create_thread(
     let limits = state.settings.limits;
     let title = limits.title(title)?;
     let body = limits.body(body)?;
+    state.limits.posts_per_member.hit(&user.id.to_string())?;
     let body_html = render_markdown(&body);
     Ok(state
         .store
@@ -432,6 +458,7 @@ pub async fn create_reply(
     body: &str,
 ) -> AppResult<Reply> {
     let body = state.settings.limits.body(body)?;
+    state.limits.posts_per_member.hit(&user.id.to_string())?;
     let body_html = render_markdown(&body);
     Ok(state
         .store
@@ -674,6 +701,7 @@ pub async fn flag(
     object: guildhall_core::reputation::ledger::Object,
     reason: &str,
 ) -> AppResult<bool> {
+    state.limits.flags_per_member.hit(&user.id.to_string())?;
     Ok(state.store.flag(user.id, object, reason).await?)
 }
 

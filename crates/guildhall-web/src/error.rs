@@ -29,6 +29,13 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Over a rate limit; try again after `retry_after` seconds (429).
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    /// Over a capacity bound (e.g. concurrent password hashes), not the
+    /// client's fault; try again after `retry_after` seconds (503).
+    #[error("{detail}")]
+    Busy { detail: String, retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -53,6 +60,8 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,6 +76,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -79,6 +90,16 @@ impl AppError {
         }
     }
 
+    /// Seconds the client should wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after, .. } | AppError::Busy { retry_after, .. } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         AppError::NotFound(what.into())
     }
@@ -86,7 +107,9 @@ impl AppError {
     /// Logs the error at the level it deserves: a client's mistake is not the
     /// server's, so 4xx go to debug and only 5xx to error.
     pub fn log(&self) {
-        if self.status().is_server_error() {
+        if let AppError::Busy { .. } = self {
+            tracing::warn!(error = %self, "request refused: busy");
+        } else if self.status().is_server_error() {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::debug!(status = self.status().as_u16(), error = %self, "request refused");
@@ -97,14 +120,24 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        (
+        let mut res = (
             self.status(),
             Json(ErrorBody {
                 error: self.code(),
                 detail: self.detail(),
             }),
         )
-            .into_response()
+            .into_response();
+        set_retry_after(&mut res, self.retry_after());
+        res
+    }
+}
+
+/// Adds `Retry-After` (in seconds) to a refused response.
+pub fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
+    if let Some(s) = seconds {
+        res.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, s.max(1).into());
     }
 }
 

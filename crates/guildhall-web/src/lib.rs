@@ -7,8 +7,10 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 mod health;
+pub mod limits;
 pub mod metrics;
 pub mod pages;
 pub mod settings;
@@ -29,14 +31,25 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub metrics: Arc<metrics::Metrics>,
     pub templates: Arc<pages::Templates>,
+    /// Bounds the password hashes running at once (memory before login).
+    pub hash_gate: Arc<auth::HashGate>,
+    /// Rate limits per account, address and member.
+    pub limits: Arc<limits::Limiters>,
     /// Federation, when the instance federates (the CLI runs without it).
     pub federation: Option<guildhall_federation::Federation>,
 }
 
 impl AppState {
     pub fn new(store: Store, settings: WebSettings) -> Self {
+        let hash_gate = Arc::new(auth::HashGate::new(
+            settings.password_hash_concurrency,
+            settings.password_hash_queue,
+        ));
+        let limits = Arc::new(limits::Limiters::new(&settings.rate_limits));
         AppState {
             store,
+            hash_gate,
+            limits,
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(pages::Templates::new()),
@@ -77,19 +90,47 @@ pub fn router(state: AppState) -> Router {
             metrics::track,
         ))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::layer,
+        ))
         .layer(TraceLayer::new_for_http())
-        .with_state(state);
+        .with_state(state.clone());
+    let headers = axum::middleware::from_fn_with_state(state, security_headers);
     match federation {
         // Negotiation runs before routing (as the fallback of an empty
         // router), so the ActivityStreams routes see a fresh request.
-        Some(federation) => {
-            Router::new()
-                .fallback_service(app)
-                .layer(axum::middleware::from_fn_with_state(
-                    federation,
-                    guildhall_federation::routes::negotiate,
-                ))
-        }
-        None => app,
+        Some(federation) => Router::new()
+            .fallback_service(app)
+            .layer(axum::middleware::from_fn_with_state(
+                federation,
+                guildhall_federation::routes::negotiate,
+            ))
+            .layer(headers),
+        None => app.layer(headers),
     }
+}
+
+/// Headers every response carries, JSON and ActivityPub included: no MIME
+/// sniffing (a JSON body holding HTML must not be run as a page) and, on an
+/// https instance, HSTS so browsers never fall back to plain http.
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if state.settings.https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
 }

@@ -3,7 +3,12 @@
 //! never by the raw path, so the number of series stays bounded.
 
 use crate::AppState;
+use crate::client::ClientAddr;
+use crate::error::AppError;
+use crate::settings::MetricsAccess;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +18,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::time::Instant;
+use subtle::ConstantTimeEq;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -100,12 +106,39 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-pub async fn serve(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// `/metrics`, for whom `metrics.access` allows: nobody (404), requests
+/// from this machine that no proxy relayed, or holders of the token.
+pub async fn serve(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
+    match &state.settings.metrics_access {
+        MetricsAccess::Off => return Err(AppError::not_found("page")),
+        MetricsAccess::Loopback if !client.is_local() => {
+            return Err(AppError::Forbidden(
+                "metrics are served only to this machine (metrics.access = \"loopback\")".into(),
+            ));
+        }
+        MetricsAccess::Loopback => {}
+        MetricsAccess::Token(token) => {
+            let sent = headers
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if !bool::from(sent.as_bytes().ct_eq(token.as_bytes())) || token.is_empty() {
+                return Err(AppError::Unauthorized(
+                    "metrics need Authorization: Bearer <metrics.token>".into(),
+                ));
+            }
+        }
+    }
+    Ok((
         [(
             CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.render(),
-    )
+    ))
 }

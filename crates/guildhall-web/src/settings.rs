@@ -23,6 +23,60 @@ pub struct WebSettings {
     pub group_creation: GroupCreation,
     /// How long a login lasts.
     pub session_days: i64,
+    /// Password hashes (logins, registrations) running at once; 0 = one
+    /// per CPU core. Each holds 19 MiB while it runs.
+    pub password_hash_concurrency: usize,
+    /// How many more may wait for a turn; beyond that, 503 + Retry-After.
+    pub password_hash_queue: usize,
+    /// The server's key for CSRF tokens. The server derives it from the
+    /// instance's private key, so tokens survive restarts; random otherwise.
+    pub secret: Secret,
+    /// Peers whose forwarding header is believed (see [`crate::client`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub client_address_header: crate::client::ClientHeader,
+    pub rate_limits: crate::limits::RateLimits,
+    /// Who may read `/metrics`.
+    pub metrics_access: MetricsAccess,
+}
+
+/// `metrics.access`: who may read `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum MetricsAccess {
+    /// Not served at all (404).
+    Off,
+    /// Only requests from this machine that no proxy relayed.
+    #[default]
+    Loopback,
+    /// Anyone sending `Authorization: Bearer <token>`.
+    Token(String),
+}
+
+/// 32 secret bytes that do not show in `Debug` output (settings get logged).
+#[derive(Clone)]
+pub struct Secret(pub [u8; 32]);
+
+impl Secret {
+    pub fn random() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+        Secret(bytes)
+    }
+
+    /// A key for one purpose derived from long-lived secret material.
+    pub fn derive(purpose: &str, material: &[u8]) -> Self {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(purpose.as_bytes());
+        h.update([0]);
+        h.update(material);
+        Secret(h.finalize().into())
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl Default for WebSettings {
@@ -40,6 +94,13 @@ impl Default for WebSettings {
             registration_open: true,
             group_creation: GroupCreation::Admins,
             session_days: 30,
+            password_hash_concurrency: 0,
+            password_hash_queue: 32,
+            secret: Secret::random(),
+            trusted_proxies: vec![],
+            client_address_header: Default::default(),
+            rate_limits: Default::default(),
+            metrics_access: MetricsAccess::Loopback,
         }
     }
 }

@@ -26,6 +26,28 @@ pub struct Config {
     pub federation: FederationConfig,
     /// Points, the daily cap, ranks, trust levels and the defences.
     pub reputation: guildhall_core::reputation::Rules,
+    /// Logins, registrations, posts and flags per account, address, member.
+    pub rate_limits: guildhall_web::limits::RateLimits,
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`: who may read `/metrics`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// "off", "loopback" (this machine, not through a proxy) or "token".
+    pub access: String,
+    /// With access = "token": the bearer token scrapers send.
+    pub token: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            access: "loopback".into(),
+            token: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +78,16 @@ impl Default for InstanceConfig {
 pub struct ServerConfig {
     pub listen: String,
     pub max_body_bytes: usize,
+    /// Proxies (addresses or networks) whose client-address header is believed.
+    pub trusted_proxies: Vec<String>,
+    /// "x-forwarded-for", "forwarded" or "x-real-ip".
+    pub client_address_header: String,
+    /// A connection must send a request's headers within this (slowloris).
+    pub header_timeout_secs: f64,
+    /// ... and its body within this.
+    pub body_timeout_secs: f64,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +95,11 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
             max_body_bytes: 256 * 1024,
+            trusted_proxies: vec![],
+            client_address_header: "x-forwarded-for".into(),
+            header_timeout_secs: 10.0,
+            body_timeout_secs: 30.0,
+            max_connections: 512,
         }
     }
 }
@@ -111,6 +148,10 @@ impl Default for LimitsConfig {
 pub struct AccountsConfig {
     pub registration_open: bool,
     pub session_days: i64,
+    /// Password hashes running at once (0 = one per CPU core).
+    pub password_hash_concurrency: usize,
+    /// Hashes that may wait for a turn; beyond, 503 with Retry-After.
+    pub password_hash_queue: usize,
 }
 
 impl Default for AccountsConfig {
@@ -118,6 +159,8 @@ impl Default for AccountsConfig {
         AccountsConfig {
             registration_open: true,
             session_days: 30,
+            password_hash_concurrency: 0,
+            password_hash_queue: 32,
         }
     }
 }
@@ -217,7 +260,114 @@ impl Config {
         if self.accounts.session_days < 1 {
             return Err("accounts.session_days must be at least 1".into());
         }
+        self.rate_limits.validate()?;
+        guildhall_web::client::parse_proxies(&self.server.trusted_proxies)?;
+        guildhall_web::client::ClientHeader::parse(&self.server.client_address_header)?;
+        self.metrics_access()?;
+        let s = &self.server;
+        for (name, secs) in [
+            ("header_timeout_secs", s.header_timeout_secs),
+            ("body_timeout_secs", s.body_timeout_secs),
+        ] {
+            // (NaN is refused too.)
+            if !(secs > 0.0 && secs <= 86_400.0) {
+                return Err(format!("server.{name} must be between 0 and 86400"));
+            }
+        }
+        if s.max_connections == 0 {
+            return Err("server.max_connections must be at least 1".into());
+        }
         Ok(())
+    }
+
+    fn metrics_access(&self) -> Result<guildhall_web::settings::MetricsAccess, String> {
+        use guildhall_web::settings::MetricsAccess;
+        match self.metrics.access.as_str() {
+            "off" => Ok(MetricsAccess::Off),
+            "loopback" => Ok(MetricsAccess::Loopback),
+            "token" if self.metrics.token.len() >= 16 => {
+                Ok(MetricsAccess::Token(self.metrics.token.clone()))
+            }
+            "token" => Err("metrics.token must be at least 16 characters".into()),
+            other => Err(format!(
+                "metrics.access must be \"off\", \"loopback\" or \"token\", not {other:?}"
+            )),
+        }
+    }
+
+    /// `GUILDHALL_` variables that look meant for the configuration but are
+    /// not read: a section name followed by one underscore instead of two
+    /// (`GUILDHALL_SERVER_LISTEN`). Each says which variable was probably
+    /// meant. Other `GUILDHALL_` names (GUILDHALL_CONFIG, the tests'
+    /// GUILDHALL_TEST_POSTGRES_URL, CI's) are not config and pass in silence;
+    /// a SECTION__KEY variable naming no key is already an error at load.
+    pub fn env_warnings(names: impl IntoIterator<Item = String>) -> Vec<String> {
+        let defaults = Figment::from(Serialized::defaults(Config::default()));
+        let Ok(tree) = defaults.extract::<figment::value::Dict>() else {
+            return vec![];
+        };
+        let mut warnings = vec![];
+        for name in names {
+            let Some(rest) = name.strip_prefix("GUILDHALL_") else {
+                continue;
+            };
+            if rest.contains("__") {
+                continue;
+            }
+            let lower = rest.to_ascii_lowercase();
+            // The longest section that prefixes it (rate_limits before a
+            // hypothetical "rate").
+            let section = tree
+                .keys()
+                .filter(|s| lower.starts_with(&format!("{s}_")))
+                .max_by_key(|s| s.len());
+            let Some(section) = section else { continue };
+            let key = &lower[section.len() + 1..];
+            let known = tree
+                .get(section)
+                .and_then(|v| v.as_dict())
+                .is_some_and(|d| d.contains_key(key));
+            let meant = format!(
+                "GUILDHALL_{}__{}",
+                section.to_ascii_uppercase(),
+                key.to_ascii_uppercase()
+            );
+            warnings.push(if known {
+                format!(
+                    "{name} is not read (one underscore); did you mean {meant} \
+                     (the key {section}.{key})?"
+                )
+            } else {
+                format!(
+                    "{name} is not read: configuration variables are \
+                     GUILDHALL_<SECTION>__<KEY> with two underscores, and [{section}] has no \
+                     key {key:?}"
+                )
+            });
+        }
+        warnings
+    }
+
+    /// When the port changed but `instance.domain` still names the default
+    /// `localhost:8080`, links, ActivityPub ids and federation point at a
+    /// server that is not there.
+    pub fn domain_warning(&self) -> Option<String> {
+        let default_domain = InstanceConfig::default().domain;
+        let default_listen = ServerConfig::default().listen;
+        let port = |a: &str| a.rsplit_once(':').map(|(_, p)| p.to_string());
+        if self.instance.domain == default_domain
+            && port(&self.server.listen) != port(&default_listen)
+        {
+            Some(format!(
+                "server.listen is {} but instance.domain is still the default {default_domain}: \
+                 links, ActivityPub ids and federation use instance.domain, so set it too \
+                 (GUILDHALL_INSTANCE__DOMAIN), e.g. to the public host name or localhost:{}",
+                self.server.listen,
+                port(&self.server.listen).unwrap_or_default()
+            ))
+        } else {
+            None
+        }
     }
 
     pub fn web_settings(&self) -> WebSettings {
@@ -238,6 +388,19 @@ impl Config {
             registration_open: self.accounts.registration_open,
             group_creation: self.groups.creation,
             session_days: self.accounts.session_days,
+            password_hash_concurrency: self.accounts.password_hash_concurrency,
+            password_hash_queue: self.accounts.password_hash_queue,
+            // check() has refused bad values; these fall back only for a
+            // Config built in code and never checked.
+            trusted_proxies: guildhall_web::client::parse_proxies(&self.server.trusted_proxies)
+                .unwrap_or_default(),
+            client_address_header: guildhall_web::client::ClientHeader::parse(
+                &self.server.client_address_header,
+            )
+            .unwrap_or_default(),
+            rate_limits: self.rate_limits.clone(),
+            metrics_access: self.metrics_access().unwrap_or_default(),
+            ..WebSettings::default()
         }
     }
 }
@@ -419,6 +582,79 @@ mod tests {
                     .unwrap_err()
                     .contains("first rank")
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn single_underscore_variables_are_named_with_what_was_meant() {
+        let w = Config::env_warnings(
+            [
+                "GUILDHALL_SERVER_LISTEN",
+                "GUILDHALL_RATE_LIMITS_ENABLED",
+                "GUILDHALL_DATABASE_URLL",
+                "GUILDHALL_SERVER__LISTEN",
+                "GUILDHALL_TEST_POSTGRES_URL",
+                "GUILDHALL_CI_POSTGRES",
+                "GUILDHALL_CONFIG",
+                "PATH",
+            ]
+            .map(String::from),
+        );
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(
+            w[0].contains("did you mean GUILDHALL_SERVER__LISTEN"),
+            "{}",
+            w[0]
+        );
+        assert!(w[1].contains("GUILDHALL_RATE_LIMITS__ENABLED"), "{}", w[1]);
+        assert!(w[2].contains("[database] has no key \"urll\""), "{}", w[2]);
+    }
+
+    #[test]
+    fn a_changed_port_with_the_default_domain_is_pointed_out() {
+        let mut c = Config::default();
+        assert!(c.domain_warning().is_none());
+        c.server.listen = "0.0.0.0:9000".into();
+        let w = c.domain_warning().unwrap();
+        assert!(
+            w.contains("instance.domain") && w.contains("localhost:9000"),
+            "{w}"
+        );
+        c.instance.domain = "forum.example".into();
+        assert!(c.domain_warning().is_none());
+    }
+
+    #[test]
+    fn new_server_and_limit_keys_are_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "ok.toml",
+                "[server]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n\
+                 client_address_header = \"forwarded\"\n\
+                 [rate_limits]\nlogin_per_account = { limit = 3, per_secs = 60 }\n\
+                 [metrics]\naccess = \"token\"\ntoken = \"0123456789abcdef\"\n",
+            )?;
+            let c = Config::load(Some(Path::new("ok.toml"))).unwrap();
+            assert_eq!(c.rate_limits.login_per_account.limit, 3);
+            let w = c.web_settings();
+            assert_eq!(w.trusted_proxies.len(), 2);
+            assert_eq!(
+                w.metrics_access,
+                guildhall_web::settings::MetricsAccess::Token("0123456789abcdef".into())
+            );
+            for bad in [
+                "[server]\ntrusted_proxies = [\"proxy.example\"]\n",
+                "[server]\nclient_address_header = \"x-client\"\n",
+                "[server]\nheader_timeout_secs = 0\n",
+                "[server]\nmax_connections = 0\n",
+                "[metrics]\naccess = \"token\"\n",
+                "[metrics]\naccess = \"open\"\n",
+                "[rate_limits]\nposts_per_member = { limit = 3, per_secs = 0 }\n",
+            ] {
+                jail.create_file("bad.toml", bad)?;
+                assert!(Config::load(Some(Path::new("bad.toml"))).is_err(), "{bad}");
+            }
             Ok(())
         });
     }

@@ -2,6 +2,7 @@
 //! library so end-to-end tests start exactly what `guildhall serve` starts.
 
 pub mod config;
+pub mod serve;
 mod server;
 
 pub use config::Config;

@@ -138,6 +138,11 @@ async fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref()).map_err(anyhow::Error::msg)?;
     init_logging(&config);
+    for warning in
+        Config::env_warnings(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()))
+    {
+        tracing::warn!("{warning}");
+    }
     match cli.command {
         Command::Serve => serve(&config).await,
         Command::Migrate => {
@@ -155,6 +160,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         "Guildhall is running at http://{}/ (Ctrl-C to stop)",
         server.addr
     );
+    if let Some(warning) = config.domain_warning() {
+        tracing::warn!("{warning}");
+        println!("Note: {warning}");
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await
@@ -359,7 +368,9 @@ async fn create_user(
         settings: std::sync::Arc::new(settings),
         ..state.clone()
     };
-    let user = actions::register(&open, username, password, display_name)
+    // No client address: the operator is not limited per address.
+    let client = guildhall_web::client::ClientAddr::default();
+    let user = actions::register(&open, username, password, display_name, client)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if admin && !user.is_admin {

@@ -10,6 +10,8 @@ use tokio::task::JoinHandle;
 pub struct Server {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The password-hash bound, for tests that need it full.
+    pub hash_gate: std::sync::Arc<guildhall_web::auth::HashGate>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -34,20 +36,36 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let federation = start_federation(config, &store).await?;
     let worker = guildhall_federation::delivery::spawn(&federation);
     let kept = federation.clone();
-    let state = AppState::new(store.clone(), config.web_settings()).with_federation(federation);
+    let mut settings = config.web_settings();
+    // Keys for the web side come from the instance's private key, which the
+    // database keeps: CSRF tokens in open forms survive a restart.
+    settings.secret = guildhall_web::settings::Secret::derive(
+        "guildhall web secret v1",
+        federation
+            .context()
+            .instance_keys
+            .private_key_pem
+            .as_bytes(),
+    );
+    let state = AppState::new(store.clone(), settings).with_federation(federation);
+    let hash_gate = state.hash_gate.clone();
     let app = guildhall_web::router(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
+    let limits = crate::serve::ConnLimits {
+        header_timeout: secs(config.server.header_timeout_secs),
+        body_timeout: secs(config.server.body_timeout_secs),
+        max_connections: config.server.max_connections.max(1),
+    };
     let housekeeping = tokio::spawn(purge_sessions(store.clone()));
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await;
+        let served = crate::serve::serve(listener, app, limits, async move {
+            let _ = stopped.await;
+        })
+        .await;
         housekeeping.abort();
         worker.abort();
         // Receipts and vote counts the worker had not written yet.
@@ -60,6 +78,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     Ok(Server {
         addr,
         store,
+        hash_gate,
         stop,
         task,
     })
@@ -133,6 +152,14 @@ async fn purge_sessions(store: Store) {
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
         }
     }
+}
+
+/// Seconds from the config (checked positive at load; 10 s if not).
+fn secs(s: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .unwrap_or(std::time::Duration::from_secs(10))
 }
 
 /// The URL without its password, for messages.

@@ -72,3 +72,29 @@ fn federation_policies_from_the_command_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("invalid domain"), "{err}");
 }
+
+/// A variable with one underscore where two belong is not read; the binary
+/// says so and names the one meant, and passes the tests' own variables by.
+#[test]
+fn a_mistyped_environment_variable_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("g.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_guildhall"))
+        .args(["migrate"])
+        .env("GUILDHALL_DATABASE__URL", &db)
+        .env("GUILDHALL_LOG__LEVEL", "warn")
+        .env("GUILDHALL_SERVER_LISTEN", "127.0.0.1:9000")
+        .env("GUILDHALL_TEST_POSTGRES_URL", "postgres://not-config")
+        .env_remove("GUILDHALL_CONFIG")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("the guildhall binary runs");
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("GUILDHALL_SERVER_LISTEN is not read")
+            && err.contains("did you mean GUILDHALL_SERVER__LISTEN"),
+        "{err}"
+    );
+    assert!(!err.contains("GUILDHALL_TEST_POSTGRES_URL"), "{err}");
+}

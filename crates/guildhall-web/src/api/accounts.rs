@@ -1,6 +1,7 @@
 use super::extract::{ApiJson, ApiPath};
 use super::views::*;
 use crate::auth::ApiUser;
+use crate::client::ClientAddr;
 use crate::error::{AppResult, ErrorBody};
 use crate::{AppState, actions};
 use axum::Json;
@@ -27,6 +28,7 @@ pub async fn instance(State(state): State<AppState>) -> Json<InstanceView> {
               (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> AppResult<(StatusCode, Json<LoginResponse>)> {
     let user = actions::register(
@@ -34,9 +36,11 @@ pub async fn register(
         &input.username,
         &input.password,
         input.display_name.as_deref(),
+        client,
     )
     .await?;
-    let (user, token) = actions::login(&state, &user.username, &input.password, "api").await?;
+    let (user, token) =
+        actions::login(&state, &user.username, &input.password, "api", client).await?;
     Ok((
         StatusCode::CREATED,
         Json(LoginResponse {
@@ -51,9 +55,11 @@ pub async fn register(
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<Json<LoginResponse>> {
-    let (user, token) = actions::login(&state, &input.username, &input.password, "api").await?;
+    let (user, token) =
+        actions::login(&state, &input.username, &input.password, "api", client).await?;
     Ok(Json(LoginResponse {
         token,
         user: UserView::new(user, &state.settings),

@@ -8,6 +8,7 @@ use super::views::{LedgerLine, ThreadView, UserView};
 use crate::actions;
 use crate::api::views::ReputationView;
 use crate::auth::SESSION_COOKIE;
+use crate::client::ClientAddr;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use minijinja::context;
@@ -74,9 +75,9 @@ pub async fn login_form(page: Page, PageQuery(q): PageQuery<NextQuery>) -> PageR
     page.render("login.html", context! { next, username => "" })
 }
 
-pub async fn login(page: Page, PageForm(f): PageForm<LoginForm>) -> PageResult {
+pub async fn login(page: Page, client: ClientAddr, PageForm(f): PageForm<LoginForm>) -> PageResult {
     let next = safe_next(Some(&f.next));
-    match actions::login(&page.state, &f.username, &f.password, "cookie").await {
+    match actions::login(&page.state, &f.username, &f.password, "cookie", client).await {
         Ok((_, token)) => Ok(signed_in(&page, &token, next)),
         Err(e) => page.reshow(e, "login.html", context! { next, username => f.username }),
     }
@@ -87,17 +88,22 @@ pub async fn register_form(page: Page, PageQuery(q): PageQuery<NextQuery>) -> Pa
     page.render("register.html", context! { next })
 }
 
-pub async fn register(page: Page, PageForm(f): PageForm<RegisterForm>) -> PageResult {
+pub async fn register(
+    page: Page,
+    client: ClientAddr,
+    PageForm(f): PageForm<RegisterForm>,
+) -> PageResult {
     let next = safe_next(Some(&f.next));
     let display = Some(f.display_name.as_str()).filter(|d| !d.trim().is_empty());
     let ctx = || {
         context! { next, username => f.username, display_name => f.display_name }
     };
-    if let Err(e) = actions::register(&page.state, &f.username, &f.password, display).await {
+    if let Err(e) = actions::register(&page.state, &f.username, &f.password, display, client).await
+    {
         return page.reshow(e, "register.html", ctx());
     }
     // Signed in straight away: the account was just made with this password.
-    match actions::login(&page.state, &f.username, &f.password, "cookie").await {
+    match actions::login(&page.state, &f.username, &f.password, "cookie", client).await {
         Ok((_, token)) => Ok(signed_in(&page, &token, next)),
         Err(e) => page.reshow(e, "login.html", ctx()),
     }

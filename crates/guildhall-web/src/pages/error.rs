@@ -24,6 +24,8 @@ pub enum PageError {
 pub struct Failure {
     pub status: StatusCode,
     pub message: String,
+    /// `Retry-After` seconds for a rate-limited or busy refusal.
+    pub retry_after: Option<u64>,
 }
 
 impl From<AppError> for PageError {
@@ -43,7 +45,12 @@ impl IntoResponse for PageError {
         match self {
             PageError::App(e) => {
                 e.log();
-                failure(e.status(), e.detail())
+                let mut res = failure(e.status(), e.detail());
+                if let Some(f) = res.extensions_mut().get_mut::<Failure>() {
+                    f.retry_after = e.retry_after();
+                }
+                crate::error::set_retry_after(&mut res, e.retry_after());
+                res
             }
             PageError::SignIn(next) => redirect::to_login(&next),
         }
@@ -53,7 +60,11 @@ impl IntoResponse for PageError {
 /// A plain-text response marked for the page layer to dress as HTML.
 pub fn failure(status: StatusCode, message: String) -> Response {
     let mut res = (status, message.clone()).into_response();
-    res.extensions_mut().insert(Failure { status, message });
+    res.extensions_mut().insert(Failure {
+        status,
+        message,
+        retry_after: None,
+    });
     res
 }
 

@@ -5,7 +5,7 @@
 use super::csrf::{self, CSRF_COOKIE, CSRF_FIELD};
 use super::error::PageError;
 use crate::AppState;
-use crate::auth::cookie;
+use crate::auth::{SESSION_COOKIE, cookie};
 use crate::error::AppError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -38,7 +38,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
             )
             .into());
         }
-        let cookie_token = cookie(&parts, CSRF_COOKIE).map(str::to_string);
+        let presession = cookie(&parts, CSRF_COOKIE).map(str::to_string);
+        let session = cookie(&parts, SESSION_COOKIE).map(str::to_string);
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|r| match r.status() {
@@ -52,7 +53,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
             .get(CSRF_FIELD)
             .and_then(|v| v.as_str())
             .map(str::to_string);
-        if !csrf::verify(cookie_token.as_deref(), sent.as_deref()) {
+        if !csrf::verify(
+            &state.settings.secret.0,
+            session.as_deref(),
+            presession.as_deref(),
+            sent.as_deref(),
+        ) {
             return Err(AppError::Forbidden(
                 "this form has expired or was sent from another site; nothing was changed. \
                  Go back, reload the page and try again."

@@ -132,11 +132,13 @@ impl Page {
             return Err(e.into());
         }
         e.log();
-        self.render_status(
+        let mut res = self.render_status(
             e.status(),
             template,
             context! { error => e.detail(), ..ctx },
-        )
+        )?;
+        crate::error::set_retry_after(&mut res, e.retry_after());
+        Ok(res)
     }
 }
 
@@ -149,9 +151,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .filter(|t| csrf::well_formed(t))
         .map(str::to_string);
     let fresh = existing.is_none();
-    let token = existing.unwrap_or_else(csrf::new_token);
-    parts.extensions.insert(CsrfToken(token.clone()));
+    let presession = existing.unwrap_or_else(csrf::new_token);
     let session = cookie(&parts, SESSION_COOKIE).map(str::to_string);
+    // The forms' token, bound to the session (or the pre-session cookie).
+    let token = csrf::form_token(&state.settings.secret.0, session.as_deref(), &presession);
+    parts.extensions.insert(CsrfToken(token.clone()));
     let here = parts
         .uri
         .path_and_query()
@@ -168,6 +172,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             Failure {
                 status: StatusCode::METHOD_NOT_ALLOWED,
                 message: "this address does not take that kind of request".into(),
+                retry_after: None,
             },
             token.clone(),
             session,
@@ -179,7 +184,8 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let headers = res.headers_mut();
     if fresh {
         let ttl = state.settings.session_ttl_ms() / 1000;
-        if let Ok(v) = HeaderValue::from_str(&csrf::set_cookie(&token, state.settings.https, ttl)) {
+        let set = csrf::set_cookie(&presession, state.settings.https, ttl);
+        if let Ok(v) = HeaderValue::from_str(&set) {
             headers.append(header::SET_COOKIE, v);
         }
     }
@@ -232,8 +238,11 @@ async fn error_page(
         reason => failure.status.canonical_reason().unwrap_or("Error"),
         message => failure.message,
     };
-    match page.render_status(failure.status, "error.html", ctx) {
+    let retry_after = failure.retry_after;
+    let mut res = match page.render_status(failure.status, "error.html", ctx) {
         Ok(res) => res,
         Err(_) => (failure.status, failure.message).into_response(),
-    }
+    };
+    crate::error::set_retry_after(&mut res, retry_after);
+    res
 }
