@@ -26,9 +26,8 @@ pub fn once_per_instance(inboxes: Vec<(String, bool)>) -> Vec<String> {
     }
     let mut out: Vec<String> = inboxes
         .into_iter()
-        .filter_map(|(inbox, _)| match guildhall_db::domain_of(&inbox) {
-            Some(d) => Some(shared.get(&d).cloned().unwrap_or(inbox)),
-            None => None,
+        .filter_map(|(inbox, _)| {
+            guildhall_db::domain_of(&inbox).map(|d| shared.get(&d).cloned().unwrap_or(inbox))
         })
         .collect();
     out.sort();
