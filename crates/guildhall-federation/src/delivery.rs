@@ -179,19 +179,10 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
             "{inbox} is not https"
         ))));
     }
-    let body = d.body.clone().into_bytes();
-    let headers = signing::post_headers(&key, &actor, &inbox, &body)?;
-    // The client's resolver refuses private addresses (SSRF) at connect time.
-    let response = data
-        .http
-        .post(inbox.as_str())
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| FedError::Remote(format!("{inbox}: {e}")))?;
-    let status = response.status();
-    drain(response).await;
+    let body = d.body.clone().into();
+    // Signed draft-cavage or RFC 9421, as the instance takes it.
+    let scheme = d.signature_scheme.as_deref();
+    let status = signing::post(data, &domain, scheme, &key, &actor, &inbox, body).await?;
     // A permanent refusal (4xx other than 408 and 429) counts as done, as
     // Mastodon does: resending would not help.
     if status.is_success() || (status.is_client_error() && status != 408 && status != 429) {
@@ -204,7 +195,7 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
 }
 
 /// Reads (a bounded part of) the answer, so the connection can be reused.
-async fn drain(mut response: reqwest13::Response) {
+pub(crate) async fn drain(mut response: reqwest13::Response) {
     let mut read = 0;
     while let Ok(Some(chunk)) = response.chunk().await {
         read += chunk.len();

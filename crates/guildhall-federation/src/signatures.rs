@@ -25,8 +25,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime};
 use url::Url;
 
-const PAST_WINDOW: Duration = Duration::from_secs(65 * 60);
-const FUTURE_WINDOW: Duration = Duration::from_secs(60 * 60);
+pub(crate) const PAST_WINDOW: Duration = Duration::from_secs(65 * 60);
+pub(crate) const FUTURE_WINDOW: Duration = Duration::from_secs(60 * 60);
 
 static CONFIG: LazyLock<Config> = LazyLock::new(|| {
     Config::new()
@@ -138,7 +138,8 @@ impl PublicKey {
         }
     }
 
-    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (also RFC 9421's `rsa-v1_5-sha256`).
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
             PublicKey::Ring(der) => UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
                 .verify(message, signature)
