@@ -8,6 +8,13 @@
 //! the Lemmy community `/c/lemmy_group` — sends the recorded fixtures signed as them, and keeps
 //! every POST it receives with whether its signature verified. The community
 //! accepts follows the way Lemmy does (a signed `Accept` to the follower).
+//!
+//! It also speaks RFC 9421 HTTP Message Signatures the way Fedify does
+//! ([`Remote::send_rfc9421`], [`sign_rfc9421`]), verifies them on its inboxes
+//! with its own small code (not Guildhall's), and can be told to take only
+//! those ([`Remote::accept_only_rfc9421`]), answering 401 to draft-cavage.
+
+mod rfc9421;
 
 use crate::TestServer;
 use axum::Router;
@@ -18,12 +25,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as Base64;
+pub use rfc9421::sign_rfc9421;
+use rfc9421::verify_rfc9421;
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -67,13 +77,28 @@ pub enum Spoil {
     StaleDate,
     /// No Signature header at all.
     Unsigned,
-    /// Signed (and sent) for `Host: other.example`, as a request meant for
-    /// another server and replayed to this one would be.
+    /// Sent with `Host: other.example` (and, with draft-cavage, signed for
+    /// it), as a request meant for another server and replayed to this one
+    /// would be.
     OtherHost,
     /// `(request-target)` left out of the signed headers.
     NoRequestTarget,
     /// `digest` left out of the signed headers (the header is still sent).
     NoDigest,
+    /// RFC 9421 only: `@authority` and `@target-uri` signed for another
+    /// host (`other.example`) than the one the request is sent to.
+    OtherAuthority,
+}
+
+/// A POST to one of the stand-in's inboxes, answered or refused.
+#[derive(Debug, Clone)]
+pub struct Knock {
+    pub path: String,
+    /// `rfc9421` when it came with `Signature-Input`, else `draft-cavage`.
+    pub scheme: &'static str,
+    pub status: u16,
+    /// The activity's `type`.
+    pub kind: String,
 }
 
 struct Shared {
@@ -91,6 +116,9 @@ struct Shared {
     /// The next inbox POST is held unanswered until `release_held`.
     hold_next: std::sync::atomic::AtomicBool,
     held: tokio::sync::watch::Sender<bool>,
+    /// Refuse draft-cavage (401), as a server speaking only RFC 9421 would.
+    rfc9421_only: AtomicBool,
+    knocks: Mutex<Vec<Knock>>,
 }
 
 pub struct Remote {
@@ -138,6 +166,8 @@ impl Remote {
             software: Mutex::default(),
             hold_next: Default::default(),
             held: tokio::sync::watch::channel(false).0,
+            rfc9421_only: AtomicBool::new(false),
+            knocks: Mutex::default(),
         });
         let app = Router::new()
             .route("/.well-known/webfinger", get(webfinger))
@@ -214,6 +244,10 @@ impl Remote {
         } else {
             &body
         };
+        assert!(
+            spoil != Spoil::OtherAuthority,
+            "{spoil:?} is for RFC 9421 signatures"
+        );
         let mut date = SystemTime::now();
         if spoil == Spoil::StaleDate {
             date -= Duration::from_secs(2 * 3600);
@@ -244,6 +278,17 @@ impl Remote {
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// From now on, take only RFC 9421 signatures: a draft-cavage one is
+    /// answered 401, as a server that speaks only RFC 9421 would.
+    pub fn accept_only_rfc9421(&self) {
+        self.shared.rfc9421_only.store(true, Ordering::SeqCst);
+    }
+
+    /// Every POST to an inbox so far, refused ones too, in order.
+    pub fn knocks(&self) -> Vec<Knock> {
+        self.shared.knocks.lock().unwrap().clone()
     }
 
     /// Everything POSTed to this server so far.
@@ -480,7 +525,28 @@ async fn any_request(
     let Ok(activity) = serde_json::from_slice::<Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let verified = verify(&shared, "post", &uri, &headers, Some(&body)).await;
+    let scheme = if headers.contains_key("signature-input") {
+        "rfc9421"
+    } else {
+        "draft-cavage"
+    };
+    let verified = if scheme == "rfc9421" {
+        verify_rfc9421(&shared, &uri, &headers, &body).await
+    } else if shared.rfc9421_only.load(Ordering::SeqCst) {
+        false
+    } else {
+        verify(&shared, "post", &uri, &headers, Some(&body)).await
+    };
+    let refused = shared.rfc9421_only.load(Ordering::SeqCst) && !verified;
+    shared.knocks.lock().unwrap().push(Knock {
+        path: path.clone(),
+        scheme,
+        status: if refused { 401 } else { 202 },
+        kind: activity["type"].as_str().unwrap_or_default().to_owned(),
+    });
+    if refused {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
     shared.received.lock().unwrap().push(Received {
         path,
         body: activity.clone(),

@@ -6,6 +6,7 @@ pub mod attestation;
 pub mod content;
 pub mod cursor;
 pub mod error;
+pub mod http_signatures;
 pub mod instances;
 pub mod integrity;
 pub mod names;

@@ -43,6 +43,9 @@ pub struct Delivery {
     pub ap_id: String,
     pub signer: String,
     pub body: String,
+    /// The HTTP signature scheme the instance is known to accept
+    /// (`draft-cavage`, `rfc9421`), if it is known yet.
+    pub signature_scheme: Option<String>,
 }
 
 /// An instance's software as its NodeInfo told.
@@ -215,8 +218,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Delivery>> {
         Ok(sqlx::query_as(
-            "SELECT d.id, d.inbox, d.domain, d.attempts, a.ap_id, a.signer, a.body \
+            "SELECT d.id, d.inbox, d.domain, d.attempts, a.ap_id, a.signer, a.body, \
+             i.signature_scheme \
              FROM deliveries d JOIN outbound_activities a ON a.id = d.activity_id \
+             LEFT JOIN instances i ON i.domain = d.domain \
              WHERE d.domain = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
         )
         .bind(domain)
@@ -224,6 +229,31 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// The HTTP signature scheme `domain` is known to accept, if known.
+    pub async fn signature_scheme(&self, domain: &str) -> Result<Option<String>> {
+        let scheme: Option<Option<String>> =
+            sqlx::query_scalar("SELECT signature_scheme FROM instances WHERE domain = $1")
+                .bind(domain)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(scheme.flatten())
+    }
+
+    /// Remembers the HTTP signature scheme a delivery to `domain` went
+    /// through with (`draft-cavage` or `rfc9421`), for the next ones.
+    pub async fn set_signature_scheme(&self, domain: &str, scheme: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO instances (domain, signature_scheme, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (domain) DO UPDATE SET signature_scheme = excluded.signature_scheme",
+        )
+        .bind(domain)
+        .bind(scheme)
+        .bind(now_ms())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     /// A delivery went through (or was refused for good): drop it, and the

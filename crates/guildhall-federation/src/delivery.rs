@@ -6,7 +6,7 @@
 
 use crate::actors::LocalSigner;
 use crate::policy::check_domain;
-use crate::{FedData, FedError, Federation, net, outbox, signing};
+use crate::{FedData, FedError, Federation, outbox, signing};
 use futures::StreamExt;
 use guildhall_db::{Delivery, now_ms};
 use std::collections::HashSet;
@@ -207,26 +207,14 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
             "{inbox} is not https"
         ))));
     }
-    let body = d.body.clone().into_bytes();
-    let headers = signing::post_headers(&key, &actor, &inbox, &body)?;
-    // The client refuses addresses the outbound rule does not allow, where
-    // it connects (`net`); such a delivery is dropped, not retried.
-    let response = match data
-        .http
-        .post(inbox.as_str())
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(response) => response,
-        Err(e) => match net::refusal(&e) {
-            Some(refused) => return Ok(Sent::Refused(refused.to_string())),
-            None => return Err(FedError::Remote(format!("{inbox}: {e}"))),
-        },
+    let body = d.body.clone().into();
+    // Signed draft-cavage or RFC 9421, as the instance takes it. A refusal by
+    // the outbound address rule is dropped, not retried.
+    let scheme = d.signature_scheme.as_deref();
+    let status = match signing::post(data, &domain, scheme, &key, &actor, &inbox, body).await? {
+        signing::Knocked::Answered(status) => status,
+        signing::Knocked::Refused(why) => return Ok(Sent::Refused(why)),
     };
-    let status = response.status();
-    drain(response).await;
     // A permanent refusal (4xx other than 408 and 429) counts as done, as
     // Mastodon does: resending would not help.
     if status.is_success() || (status.is_client_error() && status != 408 && status != 429) {
@@ -239,7 +227,7 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
 }
 
 /// Reads (a bounded part of) the answer, so the connection can be reused.
-async fn drain(mut response: reqwest13::Response) {
+pub(crate) async fn drain(mut response: reqwest13::Response) {
     let mut read = 0;
     while let Ok(Some(chunk)) = response.chunk().await {
         read += chunk.len();

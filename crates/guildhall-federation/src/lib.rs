@@ -5,11 +5,13 @@
 //!   negotiation ([`routes`]).
 //! - Inbound: [`inbox`] verifies the HTTP signature and digest itself (with
 //!   http-signature-normalization, so it can refetch a rotated key and use
-//!   Mastodon's date window), then hands the activity to one module per
-//!   activity type under [`activities`].
+//!   Mastodon's date window; RFC 9421 Message Signatures with [`rfc9421`]),
+//!   then hands the activity to one module per activity type under
+//!   [`activities`].
 //! - Outbound: the store records an event with every change ([`guildhall_db::Via`]);
 //!   [`outbox`] turns events into activities and deliveries, and [`delivery`]
-//!   sends them, signed by activitypub_federation, per instance, with back-off.
+//!   sends them per instance, with back-off, signed by [`signing`]
+//!   (draft-cavage, or RFC 9421 for instances found to want it).
 //!   Nothing goes through the library's in-memory queue.
 
 pub mod activities;
@@ -28,6 +30,7 @@ pub mod nodeinfo;
 pub mod outbox;
 pub mod policy;
 pub mod resolve;
+pub mod rfc9421;
 pub mod routes;
 pub mod settings;
 pub mod shapes;

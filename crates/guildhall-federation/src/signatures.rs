@@ -26,8 +26,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime};
 use url::Url;
 
-const PAST_WINDOW: Duration = Duration::from_secs(65 * 60);
-const FUTURE_WINDOW: Duration = Duration::from_secs(60 * 60);
+pub(crate) const PAST_WINDOW: Duration = Duration::from_secs(65 * 60);
+pub(crate) const FUTURE_WINDOW: Duration = Duration::from_secs(60 * 60);
 
 /// What a signed POST to us must cover, in draft-cavage names: the method
 /// and path, the host (bound to ours by [`is_own_host`]), the date (for
@@ -170,7 +170,8 @@ impl PublicKey {
         }
     }
 
-    fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (also RFC 9421's `rsa-v1_5-sha256`).
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match self {
             PublicKey::Ring(der) => UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der)
                 .verify(message, signature)
