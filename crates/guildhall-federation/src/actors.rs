@@ -551,15 +551,7 @@ impl Object for StoredActor {
         // to its own inbox), as the inbox itself is checked in `verify`.
         let shared_inbox = json
             .endpoints
-            .and_then(|e| e.shared_inbox)
-            .filter(|shared| {
-                let same = crate::net::same_origin(shared, &json.id);
-                if !same {
-                    tracing::info!(actor = %json.id, %shared, "ignoring a shared inbox not on the actor's own host");
-                }
-                same
-            })
-            .map(|u| u.to_string());
+            .and_then(|e| crate::net::own_shared_inbox(e.shared_inbox, &json.id));
         if json.kind == "Group" {
             let group = data
                 .store

@@ -76,6 +76,18 @@ pub fn same_origin(a: &url::Url, b: &url::Url) -> bool {
     a.origin().is_tuple() && a.origin() == b.origin()
 }
 
+/// An actor's shared inbox if it is on the actor's own server; one
+/// elsewhere is ignored (deliveries go to the actor's own inbox, which
+/// `verify` requires on its server).
+pub fn own_shared_inbox(shared: Option<url::Url>, actor: &url::Url) -> Option<String> {
+    let shared = shared?;
+    if same_origin(&shared, actor) {
+        return Some(shared.to_string());
+    }
+    tracing::info!(%actor, %shared, "ignoring a shared inbox not on the actor's own host");
+    None
+}
+
 /// Whether `error` (from a request through [`client`]) is a refusal by the
 /// address rule, and which.
 pub fn refusal<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refused> {
