@@ -141,8 +141,9 @@ def slowloris(args):
             for s in socks:
                 if s.fileno() < 0: continue
                 try:
-                    r, _, _ = select.select([s], [], [], 0)
-                    if r:
+                    poller = select.poll()
+                    poller.register(s, select.POLLIN | select.POLLHUP)
+                    if poller.poll(0):
                         if s.recv(4096, socket.MSG_PEEK) == b"":
                             s.close(); continue
                     n += 1

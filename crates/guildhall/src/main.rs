@@ -126,8 +126,38 @@ enum FederationCommand {
     Clear { domain: String },
 }
 
-#[tokio::main]
-async fn main() {
+/// Each Argon2id hash allocates 19 MiB. glibc's malloc raises its mmap
+/// threshold to the size of any mmapped block freed (up to 32 MiB), so after
+/// the first hash those blocks come from the per-thread arenas instead and
+/// stay in them when freed: a flood of 150 logins left the process at 2.2 GB
+/// resident ten seconds later (with the hash bound, still ~280 MB, one block
+/// per arena). Pinning the threshold at 1 MiB keeps such blocks mmapped, so
+/// each goes back to the OS when its hash ends (figures in
+/// docs/performance.md). `MALLOC_MMAP_THRESHOLD_`, when set, wins.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_os() {
+    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter (under glibc's
+        // own lock); it touches no memory of ours.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_os() {}
+
+fn main() {
+    return_large_blocks_to_the_os();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+        .block_on(async_main());
+}
+
+async fn async_main() {
     // One line for the operator, not a backtrace.
     if let Err(e) = run(Cli::parse()).await {
         eprintln!("error: {e:#}");
