@@ -259,18 +259,6 @@ impl Store {
         Ok(found.flatten())
     }
 
-    /// Where to deliver to a group's remote followers: one inbox per server
-    /// when it offers a shared inbox.
-    pub async fn follower_inboxes(&self, group_id: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT COALESCE(u.shared_inbox, u.inbox) FROM group_members m JOIN users u ON u.id = m.user_id \
-             WHERE m.group_id = $1 AND m.pending = 0 AND u.domain IS NOT NULL AND u.inbox IS NOT NULL",
-        )
-        .bind(group_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
     /// The remote followers of a group (actor ids), for its followers collection.
     pub async fn remote_follower_count(&self, group_id: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(

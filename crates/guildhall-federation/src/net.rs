@@ -40,6 +40,9 @@ pub fn client(rule: AddressRule, timeout: Duration) -> Result<ClientWithMiddlewa
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("Guildhall/", env!("CARGO_PKG_VERSION")))
+        // No HTTP(S)_PROXY from the environment: a proxy would resolve names
+        // itself, past the resolver that applies the address rule.
+        .no_proxy()
         .dns_resolver(Arc::new(CheckingResolver(rule.clone())))
         .build()
         .map_err(|e| format!("http client: {e}"))?;
