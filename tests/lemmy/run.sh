@@ -2,18 +2,17 @@
 # Guildhall <-> a real Lemmy, built from source, on loopback.
 #
 # What it does
-#   1. Clones Lemmy 0.19.20 from https://github.com/LemmyNet/lemmy.git (with
-#      its translations submodule) into $WORK/lemmy, unless already there, and
-#      builds it in debug mode (`cargo build`): Lemmy's debug build allows
-#      plain http and loopback peers, as its own federation tests do. This
-#      takes 30-60 minutes and ~6 GB of disk the first time.
-#   2. Builds Guildhall (`cargo build --release -p guildhall`) from this
-#      checkout.
-#   3. Creates two PostgreSQL databases on the machine's server ($PGURL),
+#   1. Builds Guildhall (`cargo build --release -p guildhall`) from this
+#      checkout. Lemmy is not built here: bring your own lemmy_server 0.19.20
+#      (LEMMY_BIN), a debug build made as Lemmy's own development docs say.
+#      Only a debug build lets Lemmy federate with plain-http loopback peers,
+#      as its own federation tests do. (This repository keeps no recipe for
+#      building other projects' code.)
+#   2. Creates two PostgreSQL databases on the machine's server ($PGURL),
 #      starts Lemmy on lemmy.test:8536 and Guildhall on guildhall.test:8090
 #      (both names must resolve to 127.0.0.1: see below), each with its own
 #      admin account.
-#   4. Does the exchange with curl and prints PASS/FAIL per step:
+#   3. Does the exchange with curl and prints PASS/FAIL per step:
 #        - a Lemmy user follows a Guildhall group (and retries once: see
 #          docs/FEDERATION.md, "A Lemmy user's first follow ... may wait");
 #        - a Guildhall thread reaches Lemmy; Lemmy comments and upvotes it;
@@ -25,27 +24,26 @@
 #        - nothing queued at Guildhall for Lemmy was refused (the admin
 #          API's last_error for the Lemmy instance stays empty), and Lemmy's
 #          log shows no refused activity from Guildhall.
-#   5. Stops both servers (the databases stay, for a look afterwards).
+#   4. Stops both servers (the databases stay, for a look afterwards).
 #
 # Requirements
-#   - Rust (stable), git, curl, jq, psql, and libpq-dev (Lemmy's diesel links
-#     against libpq); a PostgreSQL server reachable as $PGURL by a role that
-#     may create databases.
+#   - LEMMY_BIN: the path of a debug lemmy_server 0.19.20.
+#   - Rust (stable), curl, jq, psql; a PostgreSQL server reachable as $PGURL
+#     by a role that may create databases.
 #   - /etc/hosts lines (the script adds them when run as root):
 #         127.0.0.1 lemmy.test guildhall.test
 #     Two names, not `localhost` for both: Lemmy compares hosts without their
 #     port, and would take the other server's actors for its own.
 #
 # Usage
-#   tests/lemmy/run.sh                 # everything
-#   SKIP_BUILD=1 tests/lemmy/run.sh    # reuse the binaries built before
-#   WORK=/some/dir PGURL=postgres://postgres@127.0.0.1:5432 tests/lemmy/run.sh
+#   LEMMY_BIN=/path/to/lemmy_server tests/lemmy/run.sh
+#   SKIP_BUILD=1 LEMMY_BIN=... tests/lemmy/run.sh   # reuse Guildhall's release build
+#   WORK=/some/dir PGURL=postgres://postgres@127.0.0.1:5432 LEMMY_BIN=... tests/lemmy/run.sh
 #
 # Exit status: 0 when every step passed, 1 otherwise. Logs: $WORK/*.log.
 set -uo pipefail
 
-LEMMY_TAG=0.19.20
-LEMMY_REPO=https://github.com/LemmyNet/lemmy.git
+LEMMY_BIN=${LEMMY_BIN:?set LEMMY_BIN to a debug lemmy_server 0.19.20 (see the top of this script)}
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${WORK:-$HERE/target/lemmy-interop}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
@@ -78,7 +76,8 @@ step() { # step "description" seconds 'command'
   if wait_for "$1" "$2" "$3"; then pass "$1"; else fail "$1"; fi
 }
 
-for tool in git curl jq psql cargo; do
+[ -x "$LEMMY_BIN" ] || { echo "LEMMY_BIN ($LEMMY_BIN) is not an executable"; exit 1; }
+for tool in curl jq psql cargo; do
   command -v $tool >/dev/null || { echo "missing: $tool"; exit 1; }
 done
 for name in lemmy.test guildhall.test; do
@@ -91,21 +90,14 @@ for name in lemmy.test guildhall.test; do
   fi
 done
 
-# --- 1-2. Build ---------------------------------------------------------------
+# --- 1. Build Guildhall --------------------------------------------------------
 if [ -z "${SKIP_BUILD:-}" ]; then
-  if [ ! -d "$WORK/lemmy/.git" ]; then
-    log "cloning Lemmy $LEMMY_TAG"
-    git clone --recursive --depth 1 --branch "$LEMMY_TAG" "$LEMMY_REPO" "$WORK/lemmy" || exit 1
-  fi
-  log "building Lemmy (debug; long the first time)"
-  (cd "$WORK/lemmy" && cargo build --bin lemmy_server) >"$WORK/lemmy-build.log" 2>&1 \
-    || { echo "Lemmy build failed: $WORK/lemmy-build.log"; exit 1; }
   log "building Guildhall"
   (cd "$HERE" && cargo build --release -p guildhall) >"$WORK/guildhall-build.log" 2>&1 \
     || { echo "Guildhall build failed: $WORK/guildhall-build.log"; exit 1; }
 fi
 
-# --- 3. Start -----------------------------------------------------------------
+# --- 2. Start -----------------------------------------------------------------
 for db in lemmy_interop guildhall_interop; do
   psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $db" && psql "$PGURL/postgres" -qc "CREATE DATABASE $db" \
     || { echo "cannot create database $db at $PGURL"; exit 1; }
@@ -129,7 +121,7 @@ log "starting Lemmy on $LEMMY"
 # 30 s - 5 min between rounds.
 LEMMY_CONFIG_LOCATION="$WORK/lemmy.hjson" LEMMY_DATABASE_URL="$PGURL/lemmy_interop" \
   LEMMY_TEST_FAST_FEDERATION=1 RUST_LOG="warn,lemmy_apub=info,lemmy_federate=info,activitypub_federation=info" \
-  "$WORK/lemmy/target/debug/lemmy_server" >"$WORK/lemmy.log" 2>&1 &
+  "$LEMMY_BIN" >"$WORK/lemmy.log" 2>&1 &
 PIDS+=($!)
 
 cat >"$WORK/guildhall.toml" <<EOF
@@ -168,7 +160,7 @@ gh() { # gh METHOD PATH [JSON]
   curl -s -X "$1" "$GH/api/v1$2" -H "authorization: Bearer $GTOK" -H 'content-type: application/json' ${3:+-d "$3"}
 }
 
-# --- 4a. A Lemmy user follows a Guildhall group ----------------------------------
+# --- 3a. A Lemmy user follows a Guildhall group ----------------------------------
 gh POST /groups '{"name":"support","title":"Support"}' >/dev/null
 COMMUNITY_ID=""
 resolve_group() {
@@ -189,7 +181,7 @@ step "the Lemmy user is a member of the Guildhall group" 60 followed
 step "Lemmy sees the follow accepted" 60 \
   "[ \"\$(lemmy GET '/community?id=$COMMUNITY_ID' | jq -r .community_view.subscribed)\" = Subscribed ]"
 
-# --- 4b. Guildhall thread -> Lemmy; Lemmy comment and vote -> Guildhall ---------------
+# --- 3b. Guildhall thread -> Lemmy; Lemmy comment and vote -> Guildhall ---------------
 THREAD=$(gh POST /groups/support/threads '{"title":"Printer jams on duplex","body":"Which tray?"}' | jq -r .id)
 POST_ID=""
 lemmy_post() {
@@ -203,7 +195,7 @@ step "the Lemmy comment reaches Guildhall" 60 \
   "gh GET /threads/$THREAD/replies | jq -e '.replies[] | select(.body | contains(\"from Lemmy\"))'"
 step "the Lemmy upvote reaches Guildhall" 60 "[ \"\$(gh GET /threads/$THREAD | jq -r .score)\" = 1 ]"
 
-# --- 4c. Guildhall reply and vote on the Lemmy comment -> Lemmy ------------------------
+# --- 3c. Guildhall reply and vote on the Lemmy comment -> Lemmy ------------------------
 GREPLY_PARENT=$(gh GET /threads/$THREAD/replies | jq -r '.replies[] | select(.body | contains("from Lemmy")) | .id' | head -1)
 gh POST /threads/$THREAD/replies "{\"body\":\"Thanks, from Guildhall\",\"parent_id\":${GREPLY_PARENT:-null}}" >/dev/null
 gh POST /replies/${GREPLY_PARENT:-0}/vote '{"value":1}' >/dev/null
@@ -212,7 +204,7 @@ step "the Guildhall reply reaches Lemmy" 60 \
 step "the Guildhall upvote on the Lemmy comment reaches Lemmy" 60 \
   "[ \"\$(lemmy GET '/comment?id=${CREPLY:-0}' | jq -r .comment_view.counts.upvotes)\" -ge 1 ]"
 
-# --- 4d. A Guildhall member joins a Lemmy community ------------------------------------
+# --- 3d. A Guildhall member joins a Lemmy community ------------------------------------
 lemmy POST /community '{"name":"lemmy_group","title":"Lemmy group"}' >/dev/null
 LOCAL_NAME=$(gh POST /groups/lookup "{\"query\":\"!lemmy_group@$LEMMY_HOST\"}" | jq -r .name)
 [ -n "$LOCAL_NAME" ] && [ "$LOCAL_NAME" != null ] && pass "Guildhall finds !lemmy_group@$LEMMY_HOST" \
@@ -235,7 +227,7 @@ step "the Guildhall comment in the Lemmy community reaches Lemmy" 60 \
 step "the Guildhall upvote in the Lemmy community reaches Lemmy" 60 \
   "[ \"\$(lemmy GET '/post?id=${LPOST:-0}' | jq -r .post_view.counts.upvotes)\" -ge 2 ]"
 
-# --- 4e. Nothing refused ----------------------------------------------------------------
+# --- 3e. Nothing refused ----------------------------------------------------------------
 # Guildhall's admin API (gina registered first: she is the admin).
 LERR=$(gh GET /admin/federation/instances | jq -r ".instances[] | select(.domain==\"$LEMMY_HOST\") | .last_error // empty")
 [ -z "$LERR" ] && pass "Guildhall's deliveries to Lemmy had no error" || fail "Guildhall's last error for Lemmy: $LERR"

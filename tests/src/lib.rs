@@ -3,6 +3,7 @@
 //! and gives tests a small HTTP client for the JSON API.
 
 pub mod browser;
+pub mod local;
 pub mod remote;
 
 use guildhall::{Config, Server};

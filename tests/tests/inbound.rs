@@ -4,98 +4,13 @@
 //! Every request is signed by the stand-in server (`guildhall_e2e::remote`)
 //! and POSTed over real HTTP.
 
+use guildhall_e2e::local::{Local, local};
 use guildhall_e2e::remote::{MASTODON_ALICE, Remote, Spoil};
-use guildhall_e2e::{Api, TestServer, eventually};
+use guildhall_e2e::{TestServer, eventually};
 use serde_json::{Value, json};
 
 /// A Misskey account: its actor lives at `/users/<aid>`.
 const MISSKEY_KIRI: &str = "/users/9zx0a1b2c3";
-
-/// A local group `support` with a thread by its admin and a reply by bob.
-struct Local {
-    server: TestServer,
-    admin: Api,
-    thread: i64,
-    reply: i64,
-}
-
-async fn local(server: TestServer) -> Local {
-    let admin = server.api().register("ann").await;
-    admin
-        .post("/groups", json!({ "name": "support", "title": "Support" }))
-        .await
-        .expect(201);
-    let thread = admin
-        .post(
-            "/groups/support/threads",
-            json!({ "title": "Printer jams", "body": "Duplex jobs jam." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let bob = server.api().register("bob").await;
-    let reply = bob
-        .post(
-            &format!("/threads/{thread}/replies"),
-            json!({ "body": "Which model?" }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    Local {
-        server,
-        admin,
-        thread,
-        reply,
-    }
-}
-
-impl Local {
-    fn inbox(&self) -> String {
-        self.server.url("/inbox")
-    }
-
-    fn fixture(&self, remote: &Remote, name: &str) -> Value {
-        remote.fixture(name, &self.server, self.thread, self.reply)
-    }
-
-    async fn send(&self, remote: &Remote, activity: &Value) -> (u16, Value) {
-        let (status, body) = remote.send(&self.inbox(), activity).await;
-        (status.as_u16(), body)
-    }
-
-    /// Sends a fixture; expects 202.
-    async fn deliver(&self, remote: &Remote, name: &str) -> Value {
-        let activity = self.fixture(remote, name);
-        let (status, body) = self.send(remote, &activity).await;
-        assert_eq!(status, 202, "{name} refused: {body}");
-        activity
-    }
-
-    async fn replies(&self) -> Vec<Value> {
-        let list = self
-            .admin
-            .get(&format!("/threads/{}/replies", self.thread))
-            .await
-            .expect(200);
-        list["replies"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn threads(&self) -> Vec<Value> {
-        let list = self
-            .admin
-            .get("/groups/support/threads?sort=new")
-            .await
-            .expect(200);
-        list["threads"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn user(&self, name: &str) -> Value {
-        self.admin.get(&format!("/users/{name}")).await.expect(200)
-    }
-}
 
 /// A reply by `author` whose body contains `text`, once it is stored.
 async fn reply_by(a: &Local, author: &str, text: &str) -> Value {
@@ -192,7 +107,10 @@ async fn other_servers_shapes(server: TestServer) {
     a.deliver(&remote, "mbin_create_page").await;
     let carol = format!("carol@{domain}");
     let t = eventually("the Mbin thread", || async {
-        a.threads().await.into_iter().find(|t| t["author"] == carol)
+        a.threads("support")
+            .await
+            .into_iter()
+            .find(|t| t["author"] == carol)
     })
     .await;
     assert_eq!(t["title"], "Label printer feeds two labels at once");
@@ -328,7 +246,10 @@ async fn remote_rules(server: TestServer) {
     assert_eq!(a.send(&remote, &page).await.0, 202);
     let carol = format!("carol@{domain}");
     let t = eventually("the long-titled thread", || async {
-        a.threads().await.into_iter().find(|t| t["author"] == carol)
+        a.threads("support")
+            .await
+            .into_iter()
+            .find(|t| t["author"] == carol)
     })
     .await;
     let title = t["title"].as_str().unwrap();

@@ -3,97 +3,10 @@
 //! server (`guildhall_e2e::remote`) over real HTTP, and the refusals of
 //! unsigned, forged, stale, mismatched and blocked requests.
 
+use guildhall_e2e::local::{Local, local};
 use guildhall_e2e::remote::{LEMMY_GROUP, MASTODON_ALICE, Received, Remote, Spoil};
-use guildhall_e2e::{Api, TestServer, eventually};
+use guildhall_e2e::{TestServer, eventually};
 use serde_json::{Value, json};
-
-/// A local group `support` with a thread by its admin and a reply by bob.
-struct Local {
-    server: TestServer,
-    admin: Api,
-    bob: Api,
-    thread: i64,
-    reply: i64,
-}
-
-async fn local(server: TestServer) -> Local {
-    let admin = server.api().register("ann").await;
-    admin
-        .post("/groups", json!({ "name": "support", "title": "Support" }))
-        .await
-        .expect(201);
-    let thread = admin
-        .post(
-            "/groups/support/threads",
-            json!({ "title": "Printer jams", "body": "Duplex jobs jam." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    let bob = server.api().register("bob").await;
-    let reply = bob
-        .post(
-            &format!("/threads/{thread}/replies"),
-            json!({ "body": "Which model?" }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
-    Local {
-        server,
-        admin,
-        bob,
-        thread,
-        reply,
-    }
-}
-
-impl Local {
-    fn inbox(&self) -> String {
-        self.server.url("/inbox")
-    }
-
-    fn fixture(&self, remote: &Remote, name: &str) -> Value {
-        remote.fixture(name, &self.server, self.thread, self.reply)
-    }
-
-    /// Sends a fixture from `remote` to the shared inbox; expects 202.
-    async fn deliver(&self, remote: &Remote, name: &str) -> Value {
-        let activity = self.fixture(remote, name);
-        let (status, body) = remote.send(&self.inbox(), &activity).await;
-        assert_eq!(status, 202, "{name} refused: {body}");
-        activity
-    }
-
-    async fn thread(&self, id: i64) -> Value {
-        self.admin.get(&format!("/threads/{id}")).await.expect(200)
-    }
-
-    async fn replies(&self) -> Vec<Value> {
-        let list = self
-            .admin
-            .get(&format!("/threads/{}/replies", self.thread))
-            .await
-            .expect(200);
-        list["replies"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn threads(&self, group: &str) -> Vec<Value> {
-        let list = self
-            .admin
-            .get(&format!("/groups/{group}/threads?sort=new"))
-            .await
-            .expect(200);
-        list["threads"].as_array().cloned().unwrap_or_default()
-    }
-
-    async fn member_count(&self) -> i64 {
-        let g = self.admin.get("/groups/support").await.expect(200);
-        g["member_count"].as_i64().unwrap()
-    }
-}
 
 /// Waits until `remote` has received an activity that `matches`.
 async fn received(remote: &Remote, what: &str, matches: impl Fn(&Received) -> bool) -> Received {
