@@ -126,7 +126,7 @@ async fn fetch(
             "{url}: not ActivityPub ({content_type:?})"
         )));
     }
-    let body = read_limited(response, url).await?;
+    let body = read_limited(response, url, MAX_BYTES).await?;
     let value: Value = serde_json::from_slice(&body)
         .map_err(|e| FedError::Unprocessable(format!("{url}: {e}")))?;
     if json_kind {
@@ -148,7 +148,13 @@ async fn fetch(
     }
 }
 
-async fn read_limited(mut response: reqwest13::Response, url: &Url) -> Result<Vec<u8>, FedError> {
+/// Reads a response body, refusing one over `max` bytes as it arrives
+/// rather than after it is all in memory.
+pub(crate) async fn read_limited(
+    mut response: reqwest13::Response,
+    url: &Url,
+    max: usize,
+) -> Result<Vec<u8>, FedError> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
@@ -156,8 +162,8 @@ async fn read_limited(mut response: reqwest13::Response, url: &Url) -> Result<Ve
         .map_err(|e| FedError::Remote(format!("{url}: {e}")))?
     {
         body.extend_from_slice(&chunk);
-        if body.len() > MAX_BYTES {
-            return Err(FedError::Remote(format!("{url}: larger than 1 MB")));
+        if body.len() > max {
+            return Err(FedError::Remote(format!("{url}: larger than {max} bytes")));
         }
     }
     Ok(body)

@@ -125,7 +125,7 @@ async fn get_json(ctx: &FedData, url: &Url) -> Result<Value, FedError> {
         .header("accept", "application/json")
         .timeout(TIMEOUT);
     let req = ctx.sign_request(req, axum::body::Bytes::new()).await?;
-    let mut response = ctx
+    let response = ctx
         .http
         .execute(req)
         .await
@@ -136,17 +136,7 @@ async fn get_json(ctx: &FedData, url: &Url) -> Result<Value, FedError> {
             response.status()
         )));
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| FedError::Remote(format!("{url}: {e}")))?
-    {
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_BYTES {
-            return Err(FedError::Remote(format!("{url}: too large for NodeInfo")));
-        }
-    }
+    let body = crate::fetch::read_limited(response, url, MAX_BYTES).await?;
     serde_json::from_slice(&body).map_err(|e| FedError::Remote(format!("{url}: {e}")))
 }
 
