@@ -3,6 +3,7 @@
 
     python3 bench/scripts/flood.py login     [--n 150] [--hash-concurrency N] [--hash-queue N]
     python3 bench/scripts/flood.py slowloris [--n 2200] [--max-connections N] [--header-timeout S]
+    python3 bench/scripts/flood.py register  [--n 200] [--no-rate-limits]
     (--old: a build from before these settings; --bin: which binary)
 
 Each run starts its own server (target/release/guildhall, or --bin) on a free
@@ -17,6 +18,11 @@ slowloris: opens --n connections that each send half a request head and
 then one more header line every 5 s, never finishing. Samples, every
 second, the server's open file descriptors and how many of our connections
 are still open, and times a normal GET /healthz alongside.
+
+register: sends --n registrations (distinct names) from one address, one
+after another as a script would, with the server's default rate limits
+(or none, --no-rate-limits), and prints the answers, the time taken and the
+resident memory; then checks a login from the first account still works.
 
 Standard library only. Linux (reads /proc).
 """
@@ -38,7 +44,7 @@ def start(args, env_extra):
         "GUILDHALL_LOG__LEVEL": "error",
     })
     env.update(env_extra)
-    proc = subprocess.Popen([args.bin, "serve"], env=env, cwd=tmp,
+    proc = subprocess.Popen([os.path.abspath(args.bin), "serve"], env=env, cwd=tmp,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
@@ -106,6 +112,33 @@ def login_flood(args):
             "rss_mib": {"before": before // 1024, "peak": peak // 1024,
                          "after_2s": after[2] // 1024, "after_10s": after[10] // 1024},
             "hwm_mib": status_kib(proc.pid, "VmHWM") // 1024,
+            "login_after": ok,
+        }))
+    finally:
+        proc.terminate(); proc.wait()
+
+def register_flood(args):
+    env = {}
+    if args.no_rate_limits:
+        env["GUILDHALL_RATE_LIMITS__ENABLED"] = "false"
+    proc, port = start(args, env)
+    try:
+        before = status_kib(proc.pid, "VmRSS")
+        statuses = []
+        started = time.time()
+        for i in range(args.n):
+            try:
+                statuses.append(post_json(port, "/api/v1/auth/register",
+                                          {"username": f"flood{i}", "password": "correct horse battery"}))
+            except OSError as e:
+                statuses.append(type(e).__name__)
+        took = time.time() - started
+        ok = post_json(port, "/api/v1/auth/login", {"username": "flood0", "password": "correct horse battery"})
+        counts = {s: statuses.count(s) for s in sorted(set(statuses), key=str)}
+        print(json.dumps({
+            "n": args.n, "rate_limits": not args.no_rate_limits, "statuses": counts,
+            "seconds": round(took, 2), "accounts_made": statuses.count(201),
+            "rss_mib": {"before": before // 1024, "after": status_kib(proc.pid, "VmRSS") // 1024},
             "login_after": ok,
         }))
     finally:
@@ -181,19 +214,22 @@ def slowloris(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("mode", choices=["login", "slowloris"])
+    p.add_argument("mode", choices=["login", "slowloris", "register"])
     p.add_argument("--bin", default="target/release/guildhall")
     p.add_argument("--n", type=int)
     p.add_argument("--old", action="store_true", help="a build without these keys: set none of them")
     p.add_argument("--hash-concurrency", type=int, help="default: the server's (0 = cores)")
     p.add_argument("--hash-queue", type=int, help="default: the server's (32)")
     p.add_argument("--rate-limits", action="store_true")
+    p.add_argument("--no-rate-limits", action="store_true", help="register: turn the limits off")
     p.add_argument("--max-connections", type=int, help="default: the server's (512)")
     p.add_argument("--header-timeout", type=float, help="default: the server's (10 s)")
     p.add_argument("--seconds", type=int, default=30)
     args = p.parse_args()
     if args.mode == "login":
         args.n = args.n or 150; login_flood(args)
+    elif args.mode == "register":
+        args.n = args.n or 200; register_flood(args)
     else:
         args.n = args.n or 2200; slowloris(args)
 
