@@ -226,17 +226,6 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
     Err(FedError::Remote(format!("{inbox} answered {status}")))
 }
 
-/// Reads (a bounded part of) the answer, so the connection can be reused.
-pub(crate) async fn drain(mut response: reqwest13::Response) {
-    let mut read = 0;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        read += chunk.len();
-        if read > 64 * 1024 {
-            break;
-        }
-    }
-}
-
 fn parse(url: &str) -> Result<Url, FedError> {
     Url::parse(url).map_err(|e| FedError::Internal(format!("bad URL in the queue {url:?}: {e}")))
 }

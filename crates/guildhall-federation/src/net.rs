@@ -51,6 +51,17 @@ pub fn client(rule: AddressRule, timeout: Duration) -> Result<ClientWithMiddlewa
         .build())
 }
 
+/// Reads (a bounded part of) the answer, so the connection can be reused.
+pub(crate) async fn drain(mut response: reqwest13::Response) {
+    let mut read = 0;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        read += chunk.len();
+        if read > 64 * 1024 {
+            break;
+        }
+    }
+}
+
 /// Whether `url` may be requested as far as it can be told without DNS:
 /// http(s), and an IP-literal host only if the rule allows the address.
 pub fn check_url(rule: &AddressRule, url: &url::Url) -> Result<(), Refused> {

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use std::collections::HashSet;
 use url::Url;
 
-pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+pub use crate::shapes::PUBLIC;
 
 /// Events expanded per pass of the delivery worker.
 pub const EXPAND_BATCH: usize = 200;

@@ -16,6 +16,10 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use url::Url;
 
+/// The public collection, as `to` and `cc` name it (also `Public` and
+/// `as:Public` when compacted).
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
 /// One value or many, as a list: `null` or absent is empty, an array is
 /// its items, anything else is a list of one.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +79,7 @@ pub fn reference(value: &Value) -> Option<Url> {
         _ => return None,
     };
     match text {
-        "Public" | "as:Public" => Url::parse(crate::outbox::PUBLIC).ok(),
+        "Public" | "as:Public" => Url::parse(PUBLIC).ok(),
         _ => Url::parse(text).ok(),
     }
 }
@@ -215,17 +219,10 @@ mod tests {
         let to: Vec<&str> = p.to.iter().map(Url::as_str).collect();
         assert_eq!(
             to,
-            [
-                crate::outbox::PUBLIC,
-                "https://a.example/u/x",
-                "https://a.example/u/y"
-            ]
+            [PUBLIC, "https://a.example/u/x", "https://a.example/u/y"]
         );
         assert_eq!(p.in_reply_to.unwrap().as_str(), "https://a.example/n/1");
-        assert_eq!(
-            post(json!({ "to": "Public" })).to[0].as_str(),
-            crate::outbox::PUBLIC
-        );
+        assert_eq!(post(json!({ "to": "Public" })).to[0].as_str(), PUBLIC);
     }
 
     #[test]

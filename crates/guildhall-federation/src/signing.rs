@@ -186,7 +186,7 @@ async fn knock(
         },
     };
     let status = response.status();
-    crate::delivery::drain(response).await;
+    crate::net::drain(response).await;
     Ok(Knocked::Answered(status))
 }
 
