@@ -134,6 +134,24 @@ impl Drop for Remote {
     }
 }
 
+/// When a request says it was signed: now, or two hours ago (`StaleDate`).
+fn signed_at(spoil: Spoil) -> SystemTime {
+    let now = SystemTime::now();
+    if spoil == Spoil::StaleDate {
+        now - Duration::from_secs(2 * 3600)
+    } else {
+        now
+    }
+}
+
+/// Sends a signed POST and reads its answer (`Null` when it is not JSON).
+async fn answer(req: reqwest::RequestBuilder, body: Vec<u8>) -> (StatusCode, Value) {
+    let resp = req.body(body).send().await.expect("the inbox answers");
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
 /// A fresh RSA-2048 key (slow: run it off the async threads).
 pub fn new_key() -> RsaPrivateKey {
     RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("RSA key")
@@ -232,13 +250,7 @@ impl Remote {
     ) -> (StatusCode, Value) {
         let actor = activity["actor"].as_str().expect("the activity's actor");
         let body = serde_json::to_vec(activity).unwrap();
-        let other;
-        let key = if spoil == Spoil::OtherKey {
-            other = tokio::task::spawn_blocking(new_key).await.unwrap();
-            &other
-        } else {
-            &self.shared.key
-        };
+        let key = &self.signing_key(spoil).await;
         let digest_of: &[u8] = if spoil == Spoil::WrongDigest {
             b"other bytes"
         } else {
@@ -248,10 +260,7 @@ impl Remote {
             spoil != Spoil::OtherAuthority,
             "{spoil:?} is for RFC 9421 signatures"
         );
-        let mut date = SystemTime::now();
-        if spoil == Spoil::StaleDate {
-            date -= Duration::from_secs(2 * 3600);
-        }
+        let date = signed_at(spoil);
         let mut req = self
             .shared
             .http
@@ -274,10 +283,17 @@ impl Remote {
                 req = req.header(name, value);
             }
         }
-        let resp = req.body(body).send().await.expect("the inbox answers");
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(req, body).await
+    }
+
+    /// The key a request is signed with: the actor's, or a fresh one that
+    /// is not (`OtherKey`).
+    async fn signing_key(&self, spoil: Spoil) -> RsaPrivateKey {
+        if spoil == Spoil::OtherKey {
+            tokio::task::spawn_blocking(new_key).await.unwrap()
+        } else {
+            self.shared.key.clone()
+        }
     }
 
     /// From now on, take only RFC 9421 signatures: a draft-cavage one is

@@ -1,7 +1,7 @@
 //! The stand-in's RFC 9421 side: signing as Fedify does, and verifying on
 //! its inboxes, written from the RFC independently of Guildhall's code.
 
-use super::{Remote, Shared, Spoil, fetch_json, new_key};
+use super::{Remote, Shared, Spoil, answer, fetch_json, signed_at};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as Base64;
@@ -10,7 +10,7 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 impl Remote {
     /// POSTs `activity` to `inbox` signed the RFC 9421 way by its `actor`,
@@ -24,17 +24,8 @@ impl Remote {
     ) -> (StatusCode, Value) {
         let actor = activity["actor"].as_str().expect("the activity's actor");
         let body = serde_json::to_vec(activity).unwrap();
-        let other;
-        let key = if spoil == Spoil::OtherKey {
-            other = tokio::task::spawn_blocking(new_key).await.unwrap();
-            &other
-        } else {
-            &self.shared.key
-        };
-        let mut created = SystemTime::now();
-        if spoil == Spoil::StaleDate {
-            created -= Duration::from_secs(2 * 3600);
-        }
+        let key = &self.signing_key(spoil).await;
+        let created = signed_at(spoil);
         let mut req = self
             .shared
             .http
@@ -45,10 +36,7 @@ impl Remote {
                 req = req.header(name, value);
             }
         }
-        let resp = req.body(body).send().await.expect("the inbox answers");
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+        answer(req, body).await
     }
 }
 
