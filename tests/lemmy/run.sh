@@ -38,6 +38,7 @@
 # Usage
 #   LEMMY_BIN=/path/to/lemmy_server tests/lemmy/run.sh
 #   SKIP_BUILD=1 LEMMY_BIN=... tests/lemmy/run.sh   # reuse Guildhall's release build
+#   GUILDHALL_BIN=target/debug/guildhall LEMMY_BIN=... tests/lemmy/run.sh   # any build of ours
 #   WORK=/some/dir PGURL=postgres://postgres@127.0.0.1:5432 LEMMY_BIN=... tests/lemmy/run.sh
 #
 # Exit status: 0 when every step passed, 1 otherwise. Logs: $WORK/*.log.
@@ -91,7 +92,8 @@ for name in lemmy.test guildhall.test; do
 done
 
 # --- 1. Build Guildhall --------------------------------------------------------
-if [ -z "${SKIP_BUILD:-}" ]; then
+GUILDHALL_BIN=${GUILDHALL_BIN:-$HERE/target/release/guildhall}
+if [ -z "${SKIP_BUILD:-}" ] && [ "$GUILDHALL_BIN" = "$HERE/target/release/guildhall" ]; then
   log "building Guildhall"
   (cd "$HERE" && cargo build --release -p guildhall) >"$WORK/guildhall-build.log" 2>&1 \
     || { echo "Guildhall build failed: $WORK/guildhall-build.log"; exit 1; }
@@ -139,7 +141,7 @@ retry_base_secs = 1.0
 retry_cap_secs = 10.0
 EOF
 log "starting Guildhall on $GH"
-RUST_LOG="info" "$HERE/target/release/guildhall" --config "$WORK/guildhall.toml" serve >"$WORK/guildhall.log" 2>&1 &
+RUST_LOG="info" "$GUILDHALL_BIN" --config "$WORK/guildhall.toml" serve >"$WORK/guildhall.log" 2>&1 &
 PIDS+=($!)
 
 step "Lemmy answers" 120 "curl -sf $LEMMY/api/v3/site"
@@ -158,6 +160,14 @@ lemmy() { # lemmy METHOD PATH [JSON]
 }
 gh() { # gh METHOD PATH [JSON]
   curl -s -X "$1" "$GH/api/v1$2" -H "authorization: Bearer $GTOK" -H 'content-type: application/json' ${3:+-d "$3"}
+}
+# A Guildhall write whose answer must be a success; a refused one is a FAIL
+# of the script itself (a later check could otherwise pass without it).
+gh_write() { # gh_write "description" METHOD PATH [JSON]
+  local what=$1 code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X "$2" "$GH/api/v1$3" -H "authorization: Bearer $GTOK" \
+    -H 'content-type: application/json' ${4:+-d "$4"})
+  [ "$code" -lt 300 ] && pass "$what ($code)" || fail "$what: Guildhall answered $code"
 }
 
 # --- 3a. A Lemmy user follows a Guildhall group ----------------------------------
@@ -197,12 +207,13 @@ step "the Lemmy upvote reaches Guildhall" 60 "[ \"\$(gh GET /threads/$THREAD | j
 
 # --- 3c. Guildhall reply and vote on the Lemmy comment -> Lemmy ------------------------
 GREPLY_PARENT=$(gh GET /threads/$THREAD/replies | jq -r '.replies[] | select(.body | contains("from Lemmy")) | .id' | head -1)
-gh POST /threads/$THREAD/replies "{\"body\":\"Thanks, from Guildhall\",\"parent_id\":${GREPLY_PARENT:-null}}" >/dev/null
-gh POST /replies/${GREPLY_PARENT:-0}/vote '{"value":1}' >/dev/null
+gh_write "Guildhall replies to the Lemmy comment" POST /threads/$THREAD/replies \
+  "{\"body\":\"Thanks, from Guildhall\",\"parent_id\":${GREPLY_PARENT:-null}}"
+gh_write "Guildhall upvotes the Lemmy comment" PUT /replies/${GREPLY_PARENT:-0}/vote '{"value":1}'
 step "the Guildhall reply reaches Lemmy" 60 \
-  "lemmy GET '/comment/list?post_id=${POST_ID:-0}' | jq -e '.comments[] | select(.comment.content | contains(\"from Guildhall\"))'"
+  "lemmy GET '/comment/list?post_id=${POST_ID:-0}&type_=All' | jq -e '.comments[] | select(.comment.content | contains(\"from Guildhall\"))'"
 step "the Guildhall upvote on the Lemmy comment reaches Lemmy" 60 \
-  "[ \"\$(lemmy GET '/comment?id=${CREPLY:-0}' | jq -r .comment_view.counts.upvotes)\" -ge 1 ]"
+  "[ \"\$(lemmy GET '/comment?id=${CREPLY:-0}' | jq -r .comment_view.counts.upvotes)\" -ge 2 ]"
 
 # --- 3d. A Guildhall member joins a Lemmy community ------------------------------------
 lemmy POST /community '{"name":"lemmy_group","title":"Lemmy group"}' >/dev/null
@@ -220,10 +231,10 @@ gh_thread() {
   [ -n "$GTHREAD" ]
 }
 step "the Lemmy post reaches Guildhall" 60 gh_thread
-gh POST "/threads/${GTHREAD:-0}/replies" '{"body":"The Brother ones, from Guildhall"}' >/dev/null
-gh POST "/threads/${GTHREAD:-0}/vote" '{"value":1}' >/dev/null
+gh_write "Guildhall comments on the Lemmy post" POST "/threads/${GTHREAD:-0}/replies" '{"body":"The Brother ones, from Guildhall"}'
+gh_write "Guildhall upvotes the Lemmy post" PUT "/threads/${GTHREAD:-0}/vote" '{"value":1}'
 step "the Guildhall comment in the Lemmy community reaches Lemmy" 60 \
-  "lemmy GET '/comment/list?post_id=${LPOST:-0}' | jq -e '.comments[] | select(.comment.content | contains(\"Brother\"))'"
+  "lemmy GET '/comment/list?post_id=${LPOST:-0}&type_=All' | jq -e '.comments[] | select(.comment.content | contains(\"Brother\"))'"
 step "the Guildhall upvote in the Lemmy community reaches Lemmy" 60 \
   "[ \"\$(lemmy GET '/post?id=${LPOST:-0}' | jq -r .post_view.counts.upvotes)\" -ge 2 ]"
 
