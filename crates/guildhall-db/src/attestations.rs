@@ -4,7 +4,7 @@
 //! what those count for here. Signing and verifying are the federation's.
 
 use crate::error::Result;
-use crate::events::{self, EventKind, EventObject};
+use crate::federation::events::{self, EventKind, EventObject};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use sqlx::any::AnyRow;

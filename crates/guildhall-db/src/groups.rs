@@ -1,5 +1,5 @@
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, new_token, record};
+use crate::federation::events::{EventKind, EventObject, new_token, record};
 use crate::models::{Group, GroupUpdate, NewGroup, UserSummary};
 use crate::{Store, now_ms};
 use sqlx::AssertSqlSafe;

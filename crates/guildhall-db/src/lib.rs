@@ -13,16 +13,14 @@
 //! queue instead of reading stale tallies, and SQLite never has to upgrade a
 //! read snapshot to a write lock (which fails with SQLITE_BUSY).
 
-mod actors;
 mod attestation_keys;
 mod attestations;
 mod error;
-mod events;
+mod federation;
 mod flags;
 mod group_commit;
 mod groups;
 mod models;
-mod queue;
 mod recompute;
 mod replies;
 mod reputation;
@@ -36,14 +34,15 @@ mod votes;
 #[doc(hidden)]
 pub mod testing;
 
-pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
 pub use attestation_keys::{AttestationKey, NewKey};
 pub use attestations::{ImportedAttestation, IssuedAttestation, Partner};
 pub use error::StoreError;
-pub use events::{Event, EventKind, EventObject, Via, new_token};
+pub use federation::{
+    ActorKey, ActorTable, Delivery, Event, EventKind, EventObject, InstanceSoftware, InstanceState,
+    KeyPair, Outbound, PostPlace, PostTable, Usage, Via, new_token,
+};
 pub use flags::Flag;
 pub use models::*;
-pub use queue::{Delivery, InstanceSoftware, InstanceState, Outbound, domain_of};
 pub use recompute::Recomputed;
 pub use store::{Backend, Store};
 pub use threads::ThreadScope;

@@ -27,7 +27,9 @@ pub struct Store {
     /// On SQLite, the task that batches the busiest writes ([`Store::write`]).
     group_commit: Option<crate::group_commit::GroupCommit>,
     backend: Backend,
-    pub(crate) policies: std::sync::Arc<crate::queue::PolicyCache>,
+    /// Counts this process's changes of instance policies
+    /// ([`Store::policy_changes`]), shared by every clone.
+    pub(crate) policy_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The reputation rules the ledger is written with (`[reputation]`).
     pub(crate) rules: std::sync::Arc<guildhall_core::reputation::Rules>,
 }
@@ -55,7 +57,7 @@ impl Store {
             writer,
             group_commit,
             backend,
-            policies: Default::default(),
+            policy_changes: Default::default(),
             rules: Default::default(),
         })
     }

@@ -1,5 +1,5 @@
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, Via, record_via};
+use crate::federation::events::{EventKind, EventObject, Via, record_via};
 use crate::models::{Federated, NewThread, Page, Thread};
 use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};

@@ -1,5 +1,5 @@
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
+use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::models::Tallies;
 use crate::reputation::{VoteChange, record_vote};
 use crate::{Store, now_ms};
