@@ -1,9 +1,47 @@
+use crate::UserSummary;
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, new_token, record};
-use crate::models::{Group, GroupUpdate, NewGroup, UserSummary};
 use crate::{Store, now_ms};
-use sqlx::AssertSqlSafe;
 use sqlx::{Any, Transaction};
+use sqlx::{AssertSqlSafe, FromRow};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub description_html: String,
+    pub rules: String,
+    pub rules_html: String,
+    pub kind: String,
+    pub visibility: String,
+    pub creator_id: i64,
+    pub member_count: i64,
+    pub thread_count: i64,
+    pub created_at: i64,
+    /// 1 when starting threads takes TL2 (moderators always may).
+    pub restricted: i64,
+}
+
+pub struct NewGroup<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub description_html: &'a str,
+    pub rules: &'a str,
+    pub rules_html: &'a str,
+    pub creator_id: i64,
+}
+
+pub struct GroupUpdate<'a> {
+    pub restricted: bool,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub description_html: &'a str,
+    pub rules: &'a str,
+    pub rules_html: &'a str,
+}
 
 const GROUP_COLUMNS: &str = "id, name, title, description, description_html, rules, rules_html, kind, visibility, \
                              creator_id, member_count, thread_count, created_at, restricted";

@@ -20,7 +20,6 @@ mod federation;
 mod flags;
 mod group_commit;
 mod groups;
-mod models;
 mod recompute;
 mod replies;
 mod reputation;
@@ -38,15 +37,19 @@ pub use attestation_keys::{AttestationKey, NewKey};
 pub use attestations::{ImportedAttestation, IssuedAttestation, Partner};
 pub use error::StoreError;
 pub use federation::{
-    ActorKey, ActorTable, Delivery, Event, EventKind, EventObject, InstanceSoftware, InstanceState,
-    KeyPair, Outbound, PostPlace, PostTable, Usage, Via, new_token,
+    ActorKey, ActorTable, Delivery, Event, EventKind, EventObject, FedGroup, FedUser, Federated,
+    InstanceSoftware, InstanceState, KeyPair, Outbound, PostPlace, PostTable, RemoteGroup,
+    RemoteUser, Usage, Via, new_token,
 };
 pub use flags::Flag;
-pub use models::*;
+pub use groups::{Group, GroupUpdate, NewGroup};
 pub use recompute::Recomputed;
+pub use replies::{NewReply, Reply};
+pub use standings::{GroupPoints, HeldBadge, LedgerRow, MemberReputation, Period, Standing};
 pub use store::{Backend, Store};
-pub use threads::ThreadScope;
-pub use votes::VoteTarget;
+pub use threads::{NewThread, Page, Thread, ThreadScope};
+pub use users::{NewUser, ProfileUpdate, User, UserSummary};
+pub use votes::{Tallies, VoteTarget};
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {

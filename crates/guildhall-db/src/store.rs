@@ -1,8 +1,28 @@
 use crate::error::{Result, StoreError};
+use crate::{Reply, Thread};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
+
+/// A post whose author's rank is shown beside their name.
+pub(crate) trait Authored {
+    fn rank_from(&mut self, rules: &guildhall_core::reputation::Rules);
+}
+
+macro_rules! authored {
+    ($($t:ty),*) => {$(
+        impl Authored for $t {
+            fn rank_from(&mut self, rules: &guildhall_core::reputation::Rules) {
+                self.author_rank =
+                    guildhall_core::reputation::ranks::rank_for(&rules.ranks, self.author_points)
+                        .title
+                        .clone();
+            }
+        }
+    )*};
+}
+authored!(Thread, Reply);
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -73,7 +93,7 @@ impl Store {
     }
 
     /// Posts with their authors' ranks filled in.
-    pub(crate) fn ranked<P: crate::models::Authored>(&self, mut posts: Vec<P>) -> Vec<P> {
+    pub(crate) fn ranked<P: Authored>(&self, mut posts: Vec<P>) -> Vec<P> {
         for post in &mut posts {
             post.rank_from(&self.rules);
         }
@@ -81,7 +101,7 @@ impl Store {
     }
 
     /// A post with its author's rank filled in.
-    pub(crate) fn ranked_one<P: crate::models::Authored>(&self, post: Option<P>) -> Option<P> {
+    pub(crate) fn ranked_one<P: Authored>(&self, post: Option<P>) -> Option<P> {
         post.map(|mut p| {
             p.rank_from(&self.rules);
             p

@@ -9,7 +9,10 @@ pub(crate) mod events;
 mod instances;
 mod receipts;
 
-pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
+pub use actors::{
+    ActorKey, ActorTable, FedGroup, FedUser, Federated, KeyPair, PostPlace, PostTable, RemoteGroup,
+    RemoteUser, Usage,
+};
 pub use deliveries::{Delivery, Outbound};
 pub use events::{Event, EventKind, EventObject, Via, new_token};
 pub use instances::{InstanceSoftware, InstanceState};
