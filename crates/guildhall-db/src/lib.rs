@@ -20,6 +20,7 @@ mod federation;
 mod flags;
 mod group_commit;
 mod groups;
+mod members;
 mod recompute;
 mod replies;
 mod reputation;
