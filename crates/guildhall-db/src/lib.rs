@@ -13,7 +13,6 @@
 //! queue instead of reading stale tallies, and SQLite never has to upgrade a
 //! read snapshot to a write lock (which fails with SQLITE_BUSY).
 
-mod attestation_keys;
 mod attestations;
 mod error;
 mod federation;
@@ -34,8 +33,7 @@ mod votes;
 #[doc(hidden)]
 pub mod testing;
 
-pub use attestation_keys::{AttestationKey, NewKey};
-pub use attestations::{ImportedAttestation, IssuedAttestation, Partner};
+pub use attestations::{AttestationKey, ImportedAttestation, IssuedAttestation, NewKey, Partner};
 pub use error::StoreError;
 pub use federation::{
     ActorKey, ActorTable, Delivery, Event, EventKind, EventObject, FedGroup, FedUser, Federated,
