@@ -9,8 +9,9 @@
 //!   on every core.
 //! - [`post_all`]: POSTs pre-signed requests with a fixed number in flight
 //!   and keeps each one's latency; [`Stats`] turns latencies into figures.
-//! - [`verify`]: checks a received POST's Digest and signature, so a run
-//!   can show that what arrived was really signed.
+//! - [`verify`]: checks a received POST's Digest and signature with the
+//!   e2e stand-in's own reader, so a run can show that what arrived was
+//!   really signed.
 //!
 //! The binaries (`src/bin/`) print their figures; docs/performance.md keeps
 //! them with the machine and the date.
@@ -20,14 +21,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as Base64;
 use futures::StreamExt;
-use rsa::pkcs1v15::Pkcs1v15Sign;
-use rsa::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
+use guildhall_e2e::remote::cavage::{self, signature_params};
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -356,18 +354,6 @@ impl std::fmt::Display for Stats {
     }
 }
 
-/// The parameters of a `Signature` header.
-fn signature_params(headers: &HeaderMap) -> Option<HashMap<String, String>> {
-    let header = headers.get("signature")?.to_str().ok()?;
-    Some(
-        header
-            .split(',')
-            .filter_map(|part| part.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
-            .collect(),
-    )
-}
-
 /// The `keyId` a received POST was signed with.
 pub fn key_id(arrival: &Arrival) -> Option<String> {
     signature_params(&arrival.headers).and_then(|p| p.get("keyId").cloned())
@@ -375,50 +361,10 @@ pub fn key_id(arrival: &Arrival) -> Option<String> {
 
 /// Whether a received POST carries a SHA-256 `Digest` of its body and a
 /// draft-cavage signature over at least `(request-target) host date digest`
-/// that verifies with `key`.
+/// that verifies with `key` (the e2e stand-in's check, [`cavage::read`]).
 pub fn verify(arrival: &Arrival, key: &RsaPublicKey) -> bool {
-    let headers = &arrival.headers;
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(&arrival.body)));
-    if header("digest") != Some(digest.as_str()) {
-        return false;
-    }
-    let Some(params) = signature_params(headers) else {
-        return false;
-    };
-    let (Some(signed), Some(signature)) = (params.get("headers"), params.get("signature")) else {
-        return false;
-    };
-    let signed: Vec<&str> = signed.split(' ').collect();
-    let required = ["(request-target)", "host", "date", "digest"];
-    if !required.iter().all(|h| signed.contains(h)) {
-        return false;
-    }
-    let lines: Option<Vec<String>> = signed
-        .iter()
-        .map(|name| match *name {
-            "(request-target)" => Some(format!("(request-target): post {}", arrival.path)),
-            "(created)" | "(expires)" => {
-                let param = name.trim_matches(['(', ')']);
-                params.get(param).map(|v| format!("{name}: {v}"))
-            }
-            other => header(other).map(|v| format!("{other}: {v}")),
-        })
-        .collect();
-    let (Some(lines), Ok(signature)) = (lines, Base64.decode(signature)) else {
-        return false;
-    };
-    key.verify(
-        Pkcs1v15Sign::new::<Sha256>(),
-        &Sha256::digest(lines.join("\n").as_bytes()),
-        &signature,
-    )
-    .is_ok()
-}
-
-/// Reads an actor's public key from its JSON.
-pub fn public_key_of(actor: &Value) -> Option<RsaPublicKey> {
-    RsaPublicKey::from_public_key_pem(actor["publicKey"]["publicKeyPem"].as_str()?).ok()
+    cavage::read("post", &arrival.path, &arrival.headers, Some(&arrival.body))
+        .is_some_and(|signature| signature.verifies(key))
 }
 
 /// Turns `perf record` on or off around a timed window, when the run was

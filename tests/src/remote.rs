@@ -14,6 +14,7 @@
 //! with its own small code (not Guildhall's), and can be told to take only
 //! those ([`Remote::accept_only_rfc9421`]), answering 401 to draft-cavage.
 
+pub mod cavage;
 mod rfc9421;
 
 use crate::TestServer;
@@ -23,15 +24,13 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as Base64;
+use cavage::{public_key_of, signature_params};
+pub use cavage::{sign, sign_headers};
 pub use rfc9421::sign_rfc9421;
 use rfc9421::verify_rfc9421;
-use rsa::pkcs1v15::Pkcs1v15Sign;
-use rsa::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -344,71 +343,6 @@ impl Remote {
     }
 }
 
-/// The draft-cavage headers Mastodon sends: Date, Digest, and a Signature
-/// over `(request-target) host date digest`. Public so load runs can sign
-/// activities ahead of time the same way.
-pub fn sign(
-    method: &str,
-    url: &str,
-    body: &[u8],
-    date: SystemTime,
-    actor: &str,
-    key: &RsaPrivateKey,
-) -> Vec<(&'static str, String)> {
-    let all = ["(request-target)", "host", "date", "digest"];
-    sign_headers(method, url, body, date, actor, key, &all, None)
-}
-
-/// [`sign`], covering only `signed` of Mastodon's four headers, and
-/// signing `host` instead of the URL's host when given.
-#[allow(clippy::too_many_arguments)]
-pub fn sign_headers(
-    method: &str,
-    url: &str,
-    body: &[u8],
-    date: SystemTime,
-    actor: &str,
-    key: &RsaPrivateKey,
-    signed: &[&str],
-    host: Option<&str>,
-) -> Vec<(&'static str, String)> {
-    let url = url::Url::parse(url).expect("inbox URL");
-    let host = match (host, url.port()) {
-        (Some(host), _) => host.to_owned(),
-        (None, Some(port)) => format!("{}:{port}", url.host_str().unwrap()),
-        (None, None) => url.host_str().unwrap().to_owned(),
-    };
-    let date = httpdate::fmt_http_date(date);
-    let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
-    let target = match url.query() {
-        Some(q) => format!("{} {}?{q}", method, url.path()),
-        None => format!("{} {}", method, url.path()),
-    };
-    let signing_string = signed
-        .iter()
-        .map(|h| match *h {
-            "(request-target)" => format!("(request-target): {target}"),
-            "host" => format!("host: {host}"),
-            "date" => format!("date: {date}"),
-            "digest" => format!("digest: {digest}"),
-            other => panic!("cannot sign {other}"),
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let signature = key
-        .sign(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(signing_string.as_bytes()),
-        )
-        .unwrap();
-    let header = format!(
-        "keyId=\"{actor}#main-key\",algorithm=\"rsa-sha256\",headers=\"{}\",signature=\"{}\"",
-        signed.join(" "),
-        Base64.encode(signature)
-    );
-    vec![("date", date), ("digest", digest), ("signature", header)]
-}
-
 fn activity_json(value: Value) -> Response {
     (
         [("content-type", "application/activity+json")],
@@ -633,21 +567,8 @@ async fn fetch_json(shared: &Shared, url: &str) -> Result<Value, reqwest::Error>
         .await
 }
 
-/// The Signature header's parameters.
-fn signature_params(headers: &HeaderMap) -> Option<HashMap<String, String>> {
-    let header = headers.get("signature")?.to_str().ok()?;
-    Some(
-        header
-            .split(',')
-            .filter_map(|part| part.split_once('='))
-            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
-            .collect(),
-    )
-}
-
-/// Verifies a request as Mastodon would: the signed headers include
-/// `(request-target) host date`, and for a POST `digest`, which must match
-/// the body; the signature verifies against the key fetched from its keyId.
+/// Verifies a request as Mastodon would ([`cavage::read`]), with the key
+/// fetched from its keyId.
 async fn verify(
     shared: &Shared,
     method: &str,
@@ -655,59 +576,11 @@ async fn verify(
     headers: &HeaderMap,
     body: Option<&[u8]>,
 ) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let mut required = vec!["(request-target)", "host", "date"];
-    if let Some(body) = body {
-        let digest = format!("SHA-256={}", Base64.encode(Sha256::digest(body)));
-        if header("digest") != Some(digest.as_str()) {
-            return false;
-        }
-        required.push("digest");
-    }
-    let Some(params) = signature_params(headers) else {
+    let Some(signature) = cavage::read(method, uri.path(), headers, body) else {
         return false;
     };
-    let (Some(key_id), Some(signed), Some(signature)) = (
-        params.get("keyId"),
-        params.get("headers"),
-        params.get("signature"),
-    ) else {
+    let Ok(actor) = fetch_json(shared, &signature.key_id).await else {
         return false;
     };
-    let signed: Vec<&str> = signed.split(' ').collect();
-    if !required.iter().all(|h| signed.contains(h)) {
-        return false;
-    }
-    let lines: Option<Vec<String>> = signed
-        .iter()
-        .map(|name| match *name {
-            "(request-target)" => Some(format!("(request-target): {method} {}", uri.path())),
-            // hs2019 signatures (activitypub_federation's) also cover these.
-            "(created)" | "(expires)" => {
-                let param = name.trim_matches(['(', ')']);
-                params.get(param).map(|v| format!("{name}: {v}"))
-            }
-            other => header(other).map(|v| format!("{other}: {v}")),
-        })
-        .collect();
-    let Some(lines) = lines else { return false };
-
-    let Ok(actor) = fetch_json(shared, key_id).await else {
-        return false;
-    };
-    let Some(pem) = actor["publicKey"]["publicKeyPem"].as_str() else {
-        return false;
-    };
-    let (Ok(key), Ok(signature)) = (
-        RsaPublicKey::from_public_key_pem(pem),
-        Base64.decode(signature),
-    ) else {
-        return false;
-    };
-    key.verify(
-        Pkcs1v15Sign::new::<Sha256>(),
-        &Sha256::digest(lines.join("\n").as_bytes()),
-        &signature,
-    )
-    .is_ok()
+    public_key_of(&actor).is_some_and(|key| signature.verifies(&key))
 }

@@ -16,8 +16,9 @@
 //! inbox gets two POSTs; both are timed, and every signature is verified
 //! after the clock stops.
 
-use guildhall_bench::{Args, Arrival, Crowd, Key, machine, post_all, presign, public_key_of};
+use guildhall_bench::{Args, Arrival, Crowd, Key, machine, post_all, presign};
 use guildhall_e2e::TestServer;
+use guildhall_e2e::remote::cavage::public_key_of;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};

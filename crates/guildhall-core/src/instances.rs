@@ -86,9 +86,34 @@ pub fn domain(input: &str) -> Result<String, RuleError> {
     Ok(rest)
 }
 
+/// The host (and port, if any) of a URL: how instances are named, in the
+/// same form as [`domain`] gives for what an admin types. `None` for a URL
+/// that does not parse or has no host.
+pub fn domain_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_name_their_instance() {
+        assert_eq!(
+            domain_of("https://Lemmy.World/u/alice").as_deref(),
+            Some("lemmy.world")
+        );
+        assert_eq!(
+            domain_of("http://127.0.0.1:8080/inbox").as_deref(),
+            Some("127.0.0.1:8080")
+        );
+        assert_eq!(domain_of("not a url"), None);
+    }
 
     #[test]
     fn domains_are_normalized() {

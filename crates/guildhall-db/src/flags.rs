@@ -4,7 +4,7 @@
 //! counts against its author).
 
 use crate::error::{Result, StoreError};
-use crate::events::Via;
+use crate::federation::events::Via;
 use crate::reputation::member;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;

@@ -1,9 +1,47 @@
+//! Groups (communities): creating, listing and editing them. Who belongs
+//! to one, and who moderates it, is `members.rs`.
+
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, new_token, record};
-use crate::models::{Group, GroupUpdate, NewGroup, UserSummary};
 use crate::{Store, now_ms};
-use sqlx::AssertSqlSafe;
-use sqlx::{Any, Transaction};
+use sqlx::{AssertSqlSafe, FromRow};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Group {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub description_html: String,
+    pub rules: String,
+    pub rules_html: String,
+    pub kind: String,
+    pub visibility: String,
+    pub creator_id: i64,
+    pub member_count: i64,
+    pub thread_count: i64,
+    pub created_at: i64,
+    /// 1 when starting threads takes TL2 (moderators always may).
+    pub restricted: i64,
+}
+
+pub struct NewGroup<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub description_html: &'a str,
+    pub rules: &'a str,
+    pub rules_html: &'a str,
+    pub creator_id: i64,
+}
+
+pub struct GroupUpdate<'a> {
+    pub restricted: bool,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub description_html: &'a str,
+    pub rules: &'a str,
+    pub rules_html: &'a str,
+}
 
 const GROUP_COLUMNS: &str = "id, name, title, description, description_html, rules, rules_html, kind, visibility, \
                              creator_id, member_count, thread_count, created_at, restricted";
@@ -85,278 +123,4 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("group"))
     }
-
-    /// Subscribes a member; false if they already were. Keeps `member_count`
-    /// exact. In a remote group the membership is a Follow, pending until the
-    /// group's Accept arrives (`accept_follow`).
-    pub async fn join_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let remote: Option<Option<String>> =
-            sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
-                .bind(group_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let remote = remote.ok_or(StoreError::NotFound("group"))?.is_some();
-        let token = new_token();
-        let added = sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, joined_at, pending, follow_id) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(group_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .bind(remote as i64)
-        .bind(remote.then_some(&token))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        if added && remote {
-            let payload = serde_json::json!({ "follow": token }).to_string();
-            let object = EventObject::Group(group_id);
-            record(
-                &mut tx,
-                EventKind::Follow,
-                object,
-                Some(user_id),
-                Some(&payload),
-            )
-            .await?;
-        } else if added {
-            bump_members(&mut tx, group_id, 1).await?;
-        }
-        tx.commit().await?;
-        Ok(added)
-    }
-
-    /// A remote follower unfollowed (Undo Follow); false if it was not one.
-    pub async fn remove_follower(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        self.leave_group(group_id, user_id).await
-    }
-
-    /// Unsubscribes a member; false if they were not one. Leaving a remote
-    /// group sends an Undo of the Follow.
-    pub async fn leave_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        self.end_membership(group_id, user_id, true).await
-    }
-
-    /// A remote group refused a local member's Follow: the membership goes,
-    /// and nothing is sent back (there is no follow to undo).
-    pub async fn follow_rejected(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        self.end_membership(group_id, user_id, false).await
-    }
-
-    /// Ends a membership; for a remote group, `unfollow` queues the
-    /// Undo(Follow) that tells it.
-    async fn end_membership(&self, group_id: i64, user_id: i64, unfollow: bool) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let removed: Option<(i64, Option<String>)> = sqlx::query_as(
-            "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING pending, follow_id",
-        )
-        .bind(group_id)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((pending, follow_id)) = removed else {
-            return Ok(false);
-        };
-        if pending == 0 {
-            bump_members(&mut tx, group_id, -1).await?;
-        }
-        if let Some(follow_id) = follow_id.filter(|_| unfollow) {
-            let remote: Option<String> =
-                sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
-                    .bind(group_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if remote.is_some() {
-                let payload = serde_json::json!({ "follow": follow_id }).to_string();
-                let object = EventObject::Group(group_id);
-                record(
-                    &mut tx,
-                    EventKind::Unfollow,
-                    object,
-                    Some(user_id),
-                    Some(&payload),
-                )
-                .await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// A remote group accepted a local member's Follow; false if there was
-    /// no pending follow.
-    pub async fn accept_follow(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND user_id = $2 AND pending = 1",
-        )
-        .bind(group_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        if done {
-            bump_members(&mut tx, group_id, 1).await?;
-        }
-        tx.commit().await?;
-        Ok(done)
-    }
-
-    /// A remote actor follows a local group: it becomes a member and the
-    /// group's Accept (of `follow`, the Follow's JSON) is queued in the same
-    /// transaction, so the follower is never left pending. A repeated Follow
-    /// is accepted again.
-    pub async fn add_follower(
-        &self,
-        group_id: i64,
-        user_id: i64,
-        follow_id: &str,
-        follow: &str,
-    ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        let joined = sqlx::query(
-            "INSERT INTO group_members (group_id, user_id, joined_at, pending, follow_id) VALUES ($1, $2, $3, 0, $4) \
-             ON CONFLICT (group_id, user_id) DO NOTHING",
-        )
-        .bind(group_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .bind(follow_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        // A bump, not a recount: on PostgreSQL two follows committing at
-        // once would each count without the other's row.
-        if joined {
-            bump_members(&mut tx, group_id, 1).await?;
-        } else {
-            sqlx::query(
-                "UPDATE group_members SET follow_id = $1 WHERE group_id = $2 AND user_id = $3",
-            )
-            .bind(follow_id)
-            .bind(group_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        record(
-            &mut tx,
-            EventKind::Accept,
-            EventObject::Group(group_id),
-            None,
-            Some(follow),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The local member whose Follow (by token) of a remote group is pending.
-    pub async fn member_by_follow(&self, group_id: i64, token: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT user_id FROM group_members WHERE group_id = $1 AND follow_id = $2",
-        )
-        .bind(group_id)
-        .bind(token)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// Whether any local account follows the group.
-    pub async fn has_local_members(&self, group_id: i64) -> Result<bool> {
-        Ok(sqlx::query(
-            "SELECT 1 FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 AND u.domain IS NULL",
-        )
-        .bind(group_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .is_some())
-    }
-
-    pub async fn is_member(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        self.exists(
-            "SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2",
-            group_id,
-            user_id,
-        )
-        .await
-    }
-
-    pub async fn is_moderator(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        self.exists(
-            "SELECT 1 FROM group_moderators WHERE group_id = $1 AND user_id = $2",
-            group_id,
-            user_id,
-        )
-        .await
-    }
-
-    /// Whether the member moderates any of our groups.
-    pub async fn moderates_any(&self, user_id: i64) -> Result<bool> {
-        Ok(sqlx::query(
-            "SELECT 1 FROM group_moderators m JOIN groups g ON g.id = m.group_id \
-             WHERE g.domain IS NULL AND m.user_id = $1 LIMIT 1",
-        )
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .is_some())
-    }
-
-    async fn exists(&self, sql: &'static str, a: i64, b: i64) -> Result<bool> {
-        Ok(sqlx::query(sql)
-            .bind(a)
-            .bind(b)
-            .fetch_optional(&self.pool)
-            .await?
-            .is_some())
-    }
-
-    /// The group's moderators, longest-serving first.
-    pub async fn moderators(&self, group_id: i64) -> Result<Vec<UserSummary>> {
-        Ok(sqlx::query_as::<_, UserSummary>(
-            "SELECT u.id, u.username, u.display_name FROM group_moderators m JOIN users u ON u.id = m.user_id \
-             WHERE m.group_id = $1 ORDER BY m.added_at, u.id",
-        )
-        .bind(group_id)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// Makes a member a moderator; false if they already were.
-    pub async fn add_moderator(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO group_moderators (group_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(group_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// Removes a moderator; false if they were not one.
-    pub async fn remove_moderator(&self, group_id: i64, user_id: i64) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM group_moderators WHERE group_id = $1 AND user_id = $2")
-            .bind(group_id)
-            .bind(user_id)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-}
-
-async fn bump_members(tx: &mut Transaction<'static, Any>, group_id: i64, by: i64) -> Result<()> {
-    sqlx::query("UPDATE groups SET member_count = member_count + $1 WHERE id = $2")
-        .bind(by)
-        .bind(group_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

@@ -13,16 +13,13 @@
 //! queue instead of reading stale tallies, and SQLite never has to upgrade a
 //! read snapshot to a write lock (which fails with SQLITE_BUSY).
 
-mod actors;
-mod attestation_keys;
 mod attestations;
 mod error;
-mod events;
+mod federation;
 mod flags;
 mod group_commit;
 mod groups;
-mod models;
-mod queue;
+mod members;
 mod recompute;
 mod replies;
 mod reputation;
@@ -36,18 +33,22 @@ mod votes;
 #[doc(hidden)]
 pub mod testing;
 
-pub use actors::{ActorKey, ActorTable, KeyPair, PostPlace, PostTable, Usage};
-pub use attestation_keys::{AttestationKey, NewKey};
-pub use attestations::{ImportedAttestation, IssuedAttestation, Partner};
+pub use attestations::{AttestationKey, ImportedAttestation, IssuedAttestation, NewKey, Partner};
 pub use error::StoreError;
-pub use events::{Event, EventKind, EventObject, Via, new_token};
+pub use federation::{
+    ActorKey, ActorTable, Delivery, Event, EventKind, EventObject, FedGroup, FedUser, Federated,
+    InstanceSoftware, InstanceState, KeyPair, Outbound, PostPlace, PostTable, RemoteGroup,
+    RemoteUser, Usage, Via, new_token,
+};
 pub use flags::Flag;
-pub use models::*;
-pub use queue::{Delivery, InstanceSoftware, InstanceState, Outbound, domain_of};
+pub use groups::{Group, GroupUpdate, NewGroup};
 pub use recompute::Recomputed;
+pub use replies::{NewReply, Reply};
+pub use standings::{GroupPoints, HeldBadge, LedgerRow, MemberReputation, Period, Standing};
 pub use store::{Backend, Store};
-pub use threads::ThreadScope;
-pub use votes::VoteTarget;
+pub use threads::{NewThread, Page, Thread, ThreadScope};
+pub use users::{NewUser, ProfileUpdate, User, UserSummary};
+pub use votes::{Tallies, VoteTarget};
 
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {

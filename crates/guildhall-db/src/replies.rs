@@ -1,13 +1,42 @@
+use crate::Federated;
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
-use crate::models::{Federated, NewReply, Reply};
+use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::Object;
-use sqlx::{AnyConnection, AssertSqlSafe};
+use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Reply {
+    pub id: i64,
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub author_name: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+    pub my_vote: Option<i64>,
+    pub author_points: i64,
+    #[sqlx(skip)]
+    pub author_rank: String,
+}
+
+pub struct NewReply<'a> {
+    pub thread_id: i64,
+    pub parent_id: Option<i64>,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub body_html: &'a str,
+}
 
 const REPLY_SELECT: &str = "SELECT r.id, r.thread_id, r.parent_id, r.author_id, u.username AS author_name, r.body, \
      r.body_html, r.score, r.upvotes, r.downvotes, r.created_at, r.edited_at, r.deleted_at, v.value AS my_vote, \

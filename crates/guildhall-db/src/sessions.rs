@@ -1,5 +1,6 @@
+use crate::User;
 use crate::error::Result;
-use crate::models::{USER_COLUMNS, User};
+use crate::users::USER_COLUMNS;
 use crate::{Store, now_ms};
 use sqlx::AssertSqlSafe;
 

@@ -3,7 +3,6 @@
 //! granted badges, TL4, bans).
 
 use crate::error::{Result, StoreError};
-use crate::models::{GroupPoints, HeldBadge, LedgerRow, MemberReputation, Period, Standing};
 use crate::reputation::{DAY_MS, Reversal, Row, award, insert, member, reverse_votes};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
@@ -11,7 +10,103 @@ use guildhall_core::reputation::TrustLevel;
 use guildhall_core::reputation::badges::{Earned, badge};
 use guildhall_core::reputation::ledger::{Entry, Kind};
 use guildhall_core::reputation::ranks::rank_for;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow};
+
+/// Which stretch of time a leaderboard sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    All,
+    /// The last 30 days, today included.
+    Month,
+    /// The last 7 days, today included.
+    Week,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Option<Period> {
+        match s {
+            "all" => Some(Period::All),
+            "month" => Some(Period::Month),
+            "week" => Some(Period::Week),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::All => "all",
+            Period::Month => "month",
+            Period::Week => "week",
+        }
+    }
+
+    /// Days summed, or `None` for all time.
+    pub fn days(self) -> Option<i64> {
+        match self {
+            Period::All => None,
+            Period::Month => Some(30),
+            Period::Week => Some(7),
+        }
+    }
+}
+
+/// One line of a leaderboard.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Standing {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub points: i64,
+}
+
+/// A member's points in one group.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct GroupPoints {
+    pub group_id: i64,
+    pub group_name: String,
+    pub points: i64,
+}
+
+/// A badge a member holds.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct HeldBadge {
+    pub badge: String,
+    /// "thread" or "reply" for a post badge, "" otherwise.
+    pub object_type: String,
+    pub object_id: i64,
+    pub granted_by: Option<i64>,
+    pub awarded_at: i64,
+}
+
+/// A member's standing: what profiles and the API show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberReputation {
+    pub user_id: i64,
+    pub total: i64,
+    pub groups: Vec<GroupPoints>,
+    pub rank: String,
+    pub trust_level: guildhall_core::reputation::TrustLevel,
+    pub badges: Vec<HeldBadge>,
+    pub banned: bool,
+    /// For a remote member: the attestation their home instance sent, and
+    /// our policy for that instance (None: not a partner).
+    pub attestation: Option<(crate::ImportedAttestation, Option<crate::Partner>)>,
+}
+
+/// One ledger row as the history shows it.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LedgerRow {
+    pub id: i64,
+    pub kind: String,
+    pub vote: Option<i64>,
+    pub points: i64,
+    pub group_name: Option<String>,
+    pub source_name: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<i64>,
+    pub detail: Option<String>,
+    pub created_at: i64,
+}
 
 impl Store {
     /// A member's points (total and per group), rank, trust level, badges.

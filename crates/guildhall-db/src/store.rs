@@ -1,8 +1,28 @@
 use crate::error::{Result, StoreError};
+use crate::{Reply, Thread};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use std::time::Duration;
+
+/// A post whose author's rank is shown beside their name.
+pub(crate) trait Authored {
+    fn rank_from(&mut self, rules: &guildhall_core::reputation::Rules);
+}
+
+macro_rules! authored {
+    ($($t:ty),*) => {$(
+        impl Authored for $t {
+            fn rank_from(&mut self, rules: &guildhall_core::reputation::Rules) {
+                self.author_rank =
+                    guildhall_core::reputation::ranks::rank_for(&rules.ranks, self.author_points)
+                        .title
+                        .clone();
+            }
+        }
+    )*};
+}
+authored!(Thread, Reply);
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -27,7 +47,9 @@ pub struct Store {
     /// On SQLite, the task that batches the busiest writes ([`Store::write`]).
     group_commit: Option<crate::group_commit::GroupCommit>,
     backend: Backend,
-    pub(crate) policies: std::sync::Arc<crate::queue::PolicyCache>,
+    /// Counts this process's changes of instance policies
+    /// ([`Store::policy_changes`]), shared by every clone.
+    pub(crate) policy_changes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The reputation rules the ledger is written with (`[reputation]`).
     pub(crate) rules: std::sync::Arc<guildhall_core::reputation::Rules>,
 }
@@ -55,7 +77,7 @@ impl Store {
             writer,
             group_commit,
             backend,
-            policies: Default::default(),
+            policy_changes: Default::default(),
             rules: Default::default(),
         })
     }
@@ -71,7 +93,7 @@ impl Store {
     }
 
     /// Posts with their authors' ranks filled in.
-    pub(crate) fn ranked<P: crate::models::Authored>(&self, mut posts: Vec<P>) -> Vec<P> {
+    pub(crate) fn ranked<P: Authored>(&self, mut posts: Vec<P>) -> Vec<P> {
         for post in &mut posts {
             post.rank_from(&self.rules);
         }
@@ -79,7 +101,7 @@ impl Store {
     }
 
     /// A post with its author's rank filled in.
-    pub(crate) fn ranked_one<P: crate::models::Authored>(&self, post: Option<P>) -> Option<P> {
+    pub(crate) fn ranked_one<P: Authored>(&self, post: Option<P>) -> Option<P> {
         post.map(|mut p| {
             p.rank_from(&self.rules);
             p

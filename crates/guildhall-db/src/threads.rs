@@ -1,13 +1,55 @@
+use crate::Federated;
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, Via, record_via};
-use crate::models::{Federated, NewThread, Page, Thread};
+use crate::federation::events::{EventKind, EventObject, Via, record_via};
 use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
 use guildhall_core::ranking::{Sort, hot_rank};
 use guildhall_core::reputation::ledger::Object;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, FromRow};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct Thread {
+    pub id: i64,
+    pub group_id: i64,
+    pub group_name: String,
+    pub author_id: i64,
+    pub author_name: String,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub reply_count: i64,
+    pub hot_rank: f64,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub last_activity_at: i64,
+    pub deleted_at: Option<i64>,
+    /// The viewer's vote (1, -1), if a viewer was given and voted.
+    pub my_vote: Option<i64>,
+    /// The author's points here, and the rank they earn (shown by the name).
+    pub author_points: i64,
+    #[sqlx(skip)]
+    pub author_rank: String,
+}
+
+pub struct NewThread<'a> {
+    pub group_id: i64,
+    pub author_id: i64,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+}
+
+/// One page of a listing and the cursor for the next, if there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<guildhall_core::cursor::Cursor>,
+}
 
 /// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
 /// `v` = the viewer's vote (joined on `$1`, -1 for nobody).

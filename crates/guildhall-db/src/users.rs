@@ -1,7 +1,62 @@
 use crate::error::{Result, StoreError};
-use crate::models::{NewUser, ProfileUpdate, USER_COLUMNS, User};
 use crate::{Store, now_ms};
-use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, FromRow, Row};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub bio: String,
+    pub bio_html: String,
+    pub avatar_url: Option<String>,
+    pub is_admin: bool,
+    pub created_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for User {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        Ok(User {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            bio: row.try_get("bio")?,
+            bio_html: row.try_get("bio_html")?,
+            avatar_url: row.try_get("avatar_url")?,
+            // Flags are 0/1 BIGINTs in both stores.
+            is_admin: row.try_get::<i64, _>("is_admin")? != 0,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.bio, u.bio_html, u.avatar_url, u.is_admin, u.created_at";
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: Option<&'a str>,
+    pub is_admin: bool,
+    /// Make this account an admin if it is the instance's first.
+    pub first_is_admin: bool,
+}
+
+pub struct ProfileUpdate<'a> {
+    pub display_name: Option<&'a str>,
+    pub bio: &'a str,
+    pub bio_html: &'a str,
+    pub avatar_url: Option<&'a str>,
+}
+
+/// Who a moderator or author is, for display.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+}
 
 impl Store {
     /// Creates an account. The username must already be normalized

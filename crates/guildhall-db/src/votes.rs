@@ -1,6 +1,5 @@
 use crate::error::{Result, StoreError};
-use crate::events::{EventKind, EventObject, OwnedVia, Via, record_via};
-use crate::models::Tallies;
+use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::reputation::{VoteChange, record_vote};
 use crate::{Store, now_ms};
 use guildhall_core::ranking::hot_rank;
@@ -8,6 +7,15 @@ use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::Object;
 use guildhall_core::votes::{Vote, check_can_vote, transition};
 use sqlx::{AnyConnection, AssertSqlSafe};
+
+/// Tallies of an object after a vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tallies {
+    pub score: i64,
+    pub upvotes: i64,
+    pub downvotes: i64,
+    pub my_vote: Option<i64>,
+}
 
 /// What is voted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -317,7 +317,7 @@ impl StoredActor {
     }
 
     pub fn domain(&self) -> String {
-        guildhall_db::domain_of(self.ap_id().as_str()).unwrap_or_default()
+        guildhall_core::instances::domain_of(self.ap_id().as_str()).unwrap_or_default()
     }
 
     pub fn user(&self) -> Option<&FedUser> {
@@ -542,7 +542,7 @@ impl Object for StoredActor {
     }
 
     async fn from_json(json: ActorJson, data: &FedData) -> Result<Self, FedError> {
-        let domain = guildhall_db::domain_of(json.id.as_str())
+        let domain = guildhall_core::instances::domain_of(json.id.as_str())
             .ok_or(FedError::Unprocessable("actor id has no host".into()))?;
         let name = remote_name(&json.preferred_username, &domain)?;
         // Names, bio and links pass the rules local profiles do.

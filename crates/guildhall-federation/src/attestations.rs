@@ -321,7 +321,7 @@ pub async fn receive(
     // The issuer's word on it now, by a signed fetch of its id: a revoked
     // one is gone (410) even if its revocation never reached us.
     let id_url = Url::parse(id).map_err(|_| reject(&"bad id"))?;
-    if guildhall_db::domain_of(id).as_deref() != Some(domain.as_str()) {
+    if guildhall_core::instances::domain_of(id).as_deref() != Some(domain.as_str()) {
         return Err(reject(&"its id is not on the issuer's domain"));
     }
     match crate::fetch::object::<Value>(&id_url, data).await {

@@ -17,7 +17,7 @@ pub fn delivery_inbox(shared: &Option<String>, inbox: &Option<String>) -> Option
 pub fn once_per_instance(inboxes: Vec<(String, bool)>) -> Vec<String> {
     let mut shared: std::collections::BTreeMap<String, String> = Default::default();
     for (inbox, is_shared) in &inboxes {
-        if let (true, Some(domain)) = (*is_shared, guildhall_db::domain_of(inbox)) {
+        if let (true, Some(domain)) = (*is_shared, guildhall_core::instances::domain_of(inbox)) {
             let kept = shared.entry(domain).or_insert_with(|| inbox.clone());
             if inbox < kept {
                 *kept = inbox.clone();
@@ -27,7 +27,8 @@ pub fn once_per_instance(inboxes: Vec<(String, bool)>) -> Vec<String> {
     let mut out: Vec<String> = inboxes
         .into_iter()
         .filter_map(|(inbox, _)| {
-            guildhall_db::domain_of(&inbox).map(|d| shared.get(&d).cloned().unwrap_or(inbox))
+            guildhall_core::instances::domain_of(&inbox)
+                .map(|d| shared.get(&d).cloned().unwrap_or(inbox))
         })
         .collect();
     out.sort();

@@ -197,7 +197,7 @@ async fn send_inner(data: &FedData, d: &Delivery) -> Result<Sent, FedError> {
     };
     // The policy may have changed since the delivery was queued, and plain
     // http is only for tests and instances that are not on https themselves.
-    let domain = guildhall_db::domain_of(inbox.as_str()).unwrap_or_default();
+    let domain = guildhall_core::instances::domain_of(inbox.as_str()).unwrap_or_default();
     if let Err(e) = check_domain(data, &domain).await {
         return Ok(Sent::Undeliverable(e));
     }

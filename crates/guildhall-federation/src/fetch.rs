@@ -62,7 +62,7 @@ pub async fn check_url(data: &FedData, url: &Url) -> Result<(), FedError> {
     if data.urls.is_local(url) {
         return Err(FedError::NotFound("object"));
     }
-    let domain = guildhall_db::domain_of(url.as_str()).unwrap_or_default();
+    let domain = guildhall_core::instances::domain_of(url.as_str()).unwrap_or_default();
     check_domain(data, domain.trim_end_matches('.')).await
 }
 

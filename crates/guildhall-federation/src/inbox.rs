@@ -51,8 +51,11 @@ pub async fn receive(
     let activity: Incoming = serde_json::from_str(raw)?;
 
     // Ids on the sender's domain; signed by the actor itself.
-    let actor_domain = guildhall_db::domain_of(activity.actor.as_str()).unwrap_or_default();
-    if guildhall_db::domain_of(activity.id.as_str()).as_deref() != Some(actor_domain.as_str()) {
+    let actor_domain =
+        guildhall_core::instances::domain_of(activity.actor.as_str()).unwrap_or_default();
+    if guildhall_core::instances::domain_of(activity.id.as_str()).as_deref()
+        != Some(actor_domain.as_str())
+    {
         return Err(FedError::Forbidden(
             "the activity id is not on its actor's domain".into(),
         ));

@@ -66,6 +66,8 @@ pub struct Context {
     pub actors: actors::ActorCache,
     /// Receipts of applied activities and remote vote counts, written in batches.
     pub bookkeeping: bookkeeping::Bookkeeping,
+    /// The admins' instance policies, read again every few seconds.
+    pub policies: policy::PolicyCache,
 }
 
 /// The library's request data, carrying our [`Context`].
@@ -102,6 +104,7 @@ impl Federation {
             public_keys: Default::default(),
             actors: Default::default(),
             bookkeeping: Default::default(),
+            policies: Default::default(),
         });
         let instance = actors::LocalSigner::instance(&ctx)?;
         let config = FederationConfig::builder()

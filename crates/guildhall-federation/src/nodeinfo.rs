@@ -50,7 +50,7 @@ pub async fn known(ctx: &Context, domain: &str) -> Option<InstanceSoftware> {
 /// from its NodeInfo (a failure is stored too, so a dead server is not
 /// asked on every delivery).
 pub async fn refresh(ctx: &FedData, origin: &Url) -> Option<InstanceSoftware> {
-    let domain = guildhall_db::domain_of(origin.as_str())?;
+    let domain = guildhall_core::instances::domain_of(origin.as_str())?;
     if let Some(known) = known(ctx, &domain).await
         && now_ms() - known.nodeinfo_at < REFRESH_MS
     {

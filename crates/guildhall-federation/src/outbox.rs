@@ -271,7 +271,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     // and a second copy of an activity; microblogs (Mastodon) need those.
     let softwares = ctx.store.instance_softwares().await?;
     let reads_creates = |inbox: &str| {
-        guildhall_db::domain_of(inbox)
+        guildhall_core::instances::domain_of(inbox)
             .and_then(|d| softwares.get(&d))
             .and_then(|s| s.software.as_deref())
             .is_some_and(nodeinfo::reads_announced_creates)
@@ -303,7 +303,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     let followers = once_per_instance(ctx.store.follower_deliveries(refs.group.id).await?);
     let follower_domains: HashSet<String> = followers
         .iter()
-        .filter_map(|i| guildhall_db::domain_of(i))
+        .filter_map(|i| guildhall_core::instances::domain_of(i))
         .collect();
     // An instance that follows the group and reads its Announce(Create)
     // gets that alone; the others keep the direct copy too.
@@ -311,7 +311,8 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         .into_iter()
         .filter(|i| {
             !(reads_creates(i)
-                && guildhall_db::domain_of(i).is_some_and(|d| follower_domains.contains(&d)))
+                && guildhall_core::instances::domain_of(i)
+                    .is_some_and(|d| follower_domains.contains(&d)))
         })
         .collect();
     if !direct.is_empty() {
@@ -568,10 +569,10 @@ async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbou
     let group = group(ctx, group_id).await?;
     let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
     let origin = crate::activities::value_id(&inner["actor"])
-        .and_then(|a| guildhall_db::domain_of(a.as_str()));
+        .and_then(|a| guildhall_core::instances::domain_of(a.as_str()));
     let inboxes: Vec<String> = once_per_instance(ctx.store.follower_deliveries(group_id).await?)
         .into_iter()
-        .filter(|i| guildhall_db::domain_of(i) != origin)
+        .filter(|i| guildhall_core::instances::domain_of(i) != origin)
         .collect();
     let id = ctx.urls.activity(&event.token);
     let group_url = ctx.urls.group(&group.name);

@@ -32,7 +32,7 @@ impl Urls {
 
     /// Host and port, as `activitypub_federation` and WebFinger name us.
     pub fn domain(&self) -> String {
-        guildhall_db::domain_of(self.base.as_str()).unwrap_or_default()
+        guildhall_core::instances::domain_of(self.base.as_str()).unwrap_or_default()
     }
 
     pub fn base(&self) -> &Url {

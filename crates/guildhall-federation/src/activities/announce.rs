@@ -62,8 +62,11 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     }
     // The same origin rules as for a direct delivery: the inner activity's
     // id is on its actor's domain, and that domain is not refused here.
-    let inner_domain = guildhall_db::domain_of(inner.actor.as_str()).unwrap_or_default();
-    if guildhall_db::domain_of(inner.id.as_str()).as_deref() != Some(inner_domain.as_str()) {
+    let inner_domain =
+        guildhall_core::instances::domain_of(inner.actor.as_str()).unwrap_or_default();
+    if guildhall_core::instances::domain_of(inner.id.as_str()).as_deref()
+        != Some(inner_domain.as_str())
+    {
         return Err(FedError::Forbidden(
             "the announced activity's id is not on its actor's domain".into(),
         ));

@@ -192,7 +192,7 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
             "the object is attributed to someone else".into(),
         ));
     }
-    if guildhall_db::domain_of(post.id.as_str()) != Some(inbound.actor.domain()) {
+    if guildhall_core::instances::domain_of(post.id.as_str()) != Some(inbound.actor.domain()) {
         return Err(FedError::Forbidden(
             "the object's id is not on the actor's domain".into(),
         ));

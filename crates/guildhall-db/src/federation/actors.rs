@@ -2,9 +2,143 @@
 //! groups, and the remote users and groups we keep copies of.
 
 use crate::error::{Result, StoreError};
-use crate::models::{FedGroup, FedUser, RemoteGroup, RemoteUser};
 use crate::{Store, now_ms};
+use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
+
+/// Identity of a remote thread or reply being stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Federated<'a> {
+    /// Its ActivityPub id.
+    pub ap_id: &'a str,
+    /// When it was published (ms), never later than now.
+    pub published: i64,
+}
+
+/// A user with the fields federation needs. `domain` is `None` for local users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FedUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub bio_html: String,
+    pub avatar_url: Option<String>,
+    pub domain: Option<String>,
+    pub ap_id: Option<String>,
+    pub inbox: Option<String>,
+    pub shared_inbox: Option<String>,
+    pub profile_url: Option<String>,
+    pub public_key_pem: Option<String>,
+    pub private_key_pem: Option<String>,
+    pub fetched_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for FedUser {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        Ok(FedUser {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            bio_html: row.try_get("bio_html")?,
+            avatar_url: row.try_get("avatar_url")?,
+            domain: row.try_get("domain")?,
+            ap_id: row.try_get("ap_id")?,
+            inbox: row.try_get("inbox")?,
+            shared_inbox: row.try_get("shared_inbox")?,
+            profile_url: row.try_get("profile_url")?,
+            public_key_pem: row.try_get("public_key_pem")?,
+            private_key_pem: row.try_get("private_key_pem")?,
+            fetched_at: row.try_get("fetched_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// A group with the fields federation needs. `domain` is `None` for local groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FedGroup {
+    pub id: i64,
+    pub name: String,
+    pub title: String,
+    pub description_html: String,
+    pub visibility: String,
+    pub member_count: i64,
+    pub domain: Option<String>,
+    pub ap_id: Option<String>,
+    pub inbox: Option<String>,
+    pub shared_inbox: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub profile_url: Option<String>,
+    pub posting_restricted: bool,
+    pub public_key_pem: Option<String>,
+    pub private_key_pem: Option<String>,
+    pub fetched_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl FromRow<'_, AnyRow> for FedGroup {
+    fn from_row(row: &AnyRow) -> sqlx::Result<Self> {
+        Ok(FedGroup {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            title: row.try_get("title")?,
+            description_html: row.try_get("description_html")?,
+            visibility: row.try_get("visibility")?,
+            member_count: row.try_get("member_count")?,
+            domain: row.try_get("domain")?,
+            ap_id: row.try_get("ap_id")?,
+            inbox: row.try_get("inbox")?,
+            shared_inbox: row.try_get("shared_inbox")?,
+            outbox_url: row.try_get("outbox_url")?,
+            followers_url: row.try_get("followers_url")?,
+            profile_url: row.try_get("profile_url")?,
+            posting_restricted: row.try_get::<i64, _>("posting_restricted")? != 0,
+            public_key_pem: row.try_get("public_key_pem")?,
+            private_key_pem: row.try_get("private_key_pem")?,
+            fetched_at: row.try_get("fetched_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+}
+
+/// A remote user's profile as fetched, to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteUser {
+    /// `name@domain`, lower case.
+    pub username: String,
+    pub display_name: Option<String>,
+    pub bio_html: String,
+    pub avatar_url: Option<String>,
+    pub domain: String,
+    pub ap_id: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub profile_url: Option<String>,
+    pub public_key_pem: String,
+}
+
+/// A remote group as fetched, to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteGroup {
+    /// `name@domain`, lower case.
+    pub name: String,
+    pub title: String,
+    pub description_html: String,
+    /// The local member who first looked it up (a group needs a creator);
+    /// the first local account when no one did.
+    pub creator_id: Option<i64>,
+    pub domain: String,
+    pub ap_id: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub outbox_url: Option<String>,
+    pub followers_url: Option<String>,
+    pub profile_url: Option<String>,
+    pub posting_restricted: bool,
+    pub public_key_pem: String,
+}
 
 const FED_USER: &str = "SELECT id, username, display_name, bio_html, avatar_url, domain, ap_id, inbox, shared_inbox, \
      profile_url, public_key_pem, private_key_pem, fetched_at, created_at FROM users";

@@ -1,9 +1,11 @@
 //! The federation outbox's first half: every change others must hear of
 //! records an event in the same transaction as the change itself, so a crash
 //! can never commit one without the other. `guildhall-federation` turns the
-//! events into activities and deliveries (see `queue.rs`).
+//! events into activities and deliveries (see
+//! [`Store::pending_events`] and `deliveries.rs`).
 
-use crate::now_ms;
+use crate::error::Result;
+use crate::{Store, now_ms};
 use rand::RngCore;
 use sqlx::AnyConnection;
 
@@ -202,5 +204,46 @@ pub(crate) async fn record_via(
             Ok(None)
         }
         Via::Remote { announce: None } => Ok(None),
+    }
+}
+
+/// id, kind, object type, object id, actor, token, payload, created_at.
+type EventRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    String,
+    Option<String>,
+    i64,
+);
+
+impl Store {
+    /// The oldest events not yet expanded.
+    pub async fn pending_events(&self, limit: i64) -> Result<Vec<Event>> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT id, kind, object_type, object_id, actor_id, activity_id, payload, created_at \
+                 FROM federation_events ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(
+                |(id, kind, otype, oid, actor_id, token, payload, created_at)| {
+                    Some(Event {
+                        id,
+                        kind: EventKind::parse(&kind)?,
+                        object: EventObject::parse(&otype, oid?)?,
+                        actor_id,
+                        token,
+                        payload,
+                        created_at,
+                    })
+                },
+            )
+            .collect())
     }
 }
