@@ -3,13 +3,13 @@
 //! granted badges, TL4, bans).
 
 use crate::error::{Result, StoreError};
-use crate::reputation::{DAY_MS, Reversal, Row, award, insert, member, reverse_votes};
+use crate::reputation::{DAY_MS, Reversal, award, insert, member, reverse_votes};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::reputation::TrustLevel;
-use guildhall_core::reputation::badges::{Earned, badge};
-use guildhall_core::reputation::ledger::{Entry, Kind};
+use guildhall_core::reputation::badges::{BadgeAward, Earned, badge};
 use guildhall_core::reputation::ranks::rank_for;
+use guildhall_core::reputation::votes::adjustment;
 use sqlx::{AssertSqlSafe, FromRow};
 
 /// Which stretch of time a leaderboard sums.
@@ -224,45 +224,35 @@ impl Store {
         reason: &str,
         admin: i64,
     ) -> Result<()> {
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(RuleError::invalid("reason", "say why the points change").into());
-        }
-        // unsigned_abs: i64::MIN has no i64 absolute value (abs() would overflow).
-        if points == 0 || points.unsigned_abs() > guildhall_core::content::ADJUSTMENT_MAX {
-            return Err(RuleError::invalid("points", "between -1000000 and 1000000, not 0").into());
-        }
+        let line = adjustment(user_id, points, reason, admin, now_ms())?;
         let mut tx = self.writer.begin().await?;
         member(&mut tx, user_id).await?;
-        let entry = Entry {
-            member: user_id,
-            group: None,
-            source: Some(admin),
-            object: None,
-            kind: Kind::Adjustment(points),
-            at: now_ms(),
-            weight: 100,
-            instance: None,
-        };
-        insert(&mut tx, &[Row::new(entry, points).detail(reason)]).await?;
+        insert(&mut tx, &[line]).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// A moderator grants a badge that is granted rather than earned.
     pub async fn grant_badge(&self, user_id: i64, key: &str, by: i64) -> Result<()> {
-        match badge(key) {
-            Some(b) if matches!(b.earned, Earned::Granted) => {}
+        let key = match badge(key) {
+            Some(b) if matches!(b.earned, Earned::Granted) => b.key,
             Some(_) => {
                 return Err(
                     RuleError::invalid("badge", "this badge is earned, not granted").into(),
                 );
             }
             None => return Err(StoreError::NotFound("badge")),
-        }
+        };
+        let granted = BadgeAward {
+            member: user_id,
+            key,
+            object: None,
+            group: None,
+            granted_by: Some(by),
+        };
         let mut tx = self.writer.begin().await?;
         member(&mut tx, user_id).await?;
-        award(&mut tx, user_id, key, None, Some(by), None, now_ms()).await?;
+        award(&mut tx, &granted, now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -298,7 +288,7 @@ impl Store {
             member(&mut tx, user_id).await?;
             return Ok(false);
         }
-        reverse_votes(&mut tx, Reversal::Voter(user_id)).await?;
+        reverse_votes(&mut tx, &self.rules, Reversal::Voter(user_id)).await?;
         crate::attestations::revoke(&mut tx, user_id, "banned").await?;
         tx.commit().await?;
         Ok(true)

@@ -4,6 +4,7 @@
 //! Adding a badge is one entry in [`BADGES`]: a name, a tier, what it is
 //! earned for, and a test of [`Progress`] or of one post's [`PostProgress`].
 
+use super::ledger::{Entry, Kind, Line, Object};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -117,6 +118,37 @@ pub const BADGES: &[Badge] = &[
         earned: Earned::Granted,
     },
 ];
+
+/// A badge to give: the store writes it once (a granted one as often as
+/// granted) and, when it does, its [`line`](BadgeAward::line) in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadgeAward {
+    pub member: i64,
+    pub key: &'static str,
+    /// The post a post badge is for.
+    pub object: Option<Object>,
+    /// The group whose activity earned it, for the ledger.
+    pub group: Option<i64>,
+    /// The moderator who granted it.
+    pub granted_by: Option<i64>,
+}
+
+impl BadgeAward {
+    /// Its ledger entry: for the history, no points.
+    pub fn line(&self, at: i64) -> Line {
+        let entry = Entry {
+            member: self.member,
+            group: self.group,
+            source: self.granted_by,
+            object: self.object,
+            kind: Kind::BadgeAwarded,
+            at,
+            weight: 100,
+            instance: None,
+        };
+        Line::new(entry, 0).detail(self.key)
+    }
+}
 
 /// The badge with this key.
 pub fn badge(key: &str) -> Option<&'static Badge> {

@@ -15,8 +15,14 @@
 use super::Rules;
 use super::defences::{instance_capped, weighted};
 use super::points::{VotedOn, accepted_answer_points, capped, vote_points};
+use crate::RuleError;
 use crate::votes::Vote;
 use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// A UTC day in Unix milliseconds: the ledger counts caps by day.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// What a ledger entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,6 +64,118 @@ pub enum Kind {
     Adjustment(i64),
 }
 
+/// The stored name of a ledger entry's kind (the ledger's `kind` column):
+/// the one list of them, read and written by the store and the bench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KindName {
+    VoteReceived,
+    VoteCast,
+    VoteWithdrawn,
+    AnswerAccepted,
+    AnswerAcceptedBy,
+    IdeaStaged,
+    PostRemoved,
+    BadgeAwarded,
+    Adjustment,
+}
+
+impl KindName {
+    pub const ALL: [KindName; 9] = [
+        KindName::VoteReceived,
+        KindName::VoteCast,
+        KindName::VoteWithdrawn,
+        KindName::AnswerAccepted,
+        KindName::AnswerAcceptedBy,
+        KindName::IdeaStaged,
+        KindName::PostRemoved,
+        KindName::BadgeAwarded,
+        KindName::Adjustment,
+    ];
+
+    /// As stored (and as the API and the triggers name it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindName::VoteReceived => "vote_received",
+            KindName::VoteCast => "vote_cast",
+            KindName::VoteWithdrawn => "vote_withdrawn",
+            KindName::AnswerAccepted => "answer_accepted",
+            KindName::AnswerAcceptedBy => "answer_accepted_by",
+            KindName::IdeaStaged => "idea_staged",
+            KindName::PostRemoved => "post_removed",
+            KindName::BadgeAwarded => "badge_awarded",
+            KindName::Adjustment => "adjustment",
+        }
+    }
+}
+
+impl fmt::Display for KindName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for KindName {
+    type Err = RuleError;
+
+    fn from_str(s: &str) -> Result<KindName, RuleError> {
+        KindName::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| RuleError::invalid("kind", format!("no ledger kind is named {s:?}")))
+    }
+}
+
+impl Kind {
+    /// Its stored name.
+    pub fn name(self) -> KindName {
+        match self {
+            Kind::VoteReceived(_) => KindName::VoteReceived,
+            Kind::VoteCast(_) => KindName::VoteCast,
+            Kind::VoteWithdrawn => KindName::VoteWithdrawn,
+            Kind::AnswerAccepted => KindName::AnswerAccepted,
+            Kind::AnswerAcceptedBy => KindName::AnswerAcceptedBy,
+            Kind::IdeaStaged(_) => KindName::IdeaStaged,
+            Kind::PostRemoved(_) => KindName::PostRemoved,
+            Kind::BadgeAwarded => KindName::BadgeAwarded,
+            Kind::Adjustment(_) => KindName::Adjustment,
+        }
+    }
+
+    /// The vote it is about (the ledger's `vote` column), for a vote.
+    pub fn vote(self) -> Option<Vote> {
+        match self {
+            Kind::VoteReceived(v) | Kind::VoteCast(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Its configured or given amount (the ledger's `amount` column), 0
+    /// for the kinds whose points the rules decide.
+    pub fn amount(self) -> i64 {
+        match self {
+            Kind::IdeaStaged(p) | Kind::PostRemoved(p) | Kind::Adjustment(p) => p,
+            _ => 0,
+        }
+    }
+
+    /// The kind of a stored row, from its `kind`, `vote` and `amount`
+    /// columns (a vote without its value reads as an upvote).
+    pub fn from_stored(name: KindName, vote: Option<i64>, amount: i64) -> Result<Kind, RuleError> {
+        let vote = || Vote::from_value(vote.unwrap_or(1));
+        Ok(match name {
+            KindName::VoteReceived => Kind::VoteReceived(vote()?),
+            KindName::VoteCast => Kind::VoteCast(vote()?),
+            KindName::VoteWithdrawn => Kind::VoteWithdrawn,
+            KindName::AnswerAccepted => Kind::AnswerAccepted,
+            KindName::AnswerAcceptedBy => Kind::AnswerAcceptedBy,
+            KindName::IdeaStaged => Kind::IdeaStaged(amount),
+            KindName::PostRemoved => Kind::PostRemoved(amount),
+            KindName::BadgeAwarded => Kind::BadgeAwarded,
+            KindName::Adjustment => Kind::Adjustment(amount),
+        })
+    }
+}
+
 /// One ledger row, as the rules see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
@@ -80,7 +198,7 @@ pub struct Entry {
 impl Entry {
     /// The UTC day of the entry, for the daily cap.
     pub fn day(&self) -> i64 {
-        self.at.div_euclid(86_400_000)
+        self.at.div_euclid(DAY_MS)
     }
 
     /// Whether its points count against the daily cap on vote points.
@@ -96,6 +214,46 @@ impl Entry {
     /// The vote a withdrawal reverses: (member, voter, object).
     fn vote_key(&self) -> Option<(i64, i64, Object)> {
         Some((self.member, self.source?, self.object?))
+    }
+}
+
+/// A ledger row to write, as a decision returns it: the entry, its points,
+/// and what is kept beside them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub entry: Entry,
+    pub points: i64,
+    /// The source's instance, when it is remote: the per-instance cap
+    /// counts by it (a recompute numbers instances by it again).
+    pub source_domain: Option<String>,
+    /// For a withdrawal, the vote it takes back (kept in the `vote`
+    /// column, so the upvote counts fall with it).
+    pub withdrawn: Option<Vote>,
+    /// An adjustment's reason, a badge's key, or which side of a vote a
+    /// withdrawal reverses (`received` or `cast`).
+    pub detail: Option<String>,
+}
+
+impl Line {
+    pub fn new(entry: Entry, points: i64) -> Line {
+        Line {
+            entry,
+            points,
+            source_domain: None,
+            withdrawn: None,
+            detail: None,
+        }
+    }
+
+    pub fn detail(mut self, detail: &str) -> Line {
+        self.detail = Some(detail.to_owned());
+        self
+    }
+
+    /// The `vote` column: the vote of a vote entry, or the one a
+    /// withdrawal takes back.
+    pub fn stored_vote(&self) -> Option<i64> {
+        self.entry.kind.vote().or(self.withdrawn).map(Vote::value)
     }
 }
 
@@ -194,6 +352,13 @@ impl<'r> Fold<'r> {
         self.granted.iter()
     }
 
+    /// What the standing vote `key` gives its member now (see [`standing`]).
+    ///
+    /// [`standing`]: Fold::standing
+    pub fn granted(&self, key: &(i64, i64, Object)) -> i64 {
+        self.granted.get(key).copied().unwrap_or(0)
+    }
+
     /// Applies the next entry; returns its points.
     pub fn apply(&mut self, entry: &Entry) -> i64 {
         let day = entry.day();
@@ -262,6 +427,34 @@ mod tests {
             at,
             ..*e
         }
+    }
+
+    #[test]
+    fn kinds_are_stored_by_name_and_read_back() {
+        for name in KindName::ALL {
+            assert_eq!(name.as_str().parse::<KindName>().unwrap(), name);
+        }
+        assert!("vote".parse::<KindName>().is_err());
+        for kind in [
+            Kind::VoteReceived(Vote::Down),
+            Kind::VoteCast(Vote::Up),
+            Kind::VoteWithdrawn,
+            Kind::AnswerAccepted,
+            Kind::AnswerAcceptedBy,
+            Kind::IdeaStaged(7),
+            Kind::PostRemoved(-3),
+            Kind::BadgeAwarded,
+            Kind::Adjustment(-40),
+        ] {
+            let stored =
+                Kind::from_stored(kind.name(), kind.vote().map(Vote::value), kind.amount());
+            assert_eq!(stored.unwrap(), kind);
+        }
+        assert_eq!(
+            Kind::from_stored(KindName::VoteReceived, None, 0).unwrap(),
+            Kind::VoteReceived(Vote::Up),
+            "a vote without its value reads as an upvote"
+        );
     }
 
     #[test]

@@ -9,11 +9,14 @@
 pub mod badges;
 pub mod defences;
 pub mod ledger;
+pub mod member;
 pub mod points;
 pub mod privileges;
 pub mod ranks;
+pub mod replay;
 pub mod rules;
 pub mod trust;
+pub mod votes;
 
 pub use privileges::Privilege;
 pub use rules::Rules;
