@@ -32,7 +32,7 @@
 use guildhall_bench::{Args, Stats, machine};
 use guildhall_core::ranking::hot_rank;
 use guildhall_core::reputation::Rules;
-use guildhall_core::reputation::ledger::{Entry, Fold, Kind, Object};
+use guildhall_core::reputation::ledger::{Entry, Fold, Kind, KindName, Object};
 use guildhall_core::votes::Vote;
 use guildhall_db::{NewGroup, NewThread, NewUser, Store, VoteTarget};
 use rand::rngs::StdRng;
@@ -572,7 +572,7 @@ impl Ledger {
     fn mix(&self) -> String {
         let mut counts: HashMap<&str, usize> = HashMap::new();
         for row in &self.rows {
-            *counts.entry(kind_parts(row.kind).0).or_default() += 1;
+            *counts.entry(row.kind.name().as_str()).or_default() += 1;
         }
         let mut counts: Vec<_> = counts.into_iter().collect();
         counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
@@ -592,26 +592,11 @@ impl Ledger {
             downs as f64 * 100.0
                 / counts
                     .iter()
-                    .find(|(k, _)| *k == "vote_received")
+                    .find(|(k, _)| *k == KindName::VoteReceived.as_str())
                     .map_or(1, |(_, c)| *c) as f64,
             remote as f64 * 100.0 / n
         ));
         parts.join(", ")
-    }
-}
-
-/// The stored names of a kind and its vote or amount.
-fn kind_parts(kind: Kind) -> (&'static str, Option<i64>, i64) {
-    match kind {
-        Kind::VoteReceived(v) => ("vote_received", Some(v.value()), 0),
-        Kind::VoteCast(v) => ("vote_cast", Some(v.value()), 0),
-        Kind::VoteWithdrawn => ("vote_withdrawn", None, 0),
-        Kind::AnswerAccepted => ("answer_accepted", None, 0),
-        Kind::AnswerAcceptedBy => ("answer_accepted_by", None, 0),
-        Kind::IdeaStaged(p) => ("idea_staged", None, p),
-        Kind::PostRemoved(p) => ("post_removed", None, p),
-        Kind::BadgeAwarded => ("badge_awarded", None, 0),
-        Kind::Adjustment(p) => ("adjustment", None, p),
     }
 }
 
@@ -1122,7 +1107,6 @@ async fn fill(raw: &SqlitePool, shape: &Shape, ledger: &Ledger) -> anyhow::Resul
         LEDGER_CHUNK,
         &ledger.rows,
         |q, r| {
-            let (kind, vote, amount) = kind_parts(r.kind);
             let (object_type, object_id) = match r.object {
                 Some(Object::Thread(id)) => (Some("thread"), Some(id)),
                 Some(Object::Reply(id)) => (Some("reply"), Some(id)),
@@ -1132,11 +1116,11 @@ async fn fill(raw: &SqlitePool, shape: &Shape, ledger: &Ledger) -> anyhow::Resul
                 .bind(r.group)
                 .bind(r.source)
                 .bind(r.domain.map(|d| format!("remote{d}.example")))
-                .bind(kind)
-                .bind(vote.or(r.withdrawn))
+                .bind(r.kind.name().as_str())
+                .bind(r.kind.vote().map(Vote::value).or(r.withdrawn))
                 .bind(object_type)
                 .bind(object_id)
-                .bind(amount)
+                .bind(r.kind.amount())
                 .bind(r.weight)
                 .bind(r.points)
                 .bind(r.detail)

@@ -386,18 +386,8 @@ mod tests {
 
     #[test]
     fn every_ledger_kind_reads_as_words() {
-        // The kinds guildhall-db stores (reputation.rs, recompute.rs).
-        for kind in [
-            "vote_received",
-            "vote_cast",
-            "vote_withdrawn",
-            "answer_accepted",
-            "answer_accepted_by",
-            "idea_staged",
-            "post_removed",
-            "badge_awarded",
-            "adjustment",
-        ] {
+        // Every kind the ledger stores.
+        for kind in guildhall_core::reputation::ledger::KindName::ALL.map(|k| k.as_str()) {
             let words = ledger_words(kind, Some(1));
             assert!(
                 !words.contains('_') && words != kind.replace('_', " "),
