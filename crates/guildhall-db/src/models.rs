@@ -41,6 +41,9 @@ pub struct NewUser<'a> {
     pub is_admin: bool,
     /// Make this account an admin if it is the instance's first.
     pub first_is_admin: bool,
+    /// The member's actor keys, stored in the same statement (`None` only
+    /// for members that never federate: store tests and benches).
+    pub keys: Option<&'a crate::KeyPair>,
 }
 
 pub struct ProfileUpdate<'a> {
@@ -85,6 +88,9 @@ pub struct NewGroup<'a> {
     pub rules: &'a str,
     pub rules_html: &'a str,
     pub creator_id: i64,
+    /// The group's actor keys, stored in the same transaction (`None`
+    /// only for groups that never federate: store tests and benches).
+    pub keys: Option<&'a crate::KeyPair>,
 }
 
 pub struct GroupUpdate<'a> {
