@@ -1180,6 +1180,7 @@ impl People {
                     display_name: None,
                     is_admin: false,
                     first_is_admin: false,
+                    keys: None,
                 })
                 .await?;
             voters.push(user.id);
@@ -1193,6 +1194,7 @@ impl People {
                 rules: "",
                 rules_html: "",
                 creator_id: voters[0],
+                keys: None,
             })
             .await?;
         Ok(People {

@@ -10,6 +10,10 @@
 use crate::integrity::{self, Keypair, ProofError, ProofOptions, PublicKey};
 use serde_json::{Value, json};
 
+/// The revocation reason of an attestation an admin withdrew: none is
+/// issued again until an admin restores it.
+pub const WITHDRAWN: &str = "withdrawn by an admin";
+
 pub const CREDENTIALS_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const CREDENTIAL_TYPE: &str = "ReputationAttestation";
 

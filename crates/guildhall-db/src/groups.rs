@@ -32,6 +32,9 @@ pub struct NewGroup<'a> {
     pub rules: &'a str,
     pub rules_html: &'a str,
     pub creator_id: i64,
+    /// The group's actor keys, stored in the same transaction (`None`
+    /// only for groups that never federate: store tests and benches).
+    pub keys: Option<&'a crate::KeyPair>,
 }
 
 pub struct GroupUpdate<'a> {
@@ -52,8 +55,8 @@ impl Store {
         let now = now_ms();
         let mut tx = self.writer.begin().await?;
         let sql = format!(
-            "INSERT INTO groups (name, title, description, description_html, rules, rules_html, creator_id, member_count, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) RETURNING {GROUP_COLUMNS}"
+            "INSERT INTO groups (name, title, description, description_html, rules, rules_html, creator_id, member_count, created_at, public_key_pem, private_key_pem) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10) RETURNING {GROUP_COLUMNS}"
         );
         let group = sqlx::query_as::<_, Group>(AssertSqlSafe(sql))
             .bind(new.name)
@@ -64,6 +67,8 @@ impl Store {
             .bind(new.rules_html)
             .bind(new.creator_id)
             .bind(now)
+            .bind(new.keys.map(|k| k.public_key_pem.as_str()))
+            .bind(new.keys.map(|k| k.private_key_pem.as_str()))
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| {

@@ -2,6 +2,7 @@ use crate::Federated;
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::reputation::{after_post, check_post, member, removed};
+use crate::threads::viewer_id;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::permissions::can_reply;
@@ -92,7 +93,7 @@ impl Store {
     pub async fn reply(&self, id: i64, viewer: Option<i64>) -> Result<Option<Reply>> {
         let sql = format!("{REPLY_SELECT} WHERE r.id = $2");
         let reply = sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
-            .bind(viewer.unwrap_or(-1))
+            .bind(viewer_id(viewer))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -111,7 +112,7 @@ impl Store {
         let sql =
             format!("{REPLY_SELECT} WHERE r.thread_id = $2 ORDER BY r.created_at, r.id LIMIT $3");
         let replies = sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
-            .bind(viewer.unwrap_or(-1))
+            .bind(viewer_id(viewer))
             .bind(thread_id)
             .bind(limit)
             .fetch_all(&self.pool)

@@ -61,8 +61,9 @@ const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, t.au
      LEFT JOIN thread_votes v ON v.thread_id = t.id AND v.user_id = $1 \
      LEFT JOIN reputation_scores rs ON rs.member_id = t.author_id AND rs.group_id = 0";
 
-/// Who is looking, for `my_vote`; ids are positive so -1 matches no one.
-fn viewer_id(viewer: Option<i64>) -> i64 {
+/// Who is looking, for `my_vote` (threads' and replies'); ids are
+/// positive so -1 matches no one.
+pub(crate) fn viewer_id(viewer: Option<i64>) -> i64 {
     viewer.unwrap_or(-1)
 }
 

@@ -41,6 +41,9 @@ pub struct NewUser<'a> {
     pub is_admin: bool,
     /// Make this account an admin if it is the instance's first.
     pub first_is_admin: bool,
+    /// The member's actor keys, stored in the same statement (`None` only
+    /// for members that never federate: store tests and benches).
+    pub keys: Option<&'a crate::KeyPair>,
 }
 
 pub struct ProfileUpdate<'a> {
@@ -64,8 +67,8 @@ impl Store {
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
         // One statement, so "first account" is decided atomically on SQLite.
         let sql = format!(
-            "INSERT INTO users (username, password_hash, display_name, is_admin, created_at) \
-             VALUES ($1, $2, $3, CASE WHEN $4 = 1 OR ($5 = 1 AND NOT EXISTS (SELECT 1 FROM users)) THEN 1 ELSE 0 END, $6) \
+            "INSERT INTO users (username, password_hash, display_name, is_admin, created_at, public_key_pem, private_key_pem) \
+             VALUES ($1, $2, $3, CASE WHEN $4 = 1 OR ($5 = 1 AND NOT EXISTS (SELECT 1 FROM users)) THEN 1 ELSE 0 END, $6, $7, $8) \
              RETURNING {}",
             USER_COLUMNS.replace("u.", "")
         );
@@ -76,6 +79,8 @@ impl Store {
             .bind(new.is_admin as i64)
             .bind(new.first_is_admin as i64)
             .bind(now_ms())
+            .bind(new.keys.map(|k| k.public_key_pem.as_str()))
+            .bind(new.keys.map(|k| k.private_key_pem.as_str()))
             .fetch_one(&self.writer)
             .await
             .map_err(|e| {

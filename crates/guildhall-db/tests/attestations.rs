@@ -17,6 +17,7 @@ fn user(name: &str) -> NewUser<'_> {
         display_name: None,
         is_admin: false,
         first_is_admin: true,
+        keys: None,
     }
 }
 
@@ -200,6 +201,7 @@ async fn exercise(store: Store) {
             rules: "",
             rules_html: "",
             creator_id: bob.id,
+            keys: None,
         })
         .await
         .unwrap();

@@ -16,6 +16,7 @@ fn user(name: &str) -> NewUser<'_> {
         display_name: None,
         is_admin: false,
         first_is_admin: true,
+        keys: None,
     }
 }
 
@@ -54,6 +55,7 @@ async fn group(store: &Store, name: &str, creator: i64) -> Group {
             rules: "",
             rules_html: "",
             creator_id: creator,
+            keys: None,
         })
         .await
         .unwrap()

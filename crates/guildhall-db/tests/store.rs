@@ -27,6 +27,7 @@ fn user<'a>(name: &'a str) -> NewUser<'a> {
         display_name: None,
         is_admin: false,
         first_is_admin: true,
+        keys: None,
     }
 }
 
@@ -77,6 +78,7 @@ async fn exercise(store: &Store) {
             rules: "",
             rules_html: "",
             creator_id: alice.id,
+            keys: None,
         })
         .await
         .unwrap();
@@ -113,7 +115,8 @@ async fn exercise(store: &Store) {
                 description_html: "",
                 rules: "",
                 rules_html: "",
-                creator_id: bob.id
+                creator_id: bob.id,
+                keys: None,
             })
             .await,
         Err(StoreError::Taken(_))
@@ -395,6 +398,7 @@ async fn group_g(store: &Store, creator: i64) -> Group {
             rules: "",
             rules_html: "",
             creator_id: creator,
+            keys: None,
         })
         .await
         .unwrap()
@@ -516,6 +520,7 @@ async fn queue_back_off_drop_and_success() {
             rules: "",
             rules_html: "",
             creator_id: alice.id,
+            keys: None,
         })
         .await
         .unwrap();

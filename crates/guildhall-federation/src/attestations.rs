@@ -86,10 +86,6 @@ fn fingerprint(key_id: i64, r: &MemberReputation) -> String {
     )
 }
 
-/// Why an admin's withdrawal revoked an attestation; a withdrawn member
-/// gets no new one until an admin issues one again ([`restore`]).
-pub const WITHDRAWN: &str = "withdrawn by an admin";
-
 /// A local member's current attestation, issued or re-issued when due.
 /// Gone while they are banned or their attestation is withdrawn.
 pub async fn current(ctx: &Context, user: &FedUser) -> Result<IssuedAttestation, FedError> {
@@ -110,7 +106,7 @@ async fn issue_if_due(
     let latest = ctx.store.current_attestation(user.id).await?;
     let withdrawn = latest
         .as_ref()
-        .is_some_and(|a| a.revoked_why.as_deref() == Some(WITHDRAWN));
+        .is_some_and(|a| a.revoked_why.as_deref() == Some(guildhall_core::attestation::WITHDRAWN));
     if reputation.banned || (withdrawn && !restoring) {
         return Err(FedError::Gone("attestation"));
     }

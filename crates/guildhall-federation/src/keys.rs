@@ -1,38 +1,25 @@
-//! RSA key pairs for actors: made at creation, stored with the actor.
+//! Keys: the repair pass for actors from before keys existed, and the
+//! instance's Ed25519 attestation keys.
 
 use crate::FedError;
-use guildhall_db::{ActorTable, KeyPair, Store};
+use guildhall_db::{ActorTable, Store};
 
-/// A fresh RSA-2048 key pair. Slow (tens of ms): call from a blocking thread.
-pub fn generate_blocking() -> KeyPair {
-    let pair = activitypub_federation::http_signatures::generate_actor_keypair()
-        .expect("RSA key generation cannot fail with the OS RNG");
-    KeyPair {
-        public_key_pem: pair.public_key,
-        private_key_pem: pair.private_key,
-    }
-}
+/// RSA key pairs are made by the application layer, which stores each
+/// new actor with its keys; the instance actor's and the tests' come from
+/// the same place.
+pub use guildhall_app::keys::generate_blocking;
 
-/// A fresh key pair, made off the async threads.
-pub async fn generate() -> Result<KeyPair, FedError> {
-    tokio::task::spawn_blocking(generate_blocking)
-        .await
-        .map_err(|e| FedError::Internal(format!("key generation: {e}")))
-}
-
-/// Gives a key pair to a newly created local user or group.
-pub async fn assign(store: &Store, table: ActorTable, id: i64) -> Result<(), FedError> {
-    let keys = generate().await?;
-    store.set_keys(table, id, &keys).await?;
-    Ok(())
-}
-
-/// Gives keys to local actors that lack them (made before federation, or a
-/// crash between creating an actor and storing its keys).
+/// Gives keys to local actors that lack them: those of a database made
+/// before migration 0002 added actor keys (which adds the columns empty).
+/// Actors created since are stored with their keys in one transaction, so
+/// nothing else leaves an actor without them.
 pub async fn backfill(store: &Store) -> Result<(), FedError> {
     for table in [ActorTable::Users, ActorTable::Groups] {
         for id in store.actors_without_keys(table).await? {
-            assign(store, table, id).await?;
+            let keys = guildhall_app::keys::generate()
+                .await
+                .map_err(|e| FedError::Internal(e.to_string()))?;
+            store.set_keys(table, id, &keys).await?;
         }
     }
     Ok(())

@@ -16,6 +16,7 @@
 
 pub mod activities;
 pub mod actors;
+mod app_network;
 pub mod attestations;
 pub mod audience;
 pub mod bookkeeping;
@@ -81,7 +82,8 @@ pub struct Federation {
 
 impl Federation {
     /// Loads (or makes) the instance actor's keys, gives every local actor
-    /// made before federation a key pair, and configures the library.
+    /// made before federation a key pair ([`keys::backfill`]), and
+    /// configures the library.
     pub async fn new(
         store: Store,
         settings: FederationSettings,

@@ -143,42 +143,67 @@ pub fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
 
 impl From<RuleError> for AppError {
     fn from(e: RuleError) -> Self {
-        match e {
-            RuleError::Invalid { .. } => AppError::Invalid(e.to_string()),
-            RuleError::Forbidden(m) => AppError::Forbidden(m),
-            RuleError::Conflict(m) => AppError::Conflict(m),
-        }
+        guildhall_app::Error::from(e).into()
     }
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => AppError::NotFound(what.to_string()),
-            StoreError::Taken(m) => AppError::Conflict(m),
-            StoreError::Rule(r) => r.into(),
-            other => AppError::Internal(other.to_string()),
-        }
+        guildhall_app::Error::from(e).into()
     }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
-impl From<guildhall_federation::FedError> for AppError {
-    fn from(e: guildhall_federation::FedError) -> Self {
-        use axum::http::StatusCode as S;
-        let text = e.to_string();
-        match e.status() {
-            S::BAD_REQUEST => AppError::BadRequest(text),
-            S::UNAUTHORIZED | S::FORBIDDEN => AppError::Forbidden(text),
-            S::NOT_FOUND | S::GONE => AppError::NotFound(text),
-            S::UNPROCESSABLE_ENTITY => AppError::Invalid(text),
-            S::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(text),
-            // A remote server we could not reach or understand.
-            _ if matches!(e, guildhall_federation::FedError::Remote(_)) => {
-                AppError::NotFound(format!("could not fetch it: {text}"))
-            }
-            _ => AppError::Internal(text),
+/// Every use case's refusal, as HTTP: the one place app errors get a status.
+impl From<guildhall_app::Error> for AppError {
+    fn from(e: guildhall_app::Error) -> Self {
+        use guildhall_app::Error as E;
+        match e {
+            E::BadRequest(m) => AppError::BadRequest(m),
+            E::Invalid(m) => AppError::Invalid(m),
+            E::Unauthorized(m) => AppError::Unauthorized(m),
+            E::Forbidden(m) => AppError::Forbidden(m),
+            E::NotFound(m) => AppError::NotFound(m),
+            E::Conflict(m) => AppError::Conflict(m),
+            E::TooLarge(m) => AppError::PayloadTooLarge(m),
+            E::TooManyRequests {
+                detail,
+                retry_after,
+            } => AppError::TooManyRequests {
+                detail,
+                retry_after,
+            },
+            E::Busy {
+                detail,
+                retry_after,
+            } => AppError::Busy {
+                detail,
+                retry_after,
+            },
+            E::Internal(m) => AppError::Internal(m),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Over a rate limit is 429 with the wait; a full hash gate is 503.
+    #[test]
+    fn refusals_keep_their_status_and_wait() {
+        let e = AppError::from(guildhall_app::Error::TooManyRequests {
+            detail: "too many".into(),
+            retry_after: 175,
+        });
+        assert_eq!(e.status().as_u16(), 429);
+        assert_eq!(e.retry_after(), Some(175));
+        let e = AppError::from(guildhall_app::Error::Busy {
+            detail: "busy".into(),
+            retry_after: 1,
+        });
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.retry_after(), Some(1));
     }
 }

@@ -1,22 +1,23 @@
 //! Guildhall's HTTP side: the JSON API under `/api/v1` (with its OpenAPI
 //! document), the server-rendered pages, auth, health and metrics.
 //!
-//! Handlers stay thin: they parse input, call [`actions`] (which applies the
-//! rules from `guildhall_core` and talks to the store) and shape the output.
+//! Handlers stay thin: they parse input, call a use case of `guildhall_app`
+//! (which applies the rules from `guildhall_core` and talks to the store)
+//! and shape the output. Reads that only show stored data may use the
+//! store directly.
 
-pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
 mod health;
-pub mod limits;
 pub mod metrics;
 pub mod pages;
 pub mod settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use guildhall_app::App;
 use guildhall_db::Store;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
@@ -27,29 +28,22 @@ pub use settings::WebSettings;
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// The use cases' state: store, their settings, limits.
+    pub app: App,
+    /// The same store as `app`'s, for reads that only show stored data.
     pub store: Store,
     pub settings: Arc<WebSettings>,
     pub metrics: Arc<metrics::Metrics>,
     pub templates: Arc<pages::Templates>,
-    /// Bounds the password hashes running at once (memory before login).
-    pub hash_gate: Arc<auth::HashGate>,
-    /// Rate limits per account, address and member.
-    pub limits: Arc<limits::Limiters>,
-    /// Federation, when the instance federates (the CLI runs without it).
+    /// Federation, when the instance federates.
     pub federation: Option<guildhall_federation::Federation>,
 }
 
 impl AppState {
-    pub fn new(store: Store, settings: WebSettings) -> Self {
-        let hash_gate = Arc::new(auth::HashGate::new(
-            settings.password_hash_concurrency,
-            settings.password_hash_queue,
-        ));
-        let limits = Arc::new(limits::Limiters::new(&settings.rate_limits));
+    pub fn new(app: App, settings: WebSettings) -> Self {
         AppState {
-            store,
-            hash_gate,
-            limits,
+            store: app.store.clone(),
+            app,
             settings: Arc::new(settings),
             metrics: Arc::new(metrics::Metrics::default()),
             templates: Arc::new(pages::Templates::new()),
@@ -57,7 +51,10 @@ impl AppState {
         }
     }
 
+    /// Federates: its routes are served, and the use cases reach the
+    /// network through it.
     pub fn with_federation(mut self, federation: guildhall_federation::Federation) -> Self {
+        self.app = self.app.with_network(Arc::new(federation.clone()));
         self.federation = Some(federation);
         self
     }

@@ -1,7 +1,5 @@
-//! The part of the configuration the HTTP side reads.
-
-use guildhall_core::content::Limits;
-use guildhall_core::permissions::GroupCreation;
+//! The part of the configuration the HTTP side reads (the use cases' part
+//! is `guildhall_app::Settings`).
 
 #[derive(Debug, Clone)]
 pub struct WebSettings {
@@ -15,26 +13,12 @@ pub struct WebSettings {
     pub https: bool,
     /// Largest request body accepted, in bytes; larger gets 413.
     pub max_body_bytes: usize,
-    pub limits: Limits,
-    /// Threads per page when the client does not say; and the most it may ask for.
-    pub page_size: i64,
-    pub page_size_max: i64,
-    pub registration_open: bool,
-    pub group_creation: GroupCreation,
-    /// How long a login lasts.
-    pub session_days: i64,
-    /// Password hashes (logins, registrations) running at once; 0 = one
-    /// per CPU core. Each holds 19 MiB while it runs.
-    pub password_hash_concurrency: usize,
-    /// How many more may wait for a turn; beyond that, 503 + Retry-After.
-    pub password_hash_queue: usize,
     /// The server's key for CSRF tokens. The server derives it from the
     /// instance's private key, so tokens survive restarts; random otherwise.
     pub secret: Secret,
     /// Peers whose forwarding header is believed (see [`crate::client`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub client_address_header: crate::client::ClientHeader,
-    pub rate_limits: crate::limits::RateLimits,
     /// Who may read `/metrics`.
     pub metrics_access: MetricsAccess,
 }
@@ -88,18 +72,9 @@ impl Default for WebSettings {
             domain: "localhost:8080".into(),
             https: false,
             max_body_bytes: 256 * 1024,
-            limits: Limits::default(),
-            page_size: 20,
-            page_size_max: 100,
-            registration_open: true,
-            group_creation: GroupCreation::Admins,
-            session_days: 30,
-            password_hash_concurrency: 0,
-            password_hash_queue: 32,
             secret: Secret::random(),
             trusted_proxies: vec![],
             client_address_header: Default::default(),
-            rate_limits: Default::default(),
             metrics_access: MetricsAccess::Loopback,
         }
     }
@@ -112,9 +87,5 @@ impl WebSettings {
             if self.https { "https" } else { "http" },
             self.domain
         )
-    }
-
-    pub fn session_ttl_ms(&self) -> i64 {
-        self.session_days * 24 * 60 * 60 * 1000
     }
 }

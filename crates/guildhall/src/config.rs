@@ -29,7 +29,7 @@ pub struct Config {
     /// Points, the daily cap, ranks, trust levels and the defences.
     pub reputation: guildhall_core::reputation::Rules,
     /// Logins, registrations, posts and flags per account, address, member.
-    pub rate_limits: guildhall_web::limits::RateLimits,
+    pub rate_limits: guildhall_app::limits::RateLimits,
     pub metrics: MetricsConfig,
 }
 
@@ -297,14 +297,10 @@ impl Config {
         }
     }
 
-    pub fn web_settings(&self) -> WebSettings {
-        WebSettings {
-            instance_name: self.instance.name.clone(),
-            instance_description: self.instance.description.clone(),
-            instance_logo_url: self.instance.logo_url.clone().filter(|u| !u.is_empty()),
+    /// What the use cases read.
+    pub fn app_settings(&self) -> guildhall_app::Settings {
+        guildhall_app::Settings {
             domain: self.instance.domain.clone(),
-            https: self.instance.https,
-            max_body_bytes: self.server.max_body_bytes,
             limits: Limits {
                 title_max: self.limits.title_max,
                 body_max: self.limits.body_max,
@@ -317,6 +313,19 @@ impl Config {
             session_days: self.accounts.session_days,
             password_hash_concurrency: self.accounts.password_hash_concurrency,
             password_hash_queue: self.accounts.password_hash_queue,
+            rate_limits: self.rate_limits.clone(),
+        }
+    }
+
+    /// What the HTTP side reads.
+    pub fn web_settings(&self) -> WebSettings {
+        WebSettings {
+            instance_name: self.instance.name.clone(),
+            instance_description: self.instance.description.clone(),
+            instance_logo_url: self.instance.logo_url.clone().filter(|u| !u.is_empty()),
+            domain: self.instance.domain.clone(),
+            https: self.instance.https,
+            max_body_bytes: self.server.max_body_bytes,
             // check() has refused bad values; these fall back only for a
             // Config built in code and never checked.
             trusted_proxies: guildhall_web::client::parse_proxies(&self.server.trusted_proxies)
@@ -325,7 +334,6 @@ impl Config {
                 &self.server.client_address_header,
             )
             .unwrap_or_default(),
-            rate_limits: self.rate_limits.clone(),
             metrics_access: self.metrics_access().unwrap_or_default(),
             ..WebSettings::default()
         }

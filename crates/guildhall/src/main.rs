@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 
 mod progress;
 use guildhall::{Config, open_store};
-use guildhall_web::{AppState, actions};
+use guildhall_app::accounts::{self, Registration};
+use guildhall_app::{Acting, App, groups, instances, partners};
 use std::io::BufRead;
 use std::path::PathBuf;
 
@@ -215,7 +216,7 @@ async fn shutdown_signal() {
 
 async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
     let store = open_store(config).await?;
-    let state = AppState::new(store.clone(), config.web_settings());
+    let app = App::new(store.clone(), config.app_settings());
     let result = match admin {
         Admin::CreateUser {
             username,
@@ -227,7 +228,7 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
                 Some(p) => p,
                 None => read_password()?,
             };
-            create_user(&state, &username, &password, display_name.as_deref(), admin).await
+            create_user(&app, &username, &password, display_name.as_deref(), admin).await
         }
         Admin::CreateGroup {
             name,
@@ -236,15 +237,15 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
             description,
             rules,
         } => {
-            let owner = actions::user(&state, &owner)
+            let owner = accounts::user(&app, &owner)
                 .await
                 .map_err(|e| anyhow::anyhow!("owner: {e}"))?;
-            let input = actions::GroupInput {
+            let input = groups::GroupInput {
                 title: &title,
                 description: &description,
                 rules: &rules,
             };
-            let group = actions::create_group_for(&state, &owner, &name, input)
+            let group = groups::create(&app, Acting::Operator, &owner, &name, input)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
@@ -253,19 +254,20 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Admin::Federation(command) => federation(&state, command).await,
+        Admin::Federation(command) => federation(&app, command).await,
         Admin::Reputation(ReputationCommand::Recompute) => recompute(&store).await,
         Admin::Attestation(AttestationCommand::RotateKey) => rotate_key(&store).await,
-        Admin::Partner(command) => partner(&store, command).await,
+        Admin::Partner(command) => partner(&app, command).await,
     };
     store.close().await;
     result
 }
 
-async fn partner(store: &guildhall_db::Store, command: PartnerCommand) -> anyhow::Result<()> {
+async fn partner(app: &App, command: PartnerCommand) -> anyhow::Result<()> {
+    let operator = Acting::Operator;
     match command {
         PartnerCommand::List => {
-            for p in store.partners().await? {
+            for p in partners::list(app, operator).await? {
                 println!(
                     "{}\tweight {:.2}\tcap TL{}\t{}",
                     p.domain,
@@ -282,9 +284,12 @@ async fn partner(store: &guildhall_db::Store, command: PartnerCommand) -> anyhow
             hide,
         } => {
             let name = guildhall_core::instances::domain(&domain)?;
-            let partner = actions::partner_policy(&name, weight, max_trust_level, !hide)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            store.set_partner(&partner).await?;
+            let terms = partners::Terms {
+                trust_weight: weight,
+                max_trust_level,
+                show_imported: !hide,
+            };
+            partners::set(app, operator, &name, terms).await?;
             println!(
                 "{name}: votes weigh {weight}, attestations grant up to TL{max_trust_level}{}",
                 if hide { ", not shown" } else { "" }
@@ -292,8 +297,9 @@ async fn partner(store: &guildhall_db::Store, command: PartnerCommand) -> anyhow
         }
         PartnerCommand::Remove { domain } => {
             let name = guildhall_core::instances::domain(&domain)?;
-            if !store.remove_partner(&name).await? {
-                anyhow::bail!("{name} is not a partner");
+            match partners::remove(app, operator, &name).await {
+                Err(guildhall_app::Error::NotFound(_)) => anyhow::bail!("{name} is not a partner"),
+                done => done?,
             }
             println!("{name} is no longer trusted");
         }
@@ -332,17 +338,15 @@ async fn recompute(store: &guildhall_db::Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn federation(state: &AppState, command: FederationCommand) -> anyhow::Result<()> {
+async fn federation(app: &App, command: FederationCommand) -> anyhow::Result<()> {
     use guildhall_core::instances::Policy;
     let (domain, policy) = match command {
-        FederationCommand::List => return list_instances(state).await,
+        FederationCommand::List => return list_instances(app).await,
         FederationCommand::Allow { domain } => (domain, Some(Policy::Allow)),
         FederationCommand::Block { domain } => (domain, Some(Policy::Block)),
         FederationCommand::Clear { domain } => (domain, None),
     };
-    let instance = actions::set_instance_policy_as_operator(state, &domain, policy)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let instance = instances::set_policy(app, Acting::Operator, &domain, policy).await?;
     match policy {
         Some(p) => println!(
             "{}: {} (applies at once to a running server)",
@@ -354,8 +358,8 @@ async fn federation(state: &AppState, command: FederationCommand) -> anyhow::Res
     Ok(())
 }
 
-async fn list_instances(state: &AppState) -> anyhow::Result<()> {
-    let instances = state.store.instance_states().await?;
+async fn list_instances(app: &App) -> anyhow::Result<()> {
+    let instances = instances::list(app, Acting::Operator).await?;
     if instances.is_empty() {
         println!("no known instances yet");
         return Ok(());
@@ -384,36 +388,26 @@ async fn list_instances(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The operator adds an account: registration rules apply, but not
+/// whether registration is open, nor the per-address limit.
 async fn create_user(
-    state: &AppState,
+    app: &App,
     username: &str,
     password: &str,
     display_name: Option<&str>,
     admin: bool,
 ) -> anyhow::Result<()> {
-    // Registration rules apply, but the operator may add accounts when it is closed.
-    let mut settings = (*state.settings).clone();
-    settings.registration_open = true;
-    let open = AppState {
-        settings: std::sync::Arc::new(settings),
-        ..state.clone()
+    let registration = Registration {
+        username,
+        password,
+        display_name,
+        admin,
     };
-    // No client address: the operator is not limited per address.
-    let client = guildhall_web::client::ClientAddr::default();
-    let user = actions::register(&open, username, password, display_name, client)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if admin && !user.is_admin {
-        state.store.set_admin(user.id, true).await?;
-    }
+    let user = accounts::register(app, Acting::Operator, registration).await?;
     println!(
         "created user {}{}",
         user.username,
-        if admin || user.is_admin {
-            " (admin)"
-        } else {
-            ""
-        }
+        if user.is_admin { " (admin)" } else { "" }
     );
     Ok(())
 }

@@ -11,7 +11,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub store: Store,
     /// The password-hash bound, for tests that need it full.
-    pub hash_gate: std::sync::Arc<guildhall_web::auth::HashGate>,
+    pub hash_gate: std::sync::Arc<guildhall_app::credentials::HashGate>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
@@ -47,8 +47,9 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
             .private_key_pem
             .as_bytes(),
     );
-    let state = AppState::new(store.clone(), settings).with_federation(federation);
-    let hash_gate = state.hash_gate.clone();
+    let app = guildhall_app::App::new(store.clone(), config.app_settings());
+    let hash_gate = app.hash_gate.clone();
+    let state = AppState::new(app, settings).with_federation(federation);
     let app = guildhall_web::router(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -116,13 +117,14 @@ async fn start_federation(
     }
     for p in &config.federation.partners {
         let name = domain(&p.domain).context("federation.partners")?;
-        let partner = guildhall_web::actions::partner_policy(
-            &name,
-            p.trust_weight,
-            p.max_trust_level,
-            p.show_imported,
-        )
-        .map_err(|e| anyhow::anyhow!("federation.partners {name}: {e}"))?;
+        let terms = guildhall_app::partners::Terms {
+            trust_weight: p.trust_weight,
+            max_trust_level: p.max_trust_level,
+            show_imported: p.show_imported,
+        };
+        let partner = terms
+            .policy(&name)
+            .map_err(|e| anyhow::anyhow!("federation.partners {name}: {e}"))?;
         store
             .set_partner(&partner)
             .await

@@ -1,12 +1,14 @@
 use super::extract::{ApiJson, ApiPath};
 use super::views::*;
+use crate::AppState;
 use crate::auth::ApiUser;
 use crate::client::ClientAddr;
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header::AUTHORIZATION};
+use guildhall_app::Acting;
+use guildhall_app::accounts::{self, Registration};
 
 /// About this instance.
 #[utoipa::path(get, path = "/api/v1/instance", tag = "accounts", responses((status = 200, body = InstanceView)))]
@@ -17,7 +19,7 @@ pub async fn instance(State(state): State<AppState>) -> Json<InstanceView> {
         description: s.instance_description.clone(),
         logo_url: s.instance_logo_url.clone(),
         domain: s.domain.clone(),
-        registration_open: s.registration_open,
+        registration_open: state.app.settings.registration_open,
         version: env!("CARGO_PKG_VERSION"),
     })
 }
@@ -31,16 +33,19 @@ pub async fn register(
     client: ClientAddr,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> AppResult<(StatusCode, Json<LoginResponse>)> {
-    let user = actions::register(
-        &state,
-        &input.username,
-        &input.password,
-        input.display_name.as_deref(),
-        client,
-    )
-    .await?;
+    let address = client.limit_key();
+    let visitor = Acting::Visitor {
+        address: address.as_deref(),
+    };
+    let registration = Registration {
+        username: &input.username,
+        password: &input.password,
+        display_name: input.display_name.as_deref(),
+        admin: false,
+    };
+    let user = accounts::register(&state.app, visitor, registration).await?;
     let (user, token) =
-        actions::login(&state, &user.username, &input.password, "api", client).await?;
+        accounts::login(&state.app, visitor, &user.username, &input.password, "api").await?;
     Ok((
         StatusCode::CREATED,
         Json(LoginResponse {
@@ -58,8 +63,12 @@ pub async fn login(
     client: ClientAddr,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> AppResult<Json<LoginResponse>> {
+    let address = client.limit_key();
+    let visitor = Acting::Visitor {
+        address: address.as_deref(),
+    };
     let (user, token) =
-        actions::login(&state, &input.username, &input.password, "api", client).await?;
+        accounts::login(&state.app, visitor, &input.username, &input.password, "api").await?;
     Ok(Json(LoginResponse {
         token,
         user: UserView::new(user, &state.settings),
@@ -80,7 +89,7 @@ pub async fn logout(
         .and_then(|v| v.split_once(' '))
         .map(|(_, t)| t.trim())
         .unwrap_or_default();
-    actions::logout(&state, token).await?;
+    accounts::logout(&state.app, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -99,9 +108,9 @@ pub async fn update_me(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<ProfileInput>,
 ) -> AppResult<Json<UserView>> {
-    let user = actions::update_profile(
-        &state,
-        &user,
+    let user = accounts::update_profile(
+        &state.app,
+        Acting::Member(&user),
         input.display_name.as_deref(),
         input.bio.as_deref(),
         input.avatar_url.as_deref(),
@@ -118,7 +127,7 @@ pub async fn user(
     ApiPath(username): ApiPath<String>,
 ) -> AppResult<Json<UserView>> {
     Ok(Json(UserView::new(
-        actions::user(&state, &username).await?,
+        accounts::user(&state.app, &username).await?,
         &state.settings,
     )))
 }

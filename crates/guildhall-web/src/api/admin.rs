@@ -5,12 +5,13 @@ use super::extract::{ApiJson, ApiPath};
 use super::views::{
     AttestationAction, InstancePolicy, PartnerInput, PartnerView, PeerList, PeerView, WithdrawInput,
 };
+use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use guildhall_app::{Acting, attestations, instances, partners};
 use guildhall_core::instances::Policy;
 
 /// Known instances, most troubled first, with the federation mode.
@@ -20,7 +21,7 @@ pub async fn instances(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> AppResult<Json<PeerList>> {
-    let instances = actions::instances(&state, &user).await?;
+    let instances = instances::list(&state.app, Acting::Member(&user)).await?;
     Ok(Json(PeerList {
         mode: state.federation_mode().into(),
         instances: instances.into_iter().map(PeerView::from).collect(),
@@ -39,7 +40,8 @@ pub async fn set_policy(
     ApiJson(input): ApiJson<InstancePolicy>,
 ) -> AppResult<Json<PeerView>> {
     let policy = input.policy.as_deref().map(Policy::parse).transpose()?;
-    let instance = actions::set_instance_policy(&state, &user, &domain, policy).await?;
+    let instance =
+        instances::set_policy(&state.app, Acting::Member(&user), &domain, policy).await?;
     Ok(Json(instance.into()))
 }
 
@@ -51,7 +53,7 @@ pub async fn partners(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> AppResult<Json<Vec<PartnerView>>> {
-    let partners = actions::partners(&state, &user).await?;
+    let partners = partners::list(&state.app, Acting::Member(&user)).await?;
     Ok(Json(partners.into_iter().map(PartnerView::from).collect()))
 }
 
@@ -67,15 +69,12 @@ pub async fn set_partner(
     ApiPath(domain): ApiPath<String>,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> AppResult<Json<PartnerView>> {
-    let partner = actions::set_partner(
-        &state,
-        &user,
-        &domain,
-        input.trust_weight,
-        input.max_trust_level,
-        input.show_imported,
-    )
-    .await?;
+    let terms = partners::Terms {
+        trust_weight: input.trust_weight,
+        max_trust_level: input.max_trust_level,
+        show_imported: input.show_imported,
+    };
+    let partner = partners::set(&state.app, Acting::Member(&user), &domain, terms).await?;
     Ok(Json(partner.into()))
 }
 
@@ -89,7 +88,7 @@ pub async fn remove_partner(
     ApiUser(user): ApiUser,
     ApiPath(domain): ApiPath<String>,
 ) -> AppResult<StatusCode> {
-    actions::remove_partner(&state, &user, &domain).await?;
+    partners::remove(&state.app, Acting::Member(&user), &domain).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,7 +105,8 @@ pub async fn withdraw_attestation(
     ApiPath(username): ApiPath<String>,
     ApiJson(input): ApiJson<WithdrawInput>,
 ) -> AppResult<Json<AttestationAction>> {
-    let revoked = actions::withdraw_attestation(&state, &user, &username, &input.reason).await?;
+    let revoked =
+        attestations::withdraw(&state.app, Acting::Member(&user), &username, &input.reason).await?;
     Ok(Json(AttestationAction {
         username,
         attestation: "withdrawn".into(),
@@ -124,7 +124,7 @@ pub async fn restore_attestation(
     ApiUser(user): ApiUser,
     ApiPath(username): ApiPath<String>,
 ) -> AppResult<Json<AttestationAction>> {
-    actions::restore_attestation(&state, &user, &username).await?;
+    attestations::restore(&state.app, Acting::Member(&user), &username).await?;
     Ok(Json(AttestationAction {
         username,
         attestation: "issued".into(),

@@ -30,10 +30,14 @@ const HASHING: &[(&str, &str)] = &[
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
 
 /// The document as this instance serves it.
-pub fn document(doc: &utoipa::openapi::OpenApi, settings: &WebSettings) -> Value {
+pub fn document(
+    doc: &utoipa::openapi::OpenApi,
+    settings: &WebSettings,
+    rules: &guildhall_app::Settings,
+) -> Value {
     let mut doc = serde_json::to_value(doc).expect("the OpenAPI model serializes");
     add_statuses(&mut doc, settings);
-    add_bounds(&mut doc, settings);
+    add_bounds(&mut doc, rules);
     doc
 }
 
@@ -180,7 +184,7 @@ fn apply(p: &mut Value, bound: &Bound) {
     }
 }
 
-fn add_bounds(doc: &mut Value, s: &WebSettings) {
+fn add_bounds(doc: &mut Value, s: &guildhall_app::Settings) {
     let l = s.limits;
     let title = Bound::Length(1, l.title_max);
     let body = Bound::Length(1, l.body_max);
@@ -304,7 +308,11 @@ mod tests {
     #[test]
     fn every_bound_finds_its_property() {
         // add_bounds asserts each (schema, property) exists.
-        let doc = document(&super::super::openapi(), &WebSettings::default());
+        let doc = document(
+            &super::super::openapi(),
+            &WebSettings::default(),
+            &guildhall_app::Settings::default(),
+        );
         let title = &doc["components"]["schemas"]["ThreadCreate"]["properties"]["title"];
         assert_eq!(title["maxLength"], 200);
     }

@@ -2,12 +2,13 @@
 
 use super::extract::{ApiJson, ApiPath};
 use super::views::{FlagInput, FlagList, FlagView};
+use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use guildhall_app::{Acting, moderation};
 use guildhall_core::reputation::ledger::Object;
 
 fn created(new: bool) -> StatusCode {
@@ -30,7 +31,13 @@ pub async fn flag_thread(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<FlagInput>,
 ) -> AppResult<StatusCode> {
-    let new = actions::flag(&state, &user, Object::Thread(id), &input.reason).await?;
+    let new = moderation::flag(
+        &state.app,
+        Acting::Member(&user),
+        Object::Thread(id),
+        &input.reason,
+    )
+    .await?;
     Ok(created(new))
 }
 
@@ -45,7 +52,13 @@ pub async fn flag_reply(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<FlagInput>,
 ) -> AppResult<StatusCode> {
-    let new = actions::flag(&state, &user, Object::Reply(id), &input.reason).await?;
+    let new = moderation::flag(
+        &state.app,
+        Acting::Member(&user),
+        Object::Reply(id),
+        &input.reason,
+    )
+    .await?;
     Ok(created(new))
 }
 
@@ -60,7 +73,7 @@ pub async fn hide_thread(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    actions::hide_spam(&state, &user, Object::Thread(id)).await?;
+    moderation::hide_spam(&state.app, Acting::Member(&user), Object::Thread(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -74,7 +87,7 @@ pub async fn hide_reply(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    actions::hide_spam(&state, &user, Object::Reply(id)).await?;
+    moderation::hide_spam(&state.app, Acting::Member(&user), Object::Reply(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -87,7 +100,7 @@ pub async fn group_flags(
     ApiUser(user): ApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<FlagList>> {
-    let flags = actions::group_flags(&state, &user, &name).await?;
+    let flags = moderation::group_flags(&state.app, Acting::Member(&user), &name).await?;
     Ok(Json(FlagList {
         flags: flags.into_iter().map(FlagView::from).collect(),
     }))

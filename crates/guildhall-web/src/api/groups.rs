@@ -1,11 +1,12 @@
 use super::extract::{ApiJson, ApiPath};
 use super::views::*;
+use crate::AppState;
 use crate::auth::{ApiUser, MaybeApiUser};
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use guildhall_app::{Acting, groups};
 use guildhall_db::{Group, User};
 
 /// How many groups the list returns at most.
@@ -42,12 +43,13 @@ pub async fn create(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<GroupCreate>,
 ) -> AppResult<(StatusCode, Json<GroupView>)> {
-    let input_texts = actions::GroupInput {
+    let texts = groups::GroupInput {
         title: &input.title,
         description: &input.description,
         rules: &input.rules,
     };
-    let group = actions::create_group(&state, &user, &input.name, input_texts).await?;
+    let group =
+        groups::create(&state.app, Acting::Member(&user), &user, &input.name, texts).await?;
     Ok((
         StatusCode::CREATED,
         Json(view(&state, group, Some(&user)).await?),
@@ -61,7 +63,7 @@ pub async fn get(
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::group(&state, &name).await?;
+    let group = groups::group(&state.app, &name).await?;
     Ok(Json(view(&state, group, viewer.as_ref()).await?))
 }
 
@@ -75,9 +77,9 @@ pub async fn update(
     ApiPath(name): ApiPath<String>,
     ApiJson(input): ApiJson<GroupPatch>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::update_group(
-        &state,
-        &user,
+    let group = groups::update(
+        &state.app,
+        Acting::Member(&user),
         &name,
         input.title.as_deref(),
         input.description.as_deref(),
@@ -96,7 +98,7 @@ pub async fn join(
     ApiUser(user): ApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::set_membership(&state, &user, &name, true).await?;
+    let group = groups::set_membership(&state.app, Acting::Member(&user), &name, true).await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
 }
 
@@ -108,7 +110,7 @@ pub async fn leave(
     ApiUser(user): ApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::set_membership(&state, &user, &name, false).await?;
+    let group = groups::set_membership(&state.app, Acting::Member(&user), &name, false).await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
 }
 
@@ -122,7 +124,14 @@ pub async fn add_moderator(
     ApiPath(name): ApiPath<String>,
     ApiJson(input): ApiJson<ModeratorInput>,
 ) -> AppResult<Json<ModeratorList>> {
-    let mods = actions::set_moderator(&state, &user, &name, &input.username, true).await?;
+    let mods = groups::set_moderator(
+        &state.app,
+        Acting::Member(&user),
+        &name,
+        &input.username,
+        true,
+    )
+    .await?;
     Ok(Json(ModeratorList {
         moderators: mods.into_iter().map(UserRef::from).collect(),
     }))
@@ -138,7 +147,8 @@ pub async fn remove_moderator(
     ApiUser(user): ApiUser,
     ApiPath((name, username)): ApiPath<(String, String)>,
 ) -> AppResult<Json<ModeratorList>> {
-    let mods = actions::set_moderator(&state, &user, &name, &username, false).await?;
+    let mods =
+        groups::set_moderator(&state.app, Acting::Member(&user), &name, &username, false).await?;
     Ok(Json(ModeratorList {
         moderators: mods.into_iter().map(UserRef::from).collect(),
     }))
@@ -160,6 +170,6 @@ pub async fn lookup(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<RemoteLookup>,
 ) -> AppResult<Json<GroupView>> {
-    let group = actions::lookup_remote_group(&state, &input.query).await?;
+    let group = groups::lookup_remote(&state.app, &input.query).await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
 }

@@ -113,7 +113,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/openapi.json",
             get(move |State(state): State<AppState>| {
                 let json = served
-                    .get_or_init(|| doc::document(&doc, &state.settings))
+                    .get_or_init(|| doc::document(&doc, &state.settings, &state.app.settings))
                     .clone();
                 async move { axum::Json(json) }
             }),

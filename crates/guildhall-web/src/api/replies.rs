@@ -1,11 +1,12 @@
 use super::extract::{ApiJson, ApiPath};
 use super::views::*;
+use crate::AppState;
 use crate::auth::{ApiUser, MaybeApiUser};
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use guildhall_app::{Acting, replies, threads};
 use guildhall_db::VoteTarget;
 
 /// A thread's replies in reading order, with depth and parent.
@@ -16,8 +17,8 @@ pub async fn list(
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyList>> {
-    actions::open_thread(&state, id, None).await?;
-    let replies = actions::replies(&state, id, viewer.as_ref()).await?;
+    threads::open(&state.app, id, None).await?;
+    let replies = replies::replies(&state.app, id, viewer.as_ref()).await?;
     Ok(Json(ReplyList {
         replies: replies
             .into_iter()
@@ -37,7 +38,14 @@ pub async fn create(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReplyCreate>,
 ) -> AppResult<(StatusCode, Json<ReplyView>)> {
-    let reply = actions::create_reply(&state, &user, id, input.parent_id, &input.body).await?;
+    let reply = replies::create(
+        &state.app,
+        Acting::Member(&user),
+        id,
+        input.parent_id,
+        &input.body,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(ReplyView::new(reply, 0))))
 }
 
@@ -49,7 +57,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyView>> {
     Ok(Json(ReplyView::new(
-        actions::reply(&state, id, viewer.as_ref()).await?,
+        replies::reply(&state.app, id, viewer.as_ref()).await?,
         0,
     )))
 }
@@ -66,7 +74,7 @@ pub async fn edit(
     ApiJson(input): ApiJson<ReplyPatch>,
 ) -> AppResult<Json<ReplyView>> {
     Ok(Json(ReplyView::new(
-        actions::edit_reply(&state, &user, id, &input.body).await?,
+        replies::edit(&state.app, Acting::Member(&user), id, &input.body).await?,
         0,
     )))
 }
@@ -79,7 +87,7 @@ pub async fn delete(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    actions::delete_reply(&state, &user, id).await?;
+    replies::delete(&state.app, Acting::Member(&user), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -94,11 +102,7 @@ pub async fn vote(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<VoteInput>,
 ) -> AppResult<Json<TalliesView>> {
-    Ok(Json(
-        actions::vote(&state, &user, VoteTarget::Reply(id), Some(input.value))
-            .await?
-            .into(),
-    ))
+    super::threads::tally(&state, &user, VoteTarget::Reply(id), Some(input.value)).await
 }
 
 /// Removes one's vote from a reply.
@@ -110,9 +114,5 @@ pub async fn unvote(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<TalliesView>> {
-    Ok(Json(
-        actions::vote(&state, &user, VoteTarget::Reply(id), None)
-            .await?
-            .into(),
-    ))
+    super::threads::tally(&state, &user, VoteTarget::Reply(id), None).await
 }

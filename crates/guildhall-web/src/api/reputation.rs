@@ -6,12 +6,13 @@ use super::views::{
     AdjustInput, BadgeInput, BanInput, LeaderInput, LeaderboardQuery, LeaderboardView,
     ReputationView,
 };
+use crate::AppState;
 use crate::auth::{ApiUser, MaybeApiUser};
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use guildhall_app::{Acting, accounts, moderation, reputation};
 
 /// A member's reputation: total and per-group points, rank, trust level,
 /// badges with dates; the recent ledger when you are that member or an admin.
@@ -24,7 +25,7 @@ pub async fn member(
     ApiPath(username): ApiPath<String>,
 ) -> AppResult<Json<ReputationView>> {
     let (user, reputation, ledger) =
-        actions::reputation(&state, &username, viewer.as_ref()).await?;
+        reputation::reputation(&state.app, &username, viewer.as_ref()).await?;
     Ok(Json(ReputationView::new(&user, reputation, ledger)))
 }
 
@@ -38,7 +39,7 @@ pub async fn instance(
 ) -> AppResult<Json<LeaderboardView>> {
     let period = q.period.as_deref().unwrap_or("all");
     let (period, standings) =
-        actions::leaderboard(&state, None, period, q.limit.unwrap_or(10)).await?;
+        reputation::leaderboard(&state.app, None, period, q.limit.unwrap_or(10)).await?;
     Ok(Json(LeaderboardView::new(
         &state.store,
         None,
@@ -58,7 +59,7 @@ pub async fn group(
 ) -> AppResult<Json<LeaderboardView>> {
     let period = q.period.as_deref().unwrap_or("all");
     let (period, standings) =
-        actions::leaderboard(&state, Some(&name), period, q.limit.unwrap_or(10)).await?;
+        reputation::leaderboard(&state.app, Some(&name), period, q.limit.unwrap_or(10)).await?;
     Ok(Json(LeaderboardView::new(
         &state.store,
         Some(name),
@@ -77,9 +78,15 @@ pub async fn adjust(
     ApiPath(username): ApiPath<String>,
     ApiJson(input): ApiJson<AdjustInput>,
 ) -> AppResult<Json<ReputationView>> {
-    let reputation =
-        actions::adjust_reputation(&state, &admin, &username, input.points, &input.reason).await?;
-    let user = actions::user(&state, &username).await?;
+    let reputation = reputation::adjust(
+        &state.app,
+        Acting::Member(&admin),
+        &username,
+        input.points,
+        &input.reason,
+    )
+    .await?;
+    let user = accounts::user(&state.app, &username).await?;
     Ok(Json(ReputationView::new(&user, reputation, None)))
 }
 
@@ -95,8 +102,10 @@ pub async fn grant_badge(
     ApiPath(username): ApiPath<String>,
     ApiJson(input): ApiJson<BadgeInput>,
 ) -> AppResult<Json<ReputationView>> {
-    let reputation = actions::grant_badge(&state, &admin, &username, &input.badge).await?;
-    let user = actions::user(&state, &username).await?;
+    let reputation =
+        reputation::grant_badge(&state.app, Acting::Member(&admin), &username, &input.badge)
+            .await?;
+    let user = accounts::user(&state.app, &username).await?;
     Ok(Json(ReputationView::new(&user, reputation, None)))
 }
 
@@ -110,8 +119,9 @@ pub async fn set_leader(
     ApiPath(username): ApiPath<String>,
     ApiJson(input): ApiJson<LeaderInput>,
 ) -> AppResult<Json<ReputationView>> {
-    let reputation = actions::set_leader(&state, &admin, &username, input.leader).await?;
-    let user = actions::user(&state, &username).await?;
+    let reputation =
+        reputation::set_leader(&state.app, Acting::Member(&admin), &username, input.leader).await?;
+    let user = accounts::user(&state.app, &username).await?;
     Ok(Json(ReputationView::new(&user, reputation, None)))
 }
 
@@ -126,6 +136,6 @@ pub async fn ban(
     ApiPath(username): ApiPath<String>,
     ApiJson(input): ApiJson<BanInput>,
 ) -> AppResult<StatusCode> {
-    actions::set_banned(&state, &admin, &username, input.banned).await?;
+    moderation::set_banned(&state.app, Acting::Member(&admin), &username, input.banned).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,12 @@
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::views::*;
+use crate::AppState;
 use crate::auth::{ApiUser, MaybeApiUser};
 use crate::error::{AppResult, ErrorBody};
-use crate::{AppState, actions};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use guildhall_app::{Acting, groups, threads, votes};
 use guildhall_db::{ThreadScope, User, VoteTarget};
 
 /// A group's threads, one page at a time.
@@ -18,7 +19,7 @@ pub async fn list(
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<ThreadList>> {
-    let group = actions::group(&state, &name).await?;
+    let group = groups::group(&state.app, &name).await?;
     listing(&state, ThreadScope::Group(group.id), q, viewer.as_ref()).await
 }
 
@@ -41,8 +42,8 @@ async fn listing(
     q: ListQuery,
     viewer: Option<&User>,
 ) -> AppResult<Json<ThreadList>> {
-    let (sort, page) = actions::list_threads(
-        state,
+    let (sort, page) = threads::list(
+        &state.app,
         scope,
         q.sort.as_deref(),
         q.t.as_deref(),
@@ -73,7 +74,14 @@ pub async fn create(
     ApiPath(name): ApiPath<String>,
     ApiJson(input): ApiJson<ThreadCreate>,
 ) -> AppResult<(StatusCode, Json<ThreadView>)> {
-    let thread = actions::create_thread(&state, &user, &name, &input.title, &input.body).await?;
+    let thread = threads::create(
+        &state.app,
+        Acting::Member(&user),
+        &name,
+        &input.title,
+        &input.body,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ThreadView::new(thread, &state.settings)),
@@ -88,7 +96,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ThreadView>> {
     Ok(Json(ThreadView::new(
-        actions::thread(&state, id, viewer.as_ref()).await?,
+        threads::thread(&state.app, id, viewer.as_ref()).await?,
         &state.settings,
     )))
 }
@@ -104,9 +112,9 @@ pub async fn edit(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ThreadPatch>,
 ) -> AppResult<Json<ThreadView>> {
-    let thread = actions::edit_thread(
-        &state,
-        &user,
+    let thread = threads::edit(
+        &state.app,
+        Acting::Member(&user),
         id,
         input.title.as_deref(),
         input.body.as_deref(),
@@ -123,7 +131,7 @@ pub async fn delete(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    actions::delete_thread(&state, &user, id).await?;
+    threads::delete(&state.app, Acting::Member(&user), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -138,11 +146,7 @@ pub async fn vote(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<VoteInput>,
 ) -> AppResult<Json<TalliesView>> {
-    Ok(Json(
-        actions::vote(&state, &user, VoteTarget::Thread(id), Some(input.value))
-            .await?
-            .into(),
-    ))
+    tally(&state, &user, VoteTarget::Thread(id), Some(input.value)).await
 }
 
 /// Removes one's vote from a thread.
@@ -154,9 +158,17 @@ pub async fn unvote(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<TalliesView>> {
-    Ok(Json(
-        actions::vote(&state, &user, VoteTarget::Thread(id), None)
-            .await?
-            .into(),
-    ))
+    tally(&state, &user, VoteTarget::Thread(id), None).await
+}
+
+/// Sets or removes a vote and answers with the new tallies: the four vote
+/// endpoints differ only in their target and documentation.
+pub(super) async fn tally(
+    state: &AppState,
+    user: &User,
+    target: VoteTarget,
+    value: Option<i64>,
+) -> AppResult<Json<TalliesView>> {
+    let tallies = votes::vote(&state.app, Acting::Member(user), target, value).await?;
+    Ok(Json(tallies.into()))
 }

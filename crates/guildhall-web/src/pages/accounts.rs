@@ -5,12 +5,13 @@ use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::{safe_next, see_other};
 use super::views::{LedgerLine, ThreadView, UserView};
-use crate::actions;
 use crate::api::views::ReputationView;
 use crate::auth::SESSION_COOKIE;
 use crate::client::ClientAddr;
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
+use guildhall_app::accounts::{self, Registration};
+use guildhall_app::{Acting, reputation};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -65,7 +66,7 @@ fn with_cookie(mut res: Response, cookie: String) -> Response {
 }
 
 fn signed_in(page: &Page, token: &str, next: &str) -> Response {
-    let ttl = page.state.settings.session_ttl_ms() / 1000;
+    let ttl = page.state.app.settings.session_ttl_ms() / 1000;
     let secure = page.state.settings.https;
     with_cookie(see_other(next), session_cookie(token, ttl, secure))
 }
@@ -77,7 +78,11 @@ pub async fn login_form(page: Page, PageQuery(q): PageQuery<NextQuery>) -> PageR
 
 pub async fn login(page: Page, client: ClientAddr, PageForm(f): PageForm<LoginForm>) -> PageResult {
     let next = safe_next(Some(&f.next));
-    match actions::login(&page.state, &f.username, &f.password, "cookie", client).await {
+    let address = client.limit_key();
+    let visitor = Acting::Visitor {
+        address: address.as_deref(),
+    };
+    match accounts::login(&page.state.app, visitor, &f.username, &f.password, "cookie").await {
         Ok((_, token)) => Ok(signed_in(&page, &token, next)),
         Err(e) => page.reshow(e, "login.html", context! { next, username => f.username }),
     }
@@ -98,12 +103,21 @@ pub async fn register(
     let ctx = || {
         context! { next, username => f.username, display_name => f.display_name }
     };
-    if let Err(e) = actions::register(&page.state, &f.username, &f.password, display, client).await
-    {
+    let address = client.limit_key();
+    let visitor = Acting::Visitor {
+        address: address.as_deref(),
+    };
+    let registration = Registration {
+        username: &f.username,
+        password: &f.password,
+        display_name: display,
+        admin: false,
+    };
+    if let Err(e) = accounts::register(&page.state.app, visitor, registration).await {
         return page.reshow(e, "register.html", ctx());
     }
     // Signed in straight away: the account was just made with this password.
-    match actions::login(&page.state, &f.username, &f.password, "cookie", client).await {
+    match accounts::login(&page.state.app, visitor, &f.username, &f.password, "cookie").await {
         Ok((_, token)) => Ok(signed_in(&page, &token, next)),
         Err(e) => page.reshow(e, "login.html", ctx()),
     }
@@ -111,14 +125,14 @@ pub async fn register(
 
 pub async fn logout(page: Page, PageForm(_): PageForm<NoFields>) -> PageResult {
     if let Some(token) = &page.session {
-        actions::logout(&page.state, token).await?;
+        accounts::logout(&page.state.app, token).await?;
     }
     let secure = page.state.settings.https;
     Ok(with_cookie(see_other("/"), session_cookie("", 0, secure)))
 }
 
 pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageResult {
-    let user = actions::user(&page.state, &username).await?;
+    let user = accounts::user(&page.state.app, &username).await?;
     let threads = page
         .state
         .store
@@ -130,7 +144,7 @@ pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageRe
         .collect();
     let is_me = page.viewer.as_ref().is_some_and(|v| v.id == user.id);
     let (_, reputation, ledger) =
-        actions::reputation(&page.state, &username, page.viewer.as_ref()).await?;
+        reputation::reputation(&page.state.app, &username, page.viewer.as_ref()).await?;
     let reputation = ReputationView::new(&user, reputation, ledger);
     let ledger: Option<Vec<LedgerLine>> = reputation
         .ledger
@@ -156,9 +170,9 @@ pub async fn settings_form(page: Page) -> PageResult {
 
 pub async fn settings(page: Page, PageForm(f): PageForm<SettingsForm>) -> PageResult {
     let user = page.user("/settings")?;
-    match actions::update_profile(
-        &page.state,
-        user,
+    match accounts::update_profile(
+        &page.state.app,
+        Acting::Member(user),
         Some(&f.display_name),
         Some(&f.bio),
         Some(&f.avatar_url),

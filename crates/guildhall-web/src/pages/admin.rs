@@ -6,7 +6,7 @@ use super::extract::PageForm;
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::PeerRow;
-use crate::actions;
+use guildhall_app::{Acting, instances};
 use guildhall_core::instances::Policy;
 use guildhall_db::User;
 use minijinja::context;
@@ -40,7 +40,9 @@ pub async fn set_policy(page: Page, PageForm(f): PageForm<PolicyForm>) -> PageRe
         other => Policy::parse(other).map(Some),
     };
     let result = match result {
-        Ok(policy) => actions::set_instance_policy(&page.state, user, &f.domain, policy).await,
+        Ok(policy) => {
+            instances::set_policy(&page.state.app, Acting::Member(user), &f.domain, policy).await
+        }
         Err(e) => Err(e.into()),
     };
     match result {
@@ -55,7 +57,7 @@ pub async fn set_policy(page: Page, PageForm(f): PageForm<PolicyForm>) -> PageRe
 
 async fn rows(page: &Page, user: &User) -> Result<Vec<PeerRow>, PageError> {
     let now = guildhall_db::now_ms();
-    Ok(actions::instances(&page.state, user)
+    Ok(instances::list(&page.state.app, Acting::Member(user))
         .await?
         .into_iter()
         .map(|i| PeerRow::new(i, now))

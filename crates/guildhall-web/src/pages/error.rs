@@ -34,6 +34,12 @@ impl From<AppError> for PageError {
     }
 }
 
+impl From<guildhall_app::Error> for PageError {
+    fn from(e: guildhall_app::Error) -> Self {
+        PageError::App(e.into())
+    }
+}
+
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         PageError::App(e.into())

@@ -7,7 +7,7 @@ use super::groups::ListQuery;
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::ThreadView;
-use crate::actions;
+use guildhall_app::{groups, threads};
 use guildhall_db::{ThreadScope, User};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -31,7 +31,7 @@ pub async fn feed(page: Page, PageQuery(q): PageQuery<ListQuery>) -> PageResult 
 /// the error and the query.
 pub async fn find_group(page: Page, PageForm(f): PageForm<FindForm>) -> PageResult {
     let user = page.user(HERE)?;
-    match actions::lookup_remote_group(&page.state, f.query.trim()).await {
+    match groups::lookup_remote(&page.state.app, f.query.trim()).await {
         Ok(group) => Ok(see_other(&format!("/g/{}", group.name))),
         Err(e) => {
             let listing = listing(&page, user, &ListQuery::default()).await?;
@@ -42,8 +42,8 @@ pub async fn find_group(page: Page, PageForm(f): PageForm<FindForm>) -> PageResu
 
 /// The feed's threads (newest first unless asked otherwise) for the template.
 async fn listing(page: &Page, user: &User, q: &ListQuery) -> Result<Value, PageError> {
-    let (sort, list) = actions::list_threads(
-        &page.state,
+    let (sort, list) = threads::list(
+        &page.state.app,
         ThreadScope::Subscribed(user.id),
         q.sort.as_deref().or(Some("new")),
         q.t.as_deref(),

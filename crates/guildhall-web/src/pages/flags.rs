@@ -7,8 +7,8 @@ use super::extract::{NoFields, PageForm, PagePath};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::GroupView;
-use crate::actions;
 use crate::api::views::FlagView;
+use guildhall_app::{Acting, groups, moderation, replies, threads};
 use guildhall_core::reputation::ledger::Object;
 use minijinja::context;
 use serde::Deserialize;
@@ -26,7 +26,13 @@ pub async fn flag_thread(
     PageForm(f): PageForm<FlagForm>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
-    actions::flag(&page.state, user, Object::Thread(id), &f.reason).await?;
+    moderation::flag(
+        &page.state.app,
+        Acting::Member(user),
+        Object::Thread(id),
+        &f.reason,
+    )
+    .await?;
     Ok(see_other(&format!("/t/{id}?flagged=1")))
 }
 
@@ -35,9 +41,15 @@ pub async fn flag_reply(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<FlagForm>,
 ) -> PageResult {
-    let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    actions::flag(&page.state, user, Object::Reply(id), &f.reason).await?;
+    moderation::flag(
+        &page.state.app,
+        Acting::Member(user),
+        Object::Reply(id),
+        &f.reason,
+    )
+    .await?;
     Ok(see_other(&format!(
         "/t/{}?flagged=1#r{id}",
         reply.thread_id
@@ -51,8 +63,8 @@ pub async fn hide_thread(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
-    let thread = actions::thread(&page.state, id, Some(user)).await?;
-    actions::hide_spam(&page.state, user, Object::Thread(id)).await?;
+    let thread = threads::thread(&page.state.app, id, Some(user)).await?;
+    moderation::hide_spam(&page.state.app, Acting::Member(user), Object::Thread(id)).await?;
     Ok(see_other(&format!("/g/{}", thread.group_name)))
 }
 
@@ -61,21 +73,22 @@ pub async fn hide_reply(
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    actions::hide_spam(&page.state, user, Object::Reply(id)).await?;
+    moderation::hide_spam(&page.state.app, Acting::Member(user), Object::Reply(id)).await?;
     Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }
 
 /// The group's flags, newest first, for its moderators and the admins.
 pub async fn list(page: Page, PagePath(name): PagePath<String>) -> PageResult {
     let user = page.user(&format!("/g/{name}/flags"))?;
-    let group = actions::group(&page.state, &name).await?;
-    let flags: Vec<FlagView> = actions::group_flags(&page.state, user, &name)
-        .await?
-        .into_iter()
-        .map(FlagView::from)
-        .collect();
+    let group = groups::group(&page.state.app, &name).await?;
+    let flags: Vec<FlagView> =
+        moderation::group_flags(&page.state.app, Acting::Member(user), &name)
+            .await?
+            .into_iter()
+            .map(FlagView::from)
+            .collect();
     page.render(
         "flags.html",
         context! { group => GroupView::from(&group), flags },

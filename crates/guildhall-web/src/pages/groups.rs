@@ -6,11 +6,9 @@ use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::{GroupView, Staff, SummaryView, ThreadView};
-use crate::actions::{self, GroupInput};
 use crate::api::views::LeaderboardView;
-use crate::auth::actor;
 use crate::error::AppError;
-use guildhall_core::permissions::{can_create_group, can_manage_group};
+use guildhall_app::{Acting, groups, reputation, threads};
 use guildhall_db::ThreadScope;
 use minijinja::context;
 use serde::Deserialize;
@@ -46,7 +44,7 @@ pub async fn home(page: Page) -> PageResult {
 
 /// The top 10 members this month, instance-wide or in one group.
 async fn leaders(page: &Page, group: Option<&str>) -> Result<LeaderboardView, AppError> {
-    let (period, standings) = actions::leaderboard(&page.state, group, "month", 10).await?;
+    let (period, standings) = reputation::leaderboard(&page.state.app, group, "month", 10).await?;
     Ok(LeaderboardView::new(
         &page.state.store,
         group.map(str::to_owned),
@@ -59,7 +57,7 @@ pub async fn new_form(page: Page) -> PageResult {
     let user = page.user("/groups/new")?;
     // Members who may not create groups learn why instead of filling in a
     // form that will be refused.
-    let refused = can_create_group(actor(user), page.state.settings.group_creation)
+    let refused = groups::may_create(&page.state.app, user)
         .err()
         .map(|e| AppError::from(e).detail());
     page.render("group_form.html", context! { refused })
@@ -67,12 +65,12 @@ pub async fn new_form(page: Page) -> PageResult {
 
 pub async fn create(page: Page, PageForm(f): PageForm<GroupForm>) -> PageResult {
     let user = page.user("/groups/new")?;
-    let input = GroupInput {
+    let input = groups::GroupInput {
         title: &f.title,
         description: &f.description,
         rules: &f.rules,
     };
-    match actions::create_group(&page.state, user, &f.name, input).await {
+    match groups::create(&page.state.app, Acting::Member(user), user, &f.name, input).await {
         Ok(group) => Ok(see_other(&format!("/g/{}", group.name))),
         Err(e) => page.reshow(
             e,
@@ -88,10 +86,10 @@ pub async fn show(
     PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult {
     let state = &page.state;
-    let group = actions::group(state, &name).await?;
+    let group = groups::group(&state.app, &name).await?;
     let viewer = page.viewer.as_ref();
-    let (sort, list) = actions::list_threads(
-        state,
+    let (sort, list) = threads::list(
+        &state.app,
         ThreadScope::Group(group.id),
         q.sort.as_deref(),
         q.t.as_deref(),
@@ -143,7 +141,7 @@ pub async fn join(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/g/{name}"))?;
-    let group = actions::set_membership(&page.state, user, &name, true).await?;
+    let group = groups::set_membership(&page.state.app, Acting::Member(user), &name, true).await?;
     Ok(see_other(&format!("/g/{}", group.name)))
 }
 
@@ -153,17 +151,16 @@ pub async fn leave(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/g/{name}"))?;
-    let group = actions::set_membership(&page.state, user, &name, false).await?;
+    let group = groups::set_membership(&page.state.app, Acting::Member(user), &name, false).await?;
     Ok(see_other(&format!("/g/{}", group.name)))
 }
 
 /// The group's settings (title, description, rules), for its moderators
 /// and the instance's admins.
 pub async fn edit_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
-    let group = actions::group(&page.state, &name).await?;
+    let group = groups::group(&page.state.app, &name).await?;
     let user = page.user(&format!("/g/{}/edit", group.name))?;
-    let moderates = page.state.store.is_moderator(group.id, user.id).await?;
-    can_manage_group(actor(user), moderates).map_err(AppError::from)?;
+    let group = groups::manageable(&page.state.app, Acting::Member(user), &group.name).await?;
     page.render(
         "group_form.html",
         context! {
@@ -182,11 +179,11 @@ pub async fn edit(
     PagePath(name): PagePath<String>,
     PageForm(f): PageForm<GroupForm>,
 ) -> PageResult {
-    let group = actions::group(&page.state, &name).await?;
+    let group = groups::group(&page.state.app, &name).await?;
     let user = page.user(&format!("/g/{}/edit", group.name))?;
-    match actions::update_group(
-        &page.state,
-        user,
+    match groups::update(
+        &page.state.app,
+        Acting::Member(user),
         &group.name,
         Some(&f.title),
         Some(&f.description),

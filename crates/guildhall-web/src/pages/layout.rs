@@ -6,14 +6,14 @@ use super::csrf::{self, CSRF_COOKIE, CsrfToken};
 use super::error::{Failure, PageError, PageResult};
 use super::views::UserView;
 use crate::AppState;
-use crate::auth::{SESSION_COOKIE, actor, cookie, token_hash};
+use crate::auth::{SESSION_COOKIE, cookie};
 use crate::error::AppError;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use guildhall_core::permissions::can_create_group;
+use guildhall_app::credentials::token_hash;
 use guildhall_db::User;
 use minijinja::{Value, context};
 
@@ -75,7 +75,7 @@ impl Page {
     pub fn can_create_group(&self) -> bool {
         self.viewer
             .as_ref()
-            .is_some_and(|u| can_create_group(actor(u), self.state.settings.group_creation).is_ok())
+            .is_some_and(|u| guildhall_app::groups::may_create(&self.state.app, u).is_ok())
     }
 
     fn base(&self) -> Value {
@@ -85,12 +85,13 @@ impl Page {
         } else {
             Some(self.here.as_str())
         };
+        let rules = &self.state.app.settings;
         context! {
             site => context! {
                 name => s.instance_name,
                 description => s.instance_description,
                 logo_url => s.instance_logo_url,
-                registration_open => s.registration_open,
+                registration_open => rules.registration_open,
             },
             viewer => self.viewer.as_ref().map(UserView::from),
             csrf => self.csrf,
@@ -99,9 +100,9 @@ impl Page {
             // The server's limits, so forms can say them (maxlength) before
             // the server refuses.
             limits => context! {
-                title_max => s.limits.title_max,
-                body_max => s.limits.body_max,
-                bio_max => s.limits.bio_max,
+                title_max => rules.limits.title_max,
+                body_max => rules.limits.body_max,
+                bio_max => rules.limits.bio_max,
                 name_max => guildhall_core::names::NAME_MAX,
                 password_min => guildhall_core::names::PASSWORD_MIN,
                 password_max => guildhall_core::names::PASSWORD_MAX,
@@ -127,7 +128,8 @@ impl Page {
     /// A form refused with a client error (invalid input, conflict, wrong
     /// password...) is shown again with the message and the status of the
     /// error; anything else becomes an error page.
-    pub fn reshow(&self, e: AppError, template: &str, ctx: Value) -> PageResult {
+    pub fn reshow(&self, e: impl Into<AppError>, template: &str, ctx: Value) -> PageResult {
+        let e: AppError = e.into();
         if !e.status().is_client_error() {
             return Err(e.into());
         }
@@ -183,7 +185,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 
     let headers = res.headers_mut();
     if fresh {
-        let ttl = state.settings.session_ttl_ms() / 1000;
+        let ttl = state.app.settings.session_ttl_ms() / 1000;
         let set = csrf::set_cookie(&presession, state.settings.https, ttl);
         if let Ok(v) = HeaderValue::from_str(&set) {
             headers.append(header::SET_COOKIE, v);

@@ -7,10 +7,8 @@ use super::layout::Page;
 use super::redirect::see_other;
 use super::threads::{self, Draft, VoteForm, vote_value};
 use super::views::ReplyView;
-use crate::actions;
-use crate::auth::actor;
 use crate::error::AppError;
-use guildhall_core::permissions::can_edit;
+use guildhall_app::{Acting, replies, votes};
 use guildhall_db::VoteTarget;
 use minijinja::context;
 use serde::Deserialize;
@@ -35,7 +33,16 @@ pub async fn create(
 ) -> PageResult {
     let user = page.user(&format!("/t/{thread_id}"))?;
     let parent_id = optional_id("parent_id", &f.parent_id)?;
-    match actions::create_reply(&page.state, user, thread_id, parent_id, &f.body).await {
+    match replies::create(
+        &page.state.app,
+        Acting::Member(user),
+        thread_id,
+        parent_id,
+        &f.body,
+    )
+    .await
+    .map_err(AppError::from)
+    {
         Ok(r) => Ok(see_other(&format!("/t/{thread_id}#r{}", r.id))),
         Err(e @ AppError::NotFound(_)) => Err(e.into()),
         Err(e) if e.status().is_client_error() => {
@@ -57,14 +64,12 @@ pub async fn vote(
     PageForm(f): PageForm<VoteForm>,
 ) -> PageResult {
     let value = vote_value(&f.value)?;
-    let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    let thread = actions::thread(&page.state, reply.thread_id, Some(user)).await?;
-    threads::vote_as(
-        &page,
-        user,
+    votes::vote_explained(
+        &page.state.app,
+        Acting::Member(user),
         VoteTarget::Reply(id),
-        &thread.group_name,
         value,
     )
     .await?;
@@ -73,8 +78,7 @@ pub async fn vote(
 
 pub async fn edit_form(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
     let user = page.user(&format!("/r/{id}/edit"))?;
-    let reply = actions::reply(&page.state, id, Some(user)).await?;
-    can_edit(actor(user), reply.author_id, reply.deleted_at.is_some()).map_err(AppError::from)?;
+    let reply = replies::editable(&page.state.app, Acting::Member(user), id).await?;
     page.render(
         "reply_form.html",
         context! { reply => ReplyView::new(&reply, 0, Some(user)), body => reply.body },
@@ -87,11 +91,14 @@ pub async fn edit(
     PageForm(f): PageForm<EditForm>,
 ) -> PageResult {
     let user = page.user(&format!("/r/{id}/edit"))?;
-    match actions::edit_reply(&page.state, user, id, &f.body).await {
+    match replies::edit(&page.state.app, Acting::Member(user), id, &f.body)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(r) => Ok(see_other(&format!("/t/{}#r{}", r.thread_id, r.id))),
         Err(e @ AppError::NotFound(_)) => Err(e.into()),
         Err(e) => {
-            let reply = actions::reply(&page.state, id, Some(user)).await?;
+            let reply = replies::reply(&page.state.app, id, Some(user)).await?;
             page.reshow(
                 e,
                 "reply_form.html",
@@ -106,8 +113,8 @@ pub async fn delete(
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    let reply = actions::reply(&page.state, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    actions::delete_reply(&page.state, user, id).await?;
+    replies::delete(&page.state.app, Acting::Member(user), id).await?;
     Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }

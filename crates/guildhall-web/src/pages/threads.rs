@@ -6,13 +6,11 @@ use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, Staff, ThreadView};
-use crate::auth::actor;
 use crate::error::AppError;
-use crate::{AppState, actions};
 use axum::http::StatusCode;
-use guildhall_core::permissions::can_edit;
+use guildhall_app::{Acting, groups, replies, threads, votes};
 use guildhall_core::reputation::privileges::{self, Privilege};
-use guildhall_db::{User, VoteTarget};
+use guildhall_db::VoteTarget;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -49,43 +47,8 @@ pub fn vote_value(value: &str) -> Result<Option<i64>, AppError> {
     }
 }
 
-/// Why `user` may not vote in `group`, and what earns it; `None` when they
-/// may. Votes on a remote group's posts are judged by its own instance, so
-/// only local groups ask (as the store does).
-pub async fn vote_refusal(
-    state: &AppState,
-    user: &User,
-    group_name: &str,
-) -> Result<Option<String>, AppError> {
-    if group_name.contains('@') {
-        return Ok(None);
-    }
-    let level = state.store.trust_level(user.id).await?;
-    Ok(privileges::check(level, Privilege::Vote)
-        .err()
-        .map(|_| privileges::how_to_earn(Privilege::Vote, level, &state.store.rules().trust)))
-}
-
-/// A vote from a page: refused with the reason and what earns the right
-/// when the member's trust level is too low (the store checks again).
-pub async fn vote_as(
-    page: &Page,
-    user: &User,
-    target: VoteTarget,
-    group_name: &str,
-    value: Option<i64>,
-) -> Result<(), PageError> {
-    if value.is_some()
-        && let Some(why) = vote_refusal(&page.state, user, group_name).await?
-    {
-        return Err(AppError::Forbidden(why).into());
-    }
-    actions::vote(&page.state, user, target, value).await?;
-    Ok(())
-}
-
 pub async fn new_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
-    let group = actions::group(&page.state, &name).await?;
+    let group = groups::group(&page.state.app, &name).await?;
     page.user(&format!("/g/{}/new", group.name))?;
     page.render(
         "thread_form.html",
@@ -98,9 +61,17 @@ pub async fn create(
     PagePath(name): PagePath<String>,
     PageForm(f): PageForm<ThreadForm>,
 ) -> PageResult {
-    let group = actions::group(&page.state, &name).await?;
+    let group = groups::group(&page.state.app, &name).await?;
     let user = page.user(&format!("/g/{}/new", group.name))?;
-    match actions::create_thread(&page.state, user, &group.name, &f.title, &f.body).await {
+    match threads::create(
+        &page.state.app,
+        Acting::Member(user),
+        &group.name,
+        &f.title,
+        &f.body,
+    )
+    .await
+    {
         Ok(t) => Ok(see_other(&format!("/t/{}", t.id))),
         Err(e) => page.reshow(
             e,
@@ -137,8 +108,8 @@ pub async fn render(
 ) -> PageResult {
     let state = &page.state;
     let viewer = page.viewer.as_ref();
-    let thread = actions::open_thread(state, id, viewer).await?;
-    let replies = actions::replies(state, id, viewer).await?;
+    let thread = threads::open(&state.app, id, viewer).await?;
+    let replies = replies::replies(&state.app, id, viewer).await?;
     let group = state
         .store
         .group_by_name(&thread.group_name)
@@ -158,7 +129,7 @@ pub async fn render(
         _ => false,
     };
     let vote_note = match viewer {
-        Some(u) => vote_refusal(state, u, &group.name).await?,
+        Some(u) => votes::refusal(&state.app, u, &group.name).await?,
         None => None,
     };
     let staff = Staff::of(&state.store, group.id).await?;
@@ -195,12 +166,10 @@ pub async fn vote(
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
     let value = vote_value(&f.value)?;
-    let thread = actions::thread(&page.state, id, Some(user)).await?;
-    vote_as(
-        &page,
-        user,
+    votes::vote_explained(
+        &page.state.app,
+        Acting::Member(user),
         VoteTarget::Thread(id),
-        &thread.group_name,
         value,
     )
     .await?;
@@ -209,8 +178,7 @@ pub async fn vote(
 
 pub async fn edit_form(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
     let user = page.user(&format!("/t/{id}/edit"))?;
-    let thread = actions::thread(&page.state, id, Some(user)).await?;
-    can_edit(actor(user), thread.author_id, thread.deleted_at.is_some()).map_err(AppError::from)?;
+    let thread = threads::editable(&page.state.app, Acting::Member(user), id).await?;
     page.render(
         "thread_form.html",
         context! {
@@ -227,11 +195,18 @@ pub async fn edit(
     PageForm(f): PageForm<ThreadForm>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}/edit"))?;
-    match actions::edit_thread(&page.state, user, id, Some(&f.title), Some(&f.body)).await {
+    let edited = threads::edit(
+        &page.state.app,
+        Acting::Member(user),
+        id,
+        Some(&f.title),
+        Some(&f.body),
+    );
+    match edited.await.map_err(AppError::from) {
         Ok(t) => Ok(see_other(&format!("/t/{}", t.id))),
         Err(e @ AppError::NotFound(_)) => Err(PageError::App(e)),
         Err(e) => {
-            let thread = actions::thread(&page.state, id, Some(user)).await?;
+            let thread = threads::thread(&page.state.app, id, Some(user)).await?;
             page.reshow(
                 e,
                 "thread_form.html",
@@ -251,8 +226,8 @@ pub async fn delete(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
-    let thread = actions::thread(&page.state, id, Some(user)).await?;
-    actions::delete_thread(&page.state, user, id).await?;
+    let thread = threads::thread(&page.state.app, id, Some(user)).await?;
+    threads::delete(&page.state.app, Acting::Member(user), id).await?;
     Ok(see_other(&format!("/g/{}", thread.group_name)))
 }
 

@@ -1,6 +1,8 @@
 //! Rate limits per key (an account, a client address, a member), on top of
-//! the trust-level rules: logins, registrations, posts and flags. Over a
-//! limit the answer is 429 with `Retry-After`.
+//! the trust-level rules: logins, registrations, posts and flags. They are rules
+//! of the use cases (a login is limited per account whatever asks); over a
+//! limit the answer is `Error::TooManyRequests`, which the web side sends as
+//! 429 with `Retry-After`.
 //!
 //! The store is a small keyed token bucket rather than the `governor`
 //! crate: keys here are partly chosen by the attacker (the account name in
@@ -14,7 +16,7 @@
 //! [`Quota`] in [`RateLimits`], one [`Limiter`] in [`Limiters`] and one
 //! `hit` where the action happens.
 
-use crate::error::AppError;
+use crate::Error;
 use guildhall_core::rate::{Bucket, Quota};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -99,7 +101,7 @@ impl Limiter {
     }
 
     /// Counts one event for `key`, or refuses with 429 and Retry-After.
-    pub fn hit(&self, key: &str) -> Result<(), AppError> {
+    pub fn hit(&self, key: &str) -> Result<(), Error> {
         if self.quota.is_off() {
             return Ok(());
         }
@@ -113,7 +115,7 @@ impl Limiter {
             .or_insert_with(|| Bucket::full(self.quota, now));
         bucket
             .take(self.quota, now)
-            .map_err(|retry_after| AppError::TooManyRequests {
+            .map_err(|retry_after| Error::TooManyRequests {
                 detail: format!(
                     "too many {} in a short time; try again in {retry_after} s",
                     self.what
@@ -206,8 +208,10 @@ mod tests {
             l.hit("alice").unwrap();
         }
         let e = l.hit("alice").unwrap_err();
-        assert_eq!(e.status().as_u16(), 429);
-        assert!((170..=180).contains(&e.retry_after().unwrap()));
+        let Error::TooManyRequests { retry_after, .. } = e else {
+            panic!("{e:?}")
+        };
+        assert!((170..=180).contains(&retry_after));
         l.hit("bob").unwrap();
         l.give_back("alice");
         l.hit("alice").unwrap();

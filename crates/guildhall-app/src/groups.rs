@@ -1,0 +1,185 @@
+//! Groups: creating and editing them, joining and leaving, moderators,
+//! finding remote ones.
+
+use crate::{Acting, App, Error, Result, accounts, actor, keys};
+use guildhall_core::content::render_markdown;
+use guildhall_core::names;
+use guildhall_core::permissions::{can_create_group, can_manage_group};
+use guildhall_db::{Group, GroupUpdate, NewGroup, User, UserSummary};
+
+/// A group by name, local (`name`) or remote (`name@host`).
+pub async fn group(app: &App, name: &str) -> Result<Group> {
+    // Remote groups are stored as `name@host`.
+    let name = match name.split_once('@') {
+        Some(_) => name.to_ascii_lowercase(),
+        None => names::group_name(name).map_err(|_| Error::not_found("group"))?,
+    };
+    app.store
+        .group_by_name(&name)
+        .await?
+        .ok_or_else(|| Error::not_found("group"))
+}
+
+/// A group whose settings this member may change (its moderators and
+/// admins), for the settings form.
+pub async fn manageable(app: &App, acting: Acting<'_>, name: &str) -> Result<Group> {
+    let user = acting.member()?;
+    let group = group(app, name).await?;
+    can_manage_group(
+        actor(user),
+        app.store.is_moderator(group.id, user.id).await?,
+    )?;
+    Ok(group)
+}
+
+/// Whether this member may create groups here (config `groups.creation`).
+pub fn may_create(app: &App, user: &User) -> Result<()> {
+    Ok(can_create_group(actor(user), app.settings.group_creation)?)
+}
+
+pub struct GroupInput<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub rules: &'a str,
+}
+
+/// Creates a group that `owner` moderates. A member creates their own,
+/// if the instance lets them; the operator names any member as its owner.
+pub async fn create(
+    app: &App,
+    acting: Acting<'_>,
+    owner: &User,
+    name: &str,
+    input: GroupInput<'_>,
+) -> Result<Group> {
+    if !matches!(acting, Acting::Operator) {
+        let member = acting.member()?;
+        may_create(app, member)?;
+        if member.id != owner.id {
+            return Err(Error::Forbidden(
+                "members create groups they moderate themselves".into(),
+            ));
+        }
+    }
+    let name = names::group_name(name)?;
+    let limits = app.settings.limits;
+    let title = limits.title(input.title)?;
+    let description = limits.optional_text("description", input.description)?;
+    let rules = limits.optional_text("rules", input.rules)?;
+    let (description_html, rules_html) = (render_markdown(&description), render_markdown(&rules));
+    // Made first, so the group and its keys are stored together.
+    let keys = keys::generate().await?;
+    let group = app
+        .store
+        .create_group(NewGroup {
+            name: &name,
+            title: &title,
+            description: &description,
+            description_html: &description_html,
+            rules: &rules,
+            rules_html: &rules_html,
+            creator_id: owner.id,
+            keys: Some(&keys),
+        })
+        .await?;
+    tracing::info!(group = %group.name, by = %owner.username, "group created");
+    Ok(group)
+}
+
+/// Its moderators and admins edit a group. Fields left `None` keep their
+/// current value.
+pub async fn update(
+    app: &App,
+    acting: Acting<'_>,
+    name: &str,
+    title: Option<&str>,
+    description: Option<&str>,
+    rules: Option<&str>,
+    restricted: Option<bool>,
+) -> Result<Group> {
+    let group = manageable(app, acting, name).await?;
+    let limits = app.settings.limits;
+    let title = title
+        .map(|t| limits.title(t))
+        .transpose()?
+        .unwrap_or(group.title);
+    let description = description
+        .map(|d| limits.optional_text("description", d))
+        .transpose()?
+        .unwrap_or(group.description);
+    let rules = rules
+        .map(|r| limits.optional_text("rules", r))
+        .transpose()?
+        .unwrap_or(group.rules);
+    Ok(app
+        .store
+        .update_group(
+            group.id,
+            GroupUpdate {
+                restricted: restricted.unwrap_or(group.restricted != 0),
+                title: &title,
+                description: &description,
+                description_html: &render_markdown(&description),
+                rules: &rules,
+                rules_html: &render_markdown(&rules),
+            },
+        )
+        .await?)
+}
+
+/// Joins (`member = true`) or leaves a group; doing either twice is harmless.
+/// Returns the group with its updated member count.
+pub async fn set_membership(
+    app: &App,
+    acting: Acting<'_>,
+    name: &str,
+    member: bool,
+) -> Result<Group> {
+    let user = acting.member()?;
+    let found = group(app, name).await?;
+    if member {
+        app.store.join_group(found.id, user.id).await?;
+    } else {
+        app.store.leave_group(found.id, user.id).await?;
+    }
+    group(app, &found.name).await
+}
+
+/// Adds (`add = true`) or removes a moderator; returns the new list.
+pub async fn set_moderator(
+    app: &App,
+    acting: Acting<'_>,
+    group_name: &str,
+    username: &str,
+    add: bool,
+) -> Result<Vec<UserSummary>> {
+    let group = manageable(app, acting, group_name).await?;
+    let target = accounts::user(app, username).await?;
+    if add {
+        app.store.add_moderator(group.id, target.id).await?;
+    } else {
+        let mods = app.store.moderators(group.id).await?;
+        if mods.len() == 1 && mods[0].id == target.id {
+            return Err(Error::Conflict(
+                "a group keeps at least one moderator".into(),
+            ));
+        }
+        if !app.store.remove_moderator(group.id, target.id).await? {
+            return Err(Error::not_found("moderator"));
+        }
+    }
+    Ok(app.store.moderators(group.id).await?)
+}
+
+/// Finds a remote group by `!name@host`, `@name@host` or URL and stores it,
+/// so members can follow it (join) and post in it.
+pub async fn lookup_remote(app: &App, query: &str) -> Result<Group> {
+    let network = app
+        .network()
+        .ok_or_else(|| Error::Forbidden("this instance does not federate".into()))?;
+    let name = network.lookup_group(query).await?;
+    app.store
+        .group_by_name(&name)
+        .await?
+        .ok_or_else(|| Error::not_found("group"))
+}

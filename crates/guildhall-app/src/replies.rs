@@ -1,0 +1,98 @@
+//! Replies: reading a thread's, writing, editing and deleting them.
+
+use crate::{Acting, App, Error, Result, actor, threads};
+use guildhall_core::content::render_markdown;
+use guildhall_core::permissions::{can_delete, can_edit};
+use guildhall_core::tree;
+use guildhall_db::{NewReply, Reply, User};
+
+/// The most replies a thread page or the replies endpoint returns.
+pub const REPLIES_MAX: i64 = 5_000;
+
+/// A thread's replies in reading order, each with its depth.
+pub async fn replies(
+    app: &App,
+    thread_id: i64,
+    viewer: Option<&User>,
+) -> Result<Vec<(Reply, usize)>> {
+    let replies = app
+        .store
+        .replies(thread_id, viewer.map(|u| u.id), REPLIES_MAX)
+        .await?;
+    let shape: Vec<(i64, Option<i64>)> = replies.iter().map(|r| (r.id, r.parent_id)).collect();
+    let mut slots: Vec<Option<Reply>> = replies.into_iter().map(Some).collect();
+    Ok(tree::layout(&shape)
+        .into_iter()
+        .filter_map(|p| slots[p.index].take().map(|r| (r, p.depth)))
+        .collect())
+}
+
+/// A member replies to a thread, or to a reply in it (`parent_id`).
+pub async fn create(
+    app: &App,
+    acting: Acting<'_>,
+    thread_id: i64,
+    parent_id: Option<i64>,
+    body: &str,
+) -> Result<Reply> {
+    let user = acting.member()?;
+    let body = app.settings.limits.body(body)?;
+    app.limits.posts_per_member.hit(&user.id.to_string())?;
+    let body_html = render_markdown(&body);
+    Ok(app
+        .store
+        .create_reply(NewReply {
+            thread_id,
+            parent_id,
+            author_id: user.id,
+            body: &body,
+            body_html: &body_html,
+        })
+        .await?)
+}
+
+/// One reply as `viewer` sees it (their vote on it, if any).
+pub async fn reply(app: &App, id: i64, viewer: Option<&User>) -> Result<Reply> {
+    app.store
+        .reply(id, viewer.map(|u| u.id))
+        .await?
+        .ok_or_else(|| Error::not_found("reply"))
+}
+
+/// A reply its author may edit, for the edit form.
+pub async fn editable(app: &App, acting: Acting<'_>, id: i64) -> Result<Reply> {
+    let user = acting.member()?;
+    let reply = reply(app, id, Some(user)).await?;
+    can_edit(actor(user), reply.author_id, reply.deleted_at.is_some())?;
+    Ok(reply)
+}
+
+/// Its author edits a reply.
+pub async fn edit(app: &App, acting: Acting<'_>, id: i64, body: &str) -> Result<Reply> {
+    let user = acting.member()?;
+    let current = reply(app, id, Some(user)).await?;
+    can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
+    let body = app.settings.limits.body(body)?;
+    app.store
+        .edit_reply(id, &body, &render_markdown(&body))
+        .await?;
+    reply(app, id, Some(user)).await
+}
+
+/// Its author, the group's moderators and admins delete a reply.
+pub async fn delete(app: &App, acting: Acting<'_>, id: i64) -> Result<()> {
+    let user = acting.member()?;
+    let current = reply(app, id, Some(user)).await?;
+    let group_id = threads::thread(app, current.thread_id, None)
+        .await?
+        .group_id;
+    let moderates = app.store.is_moderator(group_id, user.id).await?;
+    can_delete(
+        actor(user),
+        current.author_id,
+        moderates,
+        current.deleted_at.is_some(),
+    )?;
+    app.store.delete_reply_by(id, user.id).await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Threads: listing, reading, starting, editing and deleting them.
+
+use crate::{Acting, App, Error, Result, actor, groups};
+use guildhall_core::content::render_markdown;
+use guildhall_core::cursor::Cursor;
+use guildhall_core::permissions::{can_delete, can_edit};
+use guildhall_core::ranking::Sort;
+use guildhall_core::reputation::privileges::{self, Privilege};
+use guildhall_db::{NewThread, Page, Thread, ThreadScope, User};
+
+/// A listing of threads: one group's, or a member's subscribed feed.
+pub async fn list(
+    app: &App,
+    scope: ThreadScope,
+    sort: Option<&str>,
+    window: Option<&str>,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+    viewer: Option<&User>,
+) -> Result<(Sort, Page<Thread>)> {
+    let sort = Sort::parse(sort, window)?;
+    let cursor = cursor
+        .filter(|c| !c.is_empty())
+        .map(Cursor::decode)
+        .transpose()?;
+    let max = app.settings.page_size_max;
+    let limit = limit.unwrap_or(app.settings.page_size);
+    if !(1..=max).contains(&limit) {
+        return Err(Error::Invalid(format!(
+            "invalid limit: must be between 1 and {max}"
+        )));
+    }
+    let page = app
+        .store
+        .list_threads_in(scope, sort, cursor, limit, viewer.map(|u| u.id))
+        .await?;
+    Ok((sort, page))
+}
+
+/// A member starts a thread in a group.
+pub async fn create(
+    app: &App,
+    acting: Acting<'_>,
+    group_name: &str,
+    title: &str,
+    body: &str,
+) -> Result<Thread> {
+    let user = acting.member()?;
+    let group = groups::group(app, group_name).await?;
+    let limits = app.settings.limits;
+    let title = limits.title(title)?;
+    let body = limits.body(body)?;
+    app.limits.posts_per_member.hit(&user.id.to_string())?;
+    let body_html = render_markdown(&body);
+    Ok(app
+        .store
+        .create_thread(NewThread {
+            group_id: group.id,
+            author_id: user.id,
+            title: &title,
+            body: &body,
+            body_html: &body_html,
+        })
+        .await?)
+}
+
+/// Opening a thread: one from another instance first fetches the replies
+/// we lack (briefly, and at most every few minutes).
+pub async fn open(app: &App, id: i64, viewer: Option<&User>) -> Result<Thread> {
+    let thread = thread(app, id, viewer).await?;
+    // Threads of our own groups get every reply delivered here; those of
+    // remote groups (named `name@host`) may lack the older ones.
+    let remote = thread.group_name.contains('@');
+    if let (true, Some(network)) = (remote, app.network()) {
+        network.refresh_thread(id).await;
+    }
+    Ok(thread)
+}
+
+/// One thread as `viewer` sees it (their vote on it, if any).
+pub async fn thread(app: &App, id: i64, viewer: Option<&User>) -> Result<Thread> {
+    app.store
+        .thread(id, viewer.map(|u| u.id))
+        .await?
+        .ok_or_else(|| Error::not_found("thread"))
+}
+
+/// A thread its author may edit, for the edit form.
+pub async fn editable(app: &App, acting: Acting<'_>, id: i64) -> Result<Thread> {
+    let user = acting.member()?;
+    let thread = thread(app, id, Some(user)).await?;
+    can_edit(actor(user), thread.author_id, thread.deleted_at.is_some())?;
+    Ok(thread)
+}
+
+/// Its author edits a thread; trusted members (TL3) may fix another's
+/// title. Fields left `None` keep their current value.
+pub async fn edit(
+    app: &App,
+    acting: Acting<'_>,
+    id: i64,
+    title: Option<&str>,
+    body: Option<&str>,
+) -> Result<Thread> {
+    let user = acting.member()?;
+    let current = thread(app, id, Some(user)).await?;
+    let body_changes = body.is_some_and(|b| b != current.body);
+    if current.author_id == user.id || body_changes || current.deleted_at.is_some() {
+        can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
+    } else {
+        // Someone else's title: trusted members (TL3) may fix it.
+        let level = app.store.trust_level(user.id).await?;
+        privileges::check(level, Privilege::EditThreadTitles)?;
+    }
+    let limits = app.settings.limits;
+    let title = title
+        .map(|t| limits.title(t))
+        .transpose()?
+        .unwrap_or(current.title);
+    let body = body
+        .map(|b| limits.body(b))
+        .transpose()?
+        .unwrap_or(current.body);
+    app.store
+        .edit_thread(id, &title, &body, &render_markdown(&body))
+        .await?;
+    thread(app, id, Some(user)).await
+}
+
+/// Its author, the group's moderators and admins delete a thread.
+pub async fn delete(app: &App, acting: Acting<'_>, id: i64) -> Result<()> {
+    let user = acting.member()?;
+    let current = thread(app, id, Some(user)).await?;
+    let moderates = app.store.is_moderator(current.group_id, user.id).await?;
+    can_delete(
+        actor(user),
+        current.author_id,
+        moderates,
+        current.deleted_at.is_some(),
+    )?;
+    app.store.delete_thread_by(id, user.id).await?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Votes on threads and replies.
+
+use crate::{Acting, App, Error, Result, replies, threads};
+use guildhall_core::reputation::privileges::{self, Privilege};
+use guildhall_core::votes::Vote;
+use guildhall_db::{Tallies, User, VoteTarget};
+
+/// Sets (`Some(1)`, `Some(-1)`) or removes (`None`) the member's vote. The
+/// trust-level and self-vote rules are checked with the vote's facts, in
+/// the store's transaction.
+pub async fn vote(
+    app: &App,
+    acting: Acting<'_>,
+    target: VoteTarget,
+    value: Option<i64>,
+) -> Result<Tallies> {
+    let user = acting.member()?;
+    let vote = value.map(Vote::from_value).transpose()?;
+    Ok(app.store.vote(user.id, target, vote).await?)
+}
+
+/// The same, but a member whose trust level is too low to vote there is
+/// told what earns the right (for pages, which show it).
+pub async fn vote_explained(
+    app: &App,
+    acting: Acting<'_>,
+    target: VoteTarget,
+    value: Option<i64>,
+) -> Result<Tallies> {
+    let user = acting.member()?;
+    if value.is_some() {
+        let thread_id = match target {
+            VoteTarget::Thread(id) => id,
+            VoteTarget::Reply(id) => replies::reply(app, id, Some(user)).await?.thread_id,
+        };
+        let thread = threads::thread(app, thread_id, Some(user)).await?;
+        if let Some(why) = refusal(app, user, &thread.group_name).await? {
+            return Err(Error::Forbidden(why));
+        }
+    }
+    vote(app, acting, target, value).await
+}
+
+/// Why `user` may not vote in `group_name`, and what earns it; `None` when
+/// they may. Votes on a remote group's posts are judged by its own
+/// instance, so only local groups ask (as the store does).
+pub async fn refusal(app: &App, user: &User, group_name: &str) -> Result<Option<String>> {
+    if group_name.contains('@') {
+        return Ok(None);
+    }
+    let level = app.store.trust_level(user.id).await?;
+    Ok(privileges::check(level, Privilege::Vote)
+        .err()
+        .map(|_| privileges::how_to_earn(Privilege::Vote, level, &app.store.rules().trust)))
+}
