@@ -10,7 +10,9 @@
 //! Theirs: an offered attestation is verified against its issuer's actor and
 //! kept; the partner policy decides on use what it counts for.
 
-use crate::actors::{StoredActor, attestation_key_id, time};
+use crate::actors::StoredActor;
+use crate::protocol::context::time;
+use crate::protocol::outbound::{Offer, Revocation};
 use crate::{Context, FedData, FedError};
 use guildhall_core::attestation::{self, AttestedBadge, Claims, Rejected};
 use guildhall_core::integrity::{Keypair, PublicKey};
@@ -26,32 +28,13 @@ pub const VALIDITY_MS: i64 = 30 * DAY_MS;
 /// to lapse.
 const RENEW_WITHIN_MS: i64 = 10 * DAY_MS;
 
-/// The JSON-LD context of the reputation terms, served by every instance.
-pub fn context_url(ctx: &Context) -> Url {
-    ctx.urls
-        .base()
-        .join("ns/reputation/v1")
-        .expect("a path joins a base URL")
-}
-
-/// The stable URL of a member's current attestation.
-pub fn current_url(ctx: &Context, username: &str) -> Url {
-    ctx.urls.sub(&ctx.urls.user(username), "attestation")
-}
-
-/// The id of one issued attestation.
-pub fn attestation_url(ctx: &Context, username: &str, id: i64) -> Url {
-    ctx.urls
-        .sub(&ctx.urls.user(username), &format!("attestations/{id}"))
-}
-
 /// The context document: the terms of `credentialSubject` and the type.
 ///
 /// `id`, `type` and a badge's `name` come from the credentials v2 context,
 /// which protects them: redefining `name` here would make JSON-LD
 /// processors refuse the document.
 pub fn context_document(ctx: &Context) -> Value {
-    let vocab = format!("{}#", context_url(ctx));
+    let vocab = format!("{}#", ctx.urls.reputation_context());
     let int = |name: &str| json!({ "@id": format!("{vocab}{name}"), "@type": "xsd:integer" });
     json!({
         "@context": {
@@ -126,13 +109,13 @@ async fn issue_if_due(
     }
     let keypair = Keypair::from_multibase(&key.private_multibase)
         .map_err(|e| FedError::Internal(format!("attestation key: {e}")))?;
-    let key_id = attestation_key_id(ctx, &key);
+    let key_id = ctx.urls.attestation_key(key.id);
     let claims = claims(ctx, user, &reputation, now, now + VALIDITY_MS);
-    let context = context_url(ctx);
+    let context = ctx.urls.reputation_context();
     let issued = ctx
         .store
         .issue_attestation(user.id, &fingerprint, now + VALIDITY_MS, |id| {
-            let url = attestation_url(ctx, &user.username, id);
+            let url = ctx.urls.attestation(&user.username, id);
             attestation::issue(&claims, url.as_str(), context.as_str(), &keypair, &key_id)
                 .map(|doc| doc.to_string())
         })
@@ -176,26 +159,26 @@ fn claims(ctx: &Context, user: &FedUser, r: &MemberReputation, from: i64, until:
 
 /// The `Offer` of a member's attestation to a partner instance, from our
 /// instance actor (the issuer), addressed to the partner's inbox.
-pub fn offer(ctx: &Context, a: &IssuedAttestation, id: &Url) -> Result<Value, FedError> {
+pub fn offer(ctx: &Context, a: &IssuedAttestation, id: &Url) -> Result<Offer, FedError> {
     let document: Value = serde_json::from_str(&a.document)
         .map_err(|e| FedError::Internal(format!("stored attestation: {e}")))?;
-    Ok(json!({
-        "type": "Offer",
-        "id": id,
-        "actor": ctx.urls.instance_actor(),
-        "object": document,
-    }))
+    Ok(Offer {
+        kind: Default::default(),
+        id: id.clone(),
+        actor: ctx.urls.instance_actor(),
+        object: document,
+    })
 }
 
 /// The `Delete` that revokes attestation `id` (a URL) of ours.
-pub fn revocation(ctx: &Context, attestation_id: &Url, id: &Url) -> Value {
-    json!({
-        "type": "Delete",
-        "id": id,
-        "actor": ctx.urls.instance_actor(),
-        "object": attestation_id,
-        "summary": "attestation revoked",
-    })
+pub fn revocation(ctx: &Context, attestation_id: &Url, id: &Url) -> Revocation {
+    Revocation {
+        kind: Default::default(),
+        id: id.clone(),
+        actor: ctx.urls.instance_actor(),
+        object: attestation_id.clone(),
+        summary: "attestation revoked",
+    }
 }
 
 /// Why an offered attestation was not taken, for the log and the sender.

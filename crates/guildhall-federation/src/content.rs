@@ -1,7 +1,7 @@
 //! Remote content: sanitized before it is stored or shown, and held to the
 //! rules local input meets (guildhall-core's `content` module).
 
-use crate::actors::ActorJson;
+use crate::protocol::actors::ActorJson;
 use guildhall_core::content::{Limits, display_name, web_url};
 
 /// Makes remote HTML safe to store and render (same rules as our own Markdown output).

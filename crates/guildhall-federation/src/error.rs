@@ -55,6 +55,12 @@ impl From<activitypub_federation::error::Error> for FedError {
     }
 }
 
+impl From<crate::protocol::inbound::Unsupported> for FedError {
+    fn from(e: crate::protocol::inbound::Unsupported) -> Self {
+        FedError::Unprocessable(e.0)
+    }
+}
+
 impl From<serde_json::Error> for FedError {
     fn from(e: serde_json::Error) -> Self {
         FedError::BadRequest(format!("malformed JSON: {e}"))

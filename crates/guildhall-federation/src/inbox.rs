@@ -1,8 +1,9 @@
 //! The inboxes (shared `/inbox`, and per actor): size and type checks, the
 //! HTTP signature, the partner policy, then the activity, once.
 
-use crate::activities::{self, Inbound, Incoming};
+use crate::activities::{self, Inbound};
 use crate::policy::check_domain;
+use crate::protocol::inbound::Incoming;
 use crate::{FedData, FedError};
 use crate::{rfc9421, signatures};
 use activitypub_federation::traits::Actor;

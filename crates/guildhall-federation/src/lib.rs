@@ -6,10 +6,10 @@
 //! - Inbound: [`inbox`] verifies the HTTP signature and digest itself (with
 //!   http-signature-normalization, so it can refetch a rotated key and use
 //!   Mastodon's date window; RFC 9421 Message Signatures with [`rfc9421`]),
-//!   then hands the activity to one module per activity type under
-//!   [`activities`].
+//!   then hands the activity, typed by [`protocol`], to one module per
+//!   activity type under [`activities`].
 //! - Outbound: the store records an event with every change ([`guildhall_db::Via`]);
-//!   [`outbox`] turns events into activities and deliveries, and [`delivery`]
+//!   [`outbox`] turns events into activities ([`protocol::outbound`]) and deliveries, and [`delivery`]
 //!   sends them per instance, with back-off, signed by [`signing`]
 //!   (draft-cavage, or RFC 9421 for instances found to want it).
 //!   Nothing goes through the library's in-memory queue.
@@ -30,11 +30,12 @@ pub mod net;
 pub mod nodeinfo;
 pub mod outbox;
 pub mod policy;
+pub mod posts;
+pub mod protocol;
 pub mod resolve;
 pub mod rfc9421;
 pub mod routes;
 pub mod settings;
-pub mod shapes;
 pub mod signatures;
 pub mod signing;
 pub mod urls;

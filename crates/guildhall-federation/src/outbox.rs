@@ -6,19 +6,24 @@
 //! member's activity goes to the group's inbox, addressed as Lemmy expects
 //! (to the group, `audience` set), and the group relays it.
 
-use crate::actors::{context, time};
 use crate::attestations;
 use crate::audience::{delivery_inbox, once_per_instance, takes_attestations};
 use crate::nodeinfo;
+use crate::posts::{group, group_url, post_refs, public, user, user_url};
+use crate::protocol::context::context;
+use crate::protocol::outbound::{
+    Accept, Announce, Create, Delete, Follow, PostActivity, PostEnvelope, UndoFollow, UndoVote,
+    UndoneVote, Update, Vote, VoteKind, WithContext,
+};
+use crate::protocol::shapes::value_id;
 use crate::{Context, FedError};
 use guildhall_db::{
     ActorKey, Event, EventKind, EventObject, FedGroup, FedUser, Outbound, StoreError,
 };
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashSet;
 use url::Url;
-
-pub use crate::shapes::PUBLIC;
 
 /// Events expanded per pass of the delivery worker.
 pub const EXPAND_BATCH: usize = 200;
@@ -56,179 +61,6 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
     }
 }
 
-/// A stored post, with everything its JSON needs.
-pub struct PostRefs {
-    pub url: Url,
-    pub group: FedGroup,
-    pub group_url: Url,
-    pub author: FedUser,
-    /// For replies: who wrote what it answers.
-    pub parent_author: Option<FedUser>,
-    /// A tombstone: served as 410 Gone.
-    pub deleted: bool,
-    pub json: Value,
-}
-
-pub fn user_url(ctx: &Context, u: &FedUser) -> Url {
-    match &u.ap_id {
-        Some(id) => Url::parse(id).unwrap_or_else(|_| ctx.urls.user(&u.username)),
-        None => ctx.urls.user(&u.username),
-    }
-}
-
-pub fn group_url(ctx: &Context, g: &FedGroup) -> Url {
-    match &g.ap_id {
-        Some(id) => Url::parse(id).unwrap_or_else(|_| ctx.urls.group(&g.name)),
-        None => ctx.urls.group(&g.name),
-    }
-}
-
-fn object_url(ap_id: Option<&str>, local: Url) -> Url {
-    ap_id.and_then(|a| Url::parse(a).ok()).unwrap_or(local)
-}
-
-async fn user(ctx: &Context, id: i64) -> Result<FedUser, FedError> {
-    ctx.store
-        .fed_user(ActorKey::Id(id))
-        .await?
-        .ok_or(FedError::NotFound("user"))
-}
-
-async fn group(ctx: &Context, id: i64) -> Result<FedGroup, FedError> {
-    ctx.store
-        .fed_group(ActorKey::Id(id))
-        .await?
-        .ok_or(FedError::NotFound("group"))
-}
-
-async fn thread_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
-    let ap: Option<String> = ctx
-        .store
-        .ap_id_of(guildhall_db::PostTable::Threads, id)
-        .await?;
-    Ok(object_url(ap.as_deref(), ctx.urls.thread(id)))
-}
-
-async fn reply_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
-    let ap: Option<String> = ctx
-        .store
-        .ap_id_of(guildhall_db::PostTable::Replies, id)
-        .await?;
-    Ok(object_url(ap.as_deref(), ctx.urls.reply(id)))
-}
-
-/// The Page or Note for a thread or reply, as served and as sent, with
-/// what addressing it needs.
-pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, FedError> {
-    match object {
-        EventObject::Thread(id) => {
-            let t = ctx
-                .store
-                .thread(id, None)
-                .await?
-                .ok_or(FedError::NotFound("thread"))?;
-            let group = group(ctx, t.group_id).await?;
-            let author = user(ctx, t.author_id).await?;
-            let url = thread_ap_id(ctx, id).await?;
-            let group_url = group_url(ctx, &group);
-            let author_url = user_url(ctx, &author);
-            let mut json = json!({
-                "type": "Page",
-                "id": url,
-                "attributedTo": author_url,
-                "name": t.title,
-                "content": t.body_html,
-                "mediaType": "text/html",
-                "source": { "content": t.body, "mediaType": "text/markdown" },
-                "to": [group_url, PUBLIC],
-                "cc": [],
-                "audience": group_url,
-                "url": url,
-                "published": time(t.created_at),
-                "sensitive": false,
-                "commentsEnabled": true,
-                "stickied": false,
-                "replies": ctx.urls.sub(&url, "replies"),
-                "context": ctx.urls.sub(&url, "context"),
-            });
-            if let Some(edited) = t.edited_at {
-                json["updated"] = json!(time(edited));
-            }
-            Ok(PostRefs {
-                url,
-                group,
-                group_url,
-                author,
-                parent_author: None,
-                deleted: t.deleted_at.is_some(),
-                json,
-            })
-        }
-        EventObject::Reply(id) => {
-            let r = ctx
-                .store
-                .reply(id, None)
-                .await?
-                .ok_or(FedError::NotFound("reply"))?;
-            let t = ctx
-                .store
-                .thread(r.thread_id, None)
-                .await?
-                .ok_or(FedError::NotFound("thread"))?;
-            let group = group(ctx, t.group_id).await?;
-            let author = user(ctx, r.author_id).await?;
-            let thread_url = thread_ap_id(ctx, t.id).await?;
-            let (parent_url, parent_author_id) = match r.parent_id {
-                Some(pid) => {
-                    let p = ctx
-                        .store
-                        .reply(pid, None)
-                        .await?
-                        .ok_or(FedError::NotFound("reply"))?;
-                    (reply_ap_id(ctx, pid).await?, p.author_id)
-                }
-                None => (thread_url.clone(), t.author_id),
-            };
-            let parent_author = user(ctx, parent_author_id).await?;
-            let url = reply_ap_id(ctx, id).await?;
-            let group_url = group_url(ctx, &group);
-            let author_url = user_url(ctx, &author);
-            let parent_author_url = user_url(ctx, &parent_author);
-            let mut json = json!({
-                "type": "Note",
-                "id": url,
-                "attributedTo": author_url,
-                "content": r.body_html,
-                "mediaType": "text/html",
-                "source": { "content": r.body, "mediaType": "text/markdown" },
-                "inReplyTo": parent_url,
-                "to": [group_url, PUBLIC],
-                "cc": [parent_author_url],
-                "audience": group_url,
-                "url": url,
-                "published": time(r.created_at),
-                "context": ctx.urls.sub(&thread_url, "context"),
-                "tag": [{ "type": "Mention", "href": parent_author_url, "name": format!("@{}", parent_author.username) }],
-            });
-            if let Some(edited) = r.edited_at {
-                json["updated"] = json!(time(edited));
-            }
-            Ok(PostRefs {
-                url,
-                group,
-                group_url,
-                author,
-                parent_author: Some(parent_author),
-                deleted: r.deleted_at.is_some(),
-                json,
-            })
-        }
-        EventObject::Group(_) | EventObject::User(_) => {
-            Err(FedError::Internal("not a post".into()))
-        }
-    }
-}
-
 /// A member's Create/Update/Delete/vote on a post, and its relay.
 async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
     let refs = post_refs(ctx, event.object).await?;
@@ -239,31 +71,43 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     }
     let actor_url = user_url(ctx, &actor);
     let id = ctx.urls.activity(&event.token);
-    let mut activity = match event.kind {
-        EventKind::Create | EventKind::Update => json!({
-            "type": if event.kind == EventKind::Create { "Create" } else { "Update" },
-            "object": refs.json,
+    let envelope = PostEnvelope {
+        id: id.clone(),
+        actor: actor_url.clone(),
+        to: vec![refs.group_url.clone(), public()],
+        cc: vec![],
+        audience: refs.group_url.clone(),
+    };
+    let activity = match event.kind {
+        EventKind::Create => PostActivity::Create(Create {
+            kind: Default::default(),
+            object: refs.post.clone(),
+            envelope,
         }),
-        EventKind::Delete if actor_id == refs.author.id => {
-            json!({ "type": "Delete", "object": refs.url })
-        }
+        EventKind::Update => PostActivity::Update(Update {
+            kind: Default::default(),
+            object: refs.post.clone(),
+            envelope,
+        }),
+        EventKind::Delete if actor_id == refs.author.id => PostActivity::Delete(Delete {
+            kind: Default::default(),
+            object: refs.url.clone(),
+            summary: None,
+            envelope,
+        }),
         // A moderator's removal: Lemmy's shape, a Delete from the moderator
         // with a `summary`, announced by the group. A remote group's posts
         // are the remote moderators' to remove: ours hides it locally only.
-        EventKind::Delete if refs.group.domain.is_none() => json!({
-            "type": "Delete",
-            "object": refs.url,
-            "summary": "Removed by a moderator",
+        EventKind::Delete if refs.group.domain.is_none() => PostActivity::Delete(Delete {
+            kind: Default::default(),
+            object: refs.url.clone(),
+            summary: Some("Removed by a moderator"),
+            envelope,
         }),
         EventKind::Delete => return Ok(vec![]),
-        EventKind::Vote => vote_json(ctx, event, &actor_url, &refs.url)?,
+        EventKind::Vote => vote(ctx, event, &refs.url, envelope)?,
         _ => return Ok(vec![]),
     };
-    activity["id"] = json!(id);
-    activity["actor"] = json!(actor_url);
-    activity["to"] = json!([refs.group_url, PUBLIC]);
-    activity["cc"] = json!([]);
-    activity["audience"] = json!(refs.group_url);
 
     let mut out = Vec::new();
     // What each instance runs, as far as known: group software (Lemmy...)
@@ -297,7 +141,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
             &actor_url,
             activity,
             once_per_instance(direct),
-        ));
+        )?);
         return Ok(out);
     }
     let followers = once_per_instance(ctx.store.follower_deliveries(refs.group.id).await?);
@@ -311,12 +155,11 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         .into_iter()
         .filter(|i| {
             !(reads_creates(i)
-                && guildhall_core::instances::domain_of(i)
-                    .is_some_and(|d| follower_domains.contains(&d)))
+                && guildhall_core::instances::domain_of(i).is_some_and(|d| follower_domains.contains(&d)))
         })
         .collect();
     if !direct.is_empty() {
-        out.push(outbound(&id, &actor_url, activity.clone(), direct.clone()));
+        out.push(outbound(&id, &actor_url, &activity, direct.clone())?);
     }
     let relay_to: Vec<String> = followers
         .into_iter()
@@ -324,41 +167,47 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         .collect();
     let announce_id = ctx.urls.sub(&id, "announce");
     let group_actor = refs.group_url.clone();
-    let announce = announce_json(ctx, &announce_id, &refs.group, activity);
+    let relayed = announce(ctx, &announce_id, &refs.group, activity);
     out.push(outbound(
         &announce_id,
         &group_actor,
-        announce,
+        relayed,
         relay_to.clone(),
-    ));
+    )?);
     if event.kind == EventKind::Create && matches!(event.object, EventObject::Thread(_)) {
         // Mastodon does not read Announce(Create): it boosts a bare Page.
         // Lemmy refuses that copy (it is not one of its announcable
         // activities), so group software does not get it.
         let page_id = ctx.urls.sub(&id, "announce-page");
-        let page = announce_json(ctx, &page_id, &refs.group, refs.json);
+        let page = announce(ctx, &page_id, &refs.group, refs.post);
         let microblogs = relay_to.into_iter().filter(|i| !reads_creates(i)).collect();
-        out.push(outbound(&page_id, &group_actor, page, microblogs));
+        out.push(outbound(&page_id, &group_actor, page, microblogs)?);
     }
     Ok(out)
 }
 
-fn vote_json(
+/// A vote, or a vote taken back (the event's payload says which, and
+/// which activity it undoes).
+fn vote(
     ctx: &Context,
     event: &Event,
-    actor_url: &Url,
     object: &Url,
-) -> Result<Value, FedError> {
+    envelope: PostEnvelope,
+) -> Result<PostActivity, FedError> {
     let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
     let kind = |v: &Value| {
         if v.as_i64() == Some(-1) {
-            "Dislike"
+            VoteKind::Dislike
         } else {
-            "Like"
+            VoteKind::Like
         }
     };
     if !payload["new"].is_null() {
-        return Ok(json!({ "type": kind(&payload["new"]), "object": object }));
+        return Ok(PostActivity::Vote(Vote {
+            kind: kind(&payload["new"]),
+            object: object.clone(),
+            envelope,
+        }));
     }
     let old_id = payload["old_activity"]
         .as_str()
@@ -374,23 +223,30 @@ fn vote_json(
                 .sub(&ctx.urls.activity(&event.token), "undone")
                 .to_string()
         });
-    Ok(json!({
-        "type": "Undo",
-        "object": { "type": kind(&payload["old"]), "id": old_id, "actor": actor_url, "object": object },
+    Ok(PostActivity::UndoVote(UndoVote {
+        kind: Default::default(),
+        object: UndoneVote {
+            kind: kind(&payload["old"]),
+            id: old_id,
+            actor: envelope.actor.clone(),
+            object: object.clone(),
+        },
+        envelope,
     }))
 }
 
-fn announce_json(ctx: &Context, id: &Url, group: &FedGroup, object: Value) -> Value {
+/// A local group relays `object` to its followers.
+fn announce<O>(ctx: &Context, id: &Url, group: &FedGroup, object: O) -> Announce<O> {
     let group_url = ctx.urls.group(&group.name);
-    json!({
-        "type": "Announce",
-        "id": id,
-        "actor": group_url,
-        "object": object,
-        "to": [PUBLIC],
-        "cc": [ctx.urls.sub(&group_url, "followers")],
-        "audience": group_url,
-    })
+    Announce {
+        kind: Default::default(),
+        id: id.clone(),
+        actor: group_url.clone(),
+        object,
+        to: vec![public()],
+        cc: vec![ctx.urls.sub(&group_url, "followers")],
+        audience: Some(group_url),
+    }
 }
 
 /// A local member follows, or stops following, a remote group.
@@ -404,25 +260,27 @@ async fn follow(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
     let follow_token = payload["follow"].as_str().unwrap_or(&event.token);
     let actor_url = user_url(ctx, &actor);
     let group_url = group_url(ctx, &group);
-    let follow = json!({
-        "type": "Follow",
-        "id": ctx.urls.activity(follow_token),
-        "actor": actor_url,
-        "object": group_url,
-        "to": [group_url],
-    });
-    let mut out = Vec::new();
-    let (id, activity) = if event.kind == EventKind::Follow {
-        offer_attestation(ctx, event, &actor, &group, &mut out).await?;
-        (ctx.urls.activity(follow_token), follow)
-    } else {
-        let id = ctx.urls.activity(&event.token);
-        (
-            id.clone(),
-            json!({ "type": "Undo", "id": id, "actor": actor_url, "object": follow, "to": [group_url] }),
-        )
+    let follow = Follow {
+        kind: Default::default(),
+        id: ctx.urls.activity(follow_token),
+        actor: actor_url.clone(),
+        object: group_url.clone(),
+        to: vec![group_url.clone()],
     };
-    out.push(outbound(&id, &actor_url, activity, vec![inbox]));
+    let mut out = Vec::new();
+    if event.kind == EventKind::Follow {
+        offer_attestation(ctx, event, &actor, &group, &mut out).await?;
+        out.push(outbound(&follow.id, &actor_url, &follow, vec![inbox])?);
+    } else {
+        let undo = UndoFollow {
+            kind: Default::default(),
+            id: ctx.urls.activity(&event.token),
+            actor: actor_url.clone(),
+            object: follow,
+            to: vec![group_url],
+        };
+        out.push(outbound(&undo.id, &actor_url, &undo, vec![inbox])?);
+    }
     Ok(out)
 }
 
@@ -464,7 +322,7 @@ async fn offer_attestation(
         .sub(&ctx.urls.activity(&event.token), "attestation");
     let offer = attestations::offer(ctx, &attestation, &id)?;
     let instance = ctx.urls.instance_actor();
-    out.push(outbound(&id, &instance, offer, vec![inbox]));
+    out.push(outbound(&id, &instance, offer, vec![inbox])?);
     Ok(())
 }
 
@@ -488,9 +346,9 @@ async fn revoke(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbou
         match out.iter_mut().find(|o| o.ap_id == id.as_str()) {
             Some(o) => o.inboxes.push(inbox),
             None => {
-                let target = attestations::attestation_url(ctx, &member.username, attestation_id);
+                let target = ctx.urls.attestation(&member.username, attestation_id);
                 let delete = attestations::revocation(ctx, &target, &id);
-                out.push(outbound(&id, &instance, delete, vec![inbox]));
+                out.push(outbound(&id, &instance, delete, vec![inbox])?);
             }
         }
     }
@@ -534,15 +392,14 @@ async fn renew(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outboun
         &ctx.urls.instance_actor(),
         offer,
         inboxes,
-    )])
+    )?])
 }
 
 /// A local group accepts a remote Follow.
 async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let follow: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
-    let follower =
-        crate::activities::value_id(&follow["actor"]).ok_or(FedError::NotFound("follower"))?;
+    let follower = value_id(&follow["actor"]).ok_or(FedError::NotFound("follower"))?;
     let follower = ctx
         .store
         .fed_user(ActorKey::ApId(follower.as_str()))
@@ -553,14 +410,14 @@ async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
     };
     let group_url = ctx.urls.group(&group.name);
     let id = ctx.urls.activity(&event.token);
-    let activity = json!({
-        "type": "Accept",
-        "id": id,
-        "actor": group_url,
-        "object": follow,
-        "to": [user_url(ctx, &follower)],
-    });
-    Ok(vec![outbound(&id, &group_url, activity, vec![inbox])])
+    let accept = Accept {
+        kind: Default::default(),
+        id: id.clone(),
+        actor: group_url.clone(),
+        object: follow,
+        to: vec![user_url(ctx, &follower)],
+    };
+    Ok(vec![outbound(&id, &group_url, accept, vec![inbox])?])
 }
 
 /// A local group relays a remote member's activity to its followers,
@@ -568,24 +425,32 @@ async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
 async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
-    let origin = crate::activities::value_id(&inner["actor"])
-        .and_then(|a| guildhall_core::instances::domain_of(a.as_str()));
+    let origin = value_id(&inner["actor"]).and_then(|a| guildhall_core::instances::domain_of(a.as_str()));
     let inboxes: Vec<String> = once_per_instance(ctx.store.follower_deliveries(group_id).await?)
         .into_iter()
         .filter(|i| guildhall_core::instances::domain_of(i) != origin)
         .collect();
     let id = ctx.urls.activity(&event.token);
     let group_url = ctx.urls.group(&group.name);
-    let announce = announce_json(ctx, &id, &group, inner);
-    Ok(vec![outbound(&id, &group_url, announce, inboxes)])
+    let relayed = announce(ctx, &id, &group, inner);
+    Ok(vec![outbound(&id, &group_url, relayed, inboxes)?])
 }
 
-fn outbound(id: &Url, signer: &Url, mut activity: Value, inboxes: Vec<String>) -> Outbound {
-    activity["@context"] = context();
-    Outbound {
+/// An activity to deliver, with the `@context` everything we send has.
+fn outbound(
+    id: &Url,
+    signer: &Url,
+    activity: impl Serialize,
+    inboxes: Vec<String>,
+) -> Result<Outbound, FedError> {
+    let body = serde_json::to_string(&WithContext {
+        activity,
+        context: context(),
+    })?;
+    Ok(Outbound {
         ap_id: id.to_string(),
         signer: signer.to_string(),
-        body: activity.to_string(),
+        body,
         inboxes,
-    }
+    })
 }

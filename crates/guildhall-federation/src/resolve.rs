@@ -1,14 +1,14 @@
-//! Finding remote groups (`!name@host`, `@name@host` or a URL) and filling
-//! a newly followed group, or a remote thread, from its collections.
+//! Finding remote groups (`!name@host`, `@name@host` or a URL), and
+//! fetching a remote thread's replies when it is opened
+//! ([`crate::activities::backfill`] stores them).
 
-use crate::activities::{self, Inbound, Incoming, value_id, value_type};
-use crate::actors::{ActorJson, StoredActor};
-use crate::fetch;
+use crate::actors::StoredActor;
+use crate::protocol::actors::ActorJson;
 use crate::{Context, FedData, FedError};
+use crate::{activities, fetch};
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
-use guildhall_db::{ActorKey, FedGroup};
-use serde_json::Value;
+use guildhall_db::FedGroup;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -45,37 +45,6 @@ pub async fn lookup_group(data: &FedData, query: &str) -> Result<FedGroup, FedEr
     }
 }
 
-/// On first follow: the group's latest threads from its outbox.
-pub async fn backfill_group(data: &FedData, group_id: i64) -> Result<usize, FedError> {
-    let group = data
-        .store
-        .fed_group(ActorKey::Id(group_id))
-        .await?
-        .ok_or(FedError::NotFound("group"))?;
-    let (Some(outbox), Some(ap_id)) = (group.outbox_url.clone(), group.ap_id.clone()) else {
-        return Ok(0);
-    };
-    let outbox =
-        Url::parse(&outbox).map_err(|_| FedError::Unprocessable("bad outbox URL".into()))?;
-    let actor = StoredActor::Group(
-        group.clone(),
-        Url::parse(&ap_id).map_err(|_| FedError::Internal("bad group id".into()))?,
-    );
-    let items = collection_items(data, &outbox).await?;
-    let mut stored = 0;
-    for item in items.into_iter().take(data.settings.backfill_threads) {
-        // Announce(Create(Page)) from Lemmy and Guildhall, Create(Page) or a bare Page elsewhere.
-        let mut object = item;
-        while matches!(value_type(&object), Some("Announce" | "Create")) {
-            object = object.get("object").cloned().unwrap_or_default();
-        }
-        if apply_post(data, &actor, &group, object).await.is_ok() {
-            stored += 1;
-        }
-    }
-    Ok(stored)
-}
-
 /// How often one remote thread's replies are fetched at most.
 const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
 /// How long opening a thread waits for the fetch before showing what it has
@@ -108,7 +77,7 @@ pub async fn refresh_thread(data: &FedData, thread_id: i64) {
     }
     let data_owned = data.reset_request_count();
     let fetch = tokio::spawn(async move {
-        match backfill_thread(&data_owned, thread_id).await {
+        match activities::backfill::thread(&data_owned, thread_id).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(thread_id, replies = n, "fetched missing replies"),
             Err(e) => {
@@ -117,129 +86,6 @@ pub async fn refresh_thread(data: &FedData, thread_id: i64) {
         }
     });
     let _ = tokio::time::timeout(REFRESH_WAIT, fetch).await;
-}
-
-/// Opening a remote thread: fetch the replies we lack from its `replies` or
-/// `context` collection.
-pub async fn backfill_thread(data: &FedData, thread_id: i64) -> Result<usize, FedError> {
-    let Some(ap_id) = data
-        .store
-        .ap_id_of(guildhall_db::PostTable::Threads, thread_id)
-        .await?
-    else {
-        return Ok(0);
-    };
-    let thread = data
-        .store
-        .thread(thread_id, None)
-        .await?
-        .ok_or(FedError::NotFound("thread"))?;
-    let group = data
-        .store
-        .fed_group(ActorKey::Id(thread.group_id))
-        .await?
-        .ok_or(FedError::NotFound("group"))?;
-    let url = Url::parse(&ap_id).map_err(|_| FedError::Internal("bad thread id".into()))?;
-    let page: Value = fetch::object(&url, data).await?;
-    let Some(collection) = page
-        .get("replies")
-        .or(page.get("context"))
-        .and_then(value_id)
-    else {
-        return Ok(0);
-    };
-    let group_actor = match &group.ap_id {
-        Some(id) => StoredActor::Group(
-            group.clone(),
-            Url::parse(id).map_err(|_| FedError::Internal("bad group id".into()))?,
-        ),
-        None => return Ok(0),
-    };
-    let mut notes = collection_items(data, &collection).await?;
-    // Parents before children; retry the ones whose parent came later.
-    let mut stored = 0;
-    for _ in 0..3 {
-        let mut left = Vec::new();
-        for note in notes {
-            match apply_post(data, &group_actor, &group, note.clone()).await {
-                Ok(()) => stored += 1,
-                Err(_) => left.push(note),
-            }
-        }
-        if left.is_empty() {
-            break;
-        }
-        notes = left;
-    }
-    Ok(stored)
-}
-
-/// Stores one post that `group` vouches for, as its author's Create.
-async fn apply_post(
-    data: &FedData,
-    group_actor: &StoredActor,
-    group: &FedGroup,
-    object: Value,
-) -> Result<(), FedError> {
-    let object = match object {
-        Value::String(s) => {
-            let url = Url::parse(&s).map_err(|_| FedError::Unprocessable("bad item".into()))?;
-            fetch::object::<Value>(&url, data).await?
-        }
-        o => o,
-    };
-    let author = object
-        .get("attributedTo")
-        .and_then(value_id)
-        .ok_or_else(|| FedError::Unprocessable("a post without author".into()))?;
-    let id =
-        value_id(&object).ok_or_else(|| FedError::Unprocessable("a post without id".into()))?;
-    let actor = StoredActor::dereference(&author, data).await?;
-    let activity = Incoming {
-        id,
-        kind: "Create".into(),
-        actor: author,
-        object,
-        to: vec![],
-        cc: vec![],
-        audience: Some(group_actor.ap_id().clone()),
-    };
-    let raw = String::new();
-    activities::apply(&Inbound {
-        activity: &activity,
-        raw: &raw,
-        actor: &actor,
-        via_group: Some(group),
-        data,
-    })
-    .await
-}
-
-/// The items of a (possibly paged) collection: `orderedItems`/`items`, or those of its `first` page.
-async fn collection_items(data: &FedData, url: &Url) -> Result<Vec<Value>, FedError> {
-    let collection: Value = fetch::object(url, data).await?;
-    let items = |c: &Value| {
-        c.get("orderedItems")
-            .or(c.get("items"))
-            .and_then(Value::as_array)
-            .cloned()
-    };
-    if let Some(items) = items(&collection) {
-        return Ok(items);
-    }
-    match collection.get("first") {
-        Some(first @ Value::Object(_)) if items(first).is_some() => {
-            Ok(items(first).unwrap_or_default())
-        }
-        Some(first) => {
-            let Some(first) = value_id(first) else {
-                return Ok(vec![]);
-            };
-            let page: Value = fetch::object(&first, data).await?;
-            Ok(items(&page).unwrap_or_default())
-        }
-        None => Ok(vec![]),
-    }
 }
 
 /// A stored actor fetched only if it is a Group: WebFinger may list a person

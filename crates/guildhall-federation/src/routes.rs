@@ -2,8 +2,12 @@
 //! JSON (chosen by `Accept` on the same URLs as the pages), the inboxes,
 //! WebFinger and NodeInfo.
 
-use crate::actors::{Standing, context, group_json, instance_json, person_json};
-use crate::outbox::{PUBLIC, post_refs};
+use crate::actors::{Standing, served};
+use crate::posts::post_refs;
+use crate::protocol::PUBLIC;
+use crate::protocol::context::context;
+use crate::protocol::objects::{OrderedCollection, Tombstone};
+use crate::protocol::outbound::{Announce, Listed, ListedCreate};
 use crate::{Context, FedError, Federation, attestations, inbox};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -97,6 +101,13 @@ pub async fn negotiate(
 
 struct ApJson(Value);
 
+impl ApJson {
+    /// A document of ours, as served.
+    fn of(document: impl serde::Serialize) -> Result<ApJson, FedError> {
+        Ok(ApJson(serde_json::to_value(document)?))
+    }
+}
+
 impl IntoResponse for ApJson {
     fn into_response(self) -> Response {
         let mut body = self.0;
@@ -131,7 +142,7 @@ async fn receive(
 async fn instance(State(f): State<Federation>) -> Result<ApJson, FedError> {
     // Read each time: a rotation from the CLI (another process) shows at once.
     let keys = f.context().store.attestation_keys().await?;
-    Ok(ApJson(instance_json(f.context(), &keys)))
+    ApJson::of(served::instance(f.context(), &keys))
 }
 
 async fn local_user(ctx: &Context, name: &str) -> Result<guildhall_db::FedUser, FedError> {
@@ -159,7 +170,7 @@ async fn person(State(f): State<Federation>, Path(name): Path<String>) -> Result
         points: reputation.total,
         trust_level: reputation.trust_level,
     };
-    Ok(ApJson(person_json(ctx, &user, &standing)))
+    ApJson::of(served::person(ctx, &user, &standing))
 }
 
 /// A signed document, served byte for byte as it was signed, as
@@ -178,14 +189,21 @@ fn signed_json(text: String) -> Response {
         .into_response()
 }
 
-fn revoked_response(id: &url::Url, a: &guildhall_db::IssuedAttestation) -> Response {
-    let tombstone = json!({
-        "type": "Tombstone",
-        "id": id,
-        "formerType": "VerifiableCredential",
-        "deleted": a.revoked_at.map(crate::actors::time),
-    });
-    (StatusCode::GONE, ApJson(tombstone)).into_response()
+/// 410 Gone, with what is left of it.
+fn gone(tombstone: Tombstone) -> Result<Response, FedError> {
+    Ok((StatusCode::GONE, ApJson::of(tombstone)?).into_response())
+}
+
+fn revoked_response(
+    id: &url::Url,
+    a: &guildhall_db::IssuedAttestation,
+) -> Result<Response, FedError> {
+    gone(Tombstone {
+        kind: Default::default(),
+        id: id.clone(),
+        former_type: Some("VerifiableCredential"),
+        deleted: Some(a.revoked_at.map(crate::protocol::context::time)),
+    })
 }
 
 /// A member's current attestation, issued or renewed if due; 410 when
@@ -200,15 +218,16 @@ async fn current_attestation(
         Ok(a) => Ok(signed_json(a.document)),
         Err(FedError::Gone(_)) => {
             let latest = ctx.store.current_attestation(user.id).await?;
-            let id = attestations::current_url(ctx, &name);
-            Ok(match latest {
+            let id = ctx.urls.current_attestation(&name);
+            match latest {
                 Some(a) => revoked_response(&id, &a),
-                None => (
-                    StatusCode::GONE,
-                    ApJson(json!({ "type": "Tombstone", "id": id })),
-                )
-                    .into_response(),
-            })
+                None => gone(Tombstone {
+                    kind: Default::default(),
+                    id,
+                    former_type: None,
+                    deleted: None,
+                }),
+            }
         }
         Err(e) => Err(e),
     }
@@ -229,10 +248,7 @@ async fn issued_attestation(
         .filter(|a| a.user_id == user.id)
         .ok_or(FedError::NotFound("attestation"))?;
     if a.revoked_at.is_some() {
-        return Ok(revoked_response(
-            &attestations::attestation_url(ctx, &name, id),
-            &a,
-        ));
+        return revoked_response(&ctx.urls.attestation(&name, id), &a);
     }
     Ok(signed_json(a.document))
 }
@@ -251,7 +267,7 @@ async fn reputation_context(State(f): State<Federation>) -> Response {
 async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {
     let ctx = f.context();
     let group = local_group(ctx, &name).await?;
-    Ok(ApJson(group_json(ctx, &group)))
+    ApJson::of(served::group(ctx, &group))
 }
 
 /// A thread or reply of ours as a Page or Note; a tombstone as 410 Gone.
@@ -262,11 +278,14 @@ async fn post_response(ctx: &Context, object: EventObject) -> Result<Response, F
         return Err(FedError::NotFound("post"));
     }
     if post.deleted {
-        let tombstone =
-            json!({ "type": "Tombstone", "id": post.url, "formerType": post.json["type"] });
-        return Ok((StatusCode::GONE, ApJson(tombstone)).into_response());
+        return gone(Tombstone {
+            kind: Default::default(),
+            id: post.url,
+            former_type: Some(post.post.kind()),
+            deleted: None,
+        });
     }
-    Ok(ApJson(post.json).into_response())
+    Ok(ApJson::of(post.post)?.into_response())
 }
 
 async fn thread(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
@@ -277,17 +296,21 @@ async fn reply(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Respo
     post_response(f.context(), EventObject::Reply(id)).await
 }
 
-fn collection(id: &Uri, items: Vec<Value>, total: i64) -> ApJson {
-    ApJson(json!({
-        "type": "OrderedCollection",
-        "id": id.to_string(),
-        "totalItems": total,
-        "orderedItems": items,
-    }))
+fn collection<T: serde::Serialize>(
+    id: &Uri,
+    items: Vec<T>,
+    total: i64,
+) -> Result<ApJson, FedError> {
+    ApJson::of(OrderedCollection {
+        kind: Default::default(),
+        id: id.to_string(),
+        total_items: total,
+        ordered_items: items,
+    })
 }
 
-async fn empty_collection(State(f): State<Federation>, uri: Uri) -> ApJson {
-    collection(&full_uri(f.context(), &uri), vec![], 0)
+async fn empty_collection(State(f): State<Federation>, uri: Uri) -> Result<ApJson, FedError> {
+    collection::<Value>(&full_uri(f.context(), &uri), vec![], 0)
 }
 
 fn full_uri(ctx: &Context, uri: &Uri) -> Uri {
@@ -313,37 +336,38 @@ async fn group_outbox(
         .store
         .list_threads(group.id, Sort::New, None, 50, None)
         .await?;
+    let public = url::Url::parse(PUBLIC).expect("the public collection is a URL");
     let mut items = Vec::new();
     for t in page.items {
         let post = post_refs(ctx, EventObject::Thread(t.id)).await?;
-        let (page_json, url) = (post.json, post.url);
         let local_url = ctx.urls.thread(t.id);
         // Our members' threads as Announce(Create(Page)). A remote author's
         // Create is not ours to mint (its id would sit on our domain under
         // their name), so their threads go out as Announce(Page).
-        let object = if ctx.urls.is_local(&url) {
-            json!({
-                "type": "Create",
-                "id": ctx.urls.sub(&local_url, "create"),
-                "actor": page_json["attributedTo"],
-                "object": page_json,
-                "to": [group_url, PUBLIC],
-                "audience": group_url,
-            })
+        let object = if ctx.urls.is_local(&post.url) {
+            Listed::Create(Box::new(ListedCreate {
+                kind: Default::default(),
+                id: ctx.urls.sub(&local_url, "create"),
+                actor: post.post.attributed_to().clone(),
+                object: post.post,
+                to: vec![group_url.clone(), public.clone()],
+                audience: group_url.clone(),
+            }))
         } else {
-            page_json
+            Listed::Post(Box::new(post.post))
         };
-        items.push(json!({
-            "type": "Announce",
-            "id": ctx.urls.sub(&local_url, "announce"),
-            "actor": group_url,
-            "object": object,
-            "to": [PUBLIC],
-            "cc": [ctx.urls.sub(&group_url, "followers")],
-        }));
+        items.push(Announce {
+            kind: Default::default(),
+            id: ctx.urls.sub(&local_url, "announce"),
+            actor: group_url.clone(),
+            object,
+            to: vec![public.clone()],
+            cc: vec![ctx.urls.sub(&group_url, "followers")],
+            audience: None,
+        });
     }
     let total = items.len() as i64;
-    Ok(collection(&full_uri(ctx, &uri), items, total))
+    collection(&full_uri(ctx, &uri), items, total)
 }
 
 /// Follower count only, as Lemmy and Mastodon publish it.
@@ -354,7 +378,7 @@ async fn group_followers(
 ) -> Result<ApJson, FedError> {
     let ctx = f.context();
     let group = local_group(ctx, &name).await?;
-    Ok(collection(&full_uri(ctx, &uri), vec![], group.member_count))
+    collection::<Value>(&full_uri(ctx, &uri), vec![], group.member_count)
 }
 
 async fn group_moderators(
@@ -364,15 +388,15 @@ async fn group_moderators(
 ) -> Result<ApJson, FedError> {
     let ctx = f.context();
     let group = local_group(ctx, &name).await?;
-    let mods: Vec<Value> = ctx
+    let mods: Vec<url::Url> = ctx
         .store
         .moderators(group.id)
         .await?
         .into_iter()
-        .map(|m| json!(ctx.urls.user(&m.username)))
+        .map(|m| ctx.urls.user(&m.username))
         .collect();
     let total = mods.len() as i64;
-    Ok(collection(&full_uri(ctx, &uri), mods, total))
+    collection(&full_uri(ctx, &uri), mods, total)
 }
 
 /// A thread's replies, embedded, oldest first: what peers backfill from.
@@ -398,11 +422,11 @@ async fn thread_replies(
     let mut items = Vec::new();
     for r in ctx.store.replies(id, None, 1000).await? {
         if r.deleted_at.is_none() {
-            items.push(post_refs(ctx, EventObject::Reply(r.id)).await?.json);
+            items.push(post_refs(ctx, EventObject::Reply(r.id)).await?.post);
         }
     }
     let total = items.len() as i64;
-    Ok(collection(&full_uri(ctx, &uri), items, total))
+    collection(&full_uri(ctx, &uri), items, total)
 }
 
 #[derive(Deserialize)]

@@ -66,6 +66,22 @@ impl Urls {
     pub fn activity(&self, token: &str) -> Url {
         self.at(&format!("/activities/{token}"))
     }
+    /// The JSON-LD context of the reputation terms, served by every instance.
+    pub fn reputation_context(&self) -> Url {
+        self.at("/ns/reputation/v1")
+    }
+    /// The stable URL of a member's current attestation.
+    pub fn current_attestation(&self, name: &str) -> Url {
+        self.at(&format!("/u/{name}/attestation"))
+    }
+    /// The id of one issued attestation.
+    pub fn attestation(&self, name: &str, id: i64) -> Url {
+        self.at(&format!("/u/{name}/attestations/{id}"))
+    }
+    /// The id of an attestation key: a fragment of the instance actor.
+    pub fn attestation_key(&self, key_id: i64) -> String {
+        format!("{}#ed25519-key-{key_id}", self.instance_actor())
+    }
     /// `/u/{name}/inbox`, `/g/{name}/followers`, …
     pub fn sub(&self, actor: &Url, what: &str) -> Url {
         let mut url = actor.clone();

@@ -3,12 +3,27 @@
 //! the bare Page. The inner activity is applied as if its actor had sent it,
 //! limited to the announcing group's own content.
 
-use super::{Inbound, Incoming, value_type};
+use super::{Handler, Inbound};
 use crate::FedError;
 use crate::actors::StoredActor;
 use crate::policy::check_domain;
+use crate::protocol::inbound::Announce;
+use crate::protocol::shapes::value_type;
 
-pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
+#[async_trait::async_trait]
+impl Handler for Announce {
+    /// What the group may announce is checked on the inner activity, which
+    /// is verified as if its actor had sent it (in `receive`).
+    async fn verify(&self, _: &Inbound<'_>) -> Result<(), FedError> {
+        Ok(())
+    }
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        receive(self, inbound).await
+    }
+}
+
+async fn receive(announce: &Announce, inbound: &Inbound<'_>) -> Result<(), FedError> {
     let StoredActor::Group(group, _) = inbound.actor else {
         // A boost by a person: not a thing a community server shows.
         return Ok(());
@@ -17,37 +32,8 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
     if !ctx.store.has_local_members(group.id).await? {
         return Ok(()); // nobody here follows it
     }
-    let object = &inbound.activity.object;
-    let inner: Incoming = match value_type(object) {
-        Some("Page" | "Note" | "Article" | "Question") => {
-            // Announce(Page): the same as its author's Create.
-            let author = object
-                .get("attributedTo")
-                .and_then(super::value_id)
-                .ok_or_else(|| {
-                    FedError::Unprocessable("the announced post has no author".into())
-                })?;
-            let id = super::value_id(object)
-                .ok_or_else(|| FedError::Unprocessable("the announced post has no id".into()))?;
-            Incoming {
-                // The post's own id, which is on its author's domain.
-                id,
-                kind: "Create".into(),
-                actor: author,
-                object: object.clone(),
-                to: vec![],
-                cc: vec![],
-                audience: Some(inbound.actor.ap_id().clone()),
-            }
-        }
-        Some(_) => serde_json::from_value(object.clone())
-            .map_err(|e| FedError::Unprocessable(format!("malformed announced activity: {e}")))?,
-        None => {
-            return Err(FedError::Unprocessable(
-                "Announce must embed what it announces".into(),
-            ));
-        }
-    };
+    let object = &announce.object;
+    let inner = announce.announced(inbound.actor.ap_id())?;
     // A group relays its members' posts, edits, deletions and votes; it
     // cannot follow, unfollow or accept on anyone's behalf.
     let undoes_vote = matches!(value_type(&inner.object), Some("Like" | "Dislike"));

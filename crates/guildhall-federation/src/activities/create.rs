@@ -2,63 +2,15 @@
 //! thread when it replies to nothing and addresses a group, as a Mastodon
 //! post mentioning `@group@host` does).
 
-use super::Inbound;
 use super::posts::{Post, PostKind, find_group};
+use super::{Handler, Inbound};
 use crate::FedError;
 use crate::content::{sanitize_html, text_of, title_from};
-use crate::shapes::{self, OneOrMany};
-use activitypub_federation::protocol::helpers::deserialize_skip_error;
+use crate::protocol::inbound::Create;
+use crate::protocol::objects::PostJson;
 use chrono::DateTime;
 use guildhall_db::{FedGroup, Federated, NewReply, NewThread, StoreError};
-use serde::Deserialize;
 use url::Url;
-
-/// The public collection, as servers spell it.
-fn is_public(url: &Url) -> bool {
-    matches!(url.as_str(), crate::outbox::PUBLIC | "as:Public")
-}
-
-/// A post as others send it. Every property that may be one value or many
-/// is read as either (see [`shapes`]).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PostJson {
-    pub id: Url,
-    #[serde(deserialize_with = "shapes::urls")]
-    pub attributed_to: Vec<Url>,
-    #[serde(default, deserialize_with = "shapes::text")]
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "shapes::text")]
-    pub summary: Option<String>,
-    #[serde(default, deserialize_with = "shapes::text")]
-    pub content: Option<String>,
-    /// `{"en": "<p>…</p>"}` when a server sends only the map.
-    #[serde(default, deserialize_with = "shapes::text")]
-    pub content_map: Option<String>,
-    /// Markdown from Lemmy, Mbin and Guildhall; Pleroma sends a bare
-    /// string, Misskey its own markup: those fall back to `content`.
-    #[serde(default, deserialize_with = "deserialize_skip_error")]
-    pub source: Option<Source>,
-    #[serde(default, deserialize_with = "shapes::first_url")]
-    pub in_reply_to: Option<Url>,
-    #[serde(default, deserialize_with = "shapes::first_url")]
-    pub audience: Option<Url>,
-    #[serde(default, deserialize_with = "shapes::urls")]
-    pub to: Vec<Url>,
-    #[serde(default, deserialize_with = "shapes::urls")]
-    pub cc: Vec<Url>,
-    #[serde(default)]
-    pub tag: OneOrMany<serde_json::Value>,
-    #[serde(default, deserialize_with = "deserialize_skip_error")]
-    pub published: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Source {
-    pub content: String,
-    pub media_type: Option<String>,
-}
 
 /// What a post stores, checked by the same rules as a local post's.
 struct Checked {
@@ -72,22 +24,13 @@ fn refused(e: guildhall_core::RuleError) -> FedError {
     FedError::Unprocessable(format!("the post breaks a content rule here: {e}"))
 }
 
+/// What the content rules read of a post.
 impl PostJson {
-    /// The HTML `content` (or the first of its `contentMap`).
-    fn content_html(&self) -> &str {
-        self.content
-            .as_deref()
-            .or(self.content_map.as_deref())
-            .unwrap_or_default()
-    }
-
     /// The Markdown source when sent (Lemmy, Mbin, Guildhall), else the text.
     fn body(&self) -> String {
-        match &self.source {
-            Some(s) if s.media_type.as_deref().is_none_or(|m| m == "text/markdown") => {
-                s.content.clone()
-            }
-            _ => text_of(self.content_html()),
+        match self.markdown() {
+            Some(markdown) => markdown.to_owned(),
+            None => text_of(self.content_html()),
         }
     }
 
@@ -147,76 +90,52 @@ impl PostJson {
             .map(|t| t.timestamp_millis())
             .unwrap_or_else(guildhall_db::now_ms)
     }
-
-    /// Every URL the post is addressed to or mentions, audience first.
-    fn addressees(&self) -> Vec<Url> {
-        let mentions = self
-            .tag
-            .iter()
-            .filter(|t| super::value_type(t) == Some("Mention"))
-            .filter_map(|t| {
-                t.get("href")
-                    .and_then(|h| h.as_str())
-                    .and_then(|h| Url::parse(h).ok())
-            });
-        self.audience
-            .iter()
-            .cloned()
-            .chain(self.to.iter().cloned())
-            .chain(self.cc.iter().cloned())
-            .chain(mentions)
-            .collect()
-    }
 }
 
-pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let object = &inbound.activity.object;
-    let kind = super::value_type(object).ok_or_else(|| {
-        FedError::Unprocessable("Create and Update must embed their object".into())
-    })?;
-    if !matches!(kind, "Page" | "Note" | "Article" | "Question") {
-        return Err(FedError::Unprocessable(format!(
-            "objects of type {kind:?} are not supported here"
-        )));
-    }
-    let post: PostJson = serde_json::from_value(object.clone())
-        .map_err(|e| FedError::Unprocessable(format!("malformed {kind}: {e}")))?;
-    let user = inbound.user()?;
-    // An actor changes only its own objects, with ids on its own domain.
-    if !post
-        .attributed_to
-        .iter()
-        .any(|a| a == inbound.actor.ap_id())
-    {
-        return Err(FedError::Forbidden(
-            "the object is attributed to someone else".into(),
-        ));
-    }
-    if guildhall_core::instances::domain_of(post.id.as_str()) != Some(inbound.actor.domain()) {
-        return Err(FedError::Forbidden(
-            "the object's id is not on the actor's domain".into(),
-        ));
-    }
-
-    // Groups are public: a direct or followers-only post addressed to a
-    // member here must not be shown to everyone (Lemmy refuses them too).
-    let activity = inbound.activity;
-    let addressed = [&post.to, &post.cc, &activity.to, &activity.cc];
-    if !addressed.iter().any(|list| list.iter().any(is_public)) {
-        return Err(FedError::Unprocessable(
-            "only public posts can join a group's threads; direct and followers-only posts stay private"
-                .into(),
-        ));
+#[async_trait::async_trait]
+impl Handler for Create {
+    /// A person changes only their own objects, with ids on their own
+    /// domain, and only public posts join a group's threads.
+    async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        let post = &self.post;
+        inbound.user()?;
+        if !post
+            .attributed_to
+            .iter()
+            .any(|a| a == inbound.actor.ap_id())
+        {
+            return Err(FedError::Forbidden(
+                "the object is attributed to someone else".into(),
+            ));
+        }
+        if guildhall_core::instances::domain_of(post.id.as_str()) != Some(inbound.actor.domain()) {
+            return Err(FedError::Forbidden(
+                "the object's id is not on the actor's domain".into(),
+            ));
+        }
+        // A direct or followers-only post addressed to a member here must
+        // not be shown to everyone (Lemmy refuses them too).
+        if !self.is_public() {
+            return Err(FedError::Unprocessable(
+                "only public posts can join a group's threads; direct and followers-only posts stay private"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
-    let ctx = inbound.data;
-    let checked = post.checked(&ctx.settings.limits)?;
-    if let Some(existing) = Post::find(ctx, &post.id).await? {
-        return update(inbound, &checked, existing, user.id).await;
-    }
-    match &post.in_reply_to {
-        Some(parent) => create_reply(inbound, &post, &checked, parent, user.id).await,
-        None => create_thread(inbound, &post, &checked, user.id).await,
+    /// A post we have is an edit; else a reply, or a new thread.
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        let (post, user) = (&self.post, inbound.user()?);
+        let ctx = inbound.data;
+        let checked = post.checked(&ctx.settings.limits)?;
+        if let Some(existing) = Post::find(ctx, &post.id).await? {
+            return update(inbound, &checked, existing, user.id).await;
+        }
+        match &post.in_reply_to {
+            Some(parent) => create_reply(inbound, post, &checked, parent, user.id).await,
+            None => create_thread(inbound, post, &checked, user.id).await,
+        }
     }
 }
 

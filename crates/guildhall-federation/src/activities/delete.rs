@@ -3,13 +3,31 @@
 //! `summary`, from the moderator, relayed by the community).
 
 use super::posts::{Post, PostKind};
-use super::{Inbound, value_id};
+use super::{Handler, Inbound};
 use crate::FedError;
+use crate::protocol::inbound::Delete;
 
-pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let target = value_id(&inbound.activity.object)
-        .ok_or_else(|| FedError::BadRequest("Delete names no object".into()))?;
-    if &target == inbound.actor.ap_id() {
+#[async_trait::async_trait]
+impl Handler for Delete {
+    /// Whose post it is decides who may delete it (in `receive`).
+    async fn verify(&self, _: &Inbound<'_>) -> Result<(), FedError> {
+        target(self).map(|_| ())
+    }
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        delete(inbound, target(self)?).await
+    }
+}
+
+fn target(delete: &Delete) -> Result<&url::Url, FedError> {
+    delete
+        .object
+        .as_ref()
+        .ok_or_else(|| FedError::BadRequest("Delete names no object".into()))
+}
+
+async fn delete(inbound: &Inbound<'_>, target: &url::Url) -> Result<(), FedError> {
+    if target == inbound.actor.ap_id() {
         // An account deleting itself: we keep its posts, as Lemmy does by default.
         return Ok(());
     }
@@ -24,7 +42,7 @@ pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
         return Ok(());
     }
     // Mastodon sends Deletes for posts we never saw: nothing to do.
-    let Some(post) = Post::find(ctx, &target).await? else {
+    let Some(post) = Post::find(ctx, target).await? else {
         return Ok(());
     };
     let user = inbound.user()?;

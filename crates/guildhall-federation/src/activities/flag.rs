@@ -6,34 +6,35 @@
 //! sending actor; accounts and anything else named are passed over.
 
 use super::posts::{Post, PostKind};
-use super::{Inbound, value_id};
+use super::{Handler, Inbound};
 use crate::FedError;
+use crate::protocol::inbound::Flag;
 use guildhall_core::RuleError;
 use guildhall_core::reputation::ledger::Object;
 use guildhall_db::StoreError;
 use serde_json::Value;
-
-/// The most objects of one report looked at (Mastodon names the account
-/// and each status chosen; a longer list is not a report from a person).
-const MAX_OBJECTS: usize = 50;
 /// Flags keep reasons of up to 500 characters.
 const MAX_REASON: usize = 500;
 
-pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
+#[async_trait::async_trait]
+impl Handler for Flag {
+    /// Reporters are people, or a server's instance actor (stored as one).
+    async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        inbound.user().map(|_| ())
+    }
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        receive(self, inbound).await
+    }
+}
+
+async fn receive(flag: &Flag, inbound: &Inbound<'_>) -> Result<(), FedError> {
     let reporter = inbound.user()?;
     let ctx = inbound.data;
-    let named: Vec<url::Url> = match &inbound.activity.object {
-        Value::Array(items) => items
-            .iter()
-            .take(MAX_OBJECTS)
-            .filter_map(value_id)
-            .collect(),
-        one => value_id(one).into_iter().collect(),
-    };
     let reason = reason(inbound.raw, &inbound.actor.domain());
     let mut flagged = 0;
-    for url in named {
-        let Some(post) = Post::find(ctx, &url).await? else {
+    for url in &flag.objects {
+        let Some(post) = Post::find(ctx, url).await? else {
             continue; // the account, or something we do not hold
         };
         // Only our own groups' moderators can act on a report.

@@ -1,46 +1,69 @@
-//! Follow of a local group (answered with Accept through the queue), and
-//! the Accept or Reject of a local member's Follow of a remote group.
+//! Follow of a local group by a remote actor (accepted at once, an Accept
+//! queued with it); Undo(Follow); and a remote group's Accept or Reject of
+//! a local member's Follow.
 
 use super::posts::find_group;
-use super::{Inbound, value_id};
+use super::{Handler, Inbound};
 use crate::FedError;
 use crate::actors::StoredActor;
+use crate::protocol::inbound::{Accept, Follow, Reject};
+use guildhall_db::FedGroup;
 use url::Url;
 
-pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let target = value_id(&inbound.activity.object)
-        .ok_or_else(|| FedError::BadRequest("Follow names no object".into()))?;
-    let ctx = inbound.data;
-    let group = match find_group(ctx, &target).await? {
-        Some(g) if g.domain.is_none() => g,
-        _ if ctx.urls.is_local(&target) => {
-            return Err(FedError::Unprocessable(
-                "only groups can be followed here".into(),
+#[async_trait::async_trait]
+impl Handler for Follow {
+    /// Only a public group of ours can be followed, by a person.
+    async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        self.group(inbound).await?;
+        inbound.user()?;
+        Ok(())
+    }
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        let group = self.group(inbound).await?;
+        let user = inbound.user()?;
+        inbound
+            .data
+            .store
+            .add_follower(group.id, user.id, inbound.activity.id.as_str(), inbound.raw)
+            .await?;
+        tracing::info!(group = %group.name, follower = %inbound.actor.ap_id(), "remote follow accepted");
+        Ok(())
+    }
+}
+
+impl Follow {
+    /// The public group of ours it follows.
+    async fn group(&self, inbound: &Inbound<'_>) -> Result<FedGroup, FedError> {
+        let target = self
+            .object
+            .as_ref()
+            .ok_or_else(|| FedError::BadRequest("Follow names no object".into()))?;
+        let ctx = inbound.data;
+        let group = match find_group(ctx, target).await? {
+            Some(g) if g.domain.is_none() => g,
+            _ if ctx.urls.is_local(target) => {
+                return Err(FedError::Unprocessable(
+                    "only groups can be followed here".into(),
+                ));
+            }
+            _ => return Err(FedError::NotFound("group")),
+        };
+        if group.visibility != "public" {
+            return Err(FedError::Forbidden(
+                "this group cannot be followed from other servers".into(),
             ));
         }
-        _ => return Err(FedError::NotFound("group")),
-    };
-    if group.visibility != "public" {
-        return Err(FedError::Forbidden(
-            "this group cannot be followed from other servers".into(),
-        ));
+        Ok(group)
     }
-    let user = inbound.user()?;
-    ctx.store
-        .add_follower(group.id, user.id, inbound.activity.id.as_str(), inbound.raw)
-        .await?;
-    tracing::info!(group = %group.name, follower = %inbound.actor.ap_id(), "remote follow accepted");
-    Ok(())
 }
 
 /// Undo(Follow): the remote actor leaves the group.
-pub async fn undo(inbound: &Inbound<'_>, inner: &serde_json::Value) -> Result<(), FedError> {
-    let target = inner
-        .get("object")
-        .and_then(value_id)
-        .ok_or_else(|| FedError::BadRequest("the undone Follow names no object".into()))?;
+pub async fn undo(inbound: &Inbound<'_>, target: Option<&Url>) -> Result<(), FedError> {
+    let target =
+        target.ok_or_else(|| FedError::BadRequest("the undone Follow names no object".into()))?;
     let ctx = inbound.data;
-    let Some(group) = find_group(ctx, &target)
+    let Some(group) = find_group(ctx, target)
         .await?
         .filter(|g| g.domain.is_none())
     else {
@@ -51,20 +74,29 @@ pub async fn undo(inbound: &Inbound<'_>, inner: &serde_json::Value) -> Result<()
     Ok(())
 }
 
-/// Which local member's Follow an Accept or Reject answers, and of which group.
-async fn answered(inbound: &Inbound<'_>) -> Result<Option<(i64, i64)>, FedError> {
-    let ctx = inbound.data;
-    let StoredActor::Group(group, _) = inbound.actor else {
-        return Err(FedError::Forbidden(
+/// Only a group answers a Follow here.
+fn answering_group<'a>(inbound: &'a Inbound<'_>) -> Result<&'a FedGroup, FedError> {
+    match inbound.actor {
+        StoredActor::Group(group, _) => Ok(group),
+        StoredActor::User(..) => Err(FedError::Forbidden(
             "only a group answers a Follow here".into(),
-        ));
+        )),
+    }
+}
+
+/// Which local member's Follow an answer is to, and of which group; none
+/// when it answers no Follow of ours.
+async fn answered(
+    inbound: &Inbound<'_>,
+    follow: Option<&Url>,
+) -> Result<Option<(i64, i64)>, FedError> {
+    let ctx = inbound.data;
+    let group = answering_group(inbound)?;
+    let follow_id =
+        follow.ok_or_else(|| FedError::BadRequest("the answer names no Follow".into()))?;
+    let Some(token) = token_of(ctx, follow_id) else {
+        return Ok(None);
     };
-    let follow = &inbound.activity.object;
-    // Lemmy embeds our Follow; others may send just its id.
-    let follow_id = value_id(follow)
-        .ok_or_else(|| FedError::BadRequest("the answer names no Follow".into()))?;
-    let token = token_of(ctx, &follow_id);
-    let Some(token) = token else { return Ok(None) };
     Ok(ctx
         .store
         .member_by_follow(group.id, &token)
@@ -80,30 +112,45 @@ fn token_of(ctx: &crate::Context, id: &Url) -> Option<String> {
     id.path().strip_prefix("/activities/").map(str::to_owned)
 }
 
-pub async fn accepted(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let Some((group_id, user_id)) = answered(inbound).await? else {
-        return Ok(());
-    };
-    let ctx = inbound.data;
-    if ctx.store.accept_follow(group_id, user_id).await? {
-        // Fill the new member's feed from the group's outbox, off the request.
-        let data = inbound.data.reset_request_count();
-        tokio::spawn(async move {
-            if let Err(e) = crate::resolve::backfill_group(&data, group_id).await {
-                tracing::info!(error = %e, group_id, "backfill of a followed group failed");
-            }
-        });
+#[async_trait::async_trait]
+impl Handler for Accept {
+    async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        answering_group(inbound).map(|_| ())
     }
-    Ok(())
+
+    /// The membership becomes active, and the group's threads are fetched.
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        let Some((group_id, user_id)) = answered(inbound, self.follow.as_ref()).await? else {
+            return Ok(());
+        };
+        let ctx = inbound.data;
+        if ctx.store.accept_follow(group_id, user_id).await? {
+            // Fill the new member's feed from the group's outbox, off the request.
+            let data = inbound.data.reset_request_count();
+            tokio::spawn(async move {
+                if let Err(e) = super::backfill::group(&data, group_id).await {
+                    tracing::info!(error = %e, group_id, "backfill of a followed group failed");
+                }
+            });
+        }
+        Ok(())
+    }
 }
 
-pub async fn rejected(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    if let Some((group_id, user_id)) = answered(inbound).await? {
-        inbound
-            .data
-            .store
-            .follow_rejected(group_id, user_id)
-            .await?;
+#[async_trait::async_trait]
+impl Handler for Reject {
+    async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        answering_group(inbound).map(|_| ())
     }
-    Ok(())
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        if let Some((group_id, user_id)) = answered(inbound, self.follow.as_ref()).await? {
+            inbound
+                .data
+                .store
+                .follow_rejected(group_id, user_id)
+                .await?;
+        }
+        Ok(())
+    }
 }

@@ -3,62 +3,37 @@
 //! records the group's relay when the change happened in a local group.
 //!
 //! Adding an activity (a moderator's Remove, a Block) is one module here and
-//! one line in [`apply`].
+//! one line in [`apply`], with its type in [`crate::protocol::inbound`].
 
 mod announce;
+pub mod backfill;
 mod create;
 mod delete;
 mod flag;
 mod follow;
+mod offer;
 mod posts;
 mod undo;
 mod vote;
 
 use crate::actors::StoredActor;
-use crate::shapes;
+use crate::protocol::inbound::{Activity, Incoming};
 use crate::{FedData, FedError};
 use guildhall_db::FedGroup;
-use serde::Deserialize;
-use serde_json::Value;
-use url::Url;
 
 pub use posts::Post;
 
-/// Any activity, with the fields every handler reads; the rest stays in `object`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Incoming {
-    pub id: Url,
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(deserialize_with = "shapes::required_url")]
-    pub actor: Url,
-    #[serde(default)]
-    pub object: Value,
-    #[serde(default, deserialize_with = "shapes::urls")]
-    pub to: Vec<Url>,
-    #[serde(default, deserialize_with = "shapes::urls")]
-    pub cc: Vec<Url>,
-    #[serde(default, deserialize_with = "shapes::first_url")]
-    pub audience: Option<Url>,
-}
-
-/// The id of a JSON reference (a URL string, an object's `id`, a Link's
-/// `href`), or of the first of several.
-pub fn value_id(v: &Value) -> Option<Url> {
-    shapes::items(v).iter().find_map(shapes::reference)
-}
-
-/// The `type` of an embedded object, if it is one.
-pub fn value_type(v: &Value) -> Option<&str> {
-    v.get("type").and_then(Value::as_str)
-}
-
-/// Whether an object is a reputation attestation (its `type` lists it).
-fn is_attestation(object: &Value) -> bool {
-    object
-        .get("type")
-        .and_then(Value::as_array)
-        .is_some_and(|t| t.iter().any(|t| t == "ReputationAttestation"))
+/// What the inbox does with one kind of activity, once its signature and
+/// origin are checked: `verify` refuses what this actor may not do (who may
+/// do this to what), `receive` applies it through the store. The pattern of
+/// activitypub_federation's `Activity` trait, which Guildhall does not use
+/// itself: our handlers need the activity as received (a local group relays
+/// it verbatim) and the group vouching for it inside an Announce, and the
+/// inbox verifies signatures itself ([`crate::inbox`]).
+#[async_trait::async_trait]
+pub trait Handler {
+    async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError>;
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError>;
 }
 
 /// One activity being applied.
@@ -125,22 +100,22 @@ pub fn apply<'a>(inbound: &'a Inbound<'a>) -> futures::future::BoxFuture<'a, Res
 }
 
 async fn apply_inner(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    match inbound.activity.kind.as_str() {
-        "Follow" => follow::receive(inbound).await,
-        "Accept" => follow::accepted(inbound).await,
-        "Reject" => follow::rejected(inbound).await,
-        "Undo" => undo::receive(inbound).await,
-        "Create" | "Update" => create::receive(inbound).await,
-        "Delete" => delete::receive(inbound).await,
-        "Like" | "Dislike" => vote::receive(inbound).await,
-        "Announce" => announce::receive(inbound).await,
-        "Flag" => flag::receive(inbound).await,
-        "Offer" if is_attestation(&inbound.activity.object) => {
-            crate::attestations::receive(inbound.data, &inbound.activity.object, inbound.actor)
-                .await
-        }
-        other => Err(FedError::Unprocessable(format!(
-            "the activity type {other:?} is not supported here"
-        ))),
+    match &Activity::parse(inbound.activity)? {
+        Activity::Follow(a) => handle(a, inbound).await,
+        Activity::Accept(a) => handle(a, inbound).await,
+        Activity::Reject(a) => handle(a, inbound).await,
+        Activity::Undo(a) => handle(a, inbound).await,
+        Activity::Create(a) | Activity::Update(a) => handle(a.as_ref(), inbound).await,
+        Activity::Delete(a) => handle(a, inbound).await,
+        Activity::Like(a) => handle(a, inbound).await,
+        Activity::Dislike(a) => handle(a, inbound).await,
+        Activity::Announce(a) => handle(a, inbound).await,
+        Activity::Flag(a) => handle(a, inbound).await,
+        Activity::Offer(a) => handle(a, inbound).await,
     }
+}
+
+async fn handle(handler: &impl Handler, inbound: &Inbound<'_>) -> Result<(), FedError> {
+    handler.verify(inbound).await?;
+    handler.receive(inbound).await
 }

@@ -1,36 +1,49 @@
-//! Like and Dislike (Mastodon's favourite counts as an upvote), and their Undo.
+//! Like and Dislike (Mastodon's favourite counts as an upvote), and their
+//! Undo, matched on (actor, object): Lemmy's Undo carries a fresh id and,
+//! in 0.19, always the type Like.
 
 use super::posts::{Post, PostKind};
-use super::{Inbound, value_id};
+use super::{Handler, Inbound};
 use crate::FedError;
+use crate::protocol::inbound::{Dislike, Like};
 use guildhall_core::RuleError;
 use guildhall_core::votes::Vote;
 use guildhall_db::{StoreError, VoteTarget};
+use url::Url;
 
-pub async fn receive(inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let vote = match inbound.activity.kind.as_str() {
-        "Dislike" => Vote::Down,
-        _ => Vote::Up,
-    };
-    set(inbound, &inbound.activity.object, Some(vote)).await
+#[async_trait::async_trait]
+impl Handler for Like {
+    /// Who may vote, on what, is the store's rule ([`set`]).
+    async fn verify(&self, _: &Inbound<'_>) -> Result<(), FedError> {
+        Ok(())
+    }
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        set(inbound, self.object.as_ref(), Some(Vote::Up)).await
+    }
 }
 
-/// Undo of a Like or Dislike: matched on (actor, object), since Lemmy's Undo
-/// carries a fresh id and, in 0.19, always the type Like.
-pub async fn undo(inbound: &Inbound<'_>, inner: &serde_json::Value) -> Result<(), FedError> {
-    let object = inner.get("object").cloned().unwrap_or_default();
-    set(inbound, &object, None).await
+#[async_trait::async_trait]
+impl Handler for Dislike {
+    /// Who may vote, on what, is the store's rule ([`set`]).
+    async fn verify(&self, _: &Inbound<'_>) -> Result<(), FedError> {
+        Ok(())
+    }
+
+    async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
+        set(inbound, self.object.as_ref(), Some(Vote::Down)).await
+    }
 }
 
-async fn set(
+/// Sets (or, with `None`, takes back) the actor's vote on `object`.
+pub async fn set(
     inbound: &Inbound<'_>,
-    object: &serde_json::Value,
+    object: Option<&Url>,
     vote: Option<Vote>,
 ) -> Result<(), FedError> {
-    let target =
-        value_id(object).ok_or_else(|| FedError::BadRequest("the vote names no object".into()))?;
+    let target = object.ok_or_else(|| FedError::BadRequest("the vote names no object".into()))?;
     let ctx = inbound.data;
-    let post = Post::find(ctx, &target)
+    let post = Post::find(ctx, target)
         .await?
         .ok_or(FedError::NotFound("voted object"))?;
     inbound.check_group(&post.group)?;

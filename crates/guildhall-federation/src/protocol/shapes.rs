@@ -84,6 +84,22 @@ pub fn reference(value: &Value) -> Option<Url> {
     }
 }
 
+/// The id of a JSON reference (a URL string, an object's `id`, a Link's
+/// `href`), or of the first of several.
+pub fn value_id(v: &Value) -> Option<Url> {
+    items(v).iter().find_map(reference)
+}
+
+/// The `type` of an embedded object, if it is one.
+pub fn value_type(v: &Value) -> Option<&str> {
+    v.get("type").and_then(Value::as_str)
+}
+
+/// Whether a URL names the public collection, as servers spell it.
+pub fn is_public(url: &Url) -> bool {
+    matches!(url.as_str(), PUBLIC | "as:Public")
+}
+
 /// Every URL a one-or-many property references, unusable items skipped.
 pub fn references(value: &Value) -> Vec<Url> {
     let mut urls: Vec<Url> = Vec::new();

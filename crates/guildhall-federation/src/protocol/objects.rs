@@ -1,0 +1,210 @@
+//! Objects: threads as `Page`, replies as `Note`, `Tombstone`s of what is
+//! gone, ordered collections; and a post as others send it.
+
+use super::shapes::{self, OneOrMany};
+use activitypub_federation::kinds::collection::OrderedCollectionType;
+use activitypub_federation::kinds::link::MentionType;
+use activitypub_federation::kinds::object::{NoteType, PageType, TombstoneType};
+use activitypub_federation::protocol::helpers::deserialize_skip_error;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// A thread, as Lemmy describes a post.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page {
+    #[serde(rename = "type")]
+    pub kind: PageType,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub name: String,
+    pub content: String,
+    pub media_type: &'static str,
+    pub source: Source,
+    pub to: Vec<Url>,
+    pub cc: Vec<Url>,
+    pub audience: Url,
+    pub url: Url,
+    pub published: String,
+    pub sensitive: bool,
+    pub comments_enabled: bool,
+    pub stickied: bool,
+    pub replies: Url,
+    pub context: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+}
+
+/// A reply, to the thread's Page or to another reply's Note, mentioning
+/// the author it answers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    #[serde(rename = "type")]
+    pub kind: NoteType,
+    pub id: Url,
+    pub attributed_to: Url,
+    pub content: String,
+    pub media_type: &'static str,
+    pub source: Source,
+    pub in_reply_to: Url,
+    pub to: Vec<Url>,
+    pub cc: Vec<Url>,
+    pub audience: Url,
+    pub url: Url,
+    pub published: String,
+    pub context: Url,
+    pub tag: Vec<Mention>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+}
+
+/// A thread or a reply.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Post {
+    Page(Page),
+    Note(Note),
+}
+
+impl Post {
+    /// Its ActivityStreams type, as a Tombstone's `formerType` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Post::Page(_) => "Page",
+            Post::Note(_) => "Note",
+        }
+    }
+
+    pub fn attributed_to(&self) -> &Url {
+        match self {
+            Post::Page(p) => &p.attributed_to,
+            Post::Note(n) => &n.attributed_to,
+        }
+    }
+}
+
+/// The Markdown a post was written in (`content` is its HTML).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    pub content: String,
+    pub media_type: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mention {
+    #[serde(rename = "type")]
+    pub kind: MentionType,
+    pub href: Url,
+    pub name: String,
+}
+
+/// What is left of a deleted post or a revoked attestation (served 410).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tombstone {
+    #[serde(rename = "type")]
+    pub kind: TombstoneType,
+    pub id: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub former_type: Option<&'static str>,
+    /// For attestations: when revoked (`null` when not known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<Option<String>>,
+}
+
+/// A collection, newest or oldest first as its owner chooses.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderedCollection<T> {
+    #[serde(rename = "type")]
+    pub kind: OrderedCollectionType,
+    pub id: String,
+    pub total_items: i64,
+    pub ordered_items: Vec<T>,
+}
+
+/// A post (`Page`, `Note`, `Article`, `Question`) as others send it. Every
+/// property that may be one value or many is read as either (see
+/// [`shapes`]).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostJson {
+    pub id: Url,
+    #[serde(deserialize_with = "shapes::urls")]
+    pub attributed_to: Vec<Url>,
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub summary: Option<String>,
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub content: Option<String>,
+    /// `{"en": "<p>…</p>"}` when a server sends only the map.
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub content_map: Option<String>,
+    /// Markdown from Lemmy, Mbin and Guildhall; Pleroma sends a bare
+    /// string, Misskey its own markup: those fall back to `content`.
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub source: Option<SourceJson>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub in_reply_to: Option<Url>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub audience: Option<Url>,
+    #[serde(default, deserialize_with = "shapes::urls")]
+    pub to: Vec<Url>,
+    #[serde(default, deserialize_with = "shapes::urls")]
+    pub cc: Vec<Url>,
+    #[serde(default)]
+    pub tag: OneOrMany<serde_json::Value>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub published: Option<String>,
+}
+
+/// A post's `source` as others send it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceJson {
+    pub content: String,
+    pub media_type: Option<String>,
+}
+
+impl PostJson {
+    /// The HTML `content` (or the first of its `contentMap`).
+    pub fn content_html(&self) -> &str {
+        self.content
+            .as_deref()
+            .or(self.content_map.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The Markdown source, when sent as Markdown (Lemmy, Mbin, Guildhall).
+    pub fn markdown(&self) -> Option<&str> {
+        match &self.source {
+            Some(s) if s.media_type.as_deref().is_none_or(|m| m == "text/markdown") => {
+                Some(&s.content)
+            }
+            _ => None,
+        }
+    }
+
+    /// Every URL the post is addressed to or mentions, audience first.
+    pub fn addressees(&self) -> Vec<Url> {
+        let mentions = self
+            .tag
+            .iter()
+            .filter(|t| shapes::value_type(t) == Some("Mention"))
+            .filter_map(|t| {
+                t.get("href")
+                    .and_then(|h| h.as_str())
+                    .and_then(|h| Url::parse(h).ok())
+            });
+        self.audience
+            .iter()
+            .cloned()
+            .chain(self.to.iter().cloned())
+            .chain(self.cc.iter().cloned())
+            .chain(mentions)
+            .collect()
+    }
+}
