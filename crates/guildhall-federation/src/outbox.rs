@@ -155,7 +155,8 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         .into_iter()
         .filter(|i| {
             !(reads_creates(i)
-                && guildhall_core::instances::domain_of(i).is_some_and(|d| follower_domains.contains(&d)))
+                && guildhall_core::instances::domain_of(i)
+                    .is_some_and(|d| follower_domains.contains(&d)))
         })
         .collect();
     if !direct.is_empty() {
@@ -425,7 +426,8 @@ async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
 async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
-    let origin = value_id(&inner["actor"]).and_then(|a| guildhall_core::instances::domain_of(a.as_str()));
+    let origin =
+        value_id(&inner["actor"]).and_then(|a| guildhall_core::instances::domain_of(a.as_str()));
     let inboxes: Vec<String> = once_per_instance(ctx.store.follower_deliveries(group_id).await?)
         .into_iter()
         .filter(|i| guildhall_core::instances::domain_of(i) != origin)
