@@ -448,6 +448,43 @@ async fn the_server_stops_with_slow_connections_open() {
     assert_eq!(res.status().as_u16(), 200);
 }
 
+/// Stopping finishes a request in flight: one whose head has arrived and
+/// whose body is still coming is answered, and the stop waits for it (while
+/// a connection whose head is still arriving does not hold the stop up:
+/// the test above).
+#[tokio::test]
+async fn stopping_finishes_a_request_in_flight() {
+    let mut server = TestServer::sqlite().await;
+    let body = br#"{"username":"nobody","password":"not the password"}"#;
+    let mut conn = TcpStream::connect(addr(&server)).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let stopping = tokio::spawn(async move { server.stop().await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !stopping.is_finished(),
+        "the stop waits for the request in flight"
+    );
+    conn.write_all(&body[10..]).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), conn.read_to_end(&mut answer))
+        .await
+        .expect("answered, then closed")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("the stop ends once the request is answered")
+        .unwrap();
+}
+
 #[tokio::test]
 async fn every_response_says_nosniff_and_https_instances_send_hsts() {
     let server = TestServer::sqlite().await;

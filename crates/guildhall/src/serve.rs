@@ -19,11 +19,14 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use http_body_util::BodyExt;
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -73,11 +76,28 @@ pub async fn serve(
         let mut closed = closed.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let mut req =
-                    req.map(|body| Body::new(DeadlineBody::new(body, limits.body_timeout)));
-                req.extensions_mut().insert(ConnectInfo(peer));
-                app.clone().oneshot(req)
+            // Requests being served on this connection: from a complete head
+            // until the response body is written.
+            let serving = Arc::new(AtomicUsize::new(0));
+            let service = hyper::service::service_fn({
+                let serving = serving.clone();
+                move |req: hyper::Request<Incoming>| {
+                    let guard = Serving::start(&serving);
+                    let mut req =
+                        req.map(|body| Body::new(DeadlineBody::new(body, limits.body_timeout)));
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    let response = app.clone().oneshot(req);
+                    async move {
+                        let response = response.await?;
+                        // The guard goes with the body, dropped once written.
+                        Ok::<_, Infallible>(response.map(|body| {
+                            Body::new(body.map_frame(move |frame| {
+                                let _serving = &guard;
+                                frame
+                            }))
+                        }))
+                    }
+                }
             });
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
@@ -94,9 +114,16 @@ pub async fn serve(
             let result = tokio::select! {
                 result = conn.as_mut() => result,
                 _ = stopping => {
-                    // Finish the request in flight, close an idle one.
+                    // Finish the request in flight. Without one, close: an
+                    // idle connection, or one whose head is still arriving
+                    // (hyper would wait for that head until
+                    // header_read_timeout, holding the stop up).
                     conn.as_mut().graceful_shutdown();
-                    conn.as_mut().await
+                    if serving.load(Ordering::Acquire) == 0 {
+                        Ok(())
+                    } else {
+                        conn.as_mut().await
+                    }
                 }
             };
             if let Err(e) = result {
@@ -115,6 +142,22 @@ pub async fn serve(
         tracing::warn!("some connections were still open {DRAIN_MAX:?} after stopping");
     }
     Ok(())
+}
+
+/// One request being served on a connection, counted while it lives.
+struct Serving(Arc<AtomicUsize>);
+
+impl Serving {
+    fn start(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Serving(count.clone())
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A request body that fails once its deadline has passed, counted from
