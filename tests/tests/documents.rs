@@ -165,6 +165,10 @@ async fn every_emitted_document_stays_byte_for_byte_the_same() {
         )
         .await
         .expect(201));
+    // The Creates go out before the edits below: each event is expanded
+    // from the post as it is then, so an edit racing a Create's expansion
+    // would change what the Create carries.
+    settled(&ann, &remote).await;
     bob.put(&format!("/threads/{thread}/vote"), json!({ "value": 1 }))
         .await
         .expect(200);
