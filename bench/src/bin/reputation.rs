@@ -30,6 +30,7 @@
 //!    the work per vote must not grow with the ledger.
 
 use guildhall_bench::{Args, Stats, machine};
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::ranking::hot_rank;
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::{Entry, Fold, Kind, KindName, Object};
@@ -633,7 +634,7 @@ fn generate(shape: &Shape, rules: &Rules) -> Ledger {
             thread_ids += 1;
             threads.push(k);
             posts.push(Post {
-                object: Object::Thread(thread_ids),
+                object: Object::Thread(ThreadId(thread_ids)),
                 thread: thread_ids,
                 author,
                 thread_author: author,
@@ -645,7 +646,7 @@ fn generate(shape: &Shape, rules: &Rules) -> Ledger {
             let t = posts[threads[recent(&mut rng, threads.len())]];
             reply_ids += 1;
             posts.push(Post {
-                object: Object::Reply(reply_ids),
+                object: Object::Reply(ReplyId(reply_ids)),
                 thread: t.thread,
                 author,
                 thread_author: t.author,
@@ -690,7 +691,7 @@ fn generate(shape: &Shape, rules: &Rules) -> Ledger {
         }
     }
 
-    let granted: HashMap<(i64, i64, Object), i64> =
+    let granted: HashMap<(UserId, UserId, Object), i64> =
         g.fold.standing().map(|(k, v)| (*k, *v)).collect();
     let votes = g
         .standing
@@ -698,13 +699,13 @@ fn generate(shape: &Shape, rules: &Rules) -> Ledger {
         .map(|s| {
             let post = g.posts[s.post as usize];
             let author_points = granted
-                .get(&(post.author, s.voter, post.object))
+                .get(&(UserId(post.author), UserId(s.voter), post.object))
                 .copied()
                 .unwrap_or(0);
             let voter_points = (s.vote == Vote::Down && matches!(post.object, Object::Reply(_)))
                 .then(|| {
                     granted
-                        .get(&(s.voter, post.author, post.object))
+                        .get(&(UserId(s.voter), UserId(post.author), post.object))
                         .copied()
                         .unwrap_or(0)
                 });
@@ -770,9 +771,9 @@ impl Gen<'_> {
     /// Appends `row` with the points the fold gives it.
     fn push(&mut self, mut row: Row) {
         row.points = self.fold.apply(&Entry {
-            member: row.member,
-            group: row.group,
-            source: row.source,
+            member: UserId(row.member),
+            group: row.group.map(GroupId),
+            source: row.source.map(UserId),
             object: row.object,
             kind: row.kind,
             at: row.at,
@@ -1108,8 +1109,8 @@ async fn fill(raw: &SqlitePool, shape: &Shape, ledger: &Ledger) -> anyhow::Resul
         &ledger.rows,
         |q, r| {
             let (object_type, object_id) = match r.object {
-                Some(Object::Thread(id)) => (Some("thread"), Some(id)),
-                Some(Object::Reply(id)) => (Some("reply"), Some(id)),
+                Some(Object::Thread(id)) => (Some("thread"), Some(id.get())),
+                Some(Object::Reply(id)) => (Some("reply"), Some(id.get())),
                 None => (None, None),
             };
             q.bind(r.member)
@@ -1144,7 +1145,10 @@ async fn fill(raw: &SqlitePool, shape: &Shape, ledger: &Ledger) -> anyhow::Resul
             "reply_votes (user_id, reply_id, value, created_at, author_points, voter_points)"
         };
         insert_rows(&mut tx, into, 6, CHUNK, &votes, |q, (s, author, voter)| {
-            let (Object::Thread(id) | Object::Reply(id)) = ledger.posts[s.post as usize].object;
+            let id = match ledger.posts[s.post as usize].object {
+                Object::Thread(id) => id.get(),
+                Object::Reply(id) => id.get(),
+            };
             q.bind(s.voter)
                 .bind(id)
                 .bind(s.vote.value())
@@ -1183,7 +1187,7 @@ impl People {
                     keys: None,
                 })
                 .await?;
-            voters.push(user.id);
+            voters.push(user.id.get());
         }
         let group = store
             .create_group(NewGroup {
@@ -1193,14 +1197,14 @@ impl People {
                 description_html: "",
                 rules: "",
                 rules_html: "",
-                creator_id: voters[0],
+                creator_id: UserId(voters[0]),
                 keys: None,
             })
             .await?;
         Ok(People {
             authors: voters[..25].to_vec(),
             voters,
-            group: group.id,
+            group: group.id.get(),
         })
     }
 
@@ -1211,14 +1215,14 @@ impl People {
             for &author in authors {
                 let thread = store
                     .create_thread(NewThread {
-                        group_id: self.group,
-                        author_id: author,
+                        group_id: GroupId(self.group),
+                        author_id: UserId(author),
                         title: &format!("Benchmark thread {round} by {author}"),
                         body: "Votes land here.",
                         body_html: "<p>Votes land here.</p>",
                     })
                     .await?;
-                threads.push((thread.id, author));
+                threads.push((thread.id.get(), author));
             }
         }
         Ok(threads)
@@ -1300,7 +1304,11 @@ async fn vote_all(store: &Store, pairs: Vec<(i64, i64)>, tasks: usize) -> anyhow
                 for (voter, thread) in share {
                     let t = Instant::now();
                     let tallies = store
-                        .vote(voter, VoteTarget::Thread(thread), Some(Vote::Up))
+                        .vote(
+                            UserId(voter),
+                            VoteTarget::Thread(ThreadId(thread)),
+                            Some(Vote::Up),
+                        )
                         .await?;
                     latencies.push(t.elapsed());
                     anyhow::ensure!(tallies.my_vote == Some(1), "the vote did not stand");

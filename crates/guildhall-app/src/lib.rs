@@ -24,6 +24,7 @@ mod settings;
 pub mod threads;
 pub mod votes;
 
+use guildhall_core::ids::{ThreadId, UserId};
 use guildhall_core::permissions::Actor;
 use guildhall_db::{Store, User};
 use std::sync::Arc;
@@ -123,12 +124,12 @@ pub fn actor(user: &User) -> Actor {
 pub trait Network: Send + Sync {
     /// Fetches the replies of a remote thread that we lack (briefly, and at
     /// most every few minutes per thread).
-    async fn refresh_thread(&self, thread_id: i64);
+    async fn refresh_thread(&self, thread_id: ThreadId);
 
     /// Finds a remote group by `!name@host`, `@name@host` or URL and stores
     /// it; returns the name it is stored under.
     async fn lookup_group(&self, query: &str) -> Result<String>;
 
     /// Issues a local member a new attestation (after a withdrawal).
-    async fn restore_attestation(&self, member_id: i64) -> Result<()>;
+    async fn restore_attestation(&self, member_id: UserId) -> Result<()>;
 }

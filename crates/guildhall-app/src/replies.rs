@@ -2,6 +2,7 @@
 
 use crate::{Acting, App, Error, Result, actor, threads};
 use guildhall_core::content::render_markdown;
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::tree;
 use guildhall_db::{NewReply, Reply, User};
@@ -12,14 +13,17 @@ pub const REPLIES_MAX: i64 = 5_000;
 /// A thread's replies in reading order, each with its depth.
 pub async fn replies(
     app: &App,
-    thread_id: i64,
+    thread_id: ThreadId,
     viewer: Option<&User>,
 ) -> Result<Vec<(Reply, usize)>> {
     let replies = app
         .store
         .replies(thread_id, viewer.map(|u| u.id), REPLIES_MAX)
         .await?;
-    let shape: Vec<(i64, Option<i64>)> = replies.iter().map(|r| (r.id, r.parent_id)).collect();
+    let shape: Vec<(i64, Option<i64>)> = replies
+        .iter()
+        .map(|r| (r.id.get(), r.parent_id.map(ReplyId::get)))
+        .collect();
     let mut slots: Vec<Option<Reply>> = replies.into_iter().map(Some).collect();
     Ok(tree::layout(&shape)
         .into_iter()
@@ -31,8 +35,8 @@ pub async fn replies(
 pub async fn create(
     app: &App,
     acting: Acting<'_>,
-    thread_id: i64,
-    parent_id: Option<i64>,
+    thread_id: ThreadId,
+    parent_id: Option<ReplyId>,
     body: &str,
 ) -> Result<Reply> {
     let user = acting.member()?;
@@ -52,7 +56,7 @@ pub async fn create(
 }
 
 /// One reply as `viewer` sees it (their vote on it, if any).
-pub async fn reply(app: &App, id: i64, viewer: Option<&User>) -> Result<Reply> {
+pub async fn reply(app: &App, id: ReplyId, viewer: Option<&User>) -> Result<Reply> {
     app.store
         .reply(id, viewer.map(|u| u.id))
         .await?
@@ -60,7 +64,7 @@ pub async fn reply(app: &App, id: i64, viewer: Option<&User>) -> Result<Reply> {
 }
 
 /// A reply its author may edit, for the edit form.
-pub async fn editable(app: &App, acting: Acting<'_>, id: i64) -> Result<Reply> {
+pub async fn editable(app: &App, acting: Acting<'_>, id: ReplyId) -> Result<Reply> {
     let user = acting.member()?;
     let reply = reply(app, id, Some(user)).await?;
     can_edit(actor(user), reply.author_id, reply.deleted_at.is_some())?;
@@ -68,7 +72,7 @@ pub async fn editable(app: &App, acting: Acting<'_>, id: i64) -> Result<Reply> {
 }
 
 /// Its author edits a reply.
-pub async fn edit(app: &App, acting: Acting<'_>, id: i64, body: &str) -> Result<Reply> {
+pub async fn edit(app: &App, acting: Acting<'_>, id: ReplyId, body: &str) -> Result<Reply> {
     let user = acting.member()?;
     let current = reply(app, id, Some(user)).await?;
     can_edit(actor(user), current.author_id, current.deleted_at.is_some())?;
@@ -80,7 +84,7 @@ pub async fn edit(app: &App, acting: Acting<'_>, id: i64, body: &str) -> Result<
 }
 
 /// Its author, the group's moderators and admins delete a reply.
-pub async fn delete(app: &App, acting: Acting<'_>, id: i64) -> Result<()> {
+pub async fn delete(app: &App, acting: Acting<'_>, id: ReplyId) -> Result<()> {
     let user = acting.member()?;
     let current = reply(app, id, Some(user)).await?;
     let group_id = threads::thread(app, current.thread_id, None)

@@ -3,6 +3,7 @@
 use crate::{Acting, App, Error, Result, actor, groups};
 use guildhall_core::content::render_markdown;
 use guildhall_core::cursor::Cursor;
+use guildhall_core::ids::ThreadId;
 use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
@@ -66,11 +67,11 @@ pub async fn create(
 
 /// Opening a thread: one from another instance first fetches the replies
 /// we lack (briefly, and at most every few minutes).
-pub async fn open(app: &App, id: i64, viewer: Option<&User>) -> Result<Thread> {
+pub async fn open(app: &App, id: ThreadId, viewer: Option<&User>) -> Result<Thread> {
     let thread = thread(app, id, viewer).await?;
     // Threads of our own groups get every reply delivered here; those of
-    // remote groups (named `name@host`) may lack the older ones.
-    let remote = thread.group_name.contains('@');
+    // remote groups may lack the older ones.
+    let remote = thread.group_origin.is_remote();
     if let (true, Some(network)) = (remote, app.network()) {
         network.refresh_thread(id).await;
     }
@@ -78,7 +79,7 @@ pub async fn open(app: &App, id: i64, viewer: Option<&User>) -> Result<Thread> {
 }
 
 /// One thread as `viewer` sees it (their vote on it, if any).
-pub async fn thread(app: &App, id: i64, viewer: Option<&User>) -> Result<Thread> {
+pub async fn thread(app: &App, id: ThreadId, viewer: Option<&User>) -> Result<Thread> {
     app.store
         .thread(id, viewer.map(|u| u.id))
         .await?
@@ -86,7 +87,7 @@ pub async fn thread(app: &App, id: i64, viewer: Option<&User>) -> Result<Thread>
 }
 
 /// A thread its author may edit, for the edit form.
-pub async fn editable(app: &App, acting: Acting<'_>, id: i64) -> Result<Thread> {
+pub async fn editable(app: &App, acting: Acting<'_>, id: ThreadId) -> Result<Thread> {
     let user = acting.member()?;
     let thread = thread(app, id, Some(user)).await?;
     can_edit(actor(user), thread.author_id, thread.deleted_at.is_some())?;
@@ -98,7 +99,7 @@ pub async fn editable(app: &App, acting: Acting<'_>, id: i64) -> Result<Thread> 
 pub async fn edit(
     app: &App,
     acting: Acting<'_>,
-    id: i64,
+    id: ThreadId,
     title: Option<&str>,
     body: Option<&str>,
 ) -> Result<Thread> {
@@ -128,7 +129,7 @@ pub async fn edit(
 }
 
 /// Its author, the group's moderators and admins delete a thread.
-pub async fn delete(app: &App, acting: Acting<'_>, id: i64) -> Result<()> {
+pub async fn delete(app: &App, acting: Acting<'_>, id: ThreadId) -> Result<()> {
     let user = acting.member()?;
     let current = thread(app, id, Some(user)).await?;
     let moderates = app.store.is_moderator(current.group_id, user.id).await?;

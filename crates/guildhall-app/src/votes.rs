@@ -1,6 +1,7 @@
 //! Votes on threads and replies.
 
 use crate::{Acting, App, Error, Result, replies, threads};
+use guildhall_core::ids::Origin;
 use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_core::votes::Vote;
 use guildhall_db::{Tallies, User, VoteTarget};
@@ -34,18 +35,18 @@ pub async fn vote_explained(
             VoteTarget::Reply(id) => replies::reply(app, id, Some(user)).await?.thread_id,
         };
         let thread = threads::thread(app, thread_id, Some(user)).await?;
-        if let Some(why) = refusal(app, user, &thread.group_name).await? {
+        if let Some(why) = refusal(app, user, &thread.group_origin).await? {
             return Err(Error::Forbidden(why));
         }
     }
     vote(app, acting, target, value).await
 }
 
-/// Why `user` may not vote in `group_name`, and what earns it; `None` when
-/// they may. Votes on a remote group's posts are judged by its own
+/// Why `user` may not vote in a group of that origin, and what earns it;
+/// `None` when they may. Votes on a remote group's posts are judged by its own
 /// instance, so only local groups ask (as the store does).
-pub async fn refusal(app: &App, user: &User, group_name: &str) -> Result<Option<String>> {
-    if group_name.contains('@') {
+pub async fn refusal(app: &App, user: &User, group: &Origin) -> Result<Option<String>> {
+    if group.is_remote() {
         return Ok(None);
     }
     let level = app.store.trust_level(user.id).await?;

@@ -155,14 +155,14 @@ mod tests {
     fn only_admins_set_policies() {
         assert!(
             can_set_policy(Actor {
-                id: 1,
+                id: crate::ids::UserId(1),
                 is_admin: true
             })
             .is_ok()
         );
         assert!(
             can_set_policy(Actor {
-                id: 2,
+                id: crate::ids::UserId(2),
                 is_admin: false
             })
             .is_err()

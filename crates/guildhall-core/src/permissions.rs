@@ -2,12 +2,13 @@
 //! reason) comes with later issues; these are the rules the foundation needs.
 
 use crate::RuleError;
+use crate::ids::UserId;
 use serde::{Deserialize, Serialize};
 
 /// The member acting, as the rules see them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
-    pub id: i64,
+    pub id: UserId,
     pub is_admin: bool,
 }
 
@@ -33,7 +34,7 @@ pub fn can_create_group(actor: Actor, policy: GroupCreation) -> Result<(), RuleE
 }
 
 /// Only the author edits a post: an edit speaks in their name.
-pub fn can_edit(actor: Actor, author_id: i64, deleted: bool) -> Result<(), RuleError> {
+pub fn can_edit(actor: Actor, author_id: UserId, deleted: bool) -> Result<(), RuleError> {
     if deleted {
         return Err(RuleError::Conflict(
             "a deleted post cannot be edited".into(),
@@ -51,7 +52,7 @@ pub fn can_edit(actor: Actor, author_id: i64, deleted: bool) -> Result<(), RuleE
 /// instance's admins may delete any post in it.
 pub fn can_delete(
     actor: Actor,
-    author_id: i64,
+    author_id: UserId,
     is_group_moderator: bool,
     deleted: bool,
 ) -> Result<(), RuleError> {
@@ -97,11 +98,11 @@ mod tests {
     use super::*;
 
     const MEMBER: Actor = Actor {
-        id: 1,
+        id: UserId(1),
         is_admin: false,
     };
     const ADMIN: Actor = Actor {
-        id: 9,
+        id: UserId(9),
         is_admin: true,
     };
 
@@ -114,32 +115,32 @@ mod tests {
 
     #[test]
     fn only_authors_edit() {
-        assert!(can_edit(MEMBER, 1, false).is_ok());
+        assert!(can_edit(MEMBER, UserId(1), false).is_ok());
         assert!(matches!(
-            can_edit(MEMBER, 2, false),
+            can_edit(MEMBER, UserId(2), false),
             Err(RuleError::Forbidden(_))
         ));
         assert!(matches!(
-            can_edit(ADMIN, 1, false),
+            can_edit(ADMIN, UserId(1), false),
             Err(RuleError::Forbidden(_))
         ));
         assert!(matches!(
-            can_edit(MEMBER, 1, true),
+            can_edit(MEMBER, UserId(1), true),
             Err(RuleError::Conflict(_))
         ));
     }
 
     #[test]
     fn authors_moderators_and_admins_delete() {
-        assert!(can_delete(MEMBER, 1, false, false).is_ok());
-        assert!(can_delete(MEMBER, 2, true, false).is_ok());
-        assert!(can_delete(ADMIN, 2, false, false).is_ok());
+        assert!(can_delete(MEMBER, UserId(1), false, false).is_ok());
+        assert!(can_delete(MEMBER, UserId(2), true, false).is_ok());
+        assert!(can_delete(ADMIN, UserId(2), false, false).is_ok());
         assert!(matches!(
-            can_delete(MEMBER, 2, false, false),
+            can_delete(MEMBER, UserId(2), false, false),
             Err(RuleError::Forbidden(_))
         ));
         assert!(matches!(
-            can_delete(MEMBER, 1, false, true),
+            can_delete(MEMBER, UserId(1), false, true),
             Err(RuleError::Conflict(_))
         ));
     }

@@ -1,6 +1,7 @@
 //! Votes: +1 or −1, one per member per thread or reply, changeable and removable.
 
 use crate::RuleError;
+use crate::ids::UserId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Vote {
@@ -70,7 +71,7 @@ pub fn transition(old: Option<Vote>, new: Option<Vote>) -> Result<Tally, RuleErr
 }
 
 /// Members vote on other members' posts, not their own, and not on deleted ones.
-pub fn check_can_vote(voter_id: i64, author_id: i64, deleted: bool) -> Result<(), RuleError> {
+pub fn check_can_vote(voter_id: UserId, author_id: UserId, deleted: bool) -> Result<(), RuleError> {
     if deleted {
         return Err(RuleError::Conflict("this post has been deleted".into()));
     }
@@ -145,13 +146,13 @@ mod tests {
 
     #[test]
     fn who_may_vote() {
-        assert!(check_can_vote(1, 2, false).is_ok());
+        assert!(check_can_vote(UserId(1), UserId(2), false).is_ok());
         assert!(matches!(
-            check_can_vote(1, 1, false),
+            check_can_vote(UserId(1), UserId(1), false),
             Err(RuleError::Forbidden(_))
         ));
         assert!(matches!(
-            check_can_vote(1, 2, true),
+            check_can_vote(UserId(1), UserId(2), true),
             Err(RuleError::Conflict(_))
         ));
     }

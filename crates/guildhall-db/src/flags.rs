@@ -8,6 +8,7 @@ use crate::federation::events::Via;
 use crate::reputation::member;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
+use guildhall_core::ids::{GroupId, ThreadId, UserId};
 use guildhall_core::reputation::Privilege;
 use guildhall_core::reputation::ledger::Object;
 use sqlx::FromRow;
@@ -19,7 +20,7 @@ pub struct Flag {
     pub object_type: String,
     pub object_id: i64,
     /// The thread it is (in), for a link and a title to show.
-    pub thread_id: i64,
+    pub thread_id: ThreadId,
     pub thread_title: String,
     pub username: String,
     pub reason: String,
@@ -28,7 +29,7 @@ pub struct Flag {
 
 impl Store {
     /// Flags a live post; false if this member had flagged it already.
-    pub async fn flag(&self, user_id: i64, object: Object, reason: &str) -> Result<bool> {
+    pub async fn flag(&self, user_id: UserId, object: Object, reason: &str) -> Result<bool> {
         self.add_flag(user_id, object, reason, true).await
     }
 
@@ -37,7 +38,7 @@ impl Store {
     /// members and not the servers that forward reports.
     pub async fn flag_from_remote(
         &self,
-        user_id: i64,
+        user_id: UserId,
         object: Object,
         reason: &str,
     ) -> Result<bool> {
@@ -46,7 +47,7 @@ impl Store {
 
     async fn add_flag(
         &self,
-        user_id: i64,
+        user_id: UserId,
         object: Object,
         reason: &str,
         gated: bool,
@@ -65,12 +66,12 @@ impl Store {
         let (object_type, id, group_sql) = match object {
             Object::Thread(id) => (
                 "thread",
-                id,
+                id.get(),
                 "SELECT group_id, deleted_at FROM threads WHERE id = $1",
             ),
             Object::Reply(id) => (
                 "reply",
-                id,
+                id.get(),
                 "SELECT t.group_id, r.deleted_at FROM replies r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1",
             ),
         };
@@ -99,7 +100,7 @@ impl Store {
     }
 
     /// A group's flags, newest first.
-    pub async fn flags(&self, group_id: i64, limit: i64) -> Result<Vec<Flag>> {
+    pub async fn flags(&self, group_id: GroupId, limit: i64) -> Result<Vec<Flag>> {
         Ok(sqlx::query_as::<_, Flag>(
             "SELECT f.id, f.object_type, f.object_id, t.id AS thread_id, t.title AS thread_title, \
                u.username, f.reason, f.created_at \
@@ -117,7 +118,7 @@ impl Store {
     /// Hides obvious spam: a member at TL3 removes someone else's post as a
     /// moderator would (a tombstone that federates as a Delete; its votes
     /// reversed; the removal recorded against its author).
-    pub async fn hide_spam(&self, user_id: i64, object: Object) -> Result<()> {
+    pub async fn hide_spam(&self, user_id: UserId, object: Object) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
         member(&mut conn, user_id)
             .await?

@@ -3,11 +3,12 @@
 
 use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
+use guildhall_core::ids::{GroupId, Origin, UserId};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Group {
-    pub id: i64,
+    pub id: GroupId,
     pub name: String,
     pub title: String,
     pub description: String,
@@ -16,12 +17,15 @@ pub struct Group {
     pub rules_html: String,
     pub kind: String,
     pub visibility: String,
-    pub creator_id: i64,
+    pub creator_id: UserId,
     pub member_count: i64,
     pub thread_count: i64,
     pub created_at: i64,
     /// 1 when starting threads takes TL2 (moderators always may).
     pub restricted: i64,
+    /// Ours, or a copy of another instance's group.
+    #[sqlx(rename = "domain", try_from = "Option<String>")]
+    pub origin: Origin,
 }
 
 pub struct NewGroup<'a> {
@@ -31,7 +35,7 @@ pub struct NewGroup<'a> {
     pub description_html: &'a str,
     pub rules: &'a str,
     pub rules_html: &'a str,
-    pub creator_id: i64,
+    pub creator_id: UserId,
     /// The group's actor keys, stored in the same transaction (`None`
     /// only for groups that never federate: store tests and benches).
     pub keys: Option<&'a crate::KeyPair>,
@@ -47,7 +51,7 @@ pub struct GroupUpdate<'a> {
 }
 
 const GROUP_COLUMNS: &str = "id, name, title, description, description_html, rules, rules_html, kind, visibility, \
-                             creator_id, member_count, thread_count, created_at, restricted";
+                             creator_id, member_count, thread_count, created_at, restricted, domain";
 
 impl Store {
     /// Creates a group; its creator becomes its first moderator and member.
@@ -111,7 +115,7 @@ impl Store {
             .await?)
     }
 
-    pub async fn update_group(&self, group_id: i64, u: GroupUpdate<'_>) -> Result<Group> {
+    pub async fn update_group(&self, group_id: GroupId, u: GroupUpdate<'_>) -> Result<Group> {
         let sql = format!(
             "UPDATE groups SET title = $1, description = $2, description_html = $3, rules = $4, rules_html = $5, \
              restricted = $6 WHERE id = $7 RETURNING {GROUP_COLUMNS}"

@@ -4,13 +4,14 @@
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, new_token, record};
 use crate::{Store, UserSummary, now_ms};
+use guildhall_core::ids::{GroupId, UserId};
 use sqlx::{Any, Transaction};
 
 impl Store {
     /// Subscribes a member; false if they already were. Keeps `member_count`
     /// exact. In a remote group the membership is a Follow, pending until the
     /// group's Accept arrives (`accept_follow`).
-    pub async fn join_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn join_group(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let remote: Option<Option<String>> =
             sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
@@ -51,25 +52,30 @@ impl Store {
     }
 
     /// A remote follower unfollowed (Undo Follow); false if it was not one.
-    pub async fn remove_follower(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn remove_follower(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         self.leave_group(group_id, user_id).await
     }
 
     /// Unsubscribes a member; false if they were not one. Leaving a remote
     /// group sends an Undo of the Follow.
-    pub async fn leave_group(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn leave_group(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         self.end_membership(group_id, user_id, true).await
     }
 
     /// A remote group refused a local member's Follow: the membership goes,
     /// and nothing is sent back (there is no follow to undo).
-    pub async fn follow_rejected(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn follow_rejected(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         self.end_membership(group_id, user_id, false).await
     }
 
     /// Ends a membership; for a remote group, `unfollow` queues the
     /// Undo(Follow) that tells it.
-    async fn end_membership(&self, group_id: i64, user_id: i64, unfollow: bool) -> Result<bool> {
+    async fn end_membership(
+        &self,
+        group_id: GroupId,
+        user_id: UserId,
+        unfollow: bool,
+    ) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let removed: Option<(i64, Option<String>)> = sqlx::query_as(
             "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 RETURNING pending, follow_id",
@@ -109,7 +115,7 @@ impl Store {
 
     /// A remote group accepted a local member's Follow; false if there was
     /// no pending follow.
-    pub async fn accept_follow(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn accept_follow(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND user_id = $2 AND pending = 1",
@@ -133,8 +139,8 @@ impl Store {
     /// is accepted again.
     pub async fn add_follower(
         &self,
-        group_id: i64,
-        user_id: i64,
+        group_id: GroupId,
+        user_id: UserId,
         follow_id: &str,
         follow: &str,
     ) -> Result<()> {
@@ -178,7 +184,7 @@ impl Store {
     }
 
     /// The local member whose Follow (by token) of a remote group is pending.
-    pub async fn member_by_follow(&self, group_id: i64, token: &str) -> Result<Option<i64>> {
+    pub async fn member_by_follow(&self, group_id: GroupId, token: &str) -> Result<Option<UserId>> {
         Ok(sqlx::query_scalar(
             "SELECT user_id FROM group_members WHERE group_id = $1 AND follow_id = $2",
         )
@@ -189,7 +195,7 @@ impl Store {
     }
 
     /// Whether any local account follows the group.
-    pub async fn has_local_members(&self, group_id: i64) -> Result<bool> {
+    pub async fn has_local_members(&self, group_id: GroupId) -> Result<bool> {
         Ok(sqlx::query(
             "SELECT 1 FROM group_members m JOIN users u ON u.id = m.user_id WHERE m.group_id = $1 AND u.domain IS NULL",
         )
@@ -199,7 +205,7 @@ impl Store {
         .is_some())
     }
 
-    pub async fn is_member(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn is_member(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         self.exists(
             "SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2",
             group_id,
@@ -208,7 +214,7 @@ impl Store {
         .await
     }
 
-    pub async fn is_moderator(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn is_moderator(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         self.exists(
             "SELECT 1 FROM group_moderators WHERE group_id = $1 AND user_id = $2",
             group_id,
@@ -218,7 +224,7 @@ impl Store {
     }
 
     /// Whether the member moderates any of our groups.
-    pub async fn moderates_any(&self, user_id: i64) -> Result<bool> {
+    pub async fn moderates_any(&self, user_id: UserId) -> Result<bool> {
         Ok(sqlx::query(
             "SELECT 1 FROM group_moderators m JOIN groups g ON g.id = m.group_id \
              WHERE g.domain IS NULL AND m.user_id = $1 LIMIT 1",
@@ -229,7 +235,7 @@ impl Store {
         .is_some())
     }
 
-    async fn exists(&self, sql: &'static str, a: i64, b: i64) -> Result<bool> {
+    async fn exists(&self, sql: &'static str, a: GroupId, b: UserId) -> Result<bool> {
         Ok(sqlx::query(sql)
             .bind(a)
             .bind(b)
@@ -239,7 +245,7 @@ impl Store {
     }
 
     /// The group's moderators, longest-serving first.
-    pub async fn moderators(&self, group_id: i64) -> Result<Vec<UserSummary>> {
+    pub async fn moderators(&self, group_id: GroupId) -> Result<Vec<UserSummary>> {
         Ok(sqlx::query_as::<_, UserSummary>(
             "SELECT u.id, u.username, u.display_name FROM group_moderators m JOIN users u ON u.id = m.user_id \
              WHERE m.group_id = $1 ORDER BY m.added_at, u.id",
@@ -250,7 +256,7 @@ impl Store {
     }
 
     /// Makes a member a moderator; false if they already were.
-    pub async fn add_moderator(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn add_moderator(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO group_moderators (group_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
@@ -263,7 +269,7 @@ impl Store {
     }
 
     /// Removes a moderator; false if they were not one.
-    pub async fn remove_moderator(&self, group_id: i64, user_id: i64) -> Result<bool> {
+    pub async fn remove_moderator(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         let done = sqlx::query("DELETE FROM group_moderators WHERE group_id = $1 AND user_id = $2")
             .bind(group_id)
             .bind(user_id)
@@ -273,7 +279,11 @@ impl Store {
     }
 }
 
-async fn bump_members(tx: &mut Transaction<'static, Any>, group_id: i64, by: i64) -> Result<()> {
+async fn bump_members(
+    tx: &mut Transaction<'static, Any>,
+    group_id: GroupId,
+    by: i64,
+) -> Result<()> {
     sqlx::query("UPDATE groups SET member_count = member_count + $1 WHERE id = $2")
         .bind(by)
         .bind(group_id)

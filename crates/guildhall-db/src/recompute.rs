@@ -26,6 +26,7 @@ use crate::{Backend, Store};
 use bulk::{
     Fields, MAX_PARAMS, RECORD, bind_all, held, malformed, packed, placeholders, write_differences,
 };
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::reputation::ledger::{Entry, Kind, KindName, Object};
 use guildhall_core::reputation::replay::{Replay, Stored};
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -193,8 +194,8 @@ fn parse_ledger_row(record: &str) -> Result<Stored<'_>> {
         .ok_or_else(|| malformed("ledger kind"))?;
     let vote = f.opt()?;
     let object = match (f.text()?, f.opt()?) {
-        (Some("thread"), Some(id)) => Some(Object::Thread(id)),
-        (Some("reply"), Some(id)) => Some(Object::Reply(id)),
+        (Some("thread"), Some(id)) => Some(Object::Thread(ThreadId(id))),
+        (Some("reply"), Some(id)) => Some(Object::Reply(ReplyId(id))),
         _ => None,
     };
     let amount = f.int()?;
@@ -205,9 +206,9 @@ fn parse_ledger_row(record: &str) -> Result<Stored<'_>> {
     let source_domain = f.text()?;
     f.end()?;
     let entry = Entry {
-        member,
-        group,
-        source,
+        member: UserId(member),
+        group: group.map(GroupId),
+        source: source.map(UserId),
         object,
         kind: Kind::from_stored(kind, vote, amount)?,
         at,
@@ -299,11 +300,11 @@ fn vote_changes(
             let was = (f.opt()?, f.opt()?);
             f.end()?;
             let object = if table == "thread_votes" {
-                Object::Thread(id)
+                Object::Thread(ThreadId(id))
             } else {
-                Object::Reply(id)
+                Object::Reply(ReplyId(id))
             };
-            if let Some(now) = replay.standing_vote(voter, author, object, was) {
+            if let Some(now) = replay.standing_vote(UserId(voter), UserId(author), object, was) {
                 updates.push([Some(voter), Some(id), now.0, now.1]);
             }
         }

@@ -5,6 +5,7 @@ use crate::reputation::{after_post, check_post, member, removed};
 use crate::threads::viewer_id;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::permissions::can_reply;
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::Object;
@@ -12,10 +13,10 @@ use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Reply {
-    pub id: i64,
-    pub thread_id: i64,
-    pub parent_id: Option<i64>,
-    pub author_id: i64,
+    pub id: ReplyId,
+    pub thread_id: ThreadId,
+    pub parent_id: Option<ReplyId>,
+    pub author_id: UserId,
     pub author_name: String,
     pub body: String,
     pub body_html: String,
@@ -32,9 +33,9 @@ pub struct Reply {
 }
 
 pub struct NewReply<'a> {
-    pub thread_id: i64,
-    pub parent_id: Option<i64>,
-    pub author_id: i64,
+    pub thread_id: ThreadId,
+    pub parent_id: Option<ReplyId>,
+    pub author_id: UserId,
     pub body: &'a str,
     pub body_html: &'a str,
 }
@@ -63,7 +64,7 @@ impl Store {
         new: NewReply<'_>,
         via: Via<'_>,
         remote: Option<Federated<'_>>,
-    ) -> Result<i64> {
+    ) -> Result<ReplyId> {
         let (thread_id, parent_id, author_id) = (new.thread_id, new.parent_id, new.author_id);
         let (body, body_html) = (new.body.to_owned(), new.body_html.to_owned());
         let remote = remote.map(|r| (r.ap_id.to_owned(), r.published));
@@ -90,7 +91,7 @@ impl Store {
         .await
     }
 
-    pub async fn reply(&self, id: i64, viewer: Option<i64>) -> Result<Option<Reply>> {
+    pub async fn reply(&self, id: ReplyId, viewer: Option<UserId>) -> Result<Option<Reply>> {
         let sql = format!("{REPLY_SELECT} WHERE r.id = $2");
         let reply = sqlx::query_as::<_, Reply>(AssertSqlSafe(sql))
             .bind(viewer_id(viewer))
@@ -105,8 +106,8 @@ impl Store {
     /// `guildhall_core::tree::layout`.
     pub async fn replies(
         &self,
-        thread_id: i64,
-        viewer: Option<i64>,
+        thread_id: ThreadId,
+        viewer: Option<UserId>,
         limit: i64,
     ) -> Result<Vec<Reply>> {
         let sql =
@@ -120,13 +121,13 @@ impl Store {
         Ok(self.ranked(replies))
     }
 
-    pub async fn edit_reply(&self, id: i64, body: &str, body_html: &str) -> Result<()> {
+    pub async fn edit_reply(&self, id: ReplyId, body: &str, body_html: &str) -> Result<()> {
         self.edit_reply_via(id, body, body_html, Via::Local).await
     }
 
     pub async fn edit_reply_via(
         &self,
-        id: i64,
+        id: ReplyId,
         body: &str,
         body_html: &str,
         via: Via<'_>,
@@ -144,17 +145,22 @@ impl Store {
 
     /// Turns a reply into a tombstone; the replies under it survive.
     /// Deletes a reply in its author's name.
-    pub async fn delete_reply(&self, id: i64) -> Result<()> {
+    pub async fn delete_reply(&self, id: ReplyId) -> Result<()> {
         self.delete_reply_via(id, None, Via::Local).await
     }
 
     /// Deletes a reply; `by` is whoever did it when not the author (a
     /// moderator's removal), which the event records as its actor.
-    pub async fn delete_reply_by(&self, id: i64, by: i64) -> Result<()> {
+    pub async fn delete_reply_by(&self, id: ReplyId, by: UserId) -> Result<()> {
         self.delete_reply_via(id, Some(by), Via::Local).await
     }
 
-    pub async fn delete_reply_via(&self, id: i64, by: Option<i64>, via: Via<'_>) -> Result<()> {
+    pub async fn delete_reply_via(
+        &self,
+        id: ReplyId,
+        by: Option<UserId>,
+        via: Via<'_>,
+    ) -> Result<()> {
         self.change_reply(
             id,
             "UPDATE replies SET body = $1, body_html = $2, deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL \
@@ -170,14 +176,14 @@ impl Store {
     /// now, id) and records its event, by the author unless `by` says who.
     async fn change_reply(
         &self,
-        id: i64,
+        id: ReplyId,
         sql: &'static str,
         (body, body_html): (&str, &str),
-        (kind, by): (EventKind, Option<i64>),
+        (kind, by): (EventKind, Option<UserId>),
         via: Via<'_>,
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let found: Option<(i64, i64)> = sqlx::query_as(sql)
+        let found: Option<(UserId, ThreadId)> = sqlx::query_as(sql)
             .bind(body)
             .bind(body_html)
             .bind(now_ms())
@@ -185,7 +191,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let (author_id, thread_id) = found.ok_or(StoreError::NotFound("reply"))?;
-        let group_id: i64 = sqlx::query_scalar("SELECT group_id FROM threads WHERE id = $1")
+        let group_id: GroupId = sqlx::query_scalar("SELECT group_id FROM threads WHERE id = $1")
             .bind(thread_id)
             .fetch_one(&mut *tx)
             .await?;
@@ -216,11 +222,11 @@ async fn reply_in(
     new: NewReply<'_>,
     via: Via<'_>,
     remote: Option<Federated<'_>>,
-) -> Result<i64> {
+) -> Result<ReplyId> {
     let now = now_ms();
     let created = remote.map_or(now, |r| r.published.min(now));
     // Write first: takes the lock, and tells us whether the thread is live.
-    let thread: Option<(Option<i64>, i64, Option<String>)> = sqlx::query_as(
+    let thread: Option<(Option<i64>, GroupId, Option<String>)> = sqlx::query_as(
         "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
              RETURNING deleted_at, group_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id)",
     )
@@ -232,7 +238,7 @@ async fn reply_in(
     let thread_deleted = thread_deleted.is_some();
     let mut parent_deleted = false;
     if let Some(parent_id) = new.parent_id {
-        let parent: Option<(i64, Option<i64>)> =
+        let parent: Option<(ThreadId, Option<i64>)> =
             sqlx::query_as("SELECT thread_id, deleted_at FROM replies WHERE id = $1")
                 .bind(parent_id)
                 .fetch_optional(&mut *conn)
@@ -253,7 +259,7 @@ async fn reply_in(
         None => check_post(conn, rules, new.author_id, new.body, false).await?,
         Some(_) => member(conn, new.author_id).await?,
     };
-    let id: i64 = sqlx::query_scalar(
+    let id: ReplyId = sqlx::query_scalar(
         "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )

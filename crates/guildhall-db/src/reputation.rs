@@ -16,6 +16,7 @@ pub(crate) use votes::{Reversal, record_vote, removed, reverse_votes};
 
 use crate::error::{Result, StoreError};
 use crate::now_ms;
+use guildhall_core::ids::UserId;
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::badges::BadgeAward;
 pub(crate) use guildhall_core::reputation::ledger::DAY_MS;
@@ -82,7 +83,7 @@ fn attested(row: &AnyRow, now: i64) -> Result<Option<i64>> {
 }
 
 /// A member as a write path checks them (see [`Member`]).
-pub(crate) async fn member(conn: &mut AnyConnection, user_id: i64) -> Result<Member> {
+pub(crate) async fn member(conn: &mut AnyConnection, user_id: UserId) -> Result<Member> {
     let sql = format!(
         "SELECT {STATS_COLUMNS}, u.banned_at, u.created_at, {ATTESTATION_COLUMNS} \
          FROM users u LEFT JOIN member_stats s ON s.user_id = u.id {ATTESTATION_JOIN} WHERE u.id = $1"
@@ -106,7 +107,7 @@ pub(crate) async fn member(conn: &mut AnyConnection, user_id: i64) -> Result<Mem
 pub(crate) async fn check_post(
     conn: &mut AnyConnection,
     rules: &Rules,
-    author: i64,
+    author: UserId,
     markdown: &str,
     thread_in_restricted_group: bool,
 ) -> Result<Member> {
@@ -132,7 +133,7 @@ pub(crate) async fn check_post(
 pub(crate) async fn after_post(
     conn: &mut AnyConnection,
     author: &Member,
-    author_id: i64,
+    author_id: UserId,
     is_thread: bool,
 ) -> Result<()> {
     let now = now_ms();
@@ -177,8 +178,8 @@ pub(crate) async fn award(conn: &mut AnyConnection, award: &BadgeAward, now: i64
 /// The stored `object_type` and `object_id` of an object.
 fn object_parts(object: Option<Object>) -> (Option<&'static str>, Option<i64>) {
     match object {
-        Some(Object::Thread(id)) => (Some("thread"), Some(id)),
-        Some(Object::Reply(id)) => (Some("reply"), Some(id)),
+        Some(Object::Thread(id)) => (Some("thread"), Some(id.get())),
+        Some(Object::Reply(id)) => (Some("reply"), Some(id.get())),
         None => (None, None),
     }
 }

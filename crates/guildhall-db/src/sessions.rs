@@ -2,6 +2,7 @@ use crate::User;
 use crate::error::Result;
 use crate::users::USER_COLUMNS;
 use crate::{Store, now_ms};
+use guildhall_core::ids::UserId;
 use sqlx::AssertSqlSafe;
 
 impl Store {
@@ -9,7 +10,7 @@ impl Store {
     pub async fn create_session(
         &self,
         token_hash: &str,
-        user_id: i64,
+        user_id: UserId,
         kind: &str,
         ttl_ms: i64,
     ) -> Result<()> {

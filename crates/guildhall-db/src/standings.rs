@@ -6,6 +6,7 @@ use crate::error::{Result, StoreError};
 use crate::reputation::{DAY_MS, Reversal, award, insert, member, reverse_votes};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
+use guildhall_core::ids::{GroupId, UserId};
 use guildhall_core::reputation::TrustLevel;
 use guildhall_core::reputation::badges::{BadgeAward, Earned, badge};
 use guildhall_core::reputation::ranks::rank_for;
@@ -53,7 +54,7 @@ impl Period {
 /// One line of a leaderboard.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Standing {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub username: String,
     pub display_name: Option<String>,
     pub points: i64,
@@ -62,7 +63,7 @@ pub struct Standing {
 /// A member's points in one group.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct GroupPoints {
-    pub group_id: i64,
+    pub group_id: GroupId,
     pub group_name: String,
     pub points: i64,
 }
@@ -81,7 +82,7 @@ pub struct HeldBadge {
 /// A member's standing: what profiles and the API show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberReputation {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub total: i64,
     pub groups: Vec<GroupPoints>,
     pub rank: String,
@@ -110,7 +111,7 @@ pub struct LedgerRow {
 
 impl Store {
     /// A member's points (total and per group), rank, trust level, badges.
-    pub async fn member_reputation(&self, user_id: i64) -> Result<MemberReputation> {
+    pub async fn member_reputation(&self, user_id: UserId) -> Result<MemberReputation> {
         let mut conn = self.pool.acquire().await?;
         let member = member(&mut conn, user_id).await?;
         let total: Option<i64> = sqlx::query_scalar(
@@ -151,7 +152,7 @@ impl Store {
     }
 
     /// A member's trust level here.
-    pub async fn trust_level(&self, user_id: i64) -> Result<TrustLevel> {
+    pub async fn trust_level(&self, user_id: UserId) -> Result<TrustLevel> {
         let mut conn = self.pool.acquire().await?;
         Ok(member(&mut conn, user_id).await?.level(&self.rules))
     }
@@ -165,11 +166,11 @@ impl Store {
     /// over all time or the last 30 or 7 days. Banned members are left out.
     pub async fn leaderboard(
         &self,
-        group: Option<i64>,
+        group: Option<GroupId>,
         period: Period,
         limit: i64,
     ) -> Result<Vec<Standing>> {
-        let group_id = group.unwrap_or(0);
+        let group_id = group.map_or(0, GroupId::get);
         let (source, since) = match period.days() {
             None => ("reputation_scores", 0),
             Some(days) => ("reputation_days", now_ms().div_euclid(DAY_MS) - days + 1),
@@ -198,7 +199,7 @@ impl Store {
     /// A member's ledger, newest first, `before` an entry id for the next page.
     pub async fn ledger(
         &self,
-        user_id: i64,
+        user_id: UserId,
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<LedgerRow>> {
@@ -219,10 +220,10 @@ impl Store {
     /// An admin's manual adjustment, with its reason (required).
     pub async fn adjust_reputation(
         &self,
-        user_id: i64,
+        user_id: UserId,
         points: i64,
         reason: &str,
-        admin: i64,
+        admin: UserId,
     ) -> Result<()> {
         let line = adjustment(user_id, points, reason, admin, now_ms())?;
         let mut tx = self.writer.begin().await?;
@@ -233,7 +234,7 @@ impl Store {
     }
 
     /// A moderator grants a badge that is granted rather than earned.
-    pub async fn grant_badge(&self, user_id: i64, key: &str, by: i64) -> Result<()> {
+    pub async fn grant_badge(&self, user_id: UserId, key: &str, by: UserId) -> Result<()> {
         let key = match badge(key) {
             Some(b) if matches!(b.earned, Earned::Granted) => b.key,
             Some(_) => {
@@ -258,7 +259,7 @@ impl Store {
     }
 
     /// Grants or withdraws TL4, which only an admin gives.
-    pub async fn set_leader(&self, user_id: i64, leader: bool) -> Result<()> {
+    pub async fn set_leader(&self, user_id: UserId, leader: bool) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         member(&mut tx, user_id).await?;
         sqlx::query(
@@ -275,7 +276,7 @@ impl Store {
 
     /// Bans a member: they can no longer post or vote, and the points their
     /// votes gave anyone are reversed. False if they were banned already.
-    pub async fn ban_user(&self, user_id: i64) -> Result<bool> {
+    pub async fn ban_user(&self, user_id: UserId) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let banned: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET banned_at = $1 WHERE id = $2 AND banned_at IS NULL RETURNING id",
@@ -296,7 +297,7 @@ impl Store {
 
     /// Lifts a ban. The reversed points stay reversed: the votes count
     /// again only if cast again.
-    pub async fn unban_user(&self, user_id: i64) -> Result<bool> {
+    pub async fn unban_user(&self, user_id: UserId) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL",
         )

@@ -5,16 +5,20 @@ use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
+use guildhall_core::ids::{GroupId, Origin, ThreadId, UserId};
 use guildhall_core::ranking::{Sort, hot_rank};
 use guildhall_core::reputation::ledger::Object;
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Thread {
-    pub id: i64,
-    pub group_id: i64,
+    pub id: ThreadId,
+    pub group_id: GroupId,
     pub group_name: String,
-    pub author_id: i64,
+    /// Whether the thread's group is ours or another instance's.
+    #[sqlx(rename = "group_domain", try_from = "Option<String>")]
+    pub group_origin: Origin,
+    pub author_id: UserId,
     pub author_name: String,
     pub title: String,
     pub body: String,
@@ -37,8 +41,8 @@ pub struct Thread {
 }
 
 pub struct NewThread<'a> {
-    pub group_id: i64,
-    pub author_id: i64,
+    pub group_id: GroupId,
+    pub author_id: UserId,
     pub title: &'a str,
     pub body: &'a str,
     pub body_html: &'a str,
@@ -53,7 +57,7 @@ pub struct Page<T> {
 
 /// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
 /// `v` = the viewer's vote (joined on `$1`, -1 for nobody).
-const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, t.author_id, u.username AS author_name, \
+const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
      t.edited_at, t.last_activity_at, t.deleted_at, v.value AS my_vote, \
      CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
@@ -63,17 +67,17 @@ const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, t.au
 
 /// Who is looking, for `my_vote` (threads' and replies'); ids are
 /// positive so -1 matches no one.
-pub(crate) fn viewer_id(viewer: Option<i64>) -> i64 {
-    viewer.unwrap_or(-1)
+pub(crate) fn viewer_id(viewer: Option<UserId>) -> i64 {
+    viewer.map_or(-1, UserId::get)
 }
 
 /// Which threads a listing shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThreadScope {
     /// One group's.
-    Group(i64),
+    Group(GroupId),
     /// Those of every group a member has joined or follows: their feed.
-    Subscribed(i64),
+    Subscribed(UserId),
 }
 
 impl Store {
@@ -117,7 +121,7 @@ impl Store {
             None => check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?,
             Some(_) => member(&mut tx, new.author_id).await?,
         };
-        let id: i64 = sqlx::query_scalar(
+        let id: ThreadId = sqlx::query_scalar(
             "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
         )
@@ -150,7 +154,7 @@ impl Store {
             .ok_or(StoreError::NotFound("thread"))
     }
 
-    pub async fn thread(&self, id: i64, viewer: Option<i64>) -> Result<Option<Thread>> {
+    pub async fn thread(&self, id: ThreadId, viewer: Option<UserId>) -> Result<Option<Thread>> {
         let sql = format!("{THREAD_SELECT} WHERE t.id = $2");
         let thread = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
             .bind(viewer_id(viewer))
@@ -164,11 +168,11 @@ impl Store {
     /// One group's threads (see [`Store::list_threads_in`]).
     pub async fn list_threads(
         &self,
-        group_id: i64,
+        group_id: GroupId,
         sort: Sort,
         cursor: Option<Cursor>,
         limit: i64,
-        viewer: Option<i64>,
+        viewer: Option<UserId>,
     ) -> Result<Page<Thread>> {
         self.list_threads_in(ThreadScope::Group(group_id), sort, cursor, limit, viewer)
             .await
@@ -181,7 +185,7 @@ impl Store {
         sort: Sort,
         cursor: Option<Cursor>,
         limit: i64,
-        viewer: Option<i64>,
+        viewer: Option<UserId>,
     ) -> Result<Page<Thread>> {
         let column = match sort {
             Sort::Hot => "t.hot_rank",
@@ -190,11 +194,11 @@ impl Store {
             Sort::Top(_) => "t.score",
         };
         let (filter, scope_id) = match scope {
-            ThreadScope::Group(id) => ("t.group_id = $2", id),
+            ThreadScope::Group(id) => ("t.group_id = $2", id.get()),
             // Followed remote groups count once their Accept has arrived.
             ThreadScope::Subscribed(user) => (
                 "t.group_id IN (SELECT group_id FROM group_members WHERE user_id = $2 AND pending = 0)",
-                user,
+                user.get(),
             ),
         };
         let mut sql = format!("{THREAD_SELECT} WHERE {filter} AND t.deleted_at IS NULL");
@@ -237,7 +241,7 @@ impl Store {
             items.truncate(limit as usize);
             items.last().map(|t| Cursor {
                 key: sort_key(sort, t),
-                id: t.id,
+                id: t.id.get(),
             })
         } else {
             None
@@ -248,9 +252,9 @@ impl Store {
     /// A member's latest live threads, for their profile.
     pub async fn threads_by_author(
         &self,
-        author_id: i64,
+        author_id: UserId,
         limit: i64,
-        viewer: Option<i64>,
+        viewer: Option<UserId>,
     ) -> Result<Vec<Thread>> {
         let sql = format!(
             "{THREAD_SELECT} WHERE t.author_id = $2 AND t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC LIMIT $3"
@@ -267,7 +271,7 @@ impl Store {
     /// Replaces a live thread's title and body. Deleted threads stay deleted.
     pub async fn edit_thread(
         &self,
-        id: i64,
+        id: ThreadId,
         title: &str,
         body: &str,
         body_html: &str,
@@ -278,14 +282,14 @@ impl Store {
 
     pub async fn edit_thread_via(
         &self,
-        id: i64,
+        id: ThreadId,
         title: &str,
         body: &str,
         body_html: &str,
         via: Via<'_>,
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let found: Option<(i64, i64)> = sqlx::query_as(
+        let found: Option<(GroupId, UserId)> = sqlx::query_as(
             "UPDATE threads SET title = $1, body = $2, body_html = $3, edited_at = $4 \
              WHERE id = $5 AND deleted_at IS NULL RETURNING group_id, author_id",
         )
@@ -314,19 +318,24 @@ impl Store {
 
     /// Turns a thread into a tombstone: its text is gone, its replies stay.
     /// Deletes a thread in its author's name.
-    pub async fn delete_thread(&self, id: i64) -> Result<()> {
+    pub async fn delete_thread(&self, id: ThreadId) -> Result<()> {
         self.delete_thread_via(id, None, Via::Local).await
     }
 
     /// Deletes a thread; `by` is whoever did it when not the author (a
     /// moderator's removal), which the event records as its actor.
-    pub async fn delete_thread_by(&self, id: i64, by: i64) -> Result<()> {
+    pub async fn delete_thread_by(&self, id: ThreadId, by: UserId) -> Result<()> {
         self.delete_thread_via(id, Some(by), Via::Local).await
     }
 
-    pub async fn delete_thread_via(&self, id: i64, by: Option<i64>, via: Via<'_>) -> Result<()> {
+    pub async fn delete_thread_via(
+        &self,
+        id: ThreadId,
+        by: Option<UserId>,
+        via: Via<'_>,
+    ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let found: Option<(i64, i64)> = sqlx::query_as(
+        let found: Option<(GroupId, UserId)> = sqlx::query_as(
             "UPDATE threads SET title = '[deleted]', body = '', body_html = '', deleted_at = $1 \
              WHERE id = $2 AND deleted_at IS NULL RETURNING group_id, author_id",
         )

@@ -1,11 +1,12 @@
 use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
+use guildhall_core::ids::UserId;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: Option<String>,
     pub bio: String,
@@ -56,7 +57,7 @@ pub struct ProfileUpdate<'a> {
 /// Who a moderator or author is, for display.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct UserSummary {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: Option<String>,
 }
@@ -96,7 +97,7 @@ impl Store {
             .await?)
     }
 
-    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         Ok(sqlx::query_as::<_, User>(AssertSqlSafe(sql))
             .bind(id)
@@ -105,7 +106,7 @@ impl Store {
     }
 
     /// The instance's admins, for marking their posts as staff.
-    pub async fn admin_ids(&self) -> Result<Vec<i64>> {
+    pub async fn admin_ids(&self) -> Result<Vec<UserId>> {
         Ok(
             sqlx::query_scalar("SELECT id FROM users WHERE is_admin <> 0 ORDER BY id")
                 .fetch_all(&self.pool)
@@ -125,7 +126,7 @@ impl Store {
         Ok(Some((user, hash)))
     }
 
-    pub async fn update_profile(&self, user_id: i64, p: ProfileUpdate<'_>) -> Result<User> {
+    pub async fn update_profile(&self, user_id: UserId, p: ProfileUpdate<'_>) -> Result<User> {
         let sql = format!(
             "UPDATE users SET display_name = $1, bio = $2, bio_html = $3, avatar_url = $4 WHERE id = $5 RETURNING {}",
             USER_COLUMNS.replace("u.", "")
@@ -141,7 +142,7 @@ impl Store {
             .ok_or(StoreError::NotFound("user"))
     }
 
-    pub async fn set_admin(&self, user_id: i64, is_admin: bool) -> Result<()> {
+    pub async fn set_admin(&self, user_id: UserId, is_admin: bool) -> Result<()> {
         sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
             .bind(is_admin as i64)
             .bind(user_id)

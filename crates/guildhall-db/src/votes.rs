@@ -2,6 +2,7 @@ use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::reputation::{VoteChange, record_vote};
 use crate::{Store, now_ms};
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::ranking::hot_rank;
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::Object;
@@ -20,16 +21,16 @@ pub struct Tallies {
 /// What is voted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VoteTarget {
-    Thread(i64),
-    Reply(i64),
+    Thread(ThreadId),
+    Reply(ReplyId),
 }
 
 impl VoteTarget {
     /// (object table, vote table, vote table's object column, id)
     fn parts(self) -> (&'static str, &'static str, &'static str, i64) {
         match self {
-            VoteTarget::Thread(id) => ("threads", "thread_votes", "thread_id", id),
-            VoteTarget::Reply(id) => ("replies", "reply_votes", "reply_id", id),
+            VoteTarget::Thread(id) => ("threads", "thread_votes", "thread_id", id.get()),
+            VoteTarget::Reply(id) => ("replies", "reply_votes", "reply_id", id.get()),
         }
     }
 }
@@ -41,7 +42,7 @@ impl Store {
     /// deleted one are refused by the rules in `guildhall_core::votes`.
     pub async fn vote(
         &self,
-        user_id: i64,
+        user_id: UserId,
         target: VoteTarget,
         new: Option<Vote>,
     ) -> Result<Tallies> {
@@ -52,7 +53,7 @@ impl Store {
     /// remote Like/Dislike's id (a local vote's is made here).
     pub async fn vote_via(
         &self,
-        user_id: i64,
+        user_id: UserId,
         target: VoteTarget,
         new: Option<Vote>,
         via: Via<'_>,
@@ -84,7 +85,7 @@ impl Store {
 async fn vote_in(
     conn: &mut AnyConnection,
     rules: &Rules,
-    user_id: i64,
+    user_id: UserId,
     target: VoteTarget,
     new: Option<Vote>,
     via: Via<'_>,
@@ -98,7 +99,7 @@ async fn vote_in(
         }
     };
     // A no-op write first: it locks the object so concurrent votes queue.
-    let found: Option<(i64, Option<i64>, i64, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+    let found: Option<(UserId, Option<i64>, i64, GroupId)> = sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}"
     )))
     .bind(id)

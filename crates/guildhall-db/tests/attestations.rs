@@ -5,6 +5,7 @@
 //! and the attestation valid and not revoked; a partner's weight scales
 //! its members' votes.
 
+use guildhall_core::ids::UserId;
 use guildhall_core::reputation::{Rules, TrustLevel};
 use guildhall_core::votes::Vote;
 use guildhall_db::testing::fresh_postgres_store;
@@ -25,7 +26,7 @@ fn remote(name: &str) -> RemoteUser {
     guildhall_db::testing::remote_user(name, "brand-a.example")
 }
 
-fn attested(user_id: i64, id: &str, trust_level: i64, valid_until: i64) -> ImportedAttestation {
+fn attested(user_id: UserId, id: &str, trust_level: i64, valid_until: i64) -> ImportedAttestation {
     ImportedAttestation {
         user_id,
         ap_id: id.into(),

@@ -4,6 +4,7 @@
 //! reverse, badges are awarded, and a recompute from the ledger finds the
 //! scores the incremental path kept.
 
+use guildhall_core::ids::{GroupId, ThreadId, UserId};
 use guildhall_core::reputation::{Rules, TrustLevel};
 use guildhall_core::votes::Vote;
 use guildhall_db::testing::fresh_postgres_store;
@@ -20,11 +21,16 @@ fn user(name: &str) -> NewUser<'_> {
     }
 }
 
-async fn thread(store: &Store, group: i64, author: i64, body: &str) -> Result<Thread, StoreError> {
+async fn thread(
+    store: &Store,
+    group: GroupId,
+    author: UserId,
+    body: &str,
+) -> Result<Thread, StoreError> {
     store
         .create_thread(NewThread {
-            group_id: group,
-            author_id: author,
+            group_id: GroupId(group.get()),
+            author_id: UserId(author.get()),
             title: "a thread",
             body,
             body_html: body,
@@ -32,12 +38,12 @@ async fn thread(store: &Store, group: i64, author: i64, body: &str) -> Result<Th
         .await
 }
 
-async fn reply(store: &Store, thread: i64, author: i64) -> Reply {
+async fn reply(store: &Store, thread: ThreadId, author: UserId) -> Reply {
     store
         .create_reply(NewReply {
-            thread_id: thread,
+            thread_id: ThreadId(thread.get()),
             parent_id: None,
-            author_id: author,
+            author_id: UserId(author.get()),
             body: "a reply",
             body_html: "a reply",
         })
@@ -45,7 +51,7 @@ async fn reply(store: &Store, thread: i64, author: i64) -> Reply {
         .unwrap()
 }
 
-async fn group(store: &Store, name: &str, creator: i64) -> Group {
+async fn group(store: &Store, name: &str, creator: UserId) -> Group {
     store
         .create_group(NewGroup {
             name,
@@ -54,15 +60,19 @@ async fn group(store: &Store, name: &str, creator: i64) -> Group {
             description_html: "",
             rules: "",
             rules_html: "",
-            creator_id: creator,
+            creator_id: UserId(creator.get()),
             keys: None,
         })
         .await
         .unwrap()
 }
 
-async fn total(store: &Store, user: i64) -> i64 {
-    store.member_reputation(user).await.unwrap().total
+async fn total(store: &Store, user: UserId) -> i64 {
+    store
+        .member_reputation(UserId(user.get()))
+        .await
+        .unwrap()
+        .total
 }
 
 fn forbidden(result: Result<Tallies, StoreError>) -> String {
@@ -76,7 +86,7 @@ async fn exercise(store: Store) {
     assert_eq!(store.rules(), &Rules::default());
     let admin = store.create_user(user("admin")).await.unwrap();
     let ann = store.create_user(user("ann")).await.unwrap();
-    let voters: Vec<i64> = {
+    let voters: Vec<UserId> = {
         let mut v = Vec::new();
         for name in ["v1", "v2", "v3"] {
             v.push(store.create_user(user(name)).await.unwrap().id);
@@ -108,7 +118,10 @@ async fn exercise(store: Store) {
     // A first post (one active day, one post) makes each voter TL1.
     for &v in &voters {
         reply(&store, t.id, v).await;
-        assert_eq!(store.trust_level(v).await.unwrap(), TrustLevel::Tl1);
+        assert_eq!(
+            store.trust_level(UserId(v.get())).await.unwrap(),
+            TrustLevel::Tl1
+        );
     }
     let r = reply(&store, t.id, ann.id).await;
 
@@ -236,7 +249,7 @@ async fn exercise(store: Store) {
     assert_eq!(good.len(), 1);
     assert_eq!(
         (good[0].object_type.as_str(), good[0].object_id),
-        ("reply", r2.id)
+        ("reply", r2.id.get())
     );
     assert_eq!(rep.total, 60 + 100, "ten reply upvotes");
     let board = store.leaderboard(None, Period::Month, 10).await.unwrap();

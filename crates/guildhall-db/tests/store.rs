@@ -2,6 +2,7 @@
 //! when GUILDHALL_TEST_POSTGRES_URL is set (each run in a fresh database).
 
 use guildhall_core::cursor::Cursor;
+use guildhall_core::ids::{ThreadId, UserId};
 use guildhall_core::ranking::{Sort, TopWindow};
 use guildhall_core::votes::Vote;
 use guildhall_db::testing::fresh_postgres_store;
@@ -169,7 +170,11 @@ async fn exercise(store: &Store) {
     ));
     assert!(matches!(
         store
-            .vote(bob.id, VoteTarget::Thread(999_999), Some(Vote::Up))
+            .vote(
+                bob.id,
+                VoteTarget::Thread(ThreadId(999_999)),
+                Some(Vote::Up)
+            )
             .await,
         Err(StoreError::NotFound(_))
     ));
@@ -397,7 +402,7 @@ async fn group_g(store: &Store, creator: i64) -> Group {
             description_html: "",
             rules: "",
             rules_html: "",
-            creator_id: creator,
+            creator_id: UserId(creator),
             keys: None,
         })
         .await
@@ -406,7 +411,7 @@ async fn group_g(store: &Store, creator: i64) -> Group {
 
 async fn concurrent_votes(store: Store) {
     let author = store.create_user(user("author")).await.unwrap();
-    let g = group_g(&store, author.id).await;
+    let g = group_g(&store, author.id.get()).await;
     let t = store
         .create_thread(NewThread {
             group_id: g.id,
@@ -427,17 +432,18 @@ async fn concurrent_votes(store: Store) {
     let mut ballots: Vec<(i64, Vote)> = Vec::new();
     for (i, v) in voters.into_iter().enumerate() {
         let vote = if i % 4 == 0 { Vote::Down } else { Vote::Up };
-        ballots.push((v, vote));
+        ballots.push((v.get(), vote));
         if i % 5 == 0 {
-            ballots.push((v, vote));
+            ballots.push((v.get(), vote));
         }
     }
-    ballots.push((author.id, Vote::Up));
+    ballots.push((author.id.get(), Vote::Up));
     let mut tasks = Vec::new();
     for (v, vote) in ballots {
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
-            s.vote(v, VoteTarget::Thread(t.id), Some(vote)).await
+            s.vote(UserId(v), VoteTarget::Thread(t.id), Some(vote))
+                .await
         }));
     }
     let mut refused = 0;
@@ -475,7 +481,7 @@ async fn concurrent_follows_keep_the_member_count_exact_on_postgres() {
 /// PostgreSQL each missed the other), and a repeated Follow not again.
 async fn concurrent_follows(store: Store) {
     let owner = store.create_user(user("owner")).await.unwrap();
-    let g = group_g(&store, owner.id).await;
+    let g = group_g(&store, owner.id.get()).await;
     let before = store
         .group_by_name("g")
         .await
@@ -489,18 +495,18 @@ async fn concurrent_follows(store: Store) {
     }
     let follow = |s: Store, user: i64, n: u32| async move {
         let id = format!("https://b.example/follows/{user}/{n}");
-        s.add_follower(g.id, user, &id, "{}").await.unwrap();
+        s.add_follower(g.id, UserId(user), &id, "{}").await.unwrap();
     };
     let tasks: Vec<_> = followers
         .iter()
-        .map(|&f| tokio::spawn(follow(store.clone(), f, 1)))
+        .map(|&f| tokio::spawn(follow(store.clone(), f.get(), 1)))
         .collect();
     for task in tasks {
         task.await.unwrap();
     }
     let count = |s: Store| async move { s.group_by_name("g").await.unwrap().unwrap().member_count };
     assert_eq!(count(store.clone()).await, before + 20);
-    follow(store.clone(), followers[0], 2).await;
+    follow(store.clone(), (followers[0]).get(), 2).await;
     assert_eq!(count(store.clone()).await, before + 20, "a repeated Follow");
 }
 

@@ -4,11 +4,12 @@
 
 use crate::{FedError, Federation, attestations, resolve};
 use guildhall_app::Error;
+use guildhall_core::ids::{ThreadId, UserId};
 use guildhall_db::ActorKey;
 
 #[async_trait::async_trait]
 impl guildhall_app::Network for Federation {
-    async fn refresh_thread(&self, thread_id: i64) {
+    async fn refresh_thread(&self, thread_id: ThreadId) {
         resolve::refresh_thread(&self.data(), thread_id).await;
     }
 
@@ -16,11 +17,11 @@ impl guildhall_app::Network for Federation {
         Ok(resolve::lookup_group(&self.data(), query).await?.name)
     }
 
-    async fn restore_attestation(&self, member_id: i64) -> guildhall_app::Result<()> {
+    async fn restore_attestation(&self, member_id: UserId) -> guildhall_app::Result<()> {
         let ctx = self.context();
         let member = ctx
             .store
-            .fed_user(ActorKey::Id(member_id))
+            .fed_user(ActorKey::Id(member_id.get()))
             .await?
             .ok_or_else(|| Error::not_found("user"))?;
         attestations::restore(ctx, &member)

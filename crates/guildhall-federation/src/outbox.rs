@@ -17,6 +17,7 @@ use crate::protocol::outbound::{
 };
 use crate::protocol::shapes::value_id;
 use crate::{Context, FedError};
+use guildhall_core::ids::{GroupId, UserId};
 use guildhall_db::{
     ActorKey, Event, EventKind, EventObject, FedGroup, FedUser, Outbound, StoreError,
 };
@@ -66,7 +67,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     let refs = post_refs(ctx, event.object).await?;
     let actor_id = event.actor_id.ok_or(FedError::NotFound("actor"))?;
     let actor = user(ctx, actor_id).await?;
-    if actor.domain.is_some() {
+    if actor.origin.is_remote() {
         return Ok(vec![]); // remote actors' changes are relayed, never re-authored
     }
     let actor_url = user_url(ctx, &actor);
@@ -98,7 +99,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         // A moderator's removal: Lemmy's shape, a Delete from the moderator
         // with a `summary`, announced by the group. A remote group's posts
         // are the remote moderators' to remove: ours hides it locally only.
-        EventKind::Delete if refs.group.domain.is_none() => PostActivity::Delete(Delete {
+        EventKind::Delete if refs.group.origin.is_local() => PostActivity::Delete(Delete {
             kind: Default::default(),
             object: refs.url.clone(),
             summary: Some("Removed by a moderator"),
@@ -128,10 +129,10 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     } else {
         refs.parent_author.as_ref()
     };
-    if let Some(p) = interested.filter(|p| p.domain.is_some()) {
+    if let Some(p) = interested.filter(|p| p.origin.is_remote()) {
         direct.extend(delivery_inbox(&p.shared_inbox, &p.inbox));
     }
-    if refs.group.domain.is_some() {
+    if refs.group.origin.is_remote() {
         // The group's instance gets it once, at its shared inbox if it has
         // one (Lemmy refuses the second copy as a duplicate).
         direct.extend(delivery_inbox(&refs.group.shared_inbox, &refs.group.inbox));
@@ -251,10 +252,14 @@ fn announce<O>(ctx: &Context, id: &Url, group: &FedGroup, object: O) -> Announce
 }
 
 /// A local member follows, or stops following, a remote group.
-async fn follow(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
+async fn follow(
+    ctx: &Context,
+    event: &Event,
+    group_id: GroupId,
+) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let actor = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
-    let (Some(inbox), Some(_)) = (group.inbox.clone(), group.domain.as_ref()) else {
+    let (Some(inbox), Some(_)) = (group.inbox.clone(), group.origin.domain()) else {
         return Ok(vec![]);
     };
     let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
@@ -295,7 +300,7 @@ async fn offer_attestation(
     out: &mut Vec<Outbound>,
 ) -> Result<(), FedError> {
     let inbox = group.shared_inbox.clone().or_else(|| group.inbox.clone());
-    let (Some(domain), Some(inbox)) = (group.domain.as_deref(), inbox) else {
+    let (Some(domain), Some(inbox)) = (group.origin.domain(), inbox) else {
         return Ok(());
     };
     if !takes_attestations(ctx, domain).await? {
@@ -329,7 +334,7 @@ async fn offer_attestation(
 
 /// A member's attestations were revoked: a `Delete` of each to every
 /// instance it was offered to.
-async fn revoke(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbound>, FedError> {
+async fn revoke(ctx: &Context, event: &Event, user_id: UserId) -> Result<Vec<Outbound>, FedError> {
     let member = user(ctx, user_id).await?;
     // The revocation's time, so that earlier revocations are not re-sent.
     let revoked_at = event.payload.as_deref().and_then(|p| p.parse().ok());
@@ -360,7 +365,7 @@ async fn revoke(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbou
 /// claims changed or it nears its end) offered to each instance that holds
 /// an older one, so their copy neither lapses nor lags while the member is
 /// away from them.
-async fn renew(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outbound>, FedError> {
+async fn renew(ctx: &Context, event: &Event, user_id: UserId) -> Result<Vec<Outbound>, FedError> {
     let member = user(ctx, user_id).await?;
     let attestation = match attestations::current(ctx, &member).await {
         Ok(a) => a,
@@ -397,7 +402,11 @@ async fn renew(ctx: &Context, event: &Event, user_id: i64) -> Result<Vec<Outboun
 }
 
 /// A local group accepts a remote Follow.
-async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
+async fn accept(
+    ctx: &Context,
+    event: &Event,
+    group_id: GroupId,
+) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let follow: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
     let follower = value_id(&follow["actor"]).ok_or(FedError::NotFound("follower"))?;
@@ -423,7 +432,7 @@ async fn accept(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbo
 
 /// A local group relays a remote member's activity to its followers,
 /// except the server it came from.
-async fn relay(ctx: &Context, event: &Event, group_id: i64) -> Result<Vec<Outbound>, FedError> {
+async fn relay(ctx: &Context, event: &Event, group_id: GroupId) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
     let origin =

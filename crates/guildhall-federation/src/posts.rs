@@ -5,6 +5,7 @@ use crate::protocol::PUBLIC;
 use crate::protocol::context::time;
 use crate::protocol::objects::{Mention, Note, Page, Post, Source};
 use crate::{Context, FedError};
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_db::{ActorKey, EventObject, FedGroup, FedUser};
 use url::Url;
 
@@ -39,32 +40,32 @@ fn object_url(ap_id: Option<&str>, local: Url) -> Url {
     ap_id.and_then(|a| Url::parse(a).ok()).unwrap_or(local)
 }
 
-pub(crate) async fn user(ctx: &Context, id: i64) -> Result<FedUser, FedError> {
+pub(crate) async fn user(ctx: &Context, id: UserId) -> Result<FedUser, FedError> {
     ctx.store
-        .fed_user(ActorKey::Id(id))
+        .fed_user(ActorKey::Id(id.get()))
         .await?
         .ok_or(FedError::NotFound("user"))
 }
 
-pub(crate) async fn group(ctx: &Context, id: i64) -> Result<FedGroup, FedError> {
+pub(crate) async fn group(ctx: &Context, id: GroupId) -> Result<FedGroup, FedError> {
     ctx.store
-        .fed_group(ActorKey::Id(id))
+        .fed_group(ActorKey::Id(id.get()))
         .await?
         .ok_or(FedError::NotFound("group"))
 }
 
-async fn thread_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
+async fn thread_ap_id(ctx: &Context, id: ThreadId) -> Result<Url, FedError> {
     let ap: Option<String> = ctx
         .store
-        .ap_id_of(guildhall_db::PostTable::Threads, id)
+        .ap_id_of(guildhall_db::PostTable::Threads, id.get())
         .await?;
     Ok(object_url(ap.as_deref(), ctx.urls.thread(id)))
 }
 
-async fn reply_ap_id(ctx: &Context, id: i64) -> Result<Url, FedError> {
+async fn reply_ap_id(ctx: &Context, id: ReplyId) -> Result<Url, FedError> {
     let ap: Option<String> = ctx
         .store
-        .ap_id_of(guildhall_db::PostTable::Replies, id)
+        .ap_id_of(guildhall_db::PostTable::Replies, id.get())
         .await?;
     Ok(object_url(ap.as_deref(), ctx.urls.reply(id)))
 }

@@ -8,6 +8,7 @@ use crate::{Context, FedData, FedError};
 use crate::{activities, fetch};
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
+use guildhall_core::ids::ThreadId;
 use guildhall_db::FedGroup;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -52,12 +53,12 @@ const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
 const REFRESH_WAIT: Duration = Duration::from_secs(3);
 
 /// Thread id → when its replies were last fetched.
-pub type Refreshes = Mutex<HashMap<i64, Instant>>;
+pub type Refreshes = Mutex<HashMap<ThreadId, Instant>>;
 
 /// Opening a thread: when it lives on another instance and was not fetched
 /// in the last few minutes, fetch the replies we lack, waiting a moment for
 /// them. Failures are logged, never shown: the thread is still readable.
-pub async fn refresh_thread(data: &FedData, thread_id: i64) {
+pub async fn refresh_thread(data: &FedData, thread_id: ThreadId) {
     {
         let mut seen = data
             .thread_refreshes
@@ -79,9 +80,13 @@ pub async fn refresh_thread(data: &FedData, thread_id: i64) {
     let fetch = tokio::spawn(async move {
         match activities::backfill::thread(&data_owned, thread_id).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(thread_id, replies = n, "fetched missing replies"),
+            Ok(n) => tracing::info!(
+                thread_id = thread_id.get(),
+                replies = n,
+                "fetched missing replies"
+            ),
             Err(e) => {
-                tracing::debug!(thread_id, error = %e, "could not fetch the thread's replies")
+                tracing::debug!(thread_id = thread_id.get(), error = %e, "could not fetch the thread's replies")
             }
         }
     });

@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::ranking::Sort;
 use guildhall_db::{ActorKey, EventObject};
 use serde::Deserialize;
@@ -149,7 +150,7 @@ async fn local_user(ctx: &Context, name: &str) -> Result<guildhall_db::FedUser, 
     ctx.store
         .fed_user(ActorKey::Name(name))
         .await?
-        .filter(|u| u.domain.is_none())
+        .filter(|u| u.origin.is_local())
         .ok_or(FedError::NotFound("user"))
 }
 
@@ -157,7 +158,7 @@ async fn local_group(ctx: &Context, name: &str) -> Result<guildhall_db::FedGroup
     ctx.store
         .fed_group(ActorKey::Name(name))
         .await?
-        .filter(|g| g.domain.is_none() && g.visibility == "public")
+        .filter(|g| g.origin.is_local() && g.visibility == "public")
         .ok_or(FedError::NotFound("group"))
 }
 
@@ -289,11 +290,11 @@ async fn post_response(ctx: &Context, object: EventObject) -> Result<Response, F
 }
 
 async fn thread(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
-    post_response(f.context(), EventObject::Thread(id)).await
+    post_response(f.context(), EventObject::Thread(ThreadId(id))).await
 }
 
 async fn reply(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
-    post_response(f.context(), EventObject::Reply(id)).await
+    post_response(f.context(), EventObject::Reply(ReplyId(id))).await
 }
 
 fn collection<T: serde::Serialize>(
@@ -408,19 +409,19 @@ async fn thread_replies(
     let ctx = f.context();
     let t = ctx
         .store
-        .thread(id, None)
+        .thread(ThreadId(id), None)
         .await?
         .ok_or(FedError::NotFound("thread"))?;
     if ctx
         .store
-        .ap_id_of(guildhall_db::PostTable::Threads, t.id)
+        .ap_id_of(guildhall_db::PostTable::Threads, t.id.get())
         .await?
         .is_some()
     {
         return Err(FedError::NotFound("thread"));
     }
     let mut items = Vec::new();
-    for r in ctx.store.replies(id, None, 1000).await? {
+    for r in ctx.store.replies(t.id, None, 1000).await? {
         if r.deleted_at.is_none() {
             items.push(post_refs(ctx, EventObject::Reply(r.id)).await?.post);
         }

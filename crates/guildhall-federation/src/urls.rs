@@ -1,6 +1,7 @@
 //! The instance's ActivityPub URLs, and reading them back. Actors and posts
 //! use the same URLs as their pages (content negotiation picks the form).
 
+use guildhall_core::ids::{ReplyId, ThreadId};
 use url::Url;
 
 #[derive(Debug, Clone)]
@@ -13,8 +14,8 @@ pub struct Urls {
 pub enum Local {
     User(String),
     Group(String),
-    Thread(i64),
-    Reply(i64),
+    Thread(ThreadId),
+    Reply(ReplyId),
     Instance,
 }
 
@@ -51,10 +52,10 @@ impl Urls {
     pub fn group(&self, name: &str) -> Url {
         self.at(&format!("/g/{name}"))
     }
-    pub fn thread(&self, id: i64) -> Url {
+    pub fn thread(&self, id: ThreadId) -> Url {
         self.at(&format!("/t/{id}"))
     }
-    pub fn reply(&self, id: i64) -> Url {
+    pub fn reply(&self, id: ReplyId) -> Url {
         self.at(&format!("/r/{id}"))
     }
     pub fn instance_actor(&self) -> Url {
@@ -132,7 +133,10 @@ mod tests {
             urls.parse(&urls.user("bob")),
             Some(Local::User("bob".into()))
         );
-        assert_eq!(urls.parse(&urls.thread(7)), Some(Local::Thread(7)));
+        assert_eq!(
+            urls.parse(&urls.thread(ThreadId(7))),
+            Some(Local::Thread(ThreadId(7)))
+        );
         assert_eq!(urls.parse(&urls.instance_actor()), Some(Local::Instance));
         assert_eq!(
             urls.sub(&urls.group("g"), "followers").as_str(),

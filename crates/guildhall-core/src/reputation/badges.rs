@@ -5,6 +5,7 @@
 //! earned for, and a test of [`Progress`] or of one post's [`PostProgress`].
 
 use super::ledger::{Entry, Kind, Line, Object};
+use crate::ids::{GroupId, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -123,14 +124,14 @@ pub const BADGES: &[Badge] = &[
 /// granted) and, when it does, its [`line`](BadgeAward::line) in the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BadgeAward {
-    pub member: i64,
+    pub member: UserId,
     pub key: &'static str,
     /// The post a post badge is for.
     pub object: Option<Object>,
     /// The group whose activity earned it, for the ledger.
-    pub group: Option<i64>,
+    pub group: Option<GroupId>,
     /// The moderator who granted it.
-    pub granted_by: Option<i64>,
+    pub granted_by: Option<UserId>,
 }
 
 impl BadgeAward {

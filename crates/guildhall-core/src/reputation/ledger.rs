@@ -16,6 +16,7 @@ use super::Rules;
 use super::defences::{instance_capped, weighted};
 use super::points::{VotedOn, accepted_answer_points, capped, vote_points};
 use crate::RuleError;
+use crate::ids::{GroupId, ReplyId, ThreadId, UserId};
 use crate::votes::Vote;
 use std::collections::HashMap;
 use std::fmt;
@@ -27,8 +28,8 @@ pub const DAY_MS: i64 = 86_400_000;
 /// What a ledger entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Object {
-    Thread(i64),
-    Reply(i64),
+    Thread(ThreadId),
+    Reply(ReplyId),
 }
 
 impl Object {
@@ -179,10 +180,10 @@ impl Kind {
 /// One ledger row, as the rules see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
-    pub member: i64,
-    pub group: Option<i64>,
+    pub member: UserId,
+    pub group: Option<GroupId>,
     /// Who caused it: the voter, the acceptor, the moderator, the admin.
-    pub source: Option<i64>,
+    pub source: Option<UserId>,
     pub object: Option<Object>,
     pub kind: Kind,
     /// Unix milliseconds.
@@ -212,7 +213,7 @@ impl Entry {
     }
 
     /// The vote a withdrawal reverses: (member, voter, object).
-    fn vote_key(&self) -> Option<(i64, i64, Object)> {
+    fn vote_key(&self) -> Option<(UserId, UserId, Object)> {
         Some((self.member, self.source?, self.object?))
     }
 }
@@ -279,11 +280,12 @@ pub fn entry_points(rules: &Rules, entry: &Entry, before: Before) -> i64 {
             capped(rules, before.earned_today, points)
         }
         Kind::VoteWithdrawn => -before.granted,
+        // An acceptance with no source cannot be one's own: no member has id -1.
         Kind::AnswerAccepted => {
-            accepted_answer_points(rules, entry.member, entry.source.unwrap_or(-1)).0
+            accepted_answer_points(rules, entry.member, entry.source.unwrap_or(UserId(-1))).0
         }
         Kind::AnswerAcceptedBy => {
-            accepted_answer_points(rules, entry.source.unwrap_or(-1), entry.member).1
+            accepted_answer_points(rules, entry.source.unwrap_or(UserId(-1)), entry.member).1
         }
         Kind::IdeaStaged(p) | Kind::PostRemoved(p) | Kind::Adjustment(p) => p,
         Kind::BadgeAwarded => 0,
@@ -306,8 +308,8 @@ fn vote_share(rules: &Rules, entry: &Entry, vote: Vote) -> i64 {
 /// Scores: a member's points in all, and per group.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scores {
-    pub total: HashMap<i64, i64>,
-    pub by_group: HashMap<(i64, Option<i64>), i64>,
+    pub total: HashMap<UserId, i64>,
+    pub by_group: HashMap<(UserId, Option<GroupId>), i64>,
 }
 
 impl Scores {
@@ -327,11 +329,11 @@ pub struct Fold<'r> {
     rules: &'r Rules,
     pub scores: Scores,
     /// Vote gains per (member, day).
-    earned: HashMap<(i64, i64), i64>,
+    earned: HashMap<(UserId, i64), i64>,
     /// Gains from remote votes per (instance, day).
     brought: HashMap<(u32, i64), i64>,
     /// What each standing vote gave its member: (member, voter, object).
-    granted: HashMap<(i64, i64, Object), i64>,
+    granted: HashMap<(UserId, UserId, Object), i64>,
 }
 
 impl<'r> Fold<'r> {
@@ -348,14 +350,14 @@ impl<'r> Fold<'r> {
     /// What each standing vote gives its member now, keyed (member, the
     /// other party, object): a vote received is (author, voter, post), a
     /// vote cast (voter, author, post).
-    pub fn standing(&self) -> impl Iterator<Item = (&(i64, i64, Object), &i64)> {
+    pub fn standing(&self) -> impl Iterator<Item = (&(UserId, UserId, Object), &i64)> {
         self.granted.iter()
     }
 
     /// What the standing vote `key` gives its member now (see [`standing`]).
     ///
     /// [`standing`]: Fold::standing
-    pub fn granted(&self, key: &(i64, i64, Object)) -> i64 {
+    pub fn granted(&self, key: &(UserId, UserId, Object)) -> i64 {
         self.granted.get(key).copied().unwrap_or(0)
     }
 

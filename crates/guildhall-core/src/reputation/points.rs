@@ -1,6 +1,7 @@
 //! Points per event, and the daily cap on points from votes.
 
 use super::Rules;
+use crate::ids::UserId;
 use crate::votes::Vote;
 
 /// What a vote is on.
@@ -19,7 +20,13 @@ pub struct VotePoints {
 
 /// The points of one vote before the cap. Voting on one's own post earns
 /// nothing (the store refuses it anyway; remote copies may not).
-pub fn vote_points(rules: &Rules, on: VotedOn, vote: Vote, voter: i64, author: i64) -> VotePoints {
+pub fn vote_points(
+    rules: &Rules,
+    on: VotedOn,
+    vote: Vote,
+    voter: UserId,
+    author: UserId,
+) -> VotePoints {
     if voter == author {
         return VotePoints::default();
     }
@@ -55,7 +62,7 @@ pub fn capped(rules: &Rules, earned_today: i64, points: i64) -> i64 {
 
 /// Points for an accepted answer: (to the answer's author, to the acceptor).
 /// Accepting one's own answer earns nothing.
-pub fn accepted_answer_points(rules: &Rules, author: i64, acceptor: i64) -> (i64, i64) {
+pub fn accepted_answer_points(rules: &Rules, author: UserId, acceptor: UserId) -> (i64, i64) {
     if author == acceptor {
         return (0, 0);
     }
@@ -69,7 +76,7 @@ mod tests {
     #[test]
     fn stack_exchange_defaults() {
         let r = Rules::default();
-        let p = |on, vote| vote_points(&r, on, vote, 1, 2);
+        let p = |on, vote| vote_points(&r, on, vote, UserId(1), UserId(2));
         assert_eq!(
             p(VotedOn::Thread, Vote::Up),
             VotePoints {
@@ -98,17 +105,17 @@ mod tests {
                 voter: -1
             }
         );
-        assert_eq!(accepted_answer_points(&r, 2, 1), (15, 2));
+        assert_eq!(accepted_answer_points(&r, UserId(2), UserId(1)), (15, 2));
     }
 
     #[test]
     fn own_content_earns_nothing() {
         let r = Rules::default();
         assert_eq!(
-            vote_points(&r, VotedOn::Reply, Vote::Up, 7, 7),
+            vote_points(&r, VotedOn::Reply, Vote::Up, UserId(7), UserId(7)),
             VotePoints::default()
         );
-        assert_eq!(accepted_answer_points(&r, 7, 7), (0, 0));
+        assert_eq!(accepted_answer_points(&r, UserId(7), UserId(7)), (0, 0));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use super::Rules;
 use super::ledger::{Entry, Fold, Kind, Object};
+use crate::ids::UserId;
 use crate::votes::Vote;
 use std::collections::HashMap;
 
@@ -87,12 +88,15 @@ impl<'r> Replay<'r> {
                 0
             };
             let buckets = self.days.entry(day).or_default();
-            let total_day = buckets.entry((entry.member, 0)).or_default();
+            let total_day = buckets.entry((entry.member.get(), 0)).or_default();
             total_day.points += points;
             total_day.vote_gains += gains;
             total_day.upvotes += upvote;
             if let Some(group) = entry.group {
-                buckets.entry((entry.member, group)).or_default().points += points;
+                buckets
+                    .entry((entry.member.get(), group.get()))
+                    .or_default()
+                    .points += points;
             }
             if let (true, Some(i)) = (entry.is_remote_vote(), instance)
                 && points > 0
@@ -119,13 +123,15 @@ impl<'r> Replay<'r> {
         let mut rows: Vec<[i64; 3]> = scores
             .total
             .iter()
-            .map(|(&member, &points)| [member, 0, points])
+            .map(|(&member, &points)| [member.get(), 0, points])
             .collect();
         rows.extend(
             scores
                 .by_group
                 .iter()
-                .filter_map(|(&(member, group), &points)| group.map(|g| [member, g, points])),
+                .filter_map(|(&(member, group), &points)| {
+                    group.map(|g| [member.get(), g.get(), points])
+                }),
         );
         rows.sort_unstable();
         rows
@@ -164,8 +170,8 @@ impl<'r> Replay<'r> {
     /// gets none.
     pub fn standing_vote(
         &self,
-        voter: i64,
-        author: i64,
+        voter: UserId,
+        author: UserId,
         object: Object,
         was: (Option<i64>, Option<i64>),
     ) -> Option<(Option<i64>, Option<i64>)> {
@@ -180,6 +186,7 @@ impl<'r> Replay<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::{GroupId, ReplyId, ThreadId};
     use crate::reputation::ledger::DAY_MS;
 
     fn stored(id: i64, entry: Entry, domain: Option<&str>, points: i64) -> Stored<'_> {
@@ -194,9 +201,9 @@ mod tests {
 
     fn upvote(member: i64, voter: i64, object: Object, at: i64) -> Entry {
         Entry {
-            member,
-            group: Some(5),
-            source: Some(voter),
+            member: UserId(member),
+            group: Some(GroupId(5)),
+            source: Some(UserId(voter)),
             object: Some(object),
             kind: Kind::VoteReceived(Vote::Up),
             at,
@@ -215,12 +222,17 @@ mod tests {
             remote_instance_daily_points: 30,
             ..Rules::default()
         };
-        let reply = Object::Reply(7);
+        let reply = Object::Reply(ReplyId(7));
         let rows = [
             stored(1, upvote(1, 2, reply, 10), None, 10),
             stored(2, upvote(1, 3, reply, 20), Some("b.example"), 10),
             stored(3, upvote(1, 4, reply, 30), Some("b.example"), 10),
-            stored(4, upvote(1, 2, Object::Thread(8), DAY_MS + 1), None, 5),
+            stored(
+                4,
+                upvote(1, 2, Object::Thread(ThreadId(8)), DAY_MS + 1),
+                None,
+                5,
+            ),
         ];
         let mut replay = Replay::new(&rules);
         replay.apply(&rows);
@@ -242,12 +254,15 @@ mod tests {
         );
         assert_eq!(replay.instance_day_rows(), [("b.example", 0, 30)]);
         assert_eq!(
-            replay.standing_vote(3, 1, reply, (Some(10), None)),
+            replay.standing_vote(UserId(3), UserId(1), reply, (Some(10), None)),
             Some((Some(20), None))
         );
-        assert_eq!(replay.standing_vote(2, 1, reply, (Some(20), None)), None);
         assert_eq!(
-            replay.standing_vote(9, 1, reply, (Some(10), Some(-1))),
+            replay.standing_vote(UserId(2), UserId(1), reply, (Some(20), None)),
+            None
+        );
+        assert_eq!(
+            replay.standing_vote(UserId(9), UserId(1), reply, (Some(10), Some(-1))),
             Some((Some(0), Some(0))),
             "a vote the ledger does not know stands for nothing"
         );

@@ -15,15 +15,16 @@ use super::ledger::{Before, Entry, Kind, Line, Object, entry_points};
 use super::member::{Member, crossed};
 use super::privileges::Privilege;
 use crate::RuleError;
+use crate::ids::{GroupId, UserId};
 use crate::votes::Vote;
 
 /// A vote change on one post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VoteChange {
-    pub voter: i64,
-    pub author: i64,
+    pub voter: UserId,
+    pub author: UserId,
     pub object: Object,
-    pub group: i64,
+    pub group: GroupId,
     /// The vote it replaces and what that one stands for in the ledger:
     /// (vote, author's points, voter's points).
     pub old: Option<(Vote, Option<i64>, Option<i64>)>,
@@ -209,11 +210,11 @@ fn badges_of_upvote(change: &VoteChange, facts: &VoteFacts) -> Vec<BadgeAward> {
 /// its post or a ban of its voter finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StandingVote {
-    pub voter: i64,
-    pub author: i64,
+    pub voter: UserId,
+    pub author: UserId,
     pub object: Object,
     /// The post's group.
-    pub group: i64,
+    pub group: GroupId,
     pub vote: Vote,
     /// The voter's instance, when they are remote.
     pub voter_domain: Option<String>,
@@ -264,10 +265,10 @@ pub fn withdrawals(rules: &Rules, votes: &[StandingVote], at: i64) -> Vec<Line> 
 pub fn post_removed(
     rules: &Rules,
     object: Object,
-    group: i64,
+    group: GroupId,
     remote_group: bool,
-    author: i64,
-    by: Option<i64>,
+    author: UserId,
+    by: Option<UserId>,
     at: i64,
 ) -> Option<Line> {
     if remote_group {
@@ -293,10 +294,10 @@ pub fn post_removed(
 /// An admin's manual adjustment of `member`'s points, with its reason
 /// (required, trimmed).
 pub fn adjustment(
-    member: i64,
+    member: UserId,
     points: i64,
     reason: &str,
-    admin: i64,
+    admin: UserId,
     at: i64,
 ) -> Result<Line, RuleError> {
     let reason = reason.trim();

@@ -2,13 +2,14 @@
 
 use crate::error::Result;
 use crate::{Partner, Store, now_ms};
+use guildhall_core::ids::UserId;
 use sqlx::FromRow;
 
 /// A partner's attestation of one of its members, verified on receipt.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct ImportedAttestation {
     /// The remote member (a user row of ours).
-    pub user_id: i64,
+    pub user_id: UserId,
     /// The document's `id`.
     pub ap_id: String,
     /// The issuer's instance actor.
@@ -60,7 +61,10 @@ impl Store {
     }
 
     /// The attestation a remote member holds here, if any.
-    pub async fn imported_attestation(&self, user_id: i64) -> Result<Option<ImportedAttestation>> {
+    pub async fn imported_attestation(
+        &self,
+        user_id: UserId,
+    ) -> Result<Option<ImportedAttestation>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {IMPORTED} FROM imported_attestations WHERE user_id = $1"
         )))
@@ -72,7 +76,7 @@ impl Store {
     /// A remote member's attestation with its issuer's partner policy.
     pub async fn held_attestation(
         &self,
-        user_id: i64,
+        user_id: UserId,
     ) -> Result<Option<(ImportedAttestation, Option<Partner>)>> {
         let Some(held) = self.imported_attestation(user_id).await? else {
             return Ok(None);

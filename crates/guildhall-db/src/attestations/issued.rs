@@ -4,13 +4,14 @@
 use crate::error::Result;
 use crate::federation::events::{self, EventKind, EventObject};
 use crate::{Store, now_ms};
+use guildhall_core::ids::UserId;
 use sqlx::FromRow;
 
 /// One attestation we issued.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct IssuedAttestation {
     pub id: i64,
-    pub user_id: i64,
+    pub user_id: UserId,
     /// What it states that makes a re-issue due when it changes.
     pub fingerprint: String,
     /// The signed document, verbatim.
@@ -26,7 +27,7 @@ const ISSUED: &str =
 
 impl Store {
     /// A member's newest attestation, revoked or not.
-    pub async fn current_attestation(&self, user_id: i64) -> Result<Option<IssuedAttestation>> {
+    pub async fn current_attestation(&self, user_id: UserId) -> Result<Option<IssuedAttestation>> {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {ISSUED} FROM attestations WHERE user_id = $1 ORDER BY id DESC LIMIT 1"
         )))
@@ -50,7 +51,7 @@ impl Store {
     /// document; if it fails, nothing is stored.
     pub async fn issue_attestation<E>(
         &self,
-        user_id: i64,
+        user_id: UserId,
         fingerprint: &str,
         valid_until: i64,
         sign: impl FnOnce(i64) -> std::result::Result<String, E>,
@@ -84,7 +85,7 @@ impl Store {
     /// Revokes a member's attestations (a ban, or an admin's withdrawal) and
     /// queues the revocation to every instance that holds one. Returns how
     /// many were revoked.
-    pub async fn revoke_attestations(&self, user_id: i64, why: &str) -> Result<u64> {
+    pub async fn revoke_attestations(&self, user_id: UserId, why: &str) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
         let revoked = revoke(&mut tx, user_id, why).await?;
         tx.commit().await?;
@@ -111,7 +112,7 @@ impl Store {
     /// revocation; all revoked ones when `None`) went: (attestation id, inbox).
     pub async fn revoked_attestation_holders(
         &self,
-        user_id: i64,
+        user_id: UserId,
         revoked_at: Option<i64>,
     ) -> Result<Vec<(i64, String)>> {
         Ok(sqlx::query_as(
@@ -127,7 +128,7 @@ impl Store {
     }
 
     /// Every instance a member's attestations were offered to: (domain, inbox).
-    pub async fn attestation_holders(&self, user_id: i64) -> Result<Vec<(String, String)>> {
+    pub async fn attestation_holders(&self, user_id: UserId) -> Result<Vec<(String, String)>> {
         Ok(sqlx::query_as(
             "SELECT DISTINCT d.domain, d.inbox FROM attestation_deliveries d \
              JOIN attestations a ON a.id = d.attestation_id \
@@ -143,7 +144,7 @@ impl Store {
     /// Returns how many were queued.
     pub async fn queue_attestation_renewals(&self) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
-        let members: Vec<i64> = sqlx::query_scalar(
+        let members: Vec<UserId> = sqlx::query_scalar(
             "SELECT DISTINCT a.user_id FROM attestations a \
              JOIN attestation_deliveries d ON d.attestation_id = a.id \
              WHERE a.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM federation_events e \
@@ -169,7 +170,11 @@ impl Store {
 
 /// Revokes inside `tx`, queueing the revocation for delivery when any was
 /// revoked.
-pub(crate) async fn revoke(conn: &mut sqlx::AnyConnection, user_id: i64, why: &str) -> Result<u64> {
+pub(crate) async fn revoke(
+    conn: &mut sqlx::AnyConnection,
+    user_id: UserId,
+    why: &str,
+) -> Result<u64> {
     let now = now_ms();
     let revoked = sqlx::query(
         "UPDATE attestations SET revoked_at = $1, revoked_why = $2 \

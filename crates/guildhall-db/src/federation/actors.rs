@@ -3,6 +3,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
+use guildhall_core::ids::{GroupId, Origin, ThreadId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
@@ -15,15 +16,15 @@ pub struct Federated<'a> {
     pub published: i64,
 }
 
-/// A user with the fields federation needs. `domain` is `None` for local users.
+/// A user with the fields federation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FedUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: Option<String>,
     pub bio_html: String,
     pub avatar_url: Option<String>,
-    pub domain: Option<String>,
+    pub origin: Origin,
     pub ap_id: Option<String>,
     pub inbox: Option<String>,
     pub shared_inbox: Option<String>,
@@ -42,7 +43,7 @@ impl FromRow<'_, AnyRow> for FedUser {
             display_name: row.try_get("display_name")?,
             bio_html: row.try_get("bio_html")?,
             avatar_url: row.try_get("avatar_url")?,
-            domain: row.try_get("domain")?,
+            origin: row.try_get::<Option<String>, _>("domain")?.into(),
             ap_id: row.try_get("ap_id")?,
             inbox: row.try_get("inbox")?,
             shared_inbox: row.try_get("shared_inbox")?,
@@ -55,16 +56,16 @@ impl FromRow<'_, AnyRow> for FedUser {
     }
 }
 
-/// A group with the fields federation needs. `domain` is `None` for local groups.
+/// A group with the fields federation needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FedGroup {
-    pub id: i64,
+    pub id: GroupId,
     pub name: String,
     pub title: String,
     pub description_html: String,
     pub visibility: String,
     pub member_count: i64,
-    pub domain: Option<String>,
+    pub origin: Origin,
     pub ap_id: Option<String>,
     pub inbox: Option<String>,
     pub shared_inbox: Option<String>,
@@ -87,7 +88,7 @@ impl FromRow<'_, AnyRow> for FedGroup {
             description_html: row.try_get("description_html")?,
             visibility: row.try_get("visibility")?,
             member_count: row.try_get("member_count")?,
-            domain: row.try_get("domain")?,
+            origin: row.try_get::<Option<String>, _>("domain")?.into(),
             ap_id: row.try_get("ap_id")?,
             inbox: row.try_get("inbox")?,
             shared_inbox: row.try_get("shared_inbox")?,
@@ -128,7 +129,7 @@ pub struct RemoteGroup {
     pub description_html: String,
     /// The local member who first looked it up (a group needs a creator);
     /// the first local account when no one did.
-    pub creator_id: Option<i64>,
+    pub creator_id: Option<UserId>,
     pub domain: String,
     pub ap_id: String,
     pub inbox: String,
@@ -394,7 +395,7 @@ impl Store {
     }
 
     /// The remote followers of a group (actor ids), for its followers collection.
-    pub async fn remote_follower_count(&self, group_id: i64) -> Result<i64> {
+    pub async fn remote_follower_count(&self, group_id: GroupId) -> Result<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM group_members m JOIN users u ON u.id = m.user_id \
              WHERE m.group_id = $1 AND m.pending = 0 AND u.domain IS NOT NULL",
@@ -432,10 +433,10 @@ impl PostTable {
 /// A post's thread, author and group ([`Store::post_place`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PostPlace {
-    pub thread_id: i64,
-    pub author_id: i64,
+    pub thread_id: ThreadId,
+    pub author_id: UserId,
     pub deleted: bool,
-    pub group_id: i64,
+    pub group_id: GroupId,
 }
 
 /// Usage counts for NodeInfo (local accounts and posts only).

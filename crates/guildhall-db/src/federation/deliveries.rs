@@ -4,6 +4,7 @@
 
 use crate::error::Result;
 use crate::{Store, now_ms};
+use guildhall_core::ids::GroupId;
 use guildhall_core::instances::domain_of;
 
 /// One activity ready to go out, and where.
@@ -231,7 +232,7 @@ impl Store {
 
     /// Where a group's remote followers are delivered to: each follower's
     /// shared inbox if it has one (`true`), else its own inbox.
-    pub async fn follower_deliveries(&self, group_id: i64) -> Result<Vec<(String, bool)>> {
+    pub async fn follower_deliveries(&self, group_id: GroupId) -> Result<Vec<(String, bool)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT DISTINCT COALESCE(u.shared_inbox, u.inbox), \
              CASE WHEN u.shared_inbox IS NULL THEN 0 ELSE 1 END \

@@ -6,6 +6,7 @@
 
 use crate::error::Result;
 use crate::{Store, now_ms};
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use rand::RngCore;
 use sqlx::AnyConnection;
 
@@ -101,28 +102,28 @@ impl EventKind {
 /// The thing an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventObject {
-    Thread(i64),
-    Reply(i64),
-    Group(i64),
-    User(i64),
+    Thread(ThreadId),
+    Reply(ReplyId),
+    Group(GroupId),
+    User(UserId),
 }
 
 impl EventObject {
     fn parts(self) -> (&'static str, i64) {
         match self {
-            EventObject::Thread(id) => ("thread", id),
-            EventObject::Reply(id) => ("reply", id),
-            EventObject::Group(id) => ("group", id),
-            EventObject::User(id) => ("user", id),
+            EventObject::Thread(id) => ("thread", id.get()),
+            EventObject::Reply(id) => ("reply", id.get()),
+            EventObject::Group(id) => ("group", id.get()),
+            EventObject::User(id) => ("user", id.get()),
         }
     }
 
     pub fn parse(kind: &str, id: i64) -> Option<EventObject> {
         Some(match kind {
-            "thread" => EventObject::Thread(id),
-            "reply" => EventObject::Reply(id),
-            "group" => EventObject::Group(id),
-            "user" => EventObject::User(id),
+            "thread" => EventObject::Thread(ThreadId(id)),
+            "reply" => EventObject::Reply(ReplyId(id)),
+            "group" => EventObject::Group(GroupId(id)),
+            "user" => EventObject::User(UserId(id)),
             _ => return None,
         })
     }
@@ -134,7 +135,7 @@ pub struct Event {
     pub id: i64,
     pub kind: EventKind,
     pub object: EventObject,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     /// Random token the activity's id is built from; fixed at commit time so
     /// a retried expansion produces the same id.
     pub token: String,
@@ -154,7 +155,7 @@ pub(crate) async fn record(
     conn: &mut AnyConnection,
     kind: EventKind,
     object: EventObject,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     payload: Option<&str>,
 ) -> sqlx::Result<String> {
     let token = new_token();
@@ -182,8 +183,8 @@ pub(crate) async fn record_via(
     via: Via<'_>,
     kind: EventKind,
     object: EventObject,
-    group_id: i64,
-    actor_id: i64,
+    group_id: GroupId,
+    actor_id: UserId,
     payload: Option<&str>,
 ) -> sqlx::Result<Option<String>> {
     match via {
@@ -213,7 +214,7 @@ type EventRow = (
     String,
     String,
     Option<i64>,
-    Option<i64>,
+    Option<UserId>,
     String,
     Option<String>,
     i64,

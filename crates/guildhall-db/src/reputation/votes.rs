@@ -7,6 +7,7 @@ use super::{ATTESTATION_COLUMNS, ATTESTATION_JOIN, STATS_COLUMNS, StatsRow, atte
 use super::{award, insert};
 use crate::error::{Result, StoreError};
 use crate::now_ms;
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::defences::Pair;
 use guildhall_core::reputation::ledger::{DAY_MS, Object};
@@ -119,7 +120,7 @@ pub(crate) enum Reversal {
     /// Those on a deleted post.
     Post(Object),
     /// Those of a banned voter, everywhere.
-    Voter(i64),
+    Voter(UserId),
 }
 
 /// Reverses what the standing votes in `scope` gave; the votes then stand
@@ -141,7 +142,8 @@ pub(crate) async fn reverse_votes(
             Reversal::Voter(_) => "user_id",
         };
         let id = match scope {
-            Reversal::Post(Object::Thread(id) | Object::Reply(id)) | Reversal::Voter(id) => id,
+            Reversal::Post(Object::Thread(ThreadId(id)) | Object::Reply(ReplyId(id)))
+            | Reversal::Voter(UserId(id)) => id,
         };
         let group = if objects == "threads" {
             "o.group_id"
@@ -166,9 +168,9 @@ pub(crate) async fn reverse_votes(
                     voter: row.try_get(0)?,
                     author: row.try_get(2)?,
                     object: if objects == "threads" {
-                        Object::Thread(object_id)
+                        Object::Thread(ThreadId(object_id))
                     } else {
-                        Object::Reply(object_id)
+                        Object::Reply(ReplyId(object_id))
                     },
                     group: row.try_get(3)?,
                     vote: Vote::from_value(row.try_get(4)?)?,
@@ -200,9 +202,9 @@ pub(crate) async fn removed(
     conn: &mut AnyConnection,
     rules: &Rules,
     object: Object,
-    group: i64,
-    author: i64,
-    by: Option<i64>,
+    group: GroupId,
+    author: UserId,
+    by: Option<UserId>,
 ) -> Result<()> {
     reverse_votes(conn, rules, Reversal::Post(object)).await?;
     let remote: Option<String> = sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")

@@ -8,15 +8,16 @@ use crate::fetch;
 use crate::protocol::inbound::Incoming;
 use crate::protocol::shapes::{value_id, value_type};
 use crate::{FedData, FedError};
+use guildhall_core::ids::{GroupId, ThreadId};
 use guildhall_db::{ActorKey, FedGroup};
 use serde_json::Value;
 use url::Url;
 
 /// On first follow: the group's latest threads from its outbox.
-pub async fn group(data: &FedData, group_id: i64) -> Result<usize, FedError> {
+pub async fn group(data: &FedData, group_id: GroupId) -> Result<usize, FedError> {
     let group = data
         .store
-        .fed_group(ActorKey::Id(group_id))
+        .fed_group(ActorKey::Id(group_id.get()))
         .await?
         .ok_or(FedError::NotFound("group"))?;
     let (Some(outbox), Some(ap_id)) = (group.outbox_url.clone(), group.ap_id.clone()) else {
@@ -45,10 +46,10 @@ pub async fn group(data: &FedData, group_id: i64) -> Result<usize, FedError> {
 
 /// Opening a remote thread: fetch the replies we lack from its `replies` or
 /// `context` collection.
-pub async fn thread(data: &FedData, thread_id: i64) -> Result<usize, FedError> {
+pub async fn thread(data: &FedData, thread_id: ThreadId) -> Result<usize, FedError> {
     let Some(ap_id) = data
         .store
-        .ap_id_of(guildhall_db::PostTable::Threads, thread_id)
+        .ap_id_of(guildhall_db::PostTable::Threads, thread_id.get())
         .await?
     else {
         return Ok(0);
@@ -60,7 +61,7 @@ pub async fn thread(data: &FedData, thread_id: i64) -> Result<usize, FedError> {
         .ok_or(FedError::NotFound("thread"))?;
     let group = data
         .store
-        .fed_group(ActorKey::Id(thread.group_id))
+        .fed_group(ActorKey::Id(thread.group_id.get()))
         .await?
         .ok_or(FedError::NotFound("group"))?;
     let url = Url::parse(&ap_id).map_err(|_| FedError::Internal("bad thread id".into()))?;

@@ -9,6 +9,7 @@ use crate::content::{sanitize_html, text_of, title_from};
 use crate::protocol::inbound::Create;
 use crate::protocol::objects::PostJson;
 use chrono::DateTime;
+use guildhall_core::ids::UserId;
 use guildhall_db::{FedGroup, Federated, NewReply, NewThread, StoreError};
 use url::Url;
 
@@ -143,7 +144,7 @@ async fn create_thread(
     inbound: &Inbound<'_>,
     post: &PostJson,
     checked: &Checked,
-    author_id: i64,
+    author_id: UserId,
 ) -> Result<(), FedError> {
     let ctx = inbound.data;
     let mut group: Option<FedGroup> = None;
@@ -187,7 +188,7 @@ async fn create_reply(
     post: &PostJson,
     checked: &Checked,
     parent: &Url,
-    author_id: i64,
+    author_id: UserId,
 ) -> Result<(), FedError> {
     let ctx = inbound.data;
     let parent = Post::find(ctx, parent).await?.ok_or_else(|| {
@@ -223,7 +224,7 @@ async fn update(
     inbound: &Inbound<'_>,
     post: &Checked,
     existing: Post,
-    author_id: i64,
+    author_id: UserId,
 ) -> Result<(), FedError> {
     if existing.author_id != author_id {
         return Err(FedError::Forbidden("only the author may edit this".into()));

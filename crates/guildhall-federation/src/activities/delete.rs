@@ -51,7 +51,7 @@ async fn delete(inbound: &Inbound<'_>, target: &url::Url) -> Result<(), FedError
     // take only when the post's own (remote) group announces it.
     let removal_by_group = inbound
         .via_group
-        .is_some_and(|g| g.id == post.group.id && g.domain.is_some());
+        .is_some_and(|g| g.id == post.group.id && g.origin.is_remote());
     if post.author_id != user.id && !removal_by_group {
         return Err(FedError::Forbidden(
             "only the author or the group's moderators may delete this".into(),

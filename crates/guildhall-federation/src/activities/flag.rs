@@ -38,7 +38,7 @@ async fn receive(flag: &Flag, inbound: &Inbound<'_>) -> Result<(), FedError> {
             continue; // the account, or something we do not hold
         };
         // Only our own groups' moderators can act on a report.
-        if post.group.domain.is_some() || post.deleted {
+        if post.group.origin.is_remote() || post.deleted {
             continue;
         }
         let object = match post.kind {

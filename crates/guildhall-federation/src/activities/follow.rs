@@ -7,6 +7,7 @@ use super::{Handler, Inbound};
 use crate::FedError;
 use crate::actors::StoredActor;
 use crate::protocol::inbound::{Accept, Follow, Reject};
+use guildhall_core::ids::{GroupId, UserId};
 use guildhall_db::FedGroup;
 use url::Url;
 
@@ -41,7 +42,7 @@ impl Follow {
             .ok_or_else(|| FedError::BadRequest("Follow names no object".into()))?;
         let ctx = inbound.data;
         let group = match find_group(ctx, target).await? {
-            Some(g) if g.domain.is_none() => g,
+            Some(g) if g.origin.is_local() => g,
             _ if ctx.urls.is_local(target) => {
                 return Err(FedError::Unprocessable(
                     "only groups can be followed here".into(),
@@ -65,7 +66,7 @@ pub async fn undo(inbound: &Inbound<'_>, target: Option<&Url>) -> Result<(), Fed
     let ctx = inbound.data;
     let Some(group) = find_group(ctx, target)
         .await?
-        .filter(|g| g.domain.is_none())
+        .filter(|g| g.origin.is_local())
     else {
         return Ok(());
     };
@@ -89,7 +90,7 @@ fn answering_group<'a>(inbound: &'a Inbound<'_>) -> Result<&'a FedGroup, FedErro
 async fn answered(
     inbound: &Inbound<'_>,
     follow: Option<&Url>,
-) -> Result<Option<(i64, i64)>, FedError> {
+) -> Result<Option<(GroupId, UserId)>, FedError> {
     let ctx = inbound.data;
     let group = answering_group(inbound)?;
     let follow_id =
@@ -129,7 +130,7 @@ impl Handler for Accept {
             let data = inbound.data.reset_request_count();
             tokio::spawn(async move {
                 if let Err(e) = super::backfill::group(&data, group_id).await {
-                    tracing::info!(error = %e, group_id, "backfill of a followed group failed");
+                    tracing::info!(error = %e, group_id = group_id.get(), "backfill of a followed group failed");
                 }
             });
         }

@@ -61,7 +61,7 @@ impl Inbound<'_> {
     /// group is ours (we announce it), nothing otherwise.
     pub fn announce_in<'g>(&'g self, group: &FedGroup) -> guildhall_db::Via<'g> {
         guildhall_db::Via::Remote {
-            announce: group.domain.is_none().then_some(self.raw),
+            announce: group.origin.is_local().then_some(self.raw),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use crate::urls::Local;
 use crate::{Context, FedError};
+use guildhall_core::ids::{ReplyId, ThreadId, UserId};
 use guildhall_db::{ActorKey, FedGroup, PostPlace, PostTable};
 use url::Url;
 
@@ -10,15 +11,15 @@ use url::Url;
 pub struct Post {
     pub kind: PostKind,
     pub group: FedGroup,
-    pub author_id: i64,
-    pub thread_id: i64,
+    pub author_id: UserId,
+    pub thread_id: ThreadId,
     pub deleted: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostKind {
-    Thread(i64),
-    Reply(i64),
+    Thread(ThreadId),
+    Reply(ReplyId),
 }
 
 impl Post {
@@ -29,15 +30,15 @@ impl Post {
             Some(_) => None,
             None if ctx.urls.is_local(url) => None,
             None => match ctx.store.post_by_ap_id(url.as_str()).await? {
-                Some((PostTable::Threads, id)) => Some(PostKind::Thread(id)),
-                Some((PostTable::Replies, id)) => Some(PostKind::Reply(id)),
+                Some((PostTable::Threads, id)) => Some(PostKind::Thread(ThreadId(id))),
+                Some((PostTable::Replies, id)) => Some(PostKind::Reply(ReplyId(id))),
                 None => None,
             },
         };
         let Some(kind) = kind else { return Ok(None) };
         let (table, id) = match kind {
-            PostKind::Thread(id) => (PostTable::Threads, id),
-            PostKind::Reply(id) => (PostTable::Replies, id),
+            PostKind::Thread(id) => (PostTable::Threads, id.get()),
+            PostKind::Reply(id) => (PostTable::Replies, id.get()),
         };
         let Some((place, group)) = ctx.store.post_place(table, id).await? else {
             return Ok(None);
@@ -65,7 +66,7 @@ pub async fn find_group(ctx: &Context, url: &Url) -> Result<Option<FedGroup>, Fe
             .store
             .fed_group(ActorKey::Name(&name))
             .await?
-            .filter(|g| g.domain.is_none())),
+            .filter(|g| g.origin.is_local())),
         Some(_) => Ok(None),
         None => Ok(ctx.store.fed_group(ActorKey::ApId(url.as_str())).await?),
     }

@@ -54,8 +54,8 @@ impl StoredActor {
 
     pub fn is_local(&self) -> bool {
         match self {
-            StoredActor::User(u, _) => u.domain.is_none(),
-            StoredActor::Group(g, _) => g.domain.is_none(),
+            StoredActor::User(u, _) => u.origin.is_local(),
+            StoredActor::Group(g, _) => g.origin.is_local(),
         }
     }
 
@@ -91,13 +91,13 @@ impl StoredActor {
                 .store
                 .fed_user(ActorKey::Name(&name))
                 .await?
-                .filter(|u| u.domain.is_none())
+                .filter(|u| u.origin.is_local())
                 .map(|u| StoredActor::User(u, id.clone())),
             Some(Local::Group(name)) => ctx
                 .store
                 .fed_group(ActorKey::Name(&name))
                 .await?
-                .filter(|g| g.domain.is_none())
+                .filter(|g| g.origin.is_local())
                 .map(|g| StoredActor::Group(g, id.clone())),
             _ => None,
         })

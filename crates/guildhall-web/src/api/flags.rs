@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use guildhall_app::{Acting, moderation};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::reputation::ledger::Object;
 
 fn created(new: bool) -> StatusCode {
@@ -34,7 +35,7 @@ pub async fn flag_thread(
     let new = moderation::flag(
         &state.app,
         Acting::Member(&user),
-        Object::Thread(id),
+        Object::Thread(ThreadId(id)),
         &input.reason,
     )
     .await?;
@@ -55,7 +56,7 @@ pub async fn flag_reply(
     let new = moderation::flag(
         &state.app,
         Acting::Member(&user),
-        Object::Reply(id),
+        Object::Reply(ReplyId(id)),
         &input.reason,
     )
     .await?;
@@ -73,7 +74,12 @@ pub async fn hide_thread(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    moderation::hide_spam(&state.app, Acting::Member(&user), Object::Thread(id)).await?;
+    moderation::hide_spam(
+        &state.app,
+        Acting::Member(&user),
+        Object::Thread(ThreadId(id)),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -87,7 +93,12 @@ pub async fn hide_reply(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    moderation::hide_spam(&state.app, Acting::Member(&user), Object::Reply(id)).await?;
+    moderation::hide_spam(
+        &state.app,
+        Acting::Member(&user),
+        Object::Reply(ReplyId(id)),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use guildhall_app::{Acting, replies, threads};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_db::VoteTarget;
 
 /// A thread's replies in reading order, with depth and parent.
@@ -17,8 +18,8 @@ pub async fn list(
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyList>> {
-    threads::open(&state.app, id, None).await?;
-    let replies = replies::replies(&state.app, id, viewer.as_ref()).await?;
+    threads::open(&state.app, ThreadId(id), None).await?;
+    let replies = replies::replies(&state.app, ThreadId(id), viewer.as_ref()).await?;
     Ok(Json(ReplyList {
         replies: replies
             .into_iter()
@@ -41,8 +42,8 @@ pub async fn create(
     let reply = replies::create(
         &state.app,
         Acting::Member(&user),
-        id,
-        input.parent_id,
+        ThreadId(id),
+        input.parent_id.map(ReplyId),
         &input.body,
     )
     .await?;
@@ -57,7 +58,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyView>> {
     Ok(Json(ReplyView::new(
-        replies::reply(&state.app, id, viewer.as_ref()).await?,
+        replies::reply(&state.app, ReplyId(id), viewer.as_ref()).await?,
         0,
     )))
 }
@@ -74,7 +75,7 @@ pub async fn edit(
     ApiJson(input): ApiJson<ReplyPatch>,
 ) -> AppResult<Json<ReplyView>> {
     Ok(Json(ReplyView::new(
-        replies::edit(&state.app, Acting::Member(&user), id, &input.body).await?,
+        replies::edit(&state.app, Acting::Member(&user), ReplyId(id), &input.body).await?,
         0,
     )))
 }
@@ -87,7 +88,7 @@ pub async fn delete(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    replies::delete(&state.app, Acting::Member(&user), id).await?;
+    replies::delete(&state.app, Acting::Member(&user), ReplyId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -102,7 +103,13 @@ pub async fn vote(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<VoteInput>,
 ) -> AppResult<Json<TalliesView>> {
-    super::threads::tally(&state, &user, VoteTarget::Reply(id), Some(input.value)).await
+    super::threads::tally(
+        &state,
+        &user,
+        VoteTarget::Reply(ReplyId(id)),
+        Some(input.value),
+    )
+    .await
 }
 
 /// Removes one's vote from a reply.
@@ -114,5 +121,5 @@ pub async fn unvote(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<TalliesView>> {
-    super::threads::tally(&state, &user, VoteTarget::Reply(id), None).await
+    super::threads::tally(&state, &user, VoteTarget::Reply(ReplyId(id)), None).await
 }

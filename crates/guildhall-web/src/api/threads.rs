@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use guildhall_app::{Acting, groups, threads, votes};
+use guildhall_core::ids::ThreadId;
 use guildhall_db::{ThreadScope, User, VoteTarget};
 
 /// A group's threads, one page at a time.
@@ -96,7 +97,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ThreadView>> {
     Ok(Json(ThreadView::new(
-        threads::thread(&state.app, id, viewer.as_ref()).await?,
+        threads::thread(&state.app, ThreadId(id), viewer.as_ref()).await?,
         &state.settings,
     )))
 }
@@ -115,7 +116,7 @@ pub async fn edit(
     let thread = threads::edit(
         &state.app,
         Acting::Member(&user),
-        id,
+        ThreadId(id),
         input.title.as_deref(),
         input.body.as_deref(),
     )
@@ -131,7 +132,7 @@ pub async fn delete(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<StatusCode> {
-    threads::delete(&state.app, Acting::Member(&user), id).await?;
+    threads::delete(&state.app, Acting::Member(&user), ThreadId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,7 +147,13 @@ pub async fn vote(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<VoteInput>,
 ) -> AppResult<Json<TalliesView>> {
-    tally(&state, &user, VoteTarget::Thread(id), Some(input.value)).await
+    tally(
+        &state,
+        &user,
+        VoteTarget::Thread(ThreadId(id)),
+        Some(input.value),
+    )
+    .await
 }
 
 /// Removes one's vote from a thread.
@@ -158,7 +165,7 @@ pub async fn unvote(
     ApiUser(user): ApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<TalliesView>> {
-    tally(&state, &user, VoteTarget::Thread(id), None).await
+    tally(&state, &user, VoteTarget::Thread(ThreadId(id)), None).await
 }
 
 /// Sets or removes a vote and answers with the new tallies: the four vote

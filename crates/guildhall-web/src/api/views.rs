@@ -1,6 +1,7 @@
 //! What the API sends and accepts. Times are RFC 3339 strings in UTC.
 
 use crate::settings::WebSettings;
+use guildhall_core::ids::ReplyId;
 use guildhall_db::{Group, InstanceState, Reply, Tallies, Thread, User, UserSummary};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -36,7 +37,7 @@ impl UserView {
     pub fn new(u: User, s: &WebSettings) -> Self {
         UserView {
             url: format!("{}/u/{}", s.public_url(), u.username),
-            id: u.id,
+            id: u.id.get(),
             username: u.username,
             display_name: u.display_name,
             bio: u.bio,
@@ -58,7 +59,7 @@ pub struct UserRef {
 impl From<UserSummary> for UserRef {
     fn from(u: UserSummary) -> Self {
         UserRef {
-            id: u.id,
+            id: u.id.get(),
             username: u.username,
             display_name: u.display_name,
         }
@@ -94,7 +95,7 @@ impl GroupView {
         GroupView {
             url: format!("{}/g/{}", s.public_url(), g.name),
             restricted: g.restricted != 0,
-            id: g.id,
+            id: g.id.get(),
             name: g.name,
             title: g.title,
             description: g.description,
@@ -140,7 +141,7 @@ impl ThreadView {
     pub fn new(t: Thread, s: &WebSettings) -> Self {
         ThreadView {
             url: format!("{}/t/{}", s.public_url(), t.id),
-            id: t.id,
+            id: t.id.get(),
             group: t.group_name,
             author: t.author_name,
             author_rank: t.author_rank,
@@ -193,9 +194,9 @@ pub struct ReplyView {
 impl ReplyView {
     pub fn new(r: Reply, depth: usize) -> Self {
         ReplyView {
-            id: r.id,
-            thread_id: r.thread_id,
-            parent_id: r.parent_id,
+            id: r.id.get(),
+            thread_id: r.thread_id.get(),
+            parent_id: r.parent_id.map(ReplyId::get),
             depth,
             author: r.author_name,
             author_rank: r.author_rank,

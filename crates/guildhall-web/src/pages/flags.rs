@@ -9,6 +9,7 @@ use super::redirect::see_other;
 use super::views::GroupView;
 use crate::api::views::FlagView;
 use guildhall_app::{Acting, groups, moderation, replies, threads};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::reputation::ledger::Object;
 use minijinja::context;
 use serde::Deserialize;
@@ -29,7 +30,7 @@ pub async fn flag_thread(
     moderation::flag(
         &page.state.app,
         Acting::Member(user),
-        Object::Thread(id),
+        Object::Thread(ThreadId(id)),
         &f.reason,
     )
     .await?;
@@ -41,12 +42,12 @@ pub async fn flag_reply(
     PagePath(id): PagePath<i64>,
     PageForm(f): PageForm<FlagForm>,
 ) -> PageResult {
-    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, ReplyId(id), page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
     moderation::flag(
         &page.state.app,
         Acting::Member(user),
-        Object::Reply(id),
+        Object::Reply(ReplyId(id)),
         &f.reason,
     )
     .await?;
@@ -63,8 +64,13 @@ pub async fn hide_thread(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
-    let thread = threads::thread(&page.state.app, id, Some(user)).await?;
-    moderation::hide_spam(&page.state.app, Acting::Member(user), Object::Thread(id)).await?;
+    let thread = threads::thread(&page.state.app, ThreadId(id), Some(user)).await?;
+    moderation::hide_spam(
+        &page.state.app,
+        Acting::Member(user),
+        Object::Thread(ThreadId(id)),
+    )
+    .await?;
     Ok(see_other(&format!("/g/{}", thread.group_name)))
 }
 
@@ -73,9 +79,14 @@ pub async fn hide_reply(
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, ReplyId(id), page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    moderation::hide_spam(&page.state.app, Acting::Member(user), Object::Reply(id)).await?;
+    moderation::hide_spam(
+        &page.state.app,
+        Acting::Member(user),
+        Object::Reply(ReplyId(id)),
+    )
+    .await?;
     Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }
 

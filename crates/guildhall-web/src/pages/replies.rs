@@ -9,6 +9,7 @@ use super::threads::{self, Draft, VoteForm, vote_value};
 use super::views::ReplyView;
 use crate::error::AppError;
 use guildhall_app::{Acting, replies, votes};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_db::VoteTarget;
 use minijinja::context;
 use serde::Deserialize;
@@ -32,11 +33,11 @@ pub async fn create(
     PageForm(f): PageForm<ReplyForm>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{thread_id}"))?;
-    let parent_id = optional_id("parent_id", &f.parent_id)?;
+    let parent_id = optional_id("parent_id", &f.parent_id)?.map(ReplyId);
     match replies::create(
         &page.state.app,
         Acting::Member(user),
-        thread_id,
+        ThreadId(thread_id),
         parent_id,
         &f.body,
     )
@@ -64,12 +65,12 @@ pub async fn vote(
     PageForm(f): PageForm<VoteForm>,
 ) -> PageResult {
     let value = vote_value(&f.value)?;
-    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, ReplyId(id), page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
     votes::vote_explained(
         &page.state.app,
         Acting::Member(user),
-        VoteTarget::Reply(id),
+        VoteTarget::Reply(ReplyId(id)),
         value,
     )
     .await?;
@@ -78,7 +79,7 @@ pub async fn vote(
 
 pub async fn edit_form(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
     let user = page.user(&format!("/r/{id}/edit"))?;
-    let reply = replies::editable(&page.state.app, Acting::Member(user), id).await?;
+    let reply = replies::editable(&page.state.app, Acting::Member(user), ReplyId(id)).await?;
     page.render(
         "reply_form.html",
         context! { reply => ReplyView::new(&reply, 0, Some(user)), body => reply.body },
@@ -91,14 +92,14 @@ pub async fn edit(
     PageForm(f): PageForm<EditForm>,
 ) -> PageResult {
     let user = page.user(&format!("/r/{id}/edit"))?;
-    match replies::edit(&page.state.app, Acting::Member(user), id, &f.body)
+    match replies::edit(&page.state.app, Acting::Member(user), ReplyId(id), &f.body)
         .await
         .map_err(AppError::from)
     {
         Ok(r) => Ok(see_other(&format!("/t/{}#r{}", r.thread_id, r.id))),
         Err(e @ AppError::NotFound(_)) => Err(e.into()),
         Err(e) => {
-            let reply = replies::reply(&page.state.app, id, Some(user)).await?;
+            let reply = replies::reply(&page.state.app, ReplyId(id), Some(user)).await?;
             page.reshow(
                 e,
                 "reply_form.html",
@@ -113,8 +114,8 @@ pub async fn delete(
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    let reply = replies::reply(&page.state.app, id, page.viewer.as_ref()).await?;
+    let reply = replies::reply(&page.state.app, ReplyId(id), page.viewer.as_ref()).await?;
     let user = page.user(&format!("/t/{}", reply.thread_id))?;
-    replies::delete(&page.state.app, Acting::Member(user), id).await?;
+    replies::delete(&page.state.app, Acting::Member(user), ReplyId(id)).await?;
     Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }

@@ -9,6 +9,7 @@ use super::views::{GroupView, ReplyView, Staff, ThreadView};
 use crate::error::AppError;
 use axum::http::StatusCode;
 use guildhall_app::{Acting, groups, replies, threads, votes};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_db::VoteTarget;
 use minijinja::context;
@@ -30,7 +31,7 @@ pub struct VoteForm {
 /// A reply that was refused, shown again in its form with the reason.
 #[derive(Serialize)]
 pub struct Draft {
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<ReplyId>,
     pub body: String,
     pub error: String,
 }
@@ -108,8 +109,8 @@ pub async fn render(
 ) -> PageResult {
     let state = &page.state;
     let viewer = page.viewer.as_ref();
-    let thread = threads::open(&state.app, id, viewer).await?;
-    let replies = replies::replies(&state.app, id, viewer).await?;
+    let thread = threads::open(&state.app, ThreadId(id), viewer).await?;
+    let replies = replies::replies(&state.app, ThreadId(id), viewer).await?;
     let group = state
         .store
         .group_by_name(&thread.group_name)
@@ -129,7 +130,7 @@ pub async fn render(
         _ => false,
     };
     let vote_note = match viewer {
-        Some(u) => votes::refusal(&state.app, u, &group.name).await?,
+        Some(u) => votes::refusal(&state.app, u, &group.origin).await?,
         None => None,
     };
     let staff = Staff::of(&state.store, group.id).await?;
@@ -169,7 +170,7 @@ pub async fn vote(
     votes::vote_explained(
         &page.state.app,
         Acting::Member(user),
-        VoteTarget::Thread(id),
+        VoteTarget::Thread(ThreadId(id)),
         value,
     )
     .await?;
@@ -178,7 +179,7 @@ pub async fn vote(
 
 pub async fn edit_form(page: Page, PagePath(id): PagePath<i64>) -> PageResult {
     let user = page.user(&format!("/t/{id}/edit"))?;
-    let thread = threads::editable(&page.state.app, Acting::Member(user), id).await?;
+    let thread = threads::editable(&page.state.app, Acting::Member(user), ThreadId(id)).await?;
     page.render(
         "thread_form.html",
         context! {
@@ -198,7 +199,7 @@ pub async fn edit(
     let edited = threads::edit(
         &page.state.app,
         Acting::Member(user),
-        id,
+        ThreadId(id),
         Some(&f.title),
         Some(&f.body),
     );
@@ -206,7 +207,7 @@ pub async fn edit(
         Ok(t) => Ok(see_other(&format!("/t/{}", t.id))),
         Err(e @ AppError::NotFound(_)) => Err(PageError::App(e)),
         Err(e) => {
-            let thread = threads::thread(&page.state.app, id, Some(user)).await?;
+            let thread = threads::thread(&page.state.app, ThreadId(id), Some(user)).await?;
             page.reshow(
                 e,
                 "thread_form.html",
@@ -226,8 +227,8 @@ pub async fn delete(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
-    let thread = threads::thread(&page.state.app, id, Some(user)).await?;
-    threads::delete(&page.state.app, Acting::Member(user), id).await?;
+    let thread = threads::thread(&page.state.app, ThreadId(id), Some(user)).await?;
+    threads::delete(&page.state.app, Acting::Member(user), ThreadId(id)).await?;
     Ok(see_other(&format!("/g/{}", thread.group_name)))
 }
 

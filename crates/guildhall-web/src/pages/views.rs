@@ -4,6 +4,7 @@
 
 use crate::api::views::time;
 use crate::error::AppError;
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::reputation::badges::badge;
 use guildhall_db::{Group, Reply, Thread, User, UserSummary};
 use serde::Serialize;
@@ -154,7 +155,7 @@ impl ThreadView {
         let now = guildhall_db::now_ms();
         let deleted = t.deleted_at.is_some();
         ThreadView {
-            id: t.id,
+            id: t.id.get(),
             group_name: t.group_name.clone(),
             title: t.title.clone(),
             author: t.author_name.clone(),
@@ -187,8 +188,8 @@ impl ThreadView {
 #[derive(Serialize)]
 pub struct ReplyView {
     pub id: i64,
-    pub thread_id: i64,
-    pub parent_id: Option<i64>,
+    pub thread_id: ThreadId,
+    pub parent_id: Option<ReplyId>,
     pub author: String,
     pub author_rank: String,
     pub body: String,
@@ -212,7 +213,7 @@ impl ReplyView {
         let now = guildhall_db::now_ms();
         let deleted = r.deleted_at.is_some();
         ReplyView {
-            id: r.id,
+            id: r.id.get(),
             thread_id: r.thread_id,
             parent_id: r.parent_id,
             author: r.author_name.clone(),
@@ -245,12 +246,12 @@ impl ReplyView {
 /// Who speaks for the instance or a group, so their posts can say so: the
 /// instance's admins and the group's moderators.
 pub struct Staff {
-    admins: HashSet<i64>,
-    moderators: HashSet<i64>,
+    admins: HashSet<UserId>,
+    moderators: HashSet<UserId>,
 }
 
 impl Staff {
-    pub async fn of(store: &guildhall_db::Store, group_id: i64) -> Result<Staff, AppError> {
+    pub async fn of(store: &guildhall_db::Store, group_id: GroupId) -> Result<Staff, AppError> {
         Ok(Staff {
             admins: store.admin_ids().await?.into_iter().collect(),
             moderators: store
@@ -263,7 +264,7 @@ impl Staff {
     }
 
     /// The mark an author's posts carry here, if any.
-    pub fn role(&self, author_id: i64) -> Option<&'static str> {
+    pub fn role(&self, author_id: UserId) -> Option<&'static str> {
         if self.admins.contains(&author_id) {
             Some("admin")
         } else if self.moderators.contains(&author_id) {

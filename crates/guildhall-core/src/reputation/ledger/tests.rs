@@ -1,6 +1,7 @@
 //! Unit tests of the ledger and its fold, without a database.
 
 use super::*;
+use crate::ids::{GroupId, ReplyId, ThreadId, UserId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -8,9 +9,9 @@ const DAY: i64 = 86_400_000;
 
 fn vote(member: i64, voter: i64, object: Object, v: Vote, at: i64) -> Entry {
     Entry {
-        member,
-        group: Some(1),
-        source: Some(voter),
+        member: UserId(member),
+        group: Some(GroupId(1)),
+        source: Some(UserId(voter)),
         object: Some(object),
         kind: Kind::VoteReceived(v),
         at,
@@ -57,10 +58,10 @@ fn kinds_are_stored_by_name_and_read_back() {
 #[test]
 fn votes_earn_and_withdrawals_reverse_exactly() {
     let rules = Rules::default();
-    let up = vote(1, 2, Object::Reply(10), Vote::Up, 0);
+    let up = vote(1, 2, Object::Reply(ReplyId(10)), Vote::Up, 0);
     let cast = Entry {
-        member: 3,
-        source: Some(1),
+        member: UserId(3),
+        source: Some(UserId(1)),
         kind: Kind::VoteCast(Vote::Down),
         ..up
     };
@@ -69,8 +70,8 @@ fn votes_earn_and_withdrawals_reverse_exactly() {
     assert_eq!(fold.apply(&cast), -1, "downvoting a reply costs the voter");
     assert_eq!(fold.apply(&withdraw(&up, 5)), -10);
     assert_eq!(fold.apply(&withdraw(&cast, 5)), 1);
-    assert_eq!(fold.scores.total[&1], 0);
-    assert_eq!(fold.scores.total[&3], 0);
+    assert_eq!(fold.scores.total[&UserId(1)], 0);
+    assert_eq!(fold.scores.total[&UserId(3)], 0);
 }
 
 #[test]
@@ -79,22 +80,28 @@ fn the_daily_cap_holds_and_resets_the_next_day() {
     let mut fold = Fold::new(&rules);
     let mut total = 0;
     for voter in 0..25 {
-        total += fold.apply(&vote(1, 100 + voter, Object::Reply(10), Vote::Up, 1_000));
+        total += fold.apply(&vote(
+            1,
+            100 + voter,
+            Object::Reply(ReplyId(10)),
+            Vote::Up,
+            1_000,
+        ));
     }
     assert_eq!(total, 200, "25 upvotes of 10 points, capped at 200");
     // A withdrawn vote that was capped to nothing reverses nothing.
-    let late = vote(1, 124, Object::Reply(10), Vote::Up, 1_000);
+    let late = vote(1, 124, Object::Reply(ReplyId(10)), Vote::Up, 1_000);
     assert_eq!(fold.apply(&withdraw(&late, 2_000)), 0);
     assert_eq!(
-        fold.apply(&vote(1, 200, Object::Reply(10), Vote::Up, DAY + 1)),
+        fold.apply(&vote(1, 200, Object::Reply(ReplyId(10)), Vote::Up, DAY + 1)),
         10
     );
     // Accepted answers are not capped.
     let accepted = Entry {
-        member: 1,
-        group: Some(1),
-        source: Some(9),
-        object: Some(Object::Reply(10)),
+        member: UserId(1),
+        group: Some(GroupId(1)),
+        source: Some(UserId(9)),
+        object: Some(Object::Reply(ReplyId(10))),
         kind: Kind::AnswerAccepted,
         at: 3_000,
         weight: 100,
@@ -112,12 +119,12 @@ fn weights_and_the_instance_cap_apply_to_votes() {
     let mut fold = Fold::new(&rules);
     let ring = Entry {
         weight: 50,
-        ..vote(1, 2, Object::Reply(10), Vote::Up, 0)
+        ..vote(1, 2, Object::Reply(ReplyId(10)), Vote::Up, 0)
     };
     assert_eq!(fold.apply(&ring), 5, "half weight");
     let remote = |voter| Entry {
         instance: Some(7),
-        ..vote(3, voter, Object::Reply(11), Vote::Up, 0)
+        ..vote(3, voter, Object::Reply(ReplyId(11)), Vote::Up, 0)
     };
     let brought: Vec<i64> = (20..24).map(|v| fold.apply(&remote(v))).collect();
     assert_eq!(brought, [10, 10, 5, 0], "25 points a day from one instance");
@@ -146,9 +153,9 @@ fn incremental_and_recompute_always_agree() {
             let entry = match rng.gen_range(0..10) {
                 0..=4 => {
                     let object = if rng.r#gen() {
-                        Object::Thread(rng.gen_range(1..4))
+                        Object::Thread(ThreadId(rng.gen_range(1..4)))
                     } else {
-                        Object::Reply(rng.gen_range(1..4))
+                        Object::Reply(ReplyId(rng.gen_range(1..4)))
                     };
                     let v = if rng.gen_bool(0.7) {
                         Vote::Up
@@ -174,11 +181,17 @@ fn incremental_and_recompute_always_agree() {
                 }
                 7 => Entry {
                     kind: Kind::AnswerAccepted,
-                    ..vote(member, rng.gen_range(1..5), Object::Reply(1), Vote::Up, at)
+                    ..vote(
+                        member,
+                        rng.gen_range(1..5),
+                        Object::Reply(ReplyId(1)),
+                        Vote::Up,
+                        at,
+                    )
                 },
                 _ => Entry {
                     kind: Kind::Adjustment(rng.gen_range(-20..20)),
-                    ..vote(member, 99, Object::Thread(1), Vote::Up, at)
+                    ..vote(member, 99, Object::Thread(ThreadId(1)), Vote::Up, at)
                 },
             };
             // The store's way: two sums over earlier rows.

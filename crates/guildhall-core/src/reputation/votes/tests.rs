@@ -1,6 +1,7 @@
 //! Unit tests of the vote decisions, without a database.
 
 use super::*;
+use crate::ids::{GroupId, ReplyId, ThreadId, UserId};
 use crate::reputation::member::Stats;
 
 const NOW: i64 = 1_000 * 86_400_000 + 5;
@@ -35,10 +36,10 @@ fn change(
     new: Option<Vote>,
 ) -> VoteChange {
     VoteChange {
-        voter: 2,
-        author: 1,
+        voter: UserId(2),
+        author: UserId(1),
         object,
-        group: 9,
+        group: GroupId(9),
         old,
         new,
         upvotes_after: 1,
@@ -54,7 +55,7 @@ fn summary(outcome: &VoteOutcome) -> Vec<(i64, Kind, i64)> {
     outcome
         .lines
         .iter()
-        .map(|l| (l.entry.member, l.entry.kind, l.points))
+        .map(|l| (l.entry.member.get(), l.entry.kind, l.points))
         .collect()
 }
 
@@ -64,15 +65,15 @@ fn keys(outcome: &VoteOutcome) -> Vec<(&'static str, Option<Object>)> {
 
 #[test]
 fn an_upvote_earns_its_author_points_and_a_first_badge() {
-    let reply = Object::Reply(4);
+    let reply = Object::Reply(ReplyId(4));
     let out = decide(&change(reply, None, Some(Vote::Up)), &facts());
     assert_eq!(summary(&out), [(1, Kind::VoteReceived(Vote::Up), 10)]);
     assert_eq!(out.standing, (Some(10), None));
     let line = &out.lines[0];
     assert_eq!(
         (
-            line.entry.group,
-            line.entry.source,
+            line.entry.group.map(GroupId::get),
+            line.entry.source.map(UserId::get),
             line.entry.weight,
             line.entry.at
         ),
@@ -80,12 +81,15 @@ fn an_upvote_earns_its_author_points_and_a_first_badge() {
     );
     assert_eq!(line.stored_vote(), Some(1));
     assert_eq!(keys(&out), [("first_upvote", None)]);
-    assert_eq!(out.badges[0].group, Some(9));
+    assert_eq!(out.badges[0].group, Some(GroupId(9)));
 }
 
 #[test]
 fn a_downvote_on_a_reply_costs_its_voter_too() {
-    let out = decide(&change(Object::Reply(4), None, Some(Vote::Down)), &facts());
+    let out = decide(
+        &change(Object::Reply(ReplyId(4)), None, Some(Vote::Down)),
+        &facts(),
+    );
     assert_eq!(
         summary(&out),
         [
@@ -94,9 +98,12 @@ fn a_downvote_on_a_reply_costs_its_voter_too() {
         ]
     );
     assert_eq!(out.standing, (Some(-2), Some(-1)));
-    assert_eq!(out.lines[1].entry.source, Some(1));
+    assert_eq!(out.lines[1].entry.source, Some(UserId(1)));
     assert!(out.badges.is_empty());
-    let thread = decide(&change(Object::Thread(4), None, Some(Vote::Down)), &facts());
+    let thread = decide(
+        &change(Object::Thread(ThreadId(4)), None, Some(Vote::Down)),
+        &facts(),
+    );
     assert_eq!(
         thread.standing,
         (Some(-2), None),
@@ -107,15 +114,15 @@ fn a_downvote_on_a_reply_costs_its_voter_too() {
 #[test]
 fn a_vote_on_ones_own_post_earns_nothing() {
     let own = VoteChange {
-        voter: 1,
-        ..change(Object::Reply(4), None, Some(Vote::Up))
+        voter: UserId(1),
+        ..change(Object::Reply(ReplyId(4)), None, Some(Vote::Up))
     };
     assert_eq!(decide(&own, &facts()).standing, (Some(0), None));
 }
 
 #[test]
 fn new_and_banned_voters_are_refused_and_remote_groups_left_alone() {
-    let up = change(Object::Reply(4), None, Some(Vote::Up));
+    let up = change(Object::Reply(ReplyId(4)), None, Some(Vote::Up));
     let mut new = facts();
     new.voter.stats = Stats::default();
     let refused = decide_vote(&Rules::default(), &up, &new, NOW).unwrap_err();
@@ -124,7 +131,11 @@ fn new_and_banned_voters_are_refused_and_remote_groups_left_alone() {
     banned.voter.banned = true;
     assert!(decide_vote(&Rules::default(), &up, &banned, NOW).is_err());
     // Taking a vote back is never refused.
-    let unvote = change(Object::Reply(4), Some((Vote::Up, Some(10), None)), None);
+    let unvote = change(
+        Object::Reply(ReplyId(4)),
+        Some((Vote::Up, Some(10), None)),
+        None,
+    );
     assert_eq!(
         summary(&decide(&unvote, &banned)),
         [(1, Kind::VoteWithdrawn, -10)]
@@ -138,7 +149,7 @@ fn new_and_banned_voters_are_refused_and_remote_groups_left_alone() {
 
 #[test]
 fn the_daily_and_instance_caps_stop_gains() {
-    let up = change(Object::Reply(4), None, Some(Vote::Up));
+    let up = change(Object::Reply(ReplyId(4)), None, Some(Vote::Up));
     let near_cap = VoteFacts {
         author_earned_today: 195,
         ..facts()
@@ -149,7 +160,7 @@ fn the_daily_and_instance_caps_stop_gains() {
         ..facts()
     };
     assert_eq!(decide(&up, &at_cap).standing, (Some(0), None));
-    let down = change(Object::Thread(4), None, Some(Vote::Down));
+    let down = change(Object::Thread(ThreadId(4)), None, Some(Vote::Down));
     assert_eq!(
         decide(&down, &at_cap).standing,
         (Some(-2), None),
@@ -181,7 +192,7 @@ fn the_daily_and_instance_caps_stop_gains() {
 
 #[test]
 fn partners_blocks_and_rings_weigh_the_vote() {
-    let up = change(Object::Reply(4), None, Some(Vote::Up));
+    let up = change(Object::Reply(ReplyId(4)), None, Some(Vote::Up));
     let partner = VoteFacts {
         voter_domain: Some("b.example".into()),
         partner_percent: Some(50),
@@ -227,7 +238,7 @@ fn partners_blocks_and_rings_weigh_the_vote() {
 
 #[test]
 fn changing_or_removing_a_vote_reverses_exactly_what_it_stood_for() {
-    let reply = Object::Reply(4);
+    let reply = Object::Reply(ReplyId(4));
     let remote = VoteFacts {
         voter_domain: Some("b.example".into()),
         ..facts()
@@ -267,7 +278,7 @@ fn changing_or_removing_a_vote_reverses_exactly_what_it_stood_for() {
 
 #[test]
 fn badges_come_when_the_line_is_crossed() {
-    let reply = Object::Reply(4);
+    let reply = Object::Reply(ReplyId(4));
     let tenth = VoteChange {
         upvotes_after: 10,
         ..change(reply, None, Some(Vote::Up))
@@ -286,11 +297,12 @@ fn badges_come_when_the_line_is_crossed() {
     };
     assert_eq!(keys(&decide(&eleventh, &facts())), [("first_upvote", None)]);
     let on_thread = VoteChange {
-        object: Object::Thread(4),
+        object: Object::Thread(ThreadId(4)),
         ..tenth
     };
     assert!(
-        !keys(&decide(&on_thread, &popular)).contains(&("good_reply", Some(Object::Thread(4))))
+        !keys(&decide(&on_thread, &popular))
+            .contains(&("good_reply", Some(Object::Thread(ThreadId(4)))))
     );
     let still_up = change(reply, Some((Vote::Up, Some(10), None)), Some(Vote::Up));
     assert!(
@@ -303,26 +315,44 @@ fn badges_come_when_the_line_is_crossed() {
 fn deletions_and_bans_withdraw_what_standing_votes_gave() {
     let vote = |voter, object, vote, author_points, voter_points| StandingVote {
         voter,
-        author: 1,
+        author: UserId(1),
         object,
-        group: 9,
+        group: GroupId(9),
         vote,
         voter_domain: None,
         author_points,
         voter_points,
     };
     let votes = [
-        vote(2, Object::Reply(4), Vote::Down, Some(-2), Some(-1)),
-        vote(3, Object::Reply(4), Vote::Up, Some(10), None),
-        vote(5, Object::Reply(4), Vote::Up, Some(0), None),
+        vote(
+            UserId(2),
+            Object::Reply(ReplyId(4)),
+            Vote::Down,
+            Some(-2),
+            Some(-1),
+        ),
+        vote(
+            UserId(3),
+            Object::Reply(ReplyId(4)),
+            Vote::Up,
+            Some(10),
+            None,
+        ),
+        vote(
+            UserId(5),
+            Object::Reply(ReplyId(4)),
+            Vote::Up,
+            Some(0),
+            None,
+        ),
     ];
     let lines = withdrawals(&Rules::default(), &votes, NOW);
     let summary: Vec<_> = lines
         .iter()
         .map(|l| {
             (
-                l.entry.member,
-                l.entry.source,
+                l.entry.member.get(),
+                l.entry.source.map(UserId::get),
                 l.points,
                 l.detail.as_deref(),
             )
@@ -351,25 +381,53 @@ fn a_removal_by_a_moderator_is_recorded() {
         post_removed: -5,
         ..Rules::default()
     };
-    let reply = Object::Reply(4);
-    let line = post_removed(&rules, reply, 9, false, 1, Some(7), NOW).unwrap();
+    let reply = Object::Reply(ReplyId(4));
+    let line = post_removed(
+        &rules,
+        reply,
+        GroupId(9),
+        false,
+        UserId(1),
+        Some(UserId(7)),
+        NOW,
+    )
+    .unwrap();
     assert_eq!(
         (
-            line.entry.member,
-            line.entry.source,
+            line.entry.member.get(),
+            line.entry.source.map(UserId::get),
             line.entry.kind,
             line.points
         ),
         (1, Some(7), Kind::PostRemoved(-5), -5)
     );
     assert_eq!(
-        post_removed(&rules, reply, 9, false, 1, Some(1), NOW),
+        post_removed(
+            &rules,
+            reply,
+            GroupId(9),
+            false,
+            UserId(1),
+            Some(UserId(1)),
+            NOW
+        ),
         None,
         "by its author"
     );
-    assert_eq!(post_removed(&rules, reply, 9, false, 1, None, NOW), None);
     assert_eq!(
-        post_removed(&rules, reply, 9, true, 1, Some(7), NOW),
+        post_removed(&rules, reply, GroupId(9), false, UserId(1), None, NOW),
+        None
+    );
+    assert_eq!(
+        post_removed(
+            &rules,
+            reply,
+            GroupId(9),
+            true,
+            UserId(1),
+            Some(UserId(7)),
+            NOW
+        ),
         None,
         "remote"
     );
@@ -377,17 +435,17 @@ fn a_removal_by_a_moderator_is_recorded() {
 
 #[test]
 fn adjustments_need_a_reason_and_a_bounded_amount() {
-    let line = adjustment(1, -40, "  spam  ", 7, NOW).unwrap();
+    let line = adjustment(UserId(1), -40, "  spam  ", UserId(7), NOW).unwrap();
     assert_eq!(
         (
             line.entry.kind,
             line.points,
             line.detail.as_deref(),
-            line.entry.source
+            line.entry.source.map(UserId::get)
         ),
         (Kind::Adjustment(-40), -40, Some("spam"), Some(7))
     );
-    assert!(adjustment(1, 5, " ", 7, NOW).is_err());
-    assert!(adjustment(1, 0, "why", 7, NOW).is_err());
-    assert!(adjustment(1, i64::MIN, "why", 7, NOW).is_err());
+    assert!(adjustment(UserId(1), 5, " ", UserId(7), NOW).is_err());
+    assert!(adjustment(UserId(1), 0, "why", UserId(7), NOW).is_err());
+    assert!(adjustment(UserId(1), i64::MIN, "why", UserId(7), NOW).is_err());
 }

@@ -317,7 +317,7 @@ impl From<guildhall_db::Flag> for FlagView {
             id: f.id,
             object_type: f.object_type,
             object_id: f.object_id,
-            thread_id: f.thread_id,
+            thread_id: f.thread_id.get(),
             thread_title: f.thread_title,
             by: f.username,
             reason: f.reason,
