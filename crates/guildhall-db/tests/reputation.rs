@@ -29,8 +29,8 @@ async fn thread(
 ) -> Result<Thread, StoreError> {
     store
         .create_thread(NewThread {
-            group_id: GroupId(group.get()),
-            author_id: UserId(author.get()),
+            group_id: group,
+            author_id: author,
             title: "a thread",
             body,
             body_html: body,
@@ -41,9 +41,9 @@ async fn thread(
 async fn reply(store: &Store, thread: ThreadId, author: UserId) -> Reply {
     store
         .create_reply(NewReply {
-            thread_id: ThreadId(thread.get()),
+            thread_id: thread,
             parent_id: None,
-            author_id: UserId(author.get()),
+            author_id: author,
             body: "a reply",
             body_html: "a reply",
         })
@@ -60,7 +60,7 @@ async fn group(store: &Store, name: &str, creator: UserId) -> Group {
             description_html: "",
             rules: "",
             rules_html: "",
-            creator_id: UserId(creator.get()),
+            creator_id: creator,
             keys: None,
         })
         .await
@@ -68,11 +68,7 @@ async fn group(store: &Store, name: &str, creator: UserId) -> Group {
 }
 
 async fn total(store: &Store, user: UserId) -> i64 {
-    store
-        .member_reputation(UserId(user.get()))
-        .await
-        .unwrap()
-        .total
+    store.member_reputation(user).await.unwrap().total
 }
 
 fn forbidden(result: Result<Tallies, StoreError>) -> String {
@@ -118,10 +114,7 @@ async fn exercise(store: Store) {
     // A first post (one active day, one post) makes each voter TL1.
     for &v in &voters {
         reply(&store, t.id, v).await;
-        assert_eq!(
-            store.trust_level(UserId(v.get())).await.unwrap(),
-            TrustLevel::Tl1
-        );
+        assert_eq!(store.trust_level(v).await.unwrap(), TrustLevel::Tl1);
     }
     let r = reply(&store, t.id, ann.id).await;
 

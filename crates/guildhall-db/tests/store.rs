@@ -493,20 +493,20 @@ async fn concurrent_follows(store: Store) {
         let remote = guildhall_db::testing::remote_user(&format!("f{i}"), "b.example");
         followers.push(store.upsert_remote_user(&remote).await.unwrap().id);
     }
-    let follow = |s: Store, user: i64, n: u32| async move {
+    let follow = |s: Store, user: UserId, n: u32| async move {
         let id = format!("https://b.example/follows/{user}/{n}");
-        s.add_follower(g.id, UserId(user), &id, "{}").await.unwrap();
+        s.add_follower(g.id, user, &id, "{}").await.unwrap();
     };
     let tasks: Vec<_> = followers
         .iter()
-        .map(|&f| tokio::spawn(follow(store.clone(), f.get(), 1)))
+        .map(|&f| tokio::spawn(follow(store.clone(), f, 1)))
         .collect();
     for task in tasks {
         task.await.unwrap();
     }
     let count = |s: Store| async move { s.group_by_name("g").await.unwrap().unwrap().member_count };
     assert_eq!(count(store.clone()).await, before + 20);
-    follow(store.clone(), (followers[0]).get(), 2).await;
+    follow(store.clone(), followers[0], 2).await;
     assert_eq!(count(store.clone()).await, before + 20, "a repeated Follow");
 }
 

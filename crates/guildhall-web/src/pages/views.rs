@@ -127,7 +127,7 @@ impl From<&Group> for GroupView {
 
 #[derive(Serialize)]
 pub struct ThreadView {
-    pub id: i64,
+    pub id: ThreadId,
     pub group_name: String,
     pub title: String,
     pub author: String,
@@ -155,7 +155,7 @@ impl ThreadView {
         let now = guildhall_db::now_ms();
         let deleted = t.deleted_at.is_some();
         ThreadView {
-            id: t.id.get(),
+            id: t.id,
             group_name: t.group_name.clone(),
             title: t.title.clone(),
             author: t.author_name.clone(),
@@ -187,7 +187,7 @@ impl ThreadView {
 
 #[derive(Serialize)]
 pub struct ReplyView {
-    pub id: i64,
+    pub id: ReplyId,
     pub thread_id: ThreadId,
     pub parent_id: Option<ReplyId>,
     pub author: String,
@@ -213,7 +213,7 @@ impl ReplyView {
         let now = guildhall_db::now_ms();
         let deleted = r.deleted_at.is_some();
         ReplyView {
-            id: r.id.get(),
+            id: r.id,
             thread_id: r.thread_id,
             parent_id: r.parent_id,
             author: r.author_name.clone(),
