@@ -50,9 +50,22 @@ impl TestServer {
         Some(Self::start(config, tempfile::tempdir().expect("temp dir")).await)
     }
 
-    async fn start(config: Config, dir: tempfile::TempDir) -> TestServer {
+    async fn start(mut config: Config, dir: tempfile::TempDir) -> TestServer {
         capture_logs();
-        let server = guildhall::start(&config).await.expect("server starts");
+        // The port was free when test_config picked it, but it is in the
+        // ephemeral range: by now another test or a client socket may hold
+        // it. Then take another (the first start only: a restart keeps its
+        // port, which the server has held until then).
+        let mut attempts = 0;
+        let server = loop {
+            match guildhall::start(&config).await {
+                Err(e) if attempts < 5 && address_in_use(&e) => {
+                    attempts += 1;
+                    set_port(&mut config, free_port());
+                }
+                started => break started.expect("server starts"),
+            }
+        };
         // By name, as other servers reach it: signed requests must name our
         // host (`instance.domain`), not the address we listen on.
         let base = format!("http://localhost:{}", server.addr.port());
@@ -136,16 +149,31 @@ fn capture_logs() {
         .try_init();
 }
 
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn set_port(config: &mut Config, port: u16) {
+    config.server.listen = format!("127.0.0.1:{port}");
+    config.instance.domain = format!("localhost:{port}");
+}
+
+fn address_in_use(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
+    })
+}
+
 fn test_config() -> Config {
     let mut config = Config::default();
     // A fixed port, known before the start: the instance's domain
     // (`localhost:PORT`) names it to other instances, and a restart keeps it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    config.server.listen = format!("127.0.0.1:{port}");
-    config.instance.domain = format!("localhost:{port}");
+    set_port(&mut config, free_port());
     config.database.max_connections = 4;
     // Instances in tests talk over loopback and plain http, and retry fast.
     config.federation.allow_private_addresses = true;
