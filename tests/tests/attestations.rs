@@ -64,6 +64,7 @@ async fn the_instance_actor_lists_its_attestation_keys_across_a_rotation() {
 use guildhall::config::PartnerConfig;
 use guildhall_core::attestation::{AttestedBadge, Claims};
 use guildhall_core::reputation::Rules;
+use guildhall_e2e::steps::join_remote_group;
 use guildhall_e2e::{Api, eventually, remote};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -196,19 +197,7 @@ async fn attestation_status(viewer: &Api, member: &str) -> Option<String> {
 
 /// Joins a group of another instance, found by `!name@host`.
 async fn join_remote(member: &Api, group: &str, host: &TestServer) -> String {
-    let found = member
-        .post(
-            "/groups/lookup",
-            json!({ "query": format!("!{group}@{}", host.domain()) }),
-        )
-        .await
-        .expect(200);
-    let name = found["name"].as_str().unwrap().to_owned();
-    member
-        .post(&format!("/groups/{name}/join"), json!({}))
-        .await
-        .expect(200);
-    name
+    join_remote_group(member, &format!("!{group}@{}", host.domain())).await
 }
 
 #[tokio::test]
