@@ -61,7 +61,7 @@ async fn the_instance_actor_lists_its_attestation_keys_across_a_rotation() {
     store.close().await;
 }
 
-use guildhall::config::PartnerConfig;
+use guildhall::config::{PartnerConfig, PartnerInput};
 use guildhall_core::attestation::{AttestedBadge, Claims};
 use guildhall_core::reputation::Rules;
 use guildhall_e2e::steps::join_remote_group;
@@ -209,9 +209,11 @@ async fn partners_verify_apply_and_refuse_attestations_across_three_instances() 
         c.reputation = Rules::default();
         c.federation.partners = vec![PartnerConfig {
             domain: a_domain.clone(),
-            trust_weight: 0.5,
-            max_trust_level: 2,
-            show_imported: true,
+            terms: PartnerInput {
+                trust_weight: 0.5,
+                max_trust_level: 2,
+                show_imported: true,
+            },
         }];
     })
     .await;
@@ -533,9 +535,11 @@ async fn a_changed_attestation_is_renewed_at_its_holders() {
         c.reputation = Rules::default();
         c.federation.partners = vec![PartnerConfig {
             domain: a_domain.clone(),
-            trust_weight: 1.0,
-            max_trust_level: 4,
-            show_imported: true,
+            terms: PartnerInput {
+                trust_weight: 1.0,
+                max_trust_level: 4,
+                show_imported: true,
+            },
         }];
     })
     .await;

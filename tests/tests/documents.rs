@@ -12,7 +12,7 @@
 //! file. `GUILDHALL_UPDATE_SNAPSHOTS=1` rewrites the file after a change
 //! made on purpose.
 
-use guildhall::config::PartnerConfig;
+use guildhall::config::{PartnerConfig, PartnerInput};
 use guildhall_e2e::remote::Remote;
 use guildhall_e2e::steps::{
     first_thread, followed_group, join_remote_group, post_reply, post_thread, served_paths,
@@ -128,9 +128,11 @@ async fn every_emitted_document_stays_byte_for_byte_the_same() {
     let server = TestServer::sqlite_with(|c| {
         c.federation.partners = vec![PartnerConfig {
             domain: remote_domain.clone(),
-            trust_weight: 0.5,
-            max_trust_level: 2,
-            show_imported: true,
+            terms: PartnerInput {
+                trust_weight: 0.5,
+                max_trust_level: 2,
+                show_imported: true,
+            },
         }];
     })
     .await;

@@ -12,6 +12,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use guildhall_core::content::Limits;
 use guildhall_core::permissions::GroupCreation;
 use guildhall_web::WebSettings;
+pub use guildhall_web::api::views::PartnerInput;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -371,21 +372,18 @@ pub struct FederationConfig {
 }
 
 /// `[[federation.partners]]`: how far one partner's attestations count here.
+/// Beside `domain`, the fields the admin API takes to set a partner:
+/// `trust_weight`, how much its members' votes weigh here (0 to 1);
+/// `max_trust_level`, the highest trust level (0–4) an attestation grants
+/// here; `show_imported`, whether its attested reputation is shown on
+/// profiles (true when left out).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerConfig {
     pub domain: String,
-    /// How much its members' votes weigh here, 0 to 1.
-    pub trust_weight: f64,
-    /// The highest trust level (0–4) an attestation grants here.
-    pub max_trust_level: u8,
-    /// Whether its attested reputation is shown on profiles.
-    #[serde(default = "yes")]
-    pub show_imported: bool,
-}
-
-fn yes() -> bool {
-    true
+    /// One type for the file and the API, so the two take the same fields.
+    #[serde(flatten)]
+    pub terms: PartnerInput,
 }
 
 impl Default for FederationConfig {
@@ -551,6 +549,59 @@ mod tests {
                 jail.create_file("bad.toml", bad)?;
                 assert!(Config::load(Some(Path::new("bad.toml"))).is_err(), "{bad}");
             }
+            Ok(())
+        });
+    }
+
+    /// `[[federation.partners]]` takes `domain`, `trust_weight`,
+    /// `max_trust_level` and, optionally, `show_imported`; nothing else.
+    #[test]
+    fn partner_tables_take_their_four_keys_only() {
+        fn read(p: &PartnerConfig) -> (&str, f64, u8, bool) {
+            let t = &p.terms;
+            (
+                &p.domain,
+                t.trust_weight,
+                t.max_trust_level,
+                t.show_imported,
+            )
+        }
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "p.toml",
+                "[[federation.partners]]\ndomain = \"a.example\"\ntrust_weight = 0.5\n\
+                 max_trust_level = 2\n\
+                 [[federation.partners]]\ndomain = \"b.example:8443\"\ntrust_weight = 1\n\
+                 max_trust_level = 4\nshow_imported = false\n",
+            )?;
+            let c = Config::load(Some(Path::new("p.toml"))).unwrap();
+            let read: Vec<_> = c.federation.partners.iter().map(read).collect();
+            assert_eq!(
+                read,
+                [
+                    ("a.example", 0.5, 2, true),
+                    ("b.example:8443", 1.0, 4, false)
+                ]
+            );
+            let table = "[[federation.partners]]\ndomain = \"a.example\"\n";
+            for bad in [
+                "trust_weight = 0.5\nmax_trust_level = 2\nweight = 1\n",
+                "trust_weight = 0.5\nmax_trust_level = 2\nshow_imported = \"yes\"\n",
+                "trust_weight = 0.5\n",
+                "max_trust_level = 2\n",
+                "trust_weight = \"half\"\nmax_trust_level = 2\n",
+                "trust_weight = 0.5\nmax_trust_level = 256\n",
+                "trust_weight = 0.5\nmax_trust_level = -1\n",
+                "trust_weight = 0.5\nmax_trust_level = 2.0\n",
+            ] {
+                jail.create_file("bad.toml", &format!("{table}{bad}"))?;
+                assert!(Config::load(Some(Path::new("bad.toml"))).is_err(), "{bad}");
+            }
+            jail.create_file(
+                "nodomain.toml",
+                "[[federation.partners]]\ntrust_weight = 0.5\nmax_trust_level = 2\n",
+            )?;
+            assert!(Config::load(Some(Path::new("nodomain.toml"))).is_err());
             Ok(())
         });
     }
