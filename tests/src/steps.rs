@@ -4,6 +4,7 @@
 
 use crate::remote::Remote;
 use crate::{Api, TestServer, eventually};
+use guildhall::config::{PartnerConfig, PartnerInput};
 use serde_json::json;
 
 /// ann, registered on `server`, with her group `support`.
@@ -23,6 +24,19 @@ pub async fn followed_group(server: &TestServer, remote: &Remote) -> Api {
     let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
     assert_eq!(status, 202, "{body}");
     ann
+}
+
+/// A `[[federation.partners]]` entry for `domain`, its attested reputation
+/// shown.
+pub fn partner(domain: &str, trust_weight: f64, max_trust_level: u8) -> PartnerConfig {
+    PartnerConfig {
+        domain: domain.to_owned(),
+        terms: PartnerInput {
+            trust_weight,
+            max_trust_level,
+            show_imported: true,
+        },
+    }
 }
 
 /// Posts a thread to `group`; returns its id.

@@ -12,11 +12,10 @@
 //! file. `GUILDHALL_UPDATE_SNAPSHOTS=1` rewrites the file after a change
 //! made on purpose.
 
-use guildhall::config::{PartnerConfig, PartnerInput};
 use guildhall_e2e::remote::Remote;
 use guildhall_e2e::steps::{
-    first_thread, followed_group, join_remote_group, post_reply, post_thread, served_paths,
-    until_accepted,
+    first_thread, followed_group, join_remote_group, partner, post_reply, post_thread,
+    served_paths, until_accepted,
 };
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Map, Value, json};
@@ -126,14 +125,7 @@ async fn every_emitted_document_stays_byte_for_byte_the_same() {
     let remote_domain = remote.domain();
     // The stand-in is a partner, so bob's attestation is offered there.
     let server = TestServer::sqlite_with(|c| {
-        c.federation.partners = vec![PartnerConfig {
-            domain: remote_domain.clone(),
-            terms: PartnerInput {
-                trust_weight: 0.5,
-                max_trust_level: 2,
-                show_imported: true,
-            },
-        }];
+        c.federation.partners = vec![partner(&remote_domain, 0.5, 2)];
     })
     .await;
 
