@@ -1,9 +1,10 @@
 //! What the federation load runs share.
 //!
 //! - [`Crowd`]: a stand-in fediverse server for many actors at once (the
-//!   e2e [`Remote`](guildhall_e2e::remote::Remote) serves three fixed
-//!   ones). It serves each actor's JSON, with or without a shared inbox,
-//!   and records every POST with the instant it arrived.
+//!   e2e [`Remote`](guildhall_e2e::remote::Remote) serves four fixed
+//!   ones). It serves each actor's JSON (the e2e stand-in's
+//!   [`actor_document`]), with or without a shared inbox, and records every
+//!   POST with the instant it arrived.
 //! - [`presign`]: signs activities before a clock starts, with the e2e
 //!   stand-in's own draft-cavage signer ([`guildhall_e2e::remote::sign`]),
 //!   on every core.
@@ -23,9 +24,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use guildhall_e2e::remote::cavage::{self, signature_params};
+use guildhall_e2e::remote::{Serving, activity_json, actor_document, domain_of, listen, serve};
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -86,21 +88,12 @@ pub struct Crowd {
     /// `http://localhost:PORT`
     pub base: String,
     state: Arc<CrowdState>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Crowd {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _serving: Serving,
 }
 
 impl Crowd {
     pub async fn start(names: Vec<String>, key: &Key, shared_inbox: bool) -> Crowd {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let base = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let (listener, base) = listen("localhost").await;
         let state = Arc::new(CrowdState {
             base: base.clone(),
             names: names.into_iter().collect(),
@@ -113,15 +106,16 @@ impl Crowd {
             .route("/users/{name}", axum::routing::get(actor))
             .fallback(inbox)
             .with_state(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.ok();
-        });
-        Crowd { base, state, task }
+        Crowd {
+            base,
+            state,
+            _serving: serve(listener, app),
+        }
     }
 
     /// `localhost:PORT`, the domain Guildhall files this server under.
     pub fn domain(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
+        domain_of(&self.base)
     }
 
     /// The actor id of one of this server's actors.
@@ -152,30 +146,14 @@ async fn actor(State(state): State<Arc<CrowdState>>, Path(name): Path<String>) -
     if !state.names.contains(&name) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let id = format!("{}/users/{name}", state.base);
-    let mut person = json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "type": "Person",
-        "id": id,
-        "preferredUsername": name,
-        "name": name,
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "followers": format!("{id}/followers"),
-        "publicKey": {
-            "id": format!("{id}#main-key"),
-            "owner": id,
-            "publicKeyPem": state.public_pem,
-        },
-    });
-    if state.shared_inbox {
-        person["endpoints"] = json!({ "sharedInbox": format!("{}/inbox", state.base) });
-    }
-    (
-        [("content-type", "application/activity+json")],
-        person.to_string(),
-    )
-        .into_response()
+    let shared_inbox = format!("{}/inbox", state.base);
+    activity_json(actor_document(
+        &format!("{}/users/{name}", state.base),
+        "Person",
+        &name,
+        &state.public_pem,
+        state.shared_inbox.then_some(shared_inbox.as_str()),
+    ))
 }
 
 async fn inbox(

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod local;
 pub mod remote;
+pub mod steps;
 
 use guildhall::{Config, Server};
 use reqwest::{Method, StatusCode};

@@ -16,6 +16,7 @@
 
 pub mod cavage;
 mod rfc9421;
+mod serving;
 
 use crate::TestServer;
 use axum::Router;
@@ -31,6 +32,7 @@ use rfc9421::verify_rfc9421;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde_json::{Value, json};
+pub use serving::{Serving, activity_json, actor_document, domain_of, listen, serve};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -124,13 +126,7 @@ pub struct Remote {
     /// `http://localhost:PORT`
     pub base: String,
     shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Remote {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _serving: Serving,
 }
 
 /// When a request says it was signed: now, or two hours ago (`StaleDate`).
@@ -164,10 +160,7 @@ impl Remote {
     /// A stand-in whose URLs name it by `host` (`localhost`, or `127.0.0.1`
     /// for an IP-literal server); it listens on 127.0.0.1 either way.
     pub async fn start_as(host: &str) -> Remote {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let base = format!("http://{host}:{}", listener.local_addr().unwrap().port());
+        let (listener, base) = listen(host).await;
         let key = tokio::task::spawn_blocking(new_key).await.unwrap();
         let public_pem = RsaPublicKey::from(&key)
             .to_public_key_pem(LineEnding::LF)
@@ -194,15 +187,16 @@ impl Remote {
             )
             .fallback(any_request)
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.ok();
-        });
-        Remote { base, shared, task }
+        Remote {
+            base,
+            shared,
+            _serving: serve(listener, app),
+        }
     }
 
     /// `localhost:PORT`, the domain Guildhall files this server under.
     pub fn domain(&self) -> String {
-        self.base.trim_start_matches("http://").to_owned()
+        domain_of(&self.base)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -343,14 +337,6 @@ impl Remote {
     }
 }
 
-fn activity_json(value: Value) -> Response {
-    (
-        [("content-type", "application/activity+json")],
-        value.to_string(),
-    )
-        .into_response()
-}
-
 fn empty_collection() -> Value {
     json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -374,29 +360,20 @@ fn actor_json(shared: &Shared, path: &str) -> Value {
 }
 
 fn base_actor_json(shared: &Shared, path: &str) -> Value {
-    let id = format!("{}{path}", shared.base);
     let (kind, name) = match path {
         LEMMY_GROUP => ("Group", "lemmy_group"),
         // Mastodon names its instance actor after the domain.
         MASTODON_INSTANCE => ("Application", shared.base.trim_start_matches("http://")),
         _ => ("Person", path.rsplit('/').next().unwrap()),
     };
-    json!({
-        "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
-        "type": kind,
-        "id": id,
-        "preferredUsername": name,
-        "name": name,
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "followers": format!("{id}/followers"),
-        "endpoints": { "sharedInbox": format!("{}/inbox", shared.base) },
-        "publicKey": {
-            "id": format!("{id}#main-key"),
-            "owner": id,
-            "publicKeyPem": shared.public_pem,
-        },
-    })
+    let shared_inbox = format!("{}/inbox", shared.base);
+    actor_document(
+        &format!("{}{path}", shared.base),
+        kind,
+        name,
+        &shared.public_pem,
+        Some(&shared_inbox),
+    )
 }
 
 async fn webfinger(

@@ -61,9 +61,9 @@ async fn the_instance_actor_lists_its_attestation_keys_across_a_rotation() {
     store.close().await;
 }
 
-use guildhall::config::PartnerConfig;
 use guildhall_core::attestation::{AttestedBadge, Claims};
 use guildhall_core::reputation::Rules;
+use guildhall_e2e::steps::{join_remote_group, partner};
 use guildhall_e2e::{Api, eventually, remote};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -196,19 +196,7 @@ async fn attestation_status(viewer: &Api, member: &str) -> Option<String> {
 
 /// Joins a group of another instance, found by `!name@host`.
 async fn join_remote(member: &Api, group: &str, host: &TestServer) -> String {
-    let found = member
-        .post(
-            "/groups/lookup",
-            json!({ "query": format!("!{group}@{}", host.domain()) }),
-        )
-        .await
-        .expect(200);
-    let name = found["name"].as_str().unwrap().to_owned();
-    member
-        .post(&format!("/groups/{name}/join"), json!({}))
-        .await
-        .expect(200);
-    name
+    join_remote_group(member, &format!("!{group}@{}", host.domain())).await
 }
 
 #[tokio::test]
@@ -218,12 +206,7 @@ async fn partners_verify_apply_and_refuse_attestations_across_three_instances() 
     // B trusts A at 0.5, up to TL2 (from its config); C has no policy for A.
     let b = TestServer::sqlite_with(|c| {
         c.reputation = Rules::default();
-        c.federation.partners = vec![PartnerConfig {
-            domain: a_domain.clone(),
-            trust_weight: 0.5,
-            max_trust_level: 2,
-            show_imported: true,
-        }];
+        c.federation.partners = vec![partner(&a_domain, 0.5, 2)];
     })
     .await;
     let c = TestServer::sqlite_with(|c| c.reputation = Rules::default()).await;
@@ -542,12 +525,7 @@ async fn a_changed_attestation_is_renewed_at_its_holders() {
     let a_domain = a.domain();
     let b = TestServer::sqlite_with(|c| {
         c.reputation = Rules::default();
-        c.federation.partners = vec![PartnerConfig {
-            domain: a_domain.clone(),
-            trust_weight: 1.0,
-            max_trust_level: 4,
-            show_imported: true,
-        }];
+        c.federation.partners = vec![partner(&a_domain, 1.0, 4)];
     })
     .await;
     let alice = a.api().register("alice").await;

@@ -12,8 +12,11 @@
 //! file. `GUILDHALL_UPDATE_SNAPSHOTS=1` rewrites the file after a change
 //! made on purpose.
 
-use guildhall::config::PartnerConfig;
 use guildhall_e2e::remote::Remote;
+use guildhall_e2e::steps::{
+    first_thread, followed_group, join_remote_group, partner, post_reply, post_thread,
+    served_paths, until_accepted,
+};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -116,55 +119,22 @@ async fn settled(admin: &Api, remote: &Remote) {
     }
 }
 
-fn id(v: Value) -> i64 {
-    v["id"].as_i64().unwrap()
-}
-
 #[tokio::test]
 async fn every_emitted_document_stays_byte_for_byte_the_same() {
     let remote = Remote::start().await;
     let remote_domain = remote.domain();
     // The stand-in is a partner, so bob's attestation is offered there.
     let server = TestServer::sqlite_with(|c| {
-        c.federation.partners = vec![PartnerConfig {
-            domain: remote_domain.clone(),
-            trust_weight: 0.5,
-            max_trust_level: 2,
-            show_imported: true,
-        }];
+        c.federation.partners = vec![partner(&remote_domain, 0.5, 2)];
     })
     .await;
 
     // Our group, followed from the stand-in, with content of every kind.
-    let ann = server.api().register("ann").await;
-    ann.post("/groups", json!({ "name": "support", "title": "Support" }))
-        .await
-        .expect(201);
-    let follow = remote.fixture("lemmy_follow", &server, 0, 0);
-    let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
-    assert_eq!(status, 202, "{body}");
-    let thread = id(ann
-        .post(
-            "/groups/support/threads",
-            json!({ "title": "Printer jams", "body": "Duplex jobs **jam**." }),
-        )
-        .await
-        .expect(201));
+    let ann = followed_group(&server, &remote).await;
+    let thread = post_thread(&ann, "support", "Printer jams", "Duplex jobs **jam**.").await;
     let bob = server.api().register("bob").await;
-    let reply = id(bob
-        .post(
-            &format!("/threads/{thread}/replies"),
-            json!({ "body": "Which model?" }),
-        )
-        .await
-        .expect(201));
-    let removed = id(bob
-        .post(
-            &format!("/threads/{thread}/replies"),
-            json!({ "body": "Off topic." }),
-        )
-        .await
-        .expect(201));
+    let reply = post_reply(&bob, thread, "Which model?").await;
+    let removed = post_reply(&bob, thread, "Off topic.").await;
     // The Creates go out before the edits below: each event is expanded
     // from the post as it is then, so an edit racing a Create's expansion
     // would change what the Create carries.
@@ -195,50 +165,20 @@ async fn every_emitted_document_stays_byte_for_byte_the_same() {
     settled(&ann, &remote).await;
     // The admin removes bob's reply: a moderator's Delete.
     ann.delete(&format!("/replies/{removed}")).await.expect(204);
-    let gone = id(ann
-        .post(
-            "/groups/support/threads",
-            json!({ "title": "Wrong group", "body": "Oops." }),
-        )
-        .await
-        .expect(201));
+    let gone = post_thread(&ann, "support", "Wrong group", "Oops.").await;
     settled(&ann, &remote).await;
     ann.delete(&format!("/threads/{gone}")).await.expect(204);
     settled(&ann, &remote).await;
 
     // bob in the stand-in's community: a Follow (and his attestation
     // Offer), a reply, its edit and deletion, a vote and its Undo, leaving.
-    let found = bob
-        .post(
-            "/groups/lookup",
-            json!({ "query": format!("!lemmy_group@{remote_domain}") }),
-        )
-        .await
-        .expect(200);
-    let community = found["name"].as_str().unwrap().to_owned();
-    bob.post(&format!("/groups/{community}/join"), json!({}))
-        .await
-        .expect(200);
-    eventually("the community accepts bob", || async {
-        let g = bob.get(&format!("/groups/{community}")).await.body;
-        (g["joined"] == true).then_some(())
-    })
-    .await;
+    let community = join_remote_group(&bob, &format!("!lemmy_group@{remote_domain}")).await;
+    until_accepted(&bob, &community).await;
     let announced = remote.fixture("lemmy_announce_create_page", &server, 0, 0);
     let (status, body) = remote.send(&server.url("/inbox"), &announced).await;
     assert_eq!(status, 202, "{body}");
-    let page = eventually("carol's post arrives", || async {
-        let list = bob.get(&format!("/groups/{community}/threads")).await.body;
-        list["threads"][0]["id"].as_i64()
-    })
-    .await;
-    let answer = id(bob
-        .post(
-            &format!("/threads/{page}/replies"),
-            json!({ "body": "The Brother ones work with CUPS." }),
-        )
-        .await
-        .expect(201));
+    let page = first_thread(&bob, &community).await;
+    let answer = post_reply(&bob, page, "The Brother ones work with CUPS.").await;
     settled(&ann, &remote).await;
     bob.patch(
         &format!("/replies/{answer}"),
@@ -275,25 +215,7 @@ async fn every_emitted_document_stays_byte_for_byte_the_same() {
         let doc = placeholders.value(None, doc).to_string();
         lines.entry(name).or_default().push(doc);
     };
-    for path in [
-        "/actor".to_owned(),
-        "/actor/outbox".to_owned(),
-        "/u/ann".to_owned(),
-        "/u/ann/outbox".to_owned(),
-        "/u/ann/followers".to_owned(),
-        "/u/bob/attestation".to_owned(),
-        "/g/support".to_owned(),
-        "/g/support/outbox".to_owned(),
-        "/g/support/followers".to_owned(),
-        "/g/support/moderators".to_owned(),
-        "/g/support/featured".to_owned(),
-        format!("/t/{thread}"),
-        format!("/t/{thread}/replies"),
-        format!("/t/{thread}/context"),
-        format!("/r/{reply}"),
-        format!("/r/{removed}"),
-        format!("/t/{gone}"),
-    ] {
+    for path in served_paths("bob", thread, &[reply, removed], gone) {
         pin(format!("GET {path}"), &server.fetch_ap(&path).await);
     }
     for r in remote.received() {

@@ -5,6 +5,7 @@
 
 use guildhall_e2e::local::{Local, local};
 use guildhall_e2e::remote::{LEMMY_GROUP, MASTODON_ALICE, Received, Remote, Spoil};
+use guildhall_e2e::steps::join_remote_group;
 use guildhall_e2e::{TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -226,19 +227,7 @@ async fn lemmy_activities(server: TestServer) {
     assert_eq!(a.thread(page_id).await["deleted"], true);
 
     // bob joins the Lemmy community; its Announce(Create(Page)) lands there.
-    let found = a
-        .bob
-        .post(
-            "/groups/lookup",
-            json!({ "query": format!("!lemmy_group@{}", lemmy.domain()) }),
-        )
-        .await
-        .expect(200);
-    let community = found["name"].as_str().unwrap().to_owned();
-    a.bob
-        .post(&format!("/groups/{community}/join"), json!({}))
-        .await
-        .expect(200);
+    let community = join_remote_group(&a.bob, &format!("!lemmy_group@{}", lemmy.domain())).await;
     let bobs_follow = received(&lemmy, "bob's Follow", |r| r.body["type"] == "Follow").await;
     assert!(bobs_follow.verified, "the Follow is signed by bob");
     assert_eq!(bobs_follow.body["object"], lemmy.url(LEMMY_GROUP));

@@ -10,6 +10,9 @@
 //! one the test says SKIPPED, except under CI, where it fails.
 
 use guildhall_e2e::remote::Remote;
+use guildhall_e2e::steps::{
+    followed_group, join_remote_group, post_reply, post_thread, served_paths,
+};
 use guildhall_e2e::{TestServer, eventually};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -71,33 +74,11 @@ async fn every_emitted_document_keeps_every_term() {
 
     // Content of every kind: a group, threads, a reply, a vote, an edit,
     // a deletion, and followers on another server to send them to.
-    let ann = server.api().register("ann").await;
-    ann.post("/groups", json!({ "name": "support", "title": "Support" }))
-        .await
-        .expect(201);
     let remote = Remote::start().await;
-    let follow = remote.fixture("lemmy_follow", &server, 0, 0);
-    let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
-    assert_eq!(status, 202, "{body}");
-    let thread = ann
-        .post(
-            "/groups/support/threads",
-            json!({ "title": "Printer jams", "body": "Duplex jobs **jam**." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let ann = followed_group(&server, &remote).await;
+    let thread = post_thread(&ann, "support", "Printer jams", "Duplex jobs **jam**.").await;
     let bob = server.api().register("bob").await;
-    let reply = bob
-        .post(
-            &format!("/threads/{thread}/replies"),
-            json!({ "body": "Which model?" }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let reply = post_reply(&bob, thread, "Which model?").await;
     bob.put(&format!("/threads/{thread}/vote"), json!({ "value": 1 }))
         .await
         .expect(200);
@@ -107,50 +88,13 @@ async fn every_emitted_document_keeps_every_term() {
     )
     .await
     .expect(200);
-    let gone = ann
-        .post(
-            "/groups/support/threads",
-            json!({ "title": "Wrong group", "body": "Oops." }),
-        )
-        .await
-        .expect(201)["id"]
-        .as_i64()
-        .unwrap();
+    let gone = post_thread(&ann, "support", "Wrong group", "Oops.").await;
     ann.delete(&format!("/threads/{gone}")).await.expect(204);
     // bob follows a group elsewhere (a Follow, perhaps an attestation Offer).
-    let found = bob
-        .post(
-            "/groups/lookup",
-            json!({ "query": format!("!lemmy_group@{}", remote.domain()) }),
-        )
-        .await
-        .expect(200);
-    bob.post(
-        &format!("/groups/{}/join", found["name"].as_str().unwrap()),
-        json!({}),
-    )
-    .await
-    .expect(200);
+    join_remote_group(&bob, &format!("!lemmy_group@{}", remote.domain())).await;
 
     // What we serve.
-    for path in [
-        "/actor".to_owned(),
-        "/actor/outbox".to_owned(),
-        "/u/ann".to_owned(),
-        "/u/ann/outbox".to_owned(),
-        "/u/ann/followers".to_owned(),
-        "/u/ann/attestation".to_owned(),
-        "/g/support".to_owned(),
-        "/g/support/outbox".to_owned(),
-        "/g/support/followers".to_owned(),
-        "/g/support/moderators".to_owned(),
-        "/g/support/featured".to_owned(),
-        format!("/t/{thread}"),
-        format!("/t/{thread}/replies"),
-        format!("/t/{thread}/context"),
-        format!("/r/{reply}"),
-        format!("/t/{gone}"),
-    ] {
+    for path in served_paths("ann", thread, &[reply], gone) {
         docs.insert(format!("GET {path}"), server.fetch_ap(&path).await);
     }
     // What we send: the Accept, Announces of each change, the Follow.

@@ -4,6 +4,7 @@
 //! delivery results recorded one by one so a crash repeats little.
 
 use guildhall_e2e::remote::{LEMMY_CAROL, LEMMY_GROUP, Received, Remote};
+use guildhall_e2e::steps::{self, first_thread, join_remote_group, support_group, until_accepted};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -33,23 +34,8 @@ async fn trap() -> (u16, Arc<AtomicUsize>) {
 }
 
 /// ann's group `support` on `server`; ann is the admin.
-async fn group(server: &TestServer) -> Api {
-    let ann = server.api().register("ann").await;
-    ann.post("/groups", json!({ "name": "support", "title": "Support" }))
-        .await
-        .expect(201);
-    ann
-}
-
 async fn post_thread(api: &Api, group: &str, title: &str) -> i64 {
-    api.post(
-        &format!("/groups/{group}/threads"),
-        json!({ "title": title, "body": "Details inside." }),
-    )
-    .await
-    .expect(201)["id"]
-        .as_i64()
-        .unwrap()
+    steps::post_thread(api, group, title, "Details inside.").await
 }
 
 /// Sends a fixture from `remote` to `server`'s shared inbox; expects 202.
@@ -100,7 +86,7 @@ async fn inboxes_elsewhere_and_private_addresses_receive_nothing() {
         c.federation.allowed_private_addresses = vec!["127.0.0.1".into()];
     })
     .await;
-    let ann = group(&a).await;
+    let ann = support_group(&a).await;
     let lemmy = Remote::start().await;
     // carol's server names a shared inbox on another host: ignored.
     lemmy.set_actor_fields(
@@ -157,7 +143,7 @@ async fn inboxes_elsewhere_and_private_addresses_receive_nothing() {
 async fn ip_literal_servers_federate_only_where_private_addresses_are_allowed() {
     // A test rig: private addresses allowed, the peer named by its address.
     let a = TestServer::sqlite().await;
-    let ann = group(&a).await;
+    let ann = support_group(&a).await;
     let remote = Remote::start_as("127.0.0.1").await;
     let follow = deliver(&a, &remote, "lemmy_follow").await;
     received(&remote, "the Accept", |r| {
@@ -188,7 +174,7 @@ async fn ip_literal_servers_federate_only_where_private_addresses_are_allowed() 
         c.federation.allowed_private_addresses = vec!["127.0.0.1".into()];
     })
     .await;
-    group(&b).await;
+    support_group(&b).await;
     let other = Remote::start_as("127.0.0.1").await;
     let activity = other.fixture("lemmy_follow", &b, 0, 0);
     let (status, body) = other.send(&b.url("/inbox"), &activity).await;
@@ -224,7 +210,7 @@ async fn a_crash_repeats_only_the_deliveries_in_flight_on_postgres() {
 }
 
 async fn crash_repeats_little(mut a: TestServer) {
-    let ann = group(&a).await;
+    let ann = support_group(&a).await;
     let remote = Remote::start().await;
     let follow = deliver(&a, &remote, "lemmy_follow").await;
     received(&remote, "the Accept", |r| {
@@ -266,7 +252,7 @@ async fn crash_repeats_little(mut a: TestServer) {
 #[tokio::test]
 async fn each_instance_gets_what_its_software_reads_once() {
     let a = TestServer::sqlite().await;
-    let ann = group(&a).await;
+    let ann = support_group(&a).await;
     let lemmy = Remote::start().await;
     lemmy.serve_nodeinfo("lemmy");
     let mastodon = Remote::start().await;
@@ -317,28 +303,10 @@ async fn each_instance_gets_what_its_software_reads_once() {
     // community's instance (also carol's) gets the Create once, at its
     // shared inbox, and no attestation Offer (Lemmy cannot read one).
     let bob = a.api().register("bob").await;
-    let found = bob
-        .post(
-            "/groups/lookup",
-            json!({ "query": format!("!lemmy_group@{}", lemmy.domain()) }),
-        )
-        .await
-        .expect(200);
-    let community = found["name"].as_str().unwrap().to_owned();
-    bob.post(&format!("/groups/{community}/join"), json!({}))
-        .await
-        .expect(200);
-    eventually("the community accepts bob", || async {
-        let g = bob.get(&format!("/groups/{community}")).await.body;
-        (g["joined"] == true).then_some(())
-    })
-    .await;
+    let community = join_remote_group(&bob, &format!("!lemmy_group@{}", lemmy.domain())).await;
+    until_accepted(&bob, &community).await;
     deliver(&a, &lemmy, "lemmy_announce_create_page").await;
-    let page = eventually("carol's post arrives", || async {
-        let list = bob.get(&format!("/groups/{community}/threads")).await.body;
-        list["threads"][0]["id"].as_i64()
-    })
-    .await;
+    let page = first_thread(&bob, &community).await;
     bob.post(
         &format!("/threads/{page}/replies"),
         json!({ "body": "The Brother ones work with CUPS." }),

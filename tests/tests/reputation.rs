@@ -5,6 +5,7 @@
 //! API, the pages and the Person actor show them; a ban reverses them.
 
 use guildhall_core::reputation::Rules;
+use guildhall_e2e::steps::post_reply;
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -257,16 +258,7 @@ async fn privileges_grow_with_trust_levels() {
             .expect(200);
         r["trust_level"].as_i64().unwrap()
     };
-    let reply = |api: Api, body: &'static str| async move {
-        api.post(
-            &format!("/threads/{thread}/replies"),
-            json!({ "body": body }),
-        )
-        .await
-        .expect(201)["id"]
-            .as_i64()
-            .unwrap()
-    };
+    let reply = |api: Api, body: &'static str| async move { post_reply(&api, thread, body).await };
     let flag = json!({ "reason": "the title has a typo" });
 
     let why = erin

@@ -117,11 +117,7 @@ async fn start_federation(
     }
     for p in &config.federation.partners {
         let name = domain(&p.domain).context("federation.partners")?;
-        let terms = guildhall_app::partners::Terms {
-            trust_weight: p.trust_weight,
-            max_trust_level: p.max_trust_level,
-            show_imported: p.show_imported,
-        };
+        let terms = guildhall_app::partners::Terms::from(p.terms.clone());
         let partner = terms
             .policy(&name)
             .map_err(|e| anyhow::anyhow!("federation.partners {name}: {e}"))?;

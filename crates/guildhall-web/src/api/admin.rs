@@ -69,12 +69,7 @@ pub async fn set_partner(
     ApiPath(domain): ApiPath<String>,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> AppResult<Json<PartnerView>> {
-    let terms = partners::Terms {
-        trust_weight: input.trust_weight,
-        max_trust_level: input.max_trust_level,
-        show_imported: input.show_imported,
-    };
-    let partner = partners::set(&state.app, Acting::Member(&user), &domain, terms).await?;
+    let partner = partners::set(&state.app, Acting::Member(&user), &domain, input.into()).await?;
     Ok(Json(partner.into()))
 }
 

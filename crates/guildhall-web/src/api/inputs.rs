@@ -2,7 +2,8 @@
 //! `extract::ApiJson`) and query strings. Their bounds are written into the
 //! OpenAPI document from the enforcing rules by `doc::add_bounds`.
 
-use serde::Deserialize;
+use guildhall_app::partners::Terms;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
@@ -116,8 +117,12 @@ pub struct InstancePolicy {
     pub policy: Option<String>,
 }
 
+// The config file's `[[federation.partners]]` tables take these fields
+// too, beside `domain` (`guildhall::config::PartnerConfig` flattens this
+// struct), so the two cannot drift apart. Doc comments here are the OpenAPI
+// document's text: keep other notes in plain comments.
 /// A partner policy to set.
-#[derive(Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
     /// 0 to 1.
@@ -126,6 +131,16 @@ pub struct PartnerInput {
     pub max_trust_level: u8,
     #[serde(default = "yes")]
     pub show_imported: bool,
+}
+
+impl From<PartnerInput> for Terms {
+    fn from(input: PartnerInput) -> Terms {
+        Terms {
+            trust_weight: input.trust_weight,
+            max_trust_level: input.max_trust_level,
+            show_imported: input.show_imported,
+        }
+    }
 }
 
 /// Why an admin withdraws a member's attestation.
