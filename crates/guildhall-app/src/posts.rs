@@ -65,9 +65,7 @@ pub struct Checked {
 pub fn check(app: &App, draft: &Draft<'_>) -> Result<Checked> {
     let limits: &Limits = &app.settings.limits;
     tag_count(draft.tags).map_err(refused)?;
-    let body = limits
-        .optional_text("body", draft.body)
-        .map_err(refused)?;
+    let body = limits.optional_text("body", draft.body).map_err(refused)?;
     let html = limits.body_html(draft.html).map_err(refused)?;
     let title = limits.title(draft.title).map_err(refused)?;
     Ok(Checked {

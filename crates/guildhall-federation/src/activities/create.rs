@@ -125,11 +125,19 @@ impl Handler for Create {
                 let parent = find_post(ctx, parent).await?.ok_or_else(|| {
                     FedError::Unprocessable("the post it replies to is not known here".into())
                 })?;
-                Ok(replies::create_remote(&ctx.app, acting, received, &parent, &checked, federated).await?)
+                Ok(
+                    replies::create_remote(
+                        &ctx.app, acting, received, &parent, &checked, federated,
+                    )
+                    .await?,
+                )
             }
             None => {
                 let group = addressed_group(inbound, post).await?;
-                Ok(threads::create_remote(&ctx.app, acting, received, &group, &checked, federated).await?)
+                Ok(
+                    threads::create_remote(&ctx.app, acting, received, &group, &checked, federated)
+                        .await?,
+                )
             }
         }
     }
