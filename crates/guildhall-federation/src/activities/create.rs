@@ -114,32 +114,28 @@ impl Handler for Create {
         let ctx = inbound.data;
         let checked = post.checked(&ctx.app)?;
         if let Some(existing) = find_post(ctx, &post.id).await? {
-            return Ok(posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?);
+            posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?;
+            return Ok(());
         }
         let federated = Federated {
             ap_id: post.id.as_str(),
             published: post.published_ms(),
         };
-        match &post.in_reply_to {
+        let applied = match &post.in_reply_to {
             Some(parent) => {
                 let parent = find_post(ctx, parent).await?.ok_or_else(|| {
                     FedError::Unprocessable("the post it replies to is not known here".into())
                 })?;
-                Ok(
-                    replies::create_remote(
-                        &ctx.app, acting, received, &parent, &checked, federated,
-                    )
-                    .await?,
-                )
+                replies::create_remote(&ctx.app, acting, received, &parent, &checked, federated)
+                    .await
             }
             None => {
                 let group = addressed_group(inbound, post).await?;
-                Ok(
-                    threads::create_remote(&ctx.app, acting, received, &group, &checked, federated)
-                        .await?,
-                )
+                threads::create_remote(&ctx.app, acting, received, &group, &checked, federated)
+                    .await
             }
-        }
+        };
+        Ok(applied?)
     }
 }
 
