@@ -33,7 +33,7 @@ pub async fn restore(app: &App, acting: Acting<'_>, username: &str) -> Result<()
 /// A member of this instance (attestations are only ours to issue).
 async fn local_member(app: &App, username: &str) -> Result<User> {
     let member = accounts::user(app, username).await?;
-    if member.username.contains('@') {
+    if member.origin.is_remote() {
         return Err(Error::Invalid(
             "only members of this instance have attestations issued here".into(),
         ));

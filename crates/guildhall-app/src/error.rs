@@ -41,6 +41,21 @@ impl Error {
     pub fn not_found(what: impl Into<String>) -> Self {
         Error::NotFound(what.into())
     }
+
+    /// A store refusal in the rule's own words (`forbidden: …`), as the
+    /// inbox has always answered remote servers; [`From`] keeps only the
+    /// reason, which is what the API and pages show.
+    pub fn worded(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Error::NotFound(what.to_string()),
+            StoreError::Rule(RuleError::Forbidden(_)) => Error::Forbidden(e.to_string()),
+            StoreError::Rule(RuleError::Invalid { .. }) => Error::Invalid(e.to_string()),
+            StoreError::Rule(RuleError::Conflict(_)) | StoreError::Taken(_) => {
+                Error::Conflict(e.to_string())
+            }
+            other => Error::Internal(other.to_string()),
+        }
+    }
 }
 
 impl From<RuleError> for Error {

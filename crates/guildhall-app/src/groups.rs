@@ -1,11 +1,11 @@
 //! Groups: creating and editing them, joining and leaving, moderators,
 //! finding remote ones.
 
-use crate::{Acting, App, Error, Result, accounts, actor, keys};
+use crate::{Acting, App, Error, Received, Result, accounts, actor, keys};
 use guildhall_core::content::render_markdown;
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_manage_group};
-use guildhall_db::{Group, GroupUpdate, NewGroup, User, UserSummary};
+use guildhall_db::{FedGroup, Group, GroupUpdate, NewGroup, User, UserSummary};
 
 /// A group by name, local (`name`) or remote (`name@host`).
 pub async fn group(app: &App, name: &str) -> Result<Group> {
@@ -143,6 +143,42 @@ pub async fn set_membership(
         app.store.leave_group(found.id, user.id).await?;
     }
     group(app, &found.name).await
+}
+
+/// Whether people on other servers may follow a group of ours: only public ones.
+pub fn followable_remotely(group: &FedGroup) -> Result<()> {
+    if group.visibility != "public" {
+        return Err(Error::Forbidden(
+            "this group cannot be followed from other servers".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A remote member follows a group of ours: accepted at once, the Accept
+/// queued with the membership. `received` is their Follow.
+pub async fn follow_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    group: &FedGroup,
+) -> Result<()> {
+    followable_remotely(group)?;
+    let user = acting.remote()?.user;
+    app.store
+        .add_follower(group.id, user.id, received.id, received.raw)
+        .await
+        .map_err(Error::worded)
+}
+
+/// A remote member stops following a group of ours.
+pub async fn unfollow_remote(app: &App, acting: Acting<'_>, group: &FedGroup) -> Result<()> {
+    let user = acting.remote()?.user;
+    app.store
+        .remove_follower(group.id, user.id)
+        .await
+        .map_err(Error::worded)?;
+    Ok(())
 }
 
 /// Adds (`add = true`) or removes a moderator; returns the new list.

@@ -44,6 +44,6 @@ fn may_set_policy(acting: Acting<'_>) -> Result<()> {
     match acting {
         Acting::Operator => Ok(()),
         Acting::Member(user) => Ok(instances::can_set_policy(crate::actor(user))?),
-        Acting::Visitor { .. } => acting.member().map(drop),
+        Acting::Visitor { .. } | Acting::Remote(_) => acting.member().map(drop),
     }
 }

@@ -1,8 +1,10 @@
-//! Guildhall's application layer: what members, the operator and (later)
-//! remote actors can do. Every use case is one function that takes the
-//! [`App`], who is [`Acting`] and the input; it checks every rule through
-//! `guildhall_core` and commits through the store. The JSON API, the pages
-//! and the command line only translate to and from these functions.
+//! Guildhall's application layer: what members, the operator and remote
+//! actors can do. Every use case is one function that takes the [`App`],
+//! who is [`Acting`] and the input; it checks every rule through
+//! `guildhall_core` and commits through the store. The JSON API, the pages,
+//! the command line and the ActivityPub inbox only translate to and from
+//! these functions: the inbox verifies signatures and shapes, finds what an
+//! activity names, and calls them as [`Acting::Remote`].
 //!
 //! Depends on guildhall-core and guildhall-db only. What a use case needs
 //! from the network (fetching a remote group, issuing an attestation) it
@@ -18,6 +20,7 @@ pub mod keys;
 pub mod limits;
 pub mod moderation;
 pub mod partners;
+pub mod posts;
 pub mod replies;
 pub mod reputation;
 mod settings;
@@ -26,7 +29,7 @@ pub mod votes;
 
 use guildhall_core::ids::{ThreadId, UserId};
 use guildhall_core::permissions::Actor;
-use guildhall_db::{Store, User};
+use guildhall_db::{FedGroup, FedUser, Store, User, Via};
 use std::sync::Arc;
 
 pub use error::{Error, Result};
@@ -80,6 +83,49 @@ pub enum Acting<'a> {
     /// Whoever runs the `guildhall` command: they run the server, so they
     /// may do what an admin may, registration closed or not, unlimited.
     Operator,
+    /// A person on another server whose activity the inbox verified. Never
+    /// an admin, and not a member for the use cases of local sessions.
+    Remote(Remote<'a>),
+}
+
+/// A person on another server, as the inbox verified them: the activity is
+/// signed by them and its id is on their server.
+#[derive(Debug, Clone, Copy)]
+pub struct Remote<'a> {
+    /// Their row in the users table.
+    pub user: &'a FedUser,
+    /// Their server's domain (the host of their id); per-instance caps count by it.
+    pub domain: &'a str,
+}
+
+/// The activity a remote change came in, as the use cases need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    pub id: &'a str,
+    /// As received: a local group relays it verbatim to its followers.
+    pub raw: &'a str,
+    /// The remote group that announced it (FEP-1b12), when it came that way.
+    pub via_group: Option<&'a FedGroup>,
+}
+
+impl<'a> Received<'a> {
+    /// The store's relay for a change in `group`: the activity as received
+    /// when the group is ours (it announces it), nothing otherwise.
+    pub fn via(&self, group: &FedGroup) -> Via<'a> {
+        Via::Remote {
+            announce: group.origin.is_local().then_some(self.raw),
+        }
+    }
+
+    /// Inside an Announce, the content must belong to the announcing group.
+    pub fn check_group(&self, group: &FedGroup) -> Result<()> {
+        match self.via_group {
+            Some(g) if g.id != group.id => Err(Error::Forbidden(
+                "a group may only announce its own content".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl<'a> Acting<'a> {
@@ -91,12 +137,22 @@ impl<'a> Acting<'a> {
         }
     }
 
+    /// The verified remote actor, for the inbox's use cases; 403 for anyone else.
+    pub fn remote(self) -> Result<Remote<'a>> {
+        match self {
+            Acting::Remote(remote) => Ok(remote),
+            _ => Err(Error::Forbidden(
+                "this is for actors of other servers".into(),
+            )),
+        }
+    }
+
     /// Whether they have an admin's rights (the operator has).
     pub fn is_admin(self) -> bool {
         match self {
             Acting::Member(user) => user.is_admin,
             Acting::Operator => true,
-            Acting::Visitor { .. } => false,
+            Acting::Visitor { .. } | Acting::Remote(_) => false,
         }
     }
 

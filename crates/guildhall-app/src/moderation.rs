@@ -1,8 +1,10 @@
 //! Moderation: flags, hiding spam, bans.
 
+use crate::posts::Post;
 use crate::{Acting, App, Error, Result, accounts, groups};
+use guildhall_core::RuleError;
 use guildhall_core::reputation::ledger::Object;
-use guildhall_db::Flag;
+use guildhall_db::{Flag, StoreError};
 
 /// Flags a post for its group's moderators (TL1 and up); false if this
 /// member had flagged it already.
@@ -10,6 +12,41 @@ pub async fn flag(app: &App, acting: Acting<'_>, object: Object, reason: &str) -
     let user = acting.member()?;
     app.limits.flags_per_member.hit(&user.id.to_string())?;
     Ok(app.store.flag(user.id, object, reason).await?)
+}
+
+/// A remote report: each named post of one of our groups is flagged for
+/// its moderators, by the reporter; posts of remote groups (only their own
+/// moderators can act) and deleted ones are passed over. Returns how many
+/// were flagged; a report that flags none is refused.
+pub async fn flag_remote(
+    app: &App,
+    acting: Acting<'_>,
+    posts: &[Post],
+    reason: &str,
+) -> Result<usize> {
+    let reporter = acting.remote()?.user;
+    let mut flagged = 0;
+    for post in posts {
+        if post.group.origin.is_remote() || post.deleted {
+            continue;
+        }
+        match app
+            .store
+            .flag_from_remote(reporter.id, post.object(), reason)
+            .await
+        {
+            Ok(_) => flagged += 1,
+            // Deleted meanwhile: nothing to review.
+            Err(StoreError::Rule(RuleError::Conflict(_))) => {}
+            Err(e) => return Err(Error::worded(e)),
+        }
+    }
+    if flagged == 0 {
+        return Err(Error::Invalid(
+            "the report names no post of a group here".into(),
+        ));
+    }
+    Ok(flagged)
 }
 
 /// Hides obvious spam (TL3 and up): removes the post as a moderator would.

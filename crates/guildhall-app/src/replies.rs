@@ -1,11 +1,12 @@
 //! Replies: reading a thread's, writing, editing and deleting them.
 
-use crate::{Acting, App, Error, Result, actor, threads};
+use crate::posts::{Checked, Post, PostKind, already_stored_is_fine};
+use crate::{Acting, App, Error, Received, Result, actor, threads};
 use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::tree;
-use guildhall_db::{NewReply, Reply, User};
+use guildhall_db::{Federated, NewReply, Reply, User};
 
 /// The most replies a thread page or the replies endpoint returns.
 pub const REPLIES_MAX: i64 = 5_000;
@@ -53,6 +54,38 @@ pub async fn create(
             body_html: &body_html,
         })
         .await?)
+}
+
+/// A remote member's post replies to `parent`, a thread or a reply.
+pub async fn create_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    parent: &Post,
+    post: &Checked,
+    federated: Federated<'_>,
+) -> Result<()> {
+    let author = acting.remote()?.user;
+    received.check_group(&parent.group)?;
+    let parent_id = match parent.kind {
+        PostKind::Thread(_) => None,
+        PostKind::Reply(id) => Some(id),
+    };
+    let stored = app
+        .store
+        .create_reply_via(
+            NewReply {
+                thread_id: parent.thread_id,
+                parent_id,
+                author_id: author.id,
+                body: &post.body,
+                body_html: &post.html,
+            },
+            received.via(&parent.group),
+            Some(federated),
+        )
+        .await;
+    already_stored_is_fine(stored.map(|_| ()))
 }
 
 /// One reply as `viewer` sees it (their vote on it, if any).

@@ -1,13 +1,14 @@
 //! Threads: listing, reading, starting, editing and deleting them.
 
-use crate::{Acting, App, Error, Result, actor, groups};
+use crate::posts::{Checked, already_stored_is_fine};
+use crate::{Acting, App, Error, Received, Result, actor, groups};
 use guildhall_core::content::render_markdown;
 use guildhall_core::cursor::Cursor;
 use guildhall_core::ids::ThreadId;
 use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
-use guildhall_db::{NewThread, Page, Thread, ThreadScope, User};
+use guildhall_db::{FedGroup, Federated, NewThread, Page, Thread, ThreadScope, User};
 
 /// A listing of threads: one group's, or a member's subscribed feed.
 pub async fn list(
@@ -63,6 +64,40 @@ pub async fn create(
             body_html: &body_html,
         })
         .await?)
+}
+
+/// A remote member's post starts a thread in `group` (the group it is
+/// addressed to). Only public groups take posts from other servers.
+pub async fn create_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    group: &FedGroup,
+    post: &Checked,
+    federated: Federated<'_>,
+) -> Result<()> {
+    let author = acting.remote()?.user;
+    received.check_group(group)?;
+    if group.visibility != "public" {
+        return Err(Error::Forbidden(
+            "the group does not take posts from other servers".into(),
+        ));
+    }
+    let stored = app
+        .store
+        .create_thread_via(
+            NewThread {
+                group_id: group.id,
+                author_id: author.id,
+                title: &post.title,
+                body: &post.body,
+                body_html: &post.html,
+            },
+            received.via(group),
+            Some(federated),
+        )
+        .await;
+    already_stored_is_fine(stored.map(|_| ()))
 }
 
 /// Opening a thread: one from another instance first fetches the replies

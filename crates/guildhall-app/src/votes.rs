@@ -1,10 +1,12 @@
 //! Votes on threads and replies.
 
-use crate::{Acting, App, Error, Result, replies, threads};
+use crate::posts::Post;
+use crate::{Acting, App, Error, Received, Result, replies, threads};
+use guildhall_core::RuleError;
 use guildhall_core::ids::Origin;
 use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_core::votes::Vote;
-use guildhall_db::{Tallies, User, VoteTarget};
+use guildhall_db::{StoreError, Tallies, User, VoteTarget};
 
 /// Sets (`Some(1)`, `Some(-1)`) or removes (`None`) the member's vote. The
 /// trust-level and self-vote rules are checked with the vote's facts, in
@@ -53,4 +55,52 @@ pub async fn refusal(app: &App, user: &User, group: &Origin) -> Result<Option<St
     Ok(privileges::check(level, Privilege::Vote)
         .err()
         .map(|_| privileges::how_to_earn(Privilege::Vote, level, &app.store.rules().trust)))
+}
+
+/// Today's count of votes from each remote instance, which guildhall-federation
+/// keeps (in memory, written in batches) with the cap from its settings.
+#[async_trait::async_trait]
+pub trait DailyVotes: Send + Sync {
+    /// Counts one vote from `domain` today; false when its cap is reached.
+    async fn count(&self, domain: &str) -> Result<bool>;
+    /// Gives back a vote counted today that was then refused.
+    fn uncount(&self, domain: &str);
+}
+
+/// A remote member votes on `post` (or, with `None`, takes their vote back).
+/// A flood of votes from one open-signup server is capped per day; the same
+/// vote twice, or undoing one we never counted, changes nothing.
+pub async fn vote_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    post: &Post,
+    vote: Option<Vote>,
+    daily: &dyn DailyVotes,
+) -> Result<()> {
+    let remote = acting.remote()?;
+    received.check_group(&post.group)?;
+    if vote.is_some() && !daily.count(remote.domain).await? {
+        tracing::info!(domain = %remote.domain, "remote vote not counted: daily cap reached");
+        return Ok(());
+    }
+    let result = app
+        .store
+        .vote_via(
+            remote.user.id,
+            post.vote_target(),
+            vote,
+            received.via(&post.group),
+            Some(received.id),
+        )
+        .await;
+    if vote.is_some() && matches!(result, Err(StoreError::Rule(_))) {
+        // Refused (a repeat, or a voter the rules do not let vote): it
+        // does not use up the instance's votes for the day.
+        daily.uncount(remote.domain);
+    }
+    match result {
+        Ok(_) | Err(StoreError::Rule(RuleError::Conflict(_))) => Ok(()),
+        Err(e) => Err(Error::worded(e)),
+    }
 }

@@ -1,6 +1,6 @@
 use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
-use guildhall_core::ids::UserId;
+use guildhall_core::ids::{Origin, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
@@ -14,6 +14,8 @@ pub struct User {
     pub avatar_url: Option<String>,
     pub is_admin: bool,
     pub created_at: i64,
+    /// An account here, or a copy of a user on another instance.
+    pub origin: Origin,
 }
 
 impl FromRow<'_, AnyRow> for User {
@@ -28,12 +30,12 @@ impl FromRow<'_, AnyRow> for User {
             // Flags are 0/1 BIGINTs in both stores.
             is_admin: row.try_get::<i64, _>("is_admin")? != 0,
             created_at: row.try_get("created_at")?,
+            origin: row.try_get::<Option<String>, _>("domain")?.into(),
         })
     }
 }
 
-pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.bio, u.bio_html, u.avatar_url, u.is_admin, u.created_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.bio, u.bio_html, u.avatar_url, u.is_admin, u.created_at, u.domain";
 
 pub struct NewUser<'a> {
     pub username: &'a str,

@@ -33,6 +33,9 @@ pub enum FedError {
     Remote(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A use case refused (or failed) what the activity asks.
+    #[error(transparent)]
+    App(#[from] guildhall_app::Error),
     #[error("{0}")]
     Internal(String),
 }
@@ -90,6 +93,7 @@ impl FedError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             FedError::Store(_) | FedError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            FedError::App(e) => app_status(e),
         }
     }
 
@@ -105,6 +109,22 @@ impl FedError {
             StatusCode::UNPROCESSABLE_ENTITY => "invalid",
             _ => "internal",
         }
+    }
+}
+
+/// As the store's refusals always were: a broken rule or a conflict is 422.
+fn app_status(e: &guildhall_app::Error) -> StatusCode {
+    use guildhall_app::Error as E;
+    match e {
+        E::BadRequest(_) => StatusCode::BAD_REQUEST,
+        E::Invalid(_) | E::Conflict(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        E::Forbidden(_) => StatusCode::FORBIDDEN,
+        E::NotFound(_) => StatusCode::NOT_FOUND,
+        E::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        E::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        E::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        E::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -7,7 +7,8 @@
 //!   http-signature-normalization, so it can refetch a rotated key and use
 //!   Mastodon's date window; RFC 9421 Message Signatures with [`rfc9421`]),
 //!   then hands the activity, typed by [`protocol`], to one module per
-//!   activity type under [`activities`].
+//!   activity type under [`activities`], which applies it through the use
+//!   cases of guildhall-app as [`guildhall_app::Acting::Remote`].
 //! - Outbound: the store records an event with every change ([`guildhall_db::Via`]);
 //!   [`outbox`] turns events into activities ([`protocol::outbound`]) and deliveries, and [`delivery`]
 //!   sends them per instance, with back-off, signed by [`signing`]
@@ -50,6 +51,8 @@ pub use urls::Urls;
 
 /// What every federation handler and worker can reach.
 pub struct Context {
+    /// The use cases, which the inbox applies activities through.
+    pub app: guildhall_app::App,
     pub store: Store,
     pub settings: FederationSettings,
     pub urls: Urls,
@@ -86,10 +89,11 @@ impl Federation {
     /// made before federation a key pair ([`keys::backfill`]), and
     /// configures the library.
     pub async fn new(
-        store: Store,
+        app: guildhall_app::App,
         settings: FederationSettings,
         urls: Urls,
     ) -> Result<Federation, FedError> {
+        let store = app.store.clone();
         let instance_keys = store.instance_keys(keys::generate_blocking).await?;
         store
             .signing_attestation_key(keys::generate_attestation_key)
@@ -97,6 +101,7 @@ impl Federation {
         keys::backfill(&store).await?;
         let http = client(&settings)?;
         let ctx = Arc::new(Context {
+            app,
             store,
             settings,
             urls,

@@ -33,7 +33,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// background until [`Server::stop`].
 pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let store = open_store(config).await?;
-    let federation = start_federation(config, &store).await?;
+    let app = guildhall_app::App::new(store.clone(), config.app_settings());
+    let federation = start_federation(config, &app).await?;
     let worker = guildhall_federation::delivery::spawn(&federation);
     let kept = federation.clone();
     let mut settings = config.web_settings();
@@ -47,7 +48,6 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
             .private_key_pem
             .as_bytes(),
     );
-    let app = guildhall_app::App::new(store.clone(), config.app_settings());
     let hash_gate = app.hash_gate.clone();
     let state = AppState::new(app, settings).with_federation(federation);
     let app = guildhall_web::router(state);
@@ -99,8 +99,9 @@ impl Server {
 /// from the config file (which the CLI and admin API can change later).
 async fn start_federation(
     config: &Config,
-    store: &Store,
+    app: &guildhall_app::App,
 ) -> anyhow::Result<guildhall_federation::Federation> {
+    let store = &app.store;
     // The lists are applied at each start; the CLI and the admin API change
     // policies while running (a listed domain gets its policy back at restart).
     use guildhall_core::instances::{Policy, domain};
@@ -134,7 +135,8 @@ async fn start_federation(
             )
         },
     )?;
-    guildhall_federation::Federation::new(store.clone(), config.federation_settings(), urls)
+    // The inbox applies activities through the use cases of the same app.
+    guildhall_federation::Federation::new(app.clone(), config.federation_settings(), urls)
         .await
         .context("starting federation")
 }

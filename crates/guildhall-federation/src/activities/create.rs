@@ -2,28 +2,16 @@
 //! thread when it replies to nothing and addresses a group, as a Mastodon
 //! post mentioning `@group@host` does).
 
-use super::posts::{Post, PostKind, find_group};
+use super::posts::{find_group, find_post};
 use super::{Handler, Inbound};
 use crate::FedError;
-use crate::content::{sanitize_html, text_of, title_from};
+use crate::content::{text_of, title_from};
 use crate::protocol::inbound::Create;
 use crate::protocol::objects::PostJson;
 use chrono::DateTime;
-use guildhall_core::ids::UserId;
-use guildhall_db::{FedGroup, Federated, NewReply, NewThread, StoreError};
-use url::Url;
-
-/// What a post stores, checked by the same rules as a local post's.
-struct Checked {
-    title: String,
-    body: String,
-    html: String,
-}
-
-/// A remote post that breaks a content rule: refused whole, nothing stored.
-fn refused(e: guildhall_core::RuleError) -> FedError {
-    FedError::Unprocessable(format!("the post breaks a content rule here: {e}"))
-}
+use guildhall_app::posts::{self, Checked, Draft};
+use guildhall_app::{replies, threads};
+use guildhall_db::{FedGroup, Federated};
 
 /// What the content rules read of a post.
 impl PostJson {
@@ -35,27 +23,20 @@ impl PostJson {
         }
     }
 
-    /// Applies the local content rules (guildhall-core's [`Limits`] and tag
-    /// count). A title longer than the limit is cut (a status has none of
-    /// its own, and one is made from its first line); a body over the limit,
-    /// oversized HTML or too many tags refuse the post. A body may be empty:
-    /// link posts and image-only replies have none.
-    ///
-    /// [`Limits`]: guildhall_core::content::Limits
-    fn checked(&self, limits: &guildhall_core::content::Limits) -> Result<Checked, FedError> {
-        guildhall_core::content::tag_count(self.tag.len()).map_err(refused)?;
-        let body = limits
-            .optional_text("body", &self.body())
-            .map_err(refused)?;
-        let html = limits.body_html(self.content_html()).map_err(refused)?;
-        let title = limits
-            .title(&self.title(limits.title_max))
-            .map_err(refused)?;
-        Ok(Checked {
-            title,
-            body,
-            html: sanitize_html(&html),
-        })
+    /// Checks it by the content rules of local posts (guildhall-app's
+    /// [`posts::check`]). A title longer than the limit is cut (a status has
+    /// none of its own, and one is made from its first line).
+    fn checked(&self, app: &guildhall_app::App) -> Result<Checked, FedError> {
+        let (title, body) = (self.title(app.settings.limits.title_max), self.body());
+        Ok(posts::check(
+            app,
+            &Draft {
+                title: &title,
+                body: &body,
+                html: self.content_html(),
+                tags: self.tag.len(),
+            },
+        )?)
     }
 
     fn title(&self, max: usize) -> String {
@@ -127,133 +108,45 @@ impl Handler for Create {
 
     /// A post we have is an edit; else a reply, or a new thread.
     async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
-        let (post, user) = (&self.post, inbound.user()?);
+        let post = &self.post;
+        let domain = inbound.actor.domain();
+        let (acting, received) = (inbound.acting(&domain)?, inbound.received());
         let ctx = inbound.data;
-        let checked = post.checked(&ctx.settings.limits)?;
-        if let Some(existing) = Post::find(ctx, &post.id).await? {
-            return update(inbound, &checked, existing, user.id).await;
+        let checked = post.checked(&ctx.app)?;
+        if let Some(existing) = find_post(ctx, &post.id).await? {
+            posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?;
+            return Ok(());
         }
-        match &post.in_reply_to {
-            Some(parent) => create_reply(inbound, post, &checked, parent, user.id).await,
-            None => create_thread(inbound, post, &checked, user.id).await,
-        }
+        let federated = Federated {
+            ap_id: post.id.as_str(),
+            published: post.published_ms(),
+        };
+        let applied = match &post.in_reply_to {
+            Some(parent) => {
+                let parent = find_post(ctx, parent).await?.ok_or_else(|| {
+                    FedError::Unprocessable("the post it replies to is not known here".into())
+                })?;
+                replies::create_remote(&ctx.app, acting, received, &parent, &checked, federated)
+                    .await
+            }
+            None => {
+                let group = addressed_group(inbound, post).await?;
+                threads::create_remote(&ctx.app, acting, received, &group, &checked, federated)
+                    .await
+            }
+        };
+        Ok(applied?)
     }
 }
 
-async fn create_thread(
-    inbound: &Inbound<'_>,
-    post: &PostJson,
-    checked: &Checked,
-    author_id: UserId,
-) -> Result<(), FedError> {
-    let ctx = inbound.data;
-    let mut group: Option<FedGroup> = None;
+/// The first group known here that a new thread is addressed to.
+async fn addressed_group(inbound: &Inbound<'_>, post: &PostJson) -> Result<FedGroup, FedError> {
     for url in post.addressees() {
-        if let Some(g) = find_group(ctx, &url).await? {
-            group = Some(g);
-            break;
+        if let Some(g) = find_group(inbound.data, &url).await? {
+            return Ok(g);
         }
     }
-    let group = group.ok_or_else(|| {
-        FedError::Unprocessable("the post is addressed to no group known here".into())
-    })?;
-    inbound.check_group(&group)?;
-    if group.visibility != "public" {
-        return Err(FedError::Forbidden(
-            "the group does not take posts from other servers".into(),
-        ));
-    }
-    let stored = ctx
-        .store
-        .create_thread_via(
-            NewThread {
-                group_id: group.id,
-                author_id,
-                title: &checked.title,
-                body: &checked.body,
-                body_html: &checked.html,
-            },
-            inbound.announce_in(&group),
-            Some(Federated {
-                ap_id: post.id.as_str(),
-                published: post.published_ms(),
-            }),
-        )
-        .await;
-    already_stored_is_fine(stored.map(|_| ()))
-}
-
-async fn create_reply(
-    inbound: &Inbound<'_>,
-    post: &PostJson,
-    checked: &Checked,
-    parent: &Url,
-    author_id: UserId,
-) -> Result<(), FedError> {
-    let ctx = inbound.data;
-    let parent = Post::find(ctx, parent).await?.ok_or_else(|| {
-        FedError::Unprocessable("the post it replies to is not known here".into())
-    })?;
-    inbound.check_group(&parent.group)?;
-    let parent_id = match parent.kind {
-        PostKind::Thread(_) => None,
-        PostKind::Reply(id) => Some(id),
-    };
-    let stored = ctx
-        .store
-        .create_reply_via(
-            NewReply {
-                thread_id: parent.thread_id,
-                parent_id,
-                author_id,
-                body: &checked.body,
-                body_html: &checked.html,
-            },
-            inbound.announce_in(&parent.group),
-            Some(Federated {
-                ap_id: post.id.as_str(),
-                published: post.published_ms(),
-            }),
-        )
-        .await;
-    already_stored_is_fine(stored.map(|_| ()))
-}
-
-/// A Create of something we have is an Update (Lemmy sends both).
-async fn update(
-    inbound: &Inbound<'_>,
-    post: &Checked,
-    existing: Post,
-    author_id: UserId,
-) -> Result<(), FedError> {
-    if existing.author_id != author_id {
-        return Err(FedError::Forbidden("only the author may edit this".into()));
-    }
-    inbound.check_group(&existing.group)?;
-    if existing.deleted {
-        return Ok(());
-    }
-    let ctx = inbound.data;
-    let via = inbound.announce_in(&existing.group);
-    match existing.kind {
-        PostKind::Thread(id) => {
-            ctx.store
-                .edit_thread_via(id, &post.title, &post.body, &post.html, via)
-                .await?
-        }
-        PostKind::Reply(id) => {
-            ctx.store
-                .edit_reply_via(id, &post.body, &post.html, via)
-                .await?
-        }
-    }
-    Ok(())
-}
-
-/// Two copies of one post racing in (direct and announced): the second is a no-op.
-fn already_stored_is_fine(result: Result<(), StoreError>) -> Result<(), FedError> {
-    match result {
-        Ok(()) | Err(StoreError::Taken(_)) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    Err(FedError::Unprocessable(
+        "the post is addressed to no group known here".into(),
+    ))
 }

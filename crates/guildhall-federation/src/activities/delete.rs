@@ -2,10 +2,11 @@
 //! announced by the post's remote group (Lemmy's shape: a Delete with a
 //! `summary`, from the moderator, relayed by the community).
 
-use super::posts::{Post, PostKind};
+use super::posts::find_post;
 use super::{Handler, Inbound};
 use crate::FedError;
 use crate::protocol::inbound::Delete;
+use guildhall_app::posts;
 
 #[async_trait::async_trait]
 impl Handler for Delete {
@@ -42,28 +43,10 @@ async fn delete(inbound: &Inbound<'_>, target: &url::Url) -> Result<(), FedError
         return Ok(());
     }
     // Mastodon sends Deletes for posts we never saw: nothing to do.
-    let Some(post) = Post::find(ctx, target).await? else {
+    let Some(post) = find_post(ctx, target).await? else {
         return Ok(());
     };
-    let user = inbound.user()?;
-    inbound.check_group(&post.group)?;
-    // The author deletes; otherwise it is a moderator's removal, which we
-    // take only when the post's own (remote) group announces it.
-    let removal_by_group = inbound
-        .via_group
-        .is_some_and(|g| g.id == post.group.id && g.origin.is_remote());
-    if post.author_id != user.id && !removal_by_group {
-        return Err(FedError::Forbidden(
-            "only the author or the group's moderators may delete this".into(),
-        ));
-    }
-    if post.deleted {
-        return Ok(());
-    }
-    let via = inbound.announce_in(&post.group);
-    match post.kind {
-        PostKind::Thread(id) => ctx.store.delete_thread_via(id, Some(user.id), via).await?,
-        PostKind::Reply(id) => ctx.store.delete_reply_via(id, Some(user.id), via).await?,
-    }
-    Ok(())
+    let domain = inbound.actor.domain();
+    let acting = inbound.acting(&domain)?;
+    Ok(posts::delete_remote(&ctx.app, acting, inbound.received(), &post).await?)
 }

@@ -5,14 +5,13 @@
 //! post of one of our groups is flagged for that group's moderators, by the
 //! sending actor; accounts and anything else named are passed over.
 
-use super::posts::{Post, PostKind};
+use super::posts::find_post;
 use super::{Handler, Inbound};
 use crate::FedError;
 use crate::protocol::inbound::Flag;
-use guildhall_core::RuleError;
-use guildhall_core::reputation::ledger::Object;
-use guildhall_db::StoreError;
+use guildhall_app::moderation;
 use serde_json::Value;
+
 /// Flags keep reasons of up to 500 characters.
 const MAX_REASON: usize = 500;
 
@@ -29,38 +28,16 @@ impl Handler for Flag {
 }
 
 async fn receive(flag: &Flag, inbound: &Inbound<'_>) -> Result<(), FedError> {
-    let reporter = inbound.user()?;
+    let domain = inbound.actor.domain();
+    let acting = inbound.acting(&domain)?;
     let ctx = inbound.data;
-    let reason = reason(inbound.raw, &inbound.actor.domain());
-    let mut flagged = 0;
+    let reason = reason(inbound.raw, &domain);
+    // The account, or anything else we do not hold, is passed over.
+    let mut posts = Vec::new();
     for url in &flag.objects {
-        let Some(post) = Post::find(ctx, url).await? else {
-            continue; // the account, or something we do not hold
-        };
-        // Only our own groups' moderators can act on a report.
-        if post.group.origin.is_remote() || post.deleted {
-            continue;
-        }
-        let object = match post.kind {
-            PostKind::Thread(id) => Object::Thread(id),
-            PostKind::Reply(id) => Object::Reply(id),
-        };
-        match ctx
-            .store
-            .flag_from_remote(reporter.id, object, &reason)
-            .await
-        {
-            Ok(_) => flagged += 1,
-            // Deleted meanwhile: nothing to review.
-            Err(StoreError::Rule(RuleError::Conflict(_))) => {}
-            Err(e) => return Err(e.into()),
-        }
+        posts.extend(find_post(ctx, url).await?);
     }
-    if flagged == 0 {
-        return Err(FedError::Unprocessable(
-            "the report names no post of a group here".into(),
-        ));
-    }
+    let flagged = moderation::flag_remote(&ctx.app, acting, &posts, &reason).await?;
     tracing::info!(reporter = %inbound.actor.ap_id(), posts = flagged, "report received");
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::{Handler, Inbound};
 use crate::FedError;
 use crate::actors::StoredActor;
 use crate::protocol::inbound::{Accept, Follow, Reject};
+use guildhall_app::groups;
 use guildhall_core::ids::{GroupId, UserId};
 use guildhall_db::FedGroup;
 use url::Url;
@@ -15,26 +16,23 @@ use url::Url;
 impl Handler for Follow {
     /// Only a public group of ours can be followed, by a person.
     async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
-        self.group(inbound).await?;
+        groups::followable_remotely(&self.group(inbound).await?)?;
         inbound.user()?;
         Ok(())
     }
 
     async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
         let group = self.group(inbound).await?;
-        let user = inbound.user()?;
-        inbound
-            .data
-            .store
-            .add_follower(group.id, user.id, inbound.activity.id.as_str(), inbound.raw)
-            .await?;
+        let domain = inbound.actor.domain();
+        let acting = inbound.acting(&domain)?;
+        groups::follow_remote(&inbound.data.app, acting, inbound.received(), &group).await?;
         tracing::info!(group = %group.name, follower = %inbound.actor.ap_id(), "remote follow accepted");
         Ok(())
     }
 }
 
 impl Follow {
-    /// The public group of ours it follows.
+    /// The group of ours it follows.
     async fn group(&self, inbound: &Inbound<'_>) -> Result<FedGroup, FedError> {
         let target = self
             .object
@@ -50,11 +48,6 @@ impl Follow {
             }
             _ => return Err(FedError::NotFound("group")),
         };
-        if group.visibility != "public" {
-            return Err(FedError::Forbidden(
-                "this group cannot be followed from other servers".into(),
-            ));
-        }
         Ok(group)
     }
 }
@@ -70,9 +63,9 @@ pub async fn undo(inbound: &Inbound<'_>, target: Option<&Url>) -> Result<(), Fed
     else {
         return Ok(());
     };
-    let user = inbound.user()?;
-    ctx.store.remove_follower(group.id, user.id).await?;
-    Ok(())
+    let domain = inbound.actor.domain();
+    let acting = inbound.acting(&domain)?;
+    Ok(groups::unfollow_remote(&ctx.app, acting, &group).await?)
 }
 
 /// Only a group answers a Follow here.
@@ -129,7 +122,7 @@ impl Handler for Accept {
             // Fill the new member's feed from the group's outbox, off the request.
             let data = inbound.data.reset_request_count();
             tokio::spawn(async move {
-                if let Err(e) = super::backfill::group(&data, group_id).await {
+                if let Err(e) = super::backfill::group(&data, GroupId(group_id.get())).await {
                     tracing::info!(error = %e, group_id = group_id.get(), "backfill of a followed group failed");
                 }
             });

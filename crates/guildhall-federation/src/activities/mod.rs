@@ -1,6 +1,10 @@
-//! Inbound activities: one module per activity type. Each checks origin
-//! (who may do this to what) and applies the change through the store, which
-//! records the group's relay when the change happened in a local group.
+//! Inbound activities: one module per activity type. Each checks the
+//! protocol (the shape, which stored object a URL names, that the actor
+//! who signed is the one acting) and applies the change through a use case
+//! of guildhall-app, acting as [`Acting::Remote`]: the rules (who may edit,
+//! delete, post in or follow what; the daily cap on an instance's votes)
+//! are checked there, and the store records the group's relay when the
+//! change happened in a local group.
 //!
 //! Adding an activity (a moderator's Remove, a Block) is one module here and
 //! one line in [`apply`], with its type in [`crate::protocol::inbound`].
@@ -19,13 +23,14 @@ mod vote;
 use crate::actors::StoredActor;
 use crate::protocol::inbound::{Activity, Incoming};
 use crate::{FedData, FedError};
+use guildhall_app::{Acting, Received, Remote};
 use guildhall_db::FedGroup;
 
-pub use posts::Post;
+pub use guildhall_app::posts::Post;
 
 /// What the inbox does with one kind of activity, once its signature and
 /// origin are checked: `verify` refuses what this actor may not do (who may
-/// do this to what), `receive` applies it through the store. The pattern of
+/// do this to what), `receive` applies it through guildhall-app. The pattern of
 /// activitypub_federation's `Activity` trait, which Guildhall does not use
 /// itself: our handlers need the activity as received (a local group relays
 /// it verbatim) and the group vouching for it inside an Announce, and the
@@ -57,21 +62,21 @@ impl Inbound<'_> {
             .ok_or_else(|| FedError::Forbidden("only people can do this".into()))
     }
 
-    /// The relay payload for a change in `group`: the raw activity when the
-    /// group is ours (we announce it), nothing otherwise.
-    pub fn announce_in<'g>(&'g self, group: &FedGroup) -> guildhall_db::Via<'g> {
-        guildhall_db::Via::Remote {
-            announce: group.origin.is_local().then_some(self.raw),
-        }
+    /// The acting person, for the use cases; `domain` is their server's
+    /// (`self.actor.domain()`).
+    pub fn acting<'s>(&'s self, domain: &'s str) -> Result<Acting<'s>, FedError> {
+        Ok(Acting::Remote(Remote {
+            user: self.user()?,
+            domain,
+        }))
     }
 
-    /// Inside an Announce, the content must belong to the announcing group.
-    pub fn check_group(&self, group: &FedGroup) -> Result<(), FedError> {
-        match self.via_group {
-            Some(g) if g.id != group.id => Err(FedError::Forbidden(
-                "a group may only announce its own content".into(),
-            )),
-            _ => Ok(()),
+    /// The activity as the use cases need it.
+    pub fn received(&self) -> Received<'_> {
+        Received {
+            id: self.activity.id.as_str(),
+            raw: self.raw,
+            via_group: self.via_group,
         }
     }
 }

@@ -2,61 +2,45 @@
 
 use crate::urls::Local;
 use crate::{Context, FedError};
-use guildhall_core::ids::{ReplyId, ThreadId, UserId};
+use guildhall_app::posts::{Post, PostKind};
+use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_db::{ActorKey, FedGroup, PostPlace, PostTable};
 use url::Url;
 
-/// A stored thread or reply, with the group it lives in and its author.
-#[derive(Debug, Clone)]
-pub struct Post {
-    pub kind: PostKind,
-    pub group: FedGroup,
-    pub author_id: UserId,
-    pub thread_id: ThreadId,
-    pub deleted: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostKind {
-    Thread(ThreadId),
-    Reply(ReplyId),
-}
-
-impl Post {
-    pub async fn find(ctx: &Context, url: &Url) -> Result<Option<Post>, FedError> {
-        let kind = match ctx.urls.parse(url) {
-            Some(Local::Thread(id)) => Some(PostKind::Thread(id)),
-            Some(Local::Reply(id)) => Some(PostKind::Reply(id)),
-            Some(_) => None,
-            None if ctx.urls.is_local(url) => None,
-            None => match ctx.store.post_by_ap_id(url.as_str()).await? {
-                Some((PostTable::Threads, id)) => Some(PostKind::Thread(ThreadId(id))),
-                Some((PostTable::Replies, id)) => Some(PostKind::Reply(ReplyId(id))),
-                None => None,
-            },
-        };
-        let Some(kind) = kind else { return Ok(None) };
-        let (table, id) = match kind {
-            PostKind::Thread(id) => (PostTable::Threads, id.get()),
-            PostKind::Reply(id) => (PostTable::Replies, id.get()),
-        };
-        let Some((place, group)) = ctx.store.post_place(table, id).await? else {
-            return Ok(None);
-        };
-        let PostPlace {
-            thread_id,
-            author_id,
-            deleted,
-            ..
-        } = place;
-        Ok(Some(Post {
-            kind,
-            group,
-            author_id,
-            thread_id,
-            deleted,
-        }))
-    }
+/// The thread or reply at `url`: one of ours, or a stored copy.
+pub async fn find_post(ctx: &Context, url: &Url) -> Result<Option<Post>, FedError> {
+    let kind = match ctx.urls.parse(url) {
+        Some(Local::Thread(id)) => Some(PostKind::Thread(id)),
+        Some(Local::Reply(id)) => Some(PostKind::Reply(id)),
+        Some(_) => None,
+        None if ctx.urls.is_local(url) => None,
+        None => match ctx.store.post_by_ap_id(url.as_str()).await? {
+            Some((PostTable::Threads, id)) => Some(PostKind::Thread(ThreadId(id))),
+            Some((PostTable::Replies, id)) => Some(PostKind::Reply(ReplyId(id))),
+            None => None,
+        },
+    };
+    let Some(kind) = kind else { return Ok(None) };
+    let (table, id) = match kind {
+        PostKind::Thread(id) => (PostTable::Threads, id.get()),
+        PostKind::Reply(id) => (PostTable::Replies, id.get()),
+    };
+    let Some((place, group)) = ctx.store.post_place(table, id).await? else {
+        return Ok(None);
+    };
+    let PostPlace {
+        thread_id,
+        author_id,
+        deleted,
+        ..
+    } = place;
+    Ok(Some(Post {
+        kind,
+        group,
+        author_id,
+        thread_id,
+        deleted,
+    }))
 }
 
 /// A group named by URL: one of ours, or a remote one we have stored.

@@ -2,18 +2,17 @@
 //! Undo, matched on (actor, object): Lemmy's Undo carries a fresh id and,
 //! in 0.19, always the type Like.
 
-use super::posts::{Post, PostKind};
+use super::posts::find_post;
 use super::{Handler, Inbound};
 use crate::FedError;
 use crate::protocol::inbound::{Dislike, Like};
-use guildhall_core::RuleError;
+use guildhall_app::votes::{self, DailyVotes};
 use guildhall_core::votes::Vote;
-use guildhall_db::{StoreError, VoteTarget};
 use url::Url;
 
 #[async_trait::async_trait]
 impl Handler for Like {
-    /// Who may vote, on what, is the store's rule ([`set`]).
+    /// Who may vote, on what, is the use case's rule ([`votes::vote_remote`]).
     async fn verify(&self, _: &Inbound<'_>) -> Result<(), FedError> {
         Ok(())
     }
@@ -25,7 +24,7 @@ impl Handler for Like {
 
 #[async_trait::async_trait]
 impl Handler for Dislike {
-    /// Who may vote, on what, is the store's rule ([`set`]).
+    /// Who may vote, on what, is the use case's rule ([`votes::vote_remote`]).
     async fn verify(&self, _: &Inbound<'_>) -> Result<(), FedError> {
         Ok(())
     }
@@ -43,46 +42,31 @@ pub async fn set(
 ) -> Result<(), FedError> {
     let target = object.ok_or_else(|| FedError::BadRequest("the vote names no object".into()))?;
     let ctx = inbound.data;
-    let post = Post::find(ctx, target)
+    let post = find_post(ctx, target)
         .await?
         .ok_or(FedError::NotFound("voted object"))?;
-    inbound.check_group(&post.group)?;
-    let user = inbound.user()?;
-    // A flood of votes from one open-signup server is capped per day.
-    if vote.is_some() {
-        let cap = ctx.settings.remote_votes_per_instance_per_day;
-        if !ctx
+    let domain = inbound.actor.domain();
+    let acting = inbound.acting(&domain)?;
+    let daily = Daily(ctx);
+    let received = inbound.received();
+    Ok(votes::vote_remote(&ctx.app, acting, received, &post, vote, &daily).await?)
+}
+
+/// The daily count of each instance's votes, kept in [`crate::bookkeeping`].
+struct Daily<'c>(&'c crate::FedData);
+
+#[async_trait::async_trait]
+impl DailyVotes for Daily<'_> {
+    async fn count(&self, domain: &str) -> guildhall_app::Result<bool> {
+        let cap = self.0.settings.remote_votes_per_instance_per_day;
+        self.0
             .bookkeeping
-            .count_vote(&ctx.store, &inbound.actor.domain(), cap)
-            .await?
-        {
-            tracing::info!(domain = %inbound.actor.domain(), "remote vote not counted: daily cap reached");
-            return Ok(());
-        }
+            .count_vote(&self.0.store, domain, cap)
+            .await
+            .map_err(guildhall_app::Error::worded)
     }
-    let target = match post.kind {
-        PostKind::Thread(id) => VoteTarget::Thread(id),
-        PostKind::Reply(id) => VoteTarget::Reply(id),
-    };
-    let via = inbound.announce_in(&post.group);
-    let result = ctx
-        .store
-        .vote_via(
-            user.id,
-            target,
-            vote,
-            via,
-            Some(inbound.activity.id.as_str()),
-        )
-        .await;
-    if vote.is_some() && matches!(result, Err(StoreError::Rule(_))) {
-        // Refused (a repeat, or a voter the rules do not let vote): it
-        // does not use up the instance's votes for the day.
-        ctx.bookkeeping.uncount_vote(&inbound.actor.domain());
-    }
-    match result {
-        // The same vote twice, or undoing one we never counted: nothing changes.
-        Ok(_) | Err(StoreError::Rule(RuleError::Conflict(_))) => Ok(()),
-        Err(e) => Err(e.into()),
+
+    fn uncount(&self, domain: &str) {
+        self.0.bookkeeping.uncount_vote(domain);
     }
 }
