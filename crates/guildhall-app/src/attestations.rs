@@ -1,8 +1,9 @@
-//! Attestations of our members' reputation: withdrawing and issuing again.
+//! Attestations: withdrawing and issuing again those of our members, and
+//! keeping or dropping those partners offer of theirs.
 
 use crate::{Acting, App, Error, Result, accounts};
 use guildhall_core::attestation::WITHDRAWN;
-use guildhall_db::User;
+use guildhall_db::{ImportedAttestation, User};
 
 /// Withdraws a local member's attestation (admins): it is revoked, the
 /// revocation goes to every instance holding it, and no new one is issued
@@ -28,6 +29,21 @@ pub async fn restore(app: &App, acting: Acting<'_>, username: &str) -> Result<()
     network.restore_attestation(member.id).await?;
     tracing::info!(member = %member.username, "attestation issued again");
     Ok(())
+}
+
+/// Keeps an attestation a partner offered, once the inbox has verified it
+/// (issuer, key, proof, subject, not revoked; guildhall-federation's
+/// `attestations::receive`). What it counts for is the partner policy's
+/// decision when it is used.
+pub async fn import(app: &App, attestation: &ImportedAttestation) -> Result<()> {
+    app.store.import_attestation(attestation).await?;
+    Ok(())
+}
+
+/// Its issuer revokes an attestation we hold (a `Delete` from the issuer's
+/// actor, which the inbox verified). True when we held it.
+pub async fn revoke_imported(app: &App, id: &str, issuer: &str) -> Result<bool> {
+    Ok(app.store.revoke_imported_attestation(id, issuer).await?)
 }
 
 /// A member of this instance (attestations are only ours to issue).

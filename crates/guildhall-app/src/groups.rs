@@ -3,6 +3,7 @@
 
 use crate::{Acting, App, Error, Received, Result, accounts, actor, keys};
 use guildhall_core::content::render_markdown;
+use guildhall_core::ids::{GroupId, UserId};
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_manage_group};
 use guildhall_db::{FedGroup, Group, GroupUpdate, NewGroup, User, UserSummary};
@@ -179,6 +180,23 @@ pub async fn unfollow_remote(app: &App, acting: Acting<'_>, group: &FedGroup) ->
         .await
         .map_err(Error::worded)?;
     Ok(())
+}
+
+/// A remote group answers a local member's Follow (the inbox checked that
+/// the group itself signed the answer and that the Follow was ours): an
+/// accepted membership becomes active, a refused one ends. True when the
+/// membership changed.
+pub async fn follow_answered(
+    app: &App,
+    group: GroupId,
+    member: UserId,
+    accepted: bool,
+) -> Result<bool> {
+    Ok(if accepted {
+        app.store.accept_follow(group, member).await?
+    } else {
+        app.store.follow_rejected(group, member).await?
+    })
 }
 
 /// Adds (`add = true`) or removes a moderator; returns the new list.

@@ -310,7 +310,7 @@ pub async fn receive(
         }
         Err(e) => return Err(reject(&format!("its issuer does not serve it: {e}"))),
     }
-    data.store.import_attestation(&imported).await?;
+    guildhall_app::attestations::import(&data.app, &imported).await?;
     tracing::info!(issuer = %issuer, subject = %subject_url, "attestation verified");
     Ok(())
 }

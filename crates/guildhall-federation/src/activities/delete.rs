@@ -6,7 +6,7 @@ use super::posts::find_post;
 use super::{Handler, Inbound};
 use crate::FedError;
 use crate::protocol::inbound::Delete;
-use guildhall_app::posts;
+use guildhall_app::{attestations, posts};
 
 #[async_trait::async_trait]
 impl Handler for Delete {
@@ -34,9 +34,7 @@ async fn delete(inbound: &Inbound<'_>, target: &url::Url) -> Result<(), FedError
     }
     let ctx = inbound.data;
     // A partner revoking an attestation of one of its members.
-    if ctx
-        .store
-        .revoke_imported_attestation(target.as_str(), inbound.actor.ap_id().as_str())
+    if attestations::revoke_imported(&ctx.app, target.as_str(), inbound.actor.ap_id().as_str())
         .await?
     {
         tracing::info!(attestation = %target, "attestation revoked by its issuer");

@@ -118,11 +118,11 @@ impl Handler for Accept {
             return Ok(());
         };
         let ctx = inbound.data;
-        if ctx.store.accept_follow(group_id, user_id).await? {
+        if groups::follow_answered(&ctx.app, group_id, user_id, true).await? {
             // Fill the new member's feed from the group's outbox, off the request.
             let data = inbound.data.reset_request_count();
             tokio::spawn(async move {
-                if let Err(e) = super::backfill::group(&data, GroupId(group_id.get())).await {
+                if let Err(e) = super::backfill::group(&data, group_id).await {
                     tracing::info!(error = %e, group_id = group_id.get(), "backfill of a followed group failed");
                 }
             });
@@ -139,11 +139,7 @@ impl Handler for Reject {
 
     async fn receive(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
         if let Some((group_id, user_id)) = answered(inbound, self.follow.as_ref()).await? {
-            inbound
-                .data
-                .store
-                .follow_rejected(group_id, user_id)
-                .await?;
+            groups::follow_answered(&inbound.data.app, group_id, user_id, false).await?;
         }
         Ok(())
     }
