@@ -102,12 +102,12 @@ pub async fn edit_remote(
     match existing.kind {
         PostKind::Thread(id) => app
             .store
-            .edit_thread_via(ThreadId(id.get()), &post.title, &post.body, &post.html, via)
+            .edit_thread_via(id, &post.title, &post.body, &post.html, via)
             .await
             .map_err(Error::worded)?,
         PostKind::Reply(id) => app
             .store
-            .edit_reply_via(ReplyId(id.get()), &post.body, &post.html, via)
+            .edit_reply_via(id, &post.body, &post.html, via)
             .await
             .map_err(Error::worded)?,
     }
@@ -138,16 +138,8 @@ pub async fn delete_remote(
     }
     let via = received.via(&post.group);
     let deleted = match post.kind {
-        PostKind::Thread(id) => {
-            app.store
-                .delete_thread_via(ThreadId(id.get()), Some(user.id), via)
-                .await
-        }
-        PostKind::Reply(id) => {
-            app.store
-                .delete_reply_via(ReplyId(id.get()), Some(user.id), via)
-                .await
-        }
+        PostKind::Thread(id) => app.store.delete_thread_via(id, Some(user.id), via).await,
+        PostKind::Reply(id) => app.store.delete_reply_via(id, Some(user.id), via).await,
     };
     deleted.map_err(Error::worded)
 }
