@@ -36,14 +36,20 @@ pub async fn restore(app: &App, acting: Acting<'_>, username: &str) -> Result<()
 /// `attestations::receive`). What it counts for is the partner policy's
 /// decision when it is used.
 pub async fn import(app: &App, attestation: &ImportedAttestation) -> Result<()> {
-    app.store.import_attestation(attestation).await?;
+    app.store
+        .import_attestation(attestation)
+        .await
+        .map_err(Error::worded)?;
     Ok(())
 }
 
 /// Its issuer revokes an attestation we hold (a `Delete` from the issuer's
 /// actor, which the inbox verified). True when we held it.
 pub async fn revoke_imported(app: &App, id: &str, issuer: &str) -> Result<bool> {
-    Ok(app.store.revoke_imported_attestation(id, issuer).await?)
+    app.store
+        .revoke_imported_attestation(id, issuer)
+        .await
+        .map_err(Error::worded)
 }
 
 /// A member of this instance (attestations are only ours to issue).

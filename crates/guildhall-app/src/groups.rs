@@ -192,11 +192,12 @@ pub async fn follow_answered(
     member: UserId,
     accepted: bool,
 ) -> Result<bool> {
-    Ok(if accepted {
-        app.store.accept_follow(group, member).await?
+    let changed = if accepted {
+        app.store.accept_follow(group, member).await
     } else {
-        app.store.follow_rejected(group, member).await?
-    })
+        app.store.follow_rejected(group, member).await
+    };
+    changed.map_err(Error::worded)
 }
 
 /// Adds (`add = true`) or removes a moderator; returns the new list.
