@@ -31,8 +31,8 @@ pub async fn list(
 /// Replies to a thread, or to one of its replies with `parent_id`.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/replies", tag = "replies", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = ReplyCreate,
-    responses((status = 201, body = ReplyView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ReplyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

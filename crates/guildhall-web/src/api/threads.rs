@@ -67,8 +67,8 @@ async fn listing(
 /// Starts a thread in a group.
 #[utoipa::path(post, path = "/api/v1/groups/{name}/threads", tag = "threads", security(("bearer" = [])),
     params(("name" = String, Path)), request_body = ThreadCreate,
-    responses((status = 201, body = ThreadView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ThreadView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
