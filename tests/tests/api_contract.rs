@@ -7,6 +7,7 @@
 use guildhall_e2e::{Api, TestServer};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::path::Path;
 
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
 
@@ -405,5 +406,36 @@ async fn refusals_found_by_fuzzing_are_documented() {
         let reply = bob.post(&concrete, json!({"reason": "spam"})).await;
         assert_eq!(reply.status, 409, "{}", reply.body);
         documented(&op(path, "post"), "post", path, 409, "deleted post");
+    }
+}
+
+/// The served document, byte for byte, as pinned in
+/// `tests/snapshots/openapi.json`: a change to the API's contract shows up
+/// in review as a change to that file. `GUILDHALL_UPDATE_SNAPSHOTS=1`
+/// rewrites it after a deliberate change.
+#[tokio::test]
+async fn the_document_is_pinned() {
+    let server = TestServer::sqlite().await;
+    let served = reqwest::get(server.url("/api/v1/openapi.json"))
+        .await
+        .expect("the document is served")
+        .text()
+        .await
+        .expect("the document is text");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/openapi.json");
+    if std::env::var_os("GUILDHALL_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&file, &served).unwrap();
+        return;
+    }
+    let pinned = std::fs::read_to_string(&file).unwrap_or_default();
+    if pinned != served {
+        let got = std::env::temp_dir().join("guildhall-openapi.json");
+        std::fs::write(&got, &served).unwrap();
+        panic!(
+            "the served OpenAPI document differs from {}; what was served is in {} \
+             (compare them with `python3 -m json.tool` on each)",
+            file.display(),
+            got.display()
+        );
     }
 }
