@@ -1197,6 +1197,7 @@ impl People {
                 description_html: "",
                 rules: "",
                 rules_html: "",
+                kind: guildhall_core::kinds::GroupKind::Discussion,
                 creator_id: UserId(voters[0]),
                 keys: None,
             })

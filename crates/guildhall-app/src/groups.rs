@@ -4,6 +4,7 @@
 use crate::{Acting, App, Error, Received, Result, accounts, actor, keys};
 use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{GroupId, UserId};
+use guildhall_core::kinds::GroupKind;
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_manage_group};
 use guildhall_db::{FedGroup, Group, GroupUpdate, NewGroup, User, UserSummary};
@@ -38,8 +39,20 @@ pub fn may_create(app: &App, user: &User) -> Result<()> {
     Ok(can_create_group(actor(user), app.settings.group_creation)?)
 }
 
+/// What an edit of a group changes; `None` keeps the current value.
+#[derive(Default)]
+pub struct GroupChange<'a> {
+    pub title: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub rules: Option<&'a str>,
+    pub restricted: Option<bool>,
+    pub kind: Option<&'a str>,
+}
+
 pub struct GroupInput<'a> {
     pub title: &'a str,
+    /// `discussion` when `None`; see [`GroupKind`].
+    pub kind: Option<&'a str>,
     pub description: &'a str,
     pub rules: &'a str,
 }
@@ -63,6 +76,11 @@ pub async fn create(
         }
     }
     let name = names::group_name(name)?;
+    let kind = input
+        .kind
+        .map(GroupKind::parse)
+        .transpose()?
+        .unwrap_or_default();
     let limits = app.settings.limits;
     let title = limits.title(input.title)?;
     let description = limits.optional_text("description", input.description)?;
@@ -79,26 +97,41 @@ pub async fn create(
             description_html: &description_html,
             rules: &rules,
             rules_html: &rules_html,
+            kind,
             creator_id: owner.id,
             keys: Some(&keys),
         })
         .await?;
-    tracing::info!(group = %group.name, by = %owner.username, "group created");
+    tracing::info!(group = %group.name, kind = %group.kind, by = %owner.username, "group created");
     Ok(group)
 }
 
-/// Its moderators and admins edit a group. Fields left `None` keep their
-/// current value.
+/// Its moderators and admins edit a group; only admins change its kind.
+/// Fields left `None` keep their current value.
 pub async fn update(
     app: &App,
     acting: Acting<'_>,
     name: &str,
-    title: Option<&str>,
-    description: Option<&str>,
-    rules: Option<&str>,
-    restricted: Option<bool>,
+    change: GroupChange<'_>,
 ) -> Result<Group> {
+    let GroupChange {
+        title,
+        description,
+        rules,
+        restricted,
+        kind,
+    } = change;
     let group = manageable(app, acting, name).await?;
+    let kind = match kind {
+        Some(kind) => {
+            let kind = GroupKind::parse(kind)?;
+            if kind != group.kind {
+                acting.require_admin("changing a group's kind")?;
+            }
+            kind
+        }
+        None => group.kind,
+    };
     let limits = app.settings.limits;
     let title = title
         .map(|t| limits.title(t))
@@ -117,6 +150,7 @@ pub async fn update(
         .update_group(
             group.id,
             GroupUpdate {
+                kind,
                 restricted: restricted.unwrap_or(group.restricted != 0),
                 title: &title,
                 description: &description,

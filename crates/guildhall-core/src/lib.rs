@@ -10,6 +10,7 @@ pub mod http_signatures;
 pub mod ids;
 pub mod instances;
 pub mod integrity;
+pub mod kinds;
 pub mod names;
 pub mod permissions;
 pub mod ranking;

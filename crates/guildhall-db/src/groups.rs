@@ -4,6 +4,7 @@
 use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
 use guildhall_core::ids::{GroupId, Origin, UserId};
+use guildhall_core::kinds::GroupKind;
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -15,7 +16,8 @@ pub struct Group {
     pub description_html: String,
     pub rules: String,
     pub rules_html: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: GroupKind,
     pub visibility: String,
     pub creator_id: UserId,
     pub member_count: i64,
@@ -35,6 +37,7 @@ pub struct NewGroup<'a> {
     pub description_html: &'a str,
     pub rules: &'a str,
     pub rules_html: &'a str,
+    pub kind: GroupKind,
     pub creator_id: UserId,
     /// The group's actor keys, stored in the same transaction (`None`
     /// only for groups that never federate: store tests and benches).
@@ -42,6 +45,7 @@ pub struct NewGroup<'a> {
 }
 
 pub struct GroupUpdate<'a> {
+    pub kind: GroupKind,
     pub restricted: bool,
     pub title: &'a str,
     pub description: &'a str,
@@ -59,8 +63,8 @@ impl Store {
         let now = now_ms();
         let mut tx = self.writer.begin().await?;
         let sql = format!(
-            "INSERT INTO groups (name, title, description, description_html, rules, rules_html, creator_id, member_count, created_at, public_key_pem, private_key_pem) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10) RETURNING {GROUP_COLUMNS}"
+            "INSERT INTO groups (name, title, description, description_html, rules, rules_html, creator_id, member_count, created_at, public_key_pem, private_key_pem, kind) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9, $10, $11) RETURNING {GROUP_COLUMNS}"
         );
         let group = sqlx::query_as::<_, Group>(AssertSqlSafe(sql))
             .bind(new.name)
@@ -73,6 +77,7 @@ impl Store {
             .bind(now)
             .bind(new.keys.map(|k| k.public_key_pem.as_str()))
             .bind(new.keys.map(|k| k.private_key_pem.as_str()))
+            .bind(new.kind.as_str())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| {
@@ -118,7 +123,7 @@ impl Store {
     pub async fn update_group(&self, group_id: GroupId, u: GroupUpdate<'_>) -> Result<Group> {
         let sql = format!(
             "UPDATE groups SET title = $1, description = $2, description_html = $3, rules = $4, rules_html = $5, \
-             restricted = $6 WHERE id = $7 RETURNING {GROUP_COLUMNS}"
+             restricted = $6, kind = $7 WHERE id = $8 RETURNING {GROUP_COLUMNS}"
         );
         sqlx::query_as::<_, Group>(AssertSqlSafe(sql))
             .bind(u.title)
@@ -127,6 +132,7 @@ impl Store {
             .bind(u.rules)
             .bind(u.rules_html)
             .bind(u.restricted as i64)
+            .bind(u.kind.as_str())
             .bind(group_id)
             .fetch_optional(&self.writer)
             .await?

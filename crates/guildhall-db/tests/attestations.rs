@@ -201,6 +201,7 @@ async fn exercise(store: Store) {
             description_html: "",
             rules: "",
             rules_html: "",
+            kind: guildhall_core::kinds::GroupKind::Discussion,
             creator_id: bob.id,
             keys: None,
         })

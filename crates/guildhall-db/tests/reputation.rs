@@ -60,6 +60,7 @@ async fn group(store: &Store, name: &str, creator: UserId) -> Group {
             description_html: "",
             rules: "",
             rules_html: "",
+            kind: guildhall_core::kinds::GroupKind::Discussion,
             creator_id: creator,
             keys: None,
         })

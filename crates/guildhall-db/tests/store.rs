@@ -78,6 +78,7 @@ async fn exercise(store: &Store) {
             description_html: "",
             rules: "",
             rules_html: "",
+            kind: guildhall_core::kinds::GroupKind::Discussion,
             creator_id: alice.id,
             keys: None,
         })
@@ -116,6 +117,7 @@ async fn exercise(store: &Store) {
                 description_html: "",
                 rules: "",
                 rules_html: "",
+                kind: guildhall_core::kinds::GroupKind::Discussion,
                 creator_id: bob.id,
                 keys: None,
             })
@@ -402,6 +404,7 @@ async fn group_g(store: &Store, creator: i64) -> Group {
             description_html: "",
             rules: "",
             rules_html: "",
+            kind: guildhall_core::kinds::GroupKind::Discussion,
             creator_id: UserId(creator),
             keys: None,
         })
@@ -525,6 +528,7 @@ async fn queue_back_off_drop_and_success() {
             description_html: "",
             rules: "",
             rules_html: "",
+            kind: guildhall_core::kinds::GroupKind::Discussion,
             creator_id: alice.id,
             keys: None,
         })

@@ -64,6 +64,9 @@ enum Admin {
         description: String,
         #[arg(long, default_value = "")]
         rules: String,
+        /// discussion (the default), questions, ideas or reviews.
+        #[arg(long)]
+        kind: Option<String>,
     },
     /// Which instances this one federates with.
     #[command(subcommand)]
@@ -236,12 +239,14 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
             owner,
             description,
             rules,
+            kind,
         } => {
             let owner = accounts::user(&app, &owner)
                 .await
                 .map_err(|e| anyhow::anyhow!("owner: {e}"))?;
             let input = groups::GroupInput {
                 title: &title,
+                kind: kind.as_deref(),
                 description: &description,
                 rules: &rules,
             };
@@ -249,8 +254,8 @@ async fn run_admin(config: &Config, admin: Admin) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
-                "created group {} ({}), moderated by {}",
-                group.name, group.title, owner.username
+                "created group {} ({}, a {} group), moderated by {}",
+                group.name, group.title, group.kind, owner.username
             );
             Ok(())
         }

@@ -98,3 +98,75 @@ fn a_mistyped_environment_variable_is_warned_about() {
     );
     assert!(!err.contains("GUILDHALL_TEST_POSTGRES_URL"), "{err}");
 }
+
+#[test]
+fn groups_of_each_kind_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("g.db").display());
+    let out = guildhall(
+        &db,
+        &[
+            "admin",
+            "create-user",
+            "ann",
+            "--admin",
+            "--password",
+            "a long enough password",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+
+    let out = guildhall(
+        &db,
+        &[
+            "admin",
+            "create-group",
+            "help",
+            "--title",
+            "Help",
+            "--owner",
+            "ann",
+            "--kind",
+            "questions",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        stdout(&out).trim(),
+        "created group help (Help, a questions group), moderated by ann"
+    );
+    let out = guildhall(
+        &db,
+        &[
+            "admin",
+            "create-group",
+            "chat",
+            "--title",
+            "Chat",
+            "--owner",
+            "ann",
+        ],
+    );
+    assert!(stdout(&out).contains("a discussion group"), "{out:?}");
+
+    let out = guildhall(
+        &db,
+        &[
+            "admin",
+            "create-group",
+            "odd",
+            "--title",
+            "Odd",
+            "--owner",
+            "ann",
+            "--kind",
+            "forum",
+        ],
+    );
+    assert!(!out.status.success(), "an unknown kind is refused: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kind") && err.contains("discussion, questions, ideas or reviews"),
+        "{err}"
+    );
+}

@@ -45,6 +45,7 @@ pub async fn create(
 ) -> AppResult<(StatusCode, Json<GroupView>)> {
     let texts = groups::GroupInput {
         title: &input.title,
+        kind: input.kind.as_deref(),
         description: &input.description,
         rules: &input.rules,
     };
@@ -67,10 +68,12 @@ pub async fn get(
     Ok(Json(view(&state, group, viewer.as_ref()).await?))
 }
 
-/// Changes a group's title, description or rules (moderators and admins).
+/// Changes a group's title, description, rules or posting restriction
+/// (moderators and admins), or its kind (admins).
 #[utoipa::path(patch, path = "/api/v1/groups/{name}", tag = "groups", security(("bearer" = [])), params(("name" = String, Path)),
     request_body = GroupPatch,
-    responses((status = 200, body = GroupView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = GroupView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -81,10 +84,13 @@ pub async fn update(
         &state.app,
         Acting::Member(&user),
         &name,
-        input.title.as_deref(),
-        input.description.as_deref(),
-        input.rules.as_deref(),
-        input.restricted,
+        groups::GroupChange {
+            title: input.title.as_deref(),
+            description: input.description.as_deref(),
+            rules: input.rules.as_deref(),
+            restricted: input.restricted,
+            kind: input.kind.as_deref(),
+        },
     )
     .await?;
     Ok(Json(view(&state, group, Some(&user)).await?))

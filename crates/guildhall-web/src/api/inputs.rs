@@ -38,6 +38,8 @@ pub struct ProfileInput {
 pub struct GroupCreate {
     pub name: String,
     pub title: String,
+    /// `discussion` (the default), `questions`, `ideas` or `reviews`.
+    pub kind: Option<String>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -52,6 +54,8 @@ pub struct GroupPatch {
     pub rules: Option<String>,
     /// Whether starting threads takes trust level TL2 (moderators always may).
     pub restricted: Option<bool>,
+    /// `discussion`, `questions`, `ideas` or `reviews`; only admins change it.
+    pub kind: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -75,7 +75,7 @@ pub struct GroupView {
     pub description_html: String,
     pub rules: String,
     pub rules_html: String,
-    /// `discussion` for now; `questions`, `ideas` and `reviews` come later.
+    /// `discussion`, `questions`, `ideas` or `reviews`.
     pub kind: String,
     /// `public` for now; `private` comes later.
     pub visibility: String,
@@ -102,7 +102,7 @@ impl GroupView {
             description_html: g.description_html,
             rules: g.rules,
             rules_html: g.rules_html,
-            kind: g.kind,
+            kind: g.kind.to_string(),
             visibility: g.visibility,
             member_count: g.member_count,
             thread_count: g.thread_count,

@@ -67,6 +67,7 @@ pub async fn create(page: Page, PageForm(f): PageForm<GroupForm>) -> PageResult 
     let user = page.user("/groups/new")?;
     let input = groups::GroupInput {
         title: &f.title,
+        kind: None,
         description: &f.description,
         rules: &f.rules,
     };
@@ -185,10 +186,13 @@ pub async fn edit(
         &page.state.app,
         Acting::Member(user),
         &group.name,
-        Some(&f.title),
-        Some(&f.description),
-        Some(&f.rules),
-        Some(f.restricted.is_some()),
+        groups::GroupChange {
+            title: Some(&f.title),
+            description: Some(&f.description),
+            rules: Some(&f.rules),
+            restricted: Some(f.restricted.is_some()),
+            kind: None,
+        },
     )
     .await
     {
