@@ -9,12 +9,29 @@ use super::views::{GroupView, Staff, SummaryView, ThreadView};
 use crate::api::views::LeaderboardView;
 use crate::error::AppError;
 use guildhall_app::{Acting, groups, reputation, threads};
+use guildhall_core::kinds::GroupKind;
 use guildhall_db::ThreadScope;
 use minijinja::context;
 use serde::Deserialize;
 
 /// Groups listed on the home page.
 const HOME_GROUPS: i64 = 200;
+
+/// The kinds a group can be, as (value, label, what it is for), for the forms.
+fn kinds() -> Vec<(&'static str, &'static str, &'static str)> {
+    GroupKind::ALL
+        .into_iter()
+        .map(|k| {
+            let (label, what) = match k {
+                GroupKind::Discussion => ("Discussion", "threads and replies"),
+                GroupKind::Questions => ("Questions", "peer help"),
+                GroupKind::Ideas => ("Ideas", "proposals and votes"),
+                GroupKind::Reviews => ("Reviews", "product reviews"),
+            };
+            (k.as_str(), label, what)
+        })
+        .collect()
+}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -25,6 +42,9 @@ pub struct GroupForm {
     rules: String,
     /// A checkbox: present ("on") when ticked.
     restricted: Option<String>,
+    /// discussion, questions, ideas or reviews; absent from the edit form
+    /// of a moderator who is not an admin.
+    kind: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -60,14 +80,17 @@ pub async fn new_form(page: Page) -> PageResult {
     let refused = groups::may_create(&page.state.app, user)
         .err()
         .map(|e| AppError::from(e).detail());
-    page.render("group_form.html", context! { refused })
+    page.render(
+        "group_form.html",
+        context! { refused, kind => "discussion", kinds => kinds() },
+    )
 }
 
 pub async fn create(page: Page, PageForm(f): PageForm<GroupForm>) -> PageResult {
     let user = page.user("/groups/new")?;
     let input = groups::GroupInput {
         title: &f.title,
-        kind: None,
+        kind: f.kind.as_deref(),
         description: &f.description,
         rules: &f.rules,
     };
@@ -76,7 +99,7 @@ pub async fn create(page: Page, PageForm(f): PageForm<GroupForm>) -> PageResult 
         Err(e) => page.reshow(
             e,
             "group_form.html",
-            context! { name => f.name, title => f.title, description => f.description, rules => f.rules },
+            context! { name => f.name, title => f.title, description => f.description, rules => f.rules, kind => f.kind, kinds => kinds() },
         ),
     }
 }
@@ -171,6 +194,9 @@ pub async fn edit_form(page: Page, PagePath(name): PagePath<String>) -> PageResu
             description => group.description,
             rules => group.rules,
             restricted => group.restricted != 0,
+            kind => group.kind.as_str(),
+            kinds => kinds(),
+            may_change_kind => user.is_admin,
         },
     )
 }
@@ -191,7 +217,7 @@ pub async fn edit(
             description: Some(&f.description),
             rules: Some(&f.rules),
             restricted: Some(f.restricted.is_some()),
-            kind: None,
+            kind: f.kind.as_deref(),
         },
     )
     .await
@@ -207,6 +233,9 @@ pub async fn edit(
                 description => f.description,
                 rules => f.rules,
                 restricted => f.restricted.is_some(),
+                kind => f.kind.unwrap_or_else(|| group.kind.to_string()),
+                kinds => kinds(),
+                may_change_kind => user.is_admin,
             },
         ),
     }

@@ -99,6 +99,8 @@ impl From<&UserSummary> for SummaryView {
 #[derive(Serialize)]
 pub struct GroupView {
     pub name: String,
+    /// discussion, questions, ideas or reviews.
+    pub kind: &'static str,
     pub title: String,
     pub description: String,
     pub description_html: String,
@@ -113,6 +115,7 @@ impl From<&Group> for GroupView {
     fn from(g: &Group) -> Self {
         GroupView {
             name: g.name.clone(),
+            kind: g.kind.as_str(),
             title: g.title.clone(),
             description: g.description.clone(),
             description_html: g.description_html.clone(),
