@@ -32,7 +32,7 @@ pub async fn flag_remote(
         }
         match app
             .store
-            .flag_from_remote(reporter.id, post.object(), reason)
+            .flag_from_remote(reporter.id, post.object, reason)
             .await
         {
             Ok(_) => flagged += 1,

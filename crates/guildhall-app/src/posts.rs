@@ -4,7 +4,7 @@
 
 use crate::{Acting, App, Error, Received, Result};
 use guildhall_core::content::{sanitize_html, tag_count};
-use guildhall_core::ids::{ReplyId, ThreadId, UserId};
+use guildhall_core::ids::{ThreadId, UserId};
 use guildhall_core::reputation::ledger::Object;
 use guildhall_core::{RuleError, content::Limits};
 use guildhall_db::{FedGroup, StoreError, VoteTarget};
@@ -13,31 +13,18 @@ use guildhall_db::{FedGroup, StoreError, VoteTarget};
 /// in and its author (the inbox finds it from a URL).
 #[derive(Debug, Clone)]
 pub struct Post {
-    pub kind: PostKind,
+    pub object: Object,
     pub group: FedGroup,
     pub author_id: UserId,
     pub thread_id: ThreadId,
     pub deleted: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PostKind {
-    Thread(ThreadId),
-    Reply(ReplyId),
-}
-
 impl Post {
     pub fn vote_target(&self) -> VoteTarget {
-        match self.kind {
-            PostKind::Thread(id) => VoteTarget::Thread(id),
-            PostKind::Reply(id) => VoteTarget::Reply(id),
-        }
-    }
-
-    pub fn object(&self) -> Object {
-        match self.kind {
-            PostKind::Thread(id) => Object::Thread(id),
-            PostKind::Reply(id) => Object::Reply(id),
+        match self.object {
+            Object::Thread(id) => VoteTarget::Thread(id),
+            Object::Reply(id) => VoteTarget::Reply(id),
         }
     }
 }
@@ -99,13 +86,13 @@ pub async fn edit_remote(
         return Ok(());
     }
     let via = received.via(&existing.group);
-    match existing.kind {
-        PostKind::Thread(id) => app
+    match existing.object {
+        Object::Thread(id) => app
             .store
             .edit_thread_via(id, &post.title, &post.body, &post.html, via)
             .await
             .map_err(Error::worded)?,
-        PostKind::Reply(id) => app
+        Object::Reply(id) => app
             .store
             .edit_reply_via(id, &post.body, &post.html, via)
             .await
@@ -137,9 +124,9 @@ pub async fn delete_remote(
         return Ok(());
     }
     let via = received.via(&post.group);
-    let deleted = match post.kind {
-        PostKind::Thread(id) => app.store.delete_thread_via(id, Some(user.id), via).await,
-        PostKind::Reply(id) => app.store.delete_reply_via(id, Some(user.id), via).await,
+    let deleted = match post.object {
+        Object::Thread(id) => app.store.delete_thread_via(id, Some(user.id), via).await,
+        Object::Reply(id) => app.store.delete_reply_via(id, Some(user.id), via).await,
     };
     deleted.map_err(Error::worded)
 }

@@ -1,10 +1,11 @@
 //! Replies: reading a thread's, writing, editing and deleting them.
 
-use crate::posts::{Checked, Post, PostKind, already_stored_is_fine};
+use crate::posts::{Checked, Post, already_stored_is_fine};
 use crate::{Acting, App, Error, Received, Result, actor, threads};
 use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::permissions::{can_delete, can_edit};
+use guildhall_core::reputation::ledger::Object;
 use guildhall_core::tree;
 use guildhall_db::{Federated, NewReply, Reply, User};
 
@@ -67,9 +68,9 @@ pub async fn create_remote(
 ) -> Result<()> {
     let author = acting.remote()?.user;
     received.check_group(&parent.group)?;
-    let parent_id = match parent.kind {
-        PostKind::Thread(_) => None,
-        PostKind::Reply(id) => Some(id),
+    let parent_id = match parent.object {
+        Object::Thread(_) => None,
+        Object::Reply(id) => Some(id),
     };
     let stored = app
         .store

@@ -2,28 +2,31 @@
 
 use crate::urls::Local;
 use crate::{Context, FedError};
-use guildhall_app::posts::{Post, PostKind};
+use guildhall_app::posts::Post;
 use guildhall_core::ids::{ReplyId, ThreadId};
+use guildhall_core::reputation::ledger::Object;
 use guildhall_db::{ActorKey, FedGroup, PostPlace, PostTable};
 use url::Url;
 
 /// The thread or reply at `url`: one of ours, or a stored copy.
 pub async fn find_post(ctx: &Context, url: &Url) -> Result<Option<Post>, FedError> {
-    let kind = match ctx.urls.parse(url) {
-        Some(Local::Thread(id)) => Some(PostKind::Thread(id)),
-        Some(Local::Reply(id)) => Some(PostKind::Reply(id)),
+    let object = match ctx.urls.parse(url) {
+        Some(Local::Thread(id)) => Some(Object::Thread(id)),
+        Some(Local::Reply(id)) => Some(Object::Reply(id)),
         Some(_) => None,
         None if ctx.urls.is_local(url) => None,
         None => match ctx.store.post_by_ap_id(url.as_str()).await? {
-            Some((PostTable::Threads, id)) => Some(PostKind::Thread(ThreadId(id))),
-            Some((PostTable::Replies, id)) => Some(PostKind::Reply(ReplyId(id))),
+            Some((PostTable::Threads, id)) => Some(Object::Thread(ThreadId(id))),
+            Some((PostTable::Replies, id)) => Some(Object::Reply(ReplyId(id))),
             None => None,
         },
     };
-    let Some(kind) = kind else { return Ok(None) };
-    let (table, id) = match kind {
-        PostKind::Thread(id) => (PostTable::Threads, id.get()),
-        PostKind::Reply(id) => (PostTable::Replies, id.get()),
+    let Some(object) = object else {
+        return Ok(None);
+    };
+    let (table, id) = match object {
+        Object::Thread(id) => (PostTable::Threads, id.get()),
+        Object::Reply(id) => (PostTable::Replies, id.get()),
     };
     let Some((place, group)) = ctx.store.post_place(table, id).await? else {
         return Ok(None);
@@ -35,7 +38,7 @@ pub async fn find_post(ctx: &Context, url: &Url) -> Result<Option<Post>, FedErro
         ..
     } = place;
     Ok(Some(Post {
-        kind,
+        object,
         group,
         author_id,
         thread_id,
