@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod local;
 pub mod remote;
+pub mod snapshot;
 pub mod steps;
 
 use guildhall::{Config, Server};

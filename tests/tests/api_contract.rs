@@ -4,10 +4,9 @@
 //! documented operation with hostile requests and hold the answers to the
 //! served document (CI also runs schemathesis against it: `.ci/run`).
 
-use guildhall_e2e::{Api, TestServer};
+use guildhall_e2e::{Api, TestServer, snapshot};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::path::Path;
 
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
 
@@ -422,20 +421,5 @@ async fn the_document_is_pinned() {
         .text()
         .await
         .expect("the document is text");
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/openapi.json");
-    if std::env::var_os("GUILDHALL_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&file, &served).unwrap();
-        return;
-    }
-    let pinned = std::fs::read_to_string(&file).unwrap_or_default();
-    if pinned != served {
-        let got = std::env::temp_dir().join("guildhall-openapi.json");
-        std::fs::write(&got, &served).unwrap();
-        panic!(
-            "the served OpenAPI document differs from {}; what was served is in {} \
-             (compare them with `python3 -m json.tool` on each)",
-            file.display(),
-            got.display()
-        );
-    }
+    snapshot::check("openapi.json", &served, "the served OpenAPI document");
 }

@@ -13,6 +13,7 @@
 //! made on purpose.
 
 use guildhall_e2e::remote::Remote;
+use guildhall_e2e::snapshot;
 use guildhall_e2e::steps::{
     first_thread, followed_group, join_remote_group, partner, post_reply, post_thread,
     served_paths, until_accepted,
@@ -20,7 +21,6 @@ use guildhall_e2e::steps::{
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 /// Strings that differ from run to run, as placeholders.
 struct Placeholders {
@@ -230,23 +230,5 @@ async fn every_emitted_document_stays_byte_for_byte_the_same() {
         }
     }
 
-    let file = snapshot();
-    if std::env::var_os("GUILDHALL_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&file, &text).unwrap();
-        return;
-    }
-    let pinned = std::fs::read_to_string(&file).unwrap_or_default();
-    if pinned != text {
-        let got = std::env::temp_dir().join("guildhall-documents.txt");
-        std::fs::write(&got, &text).unwrap();
-        panic!(
-            "the emitted documents differ from {}; what was emitted is in {} (diff them)",
-            file.display(),
-            got.display()
-        );
-    }
-}
-
-fn snapshot() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots/documents.txt")
+    snapshot::check("documents.txt", &text, "what was emitted");
 }
