@@ -6,6 +6,9 @@ use crate::{Api, TestServer};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 
+/// The password [`Browser::register`] gives an account.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// One browser: its own cookie jar, no automatic redirects.
 pub struct Browser {
     pub http: reqwest::Client,
@@ -114,10 +117,7 @@ impl Browser {
             .submit(
                 "/register",
                 "/register",
-                &[
-                    ("username", username),
-                    ("password", "correct horse battery"),
-                ],
+                &[("username", username), ("password", PASSWORD)],
             )
             .await
             .redirect();

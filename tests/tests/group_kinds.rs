@@ -2,7 +2,7 @@
 //! creation through the API, shown with the group, changed only by admins.
 
 use guildhall_e2e::TestServer;
-use guildhall_e2e::browser::Browser;
+use guildhall_e2e::browser::{self, Browser};
 use serde_json::json;
 
 #[tokio::test]
@@ -150,7 +150,7 @@ async fn api_token(server: &TestServer, username: &str) -> String {
         .api()
         .post(
             "/auth/login",
-            json!({"username": username, "password": "correct horse battery"}),
+            json!({"username": username, "password": browser::PASSWORD}),
         )
         .await
         .expect(200);
