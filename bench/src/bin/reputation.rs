@@ -1108,11 +1108,7 @@ async fn fill(raw: &SqlitePool, shape: &Shape, ledger: &Ledger) -> anyhow::Resul
         LEDGER_CHUNK,
         &ledger.rows,
         |q, r| {
-            let (object_type, object_id) = match r.object {
-                Some(Object::Thread(id)) => (Some("thread"), Some(id.get())),
-                Some(Object::Reply(id)) => (Some("reply"), Some(id.get())),
-                None => (None, None),
-            };
+            let (object_type, object_id) = r.object.map(Object::stored).unzip();
             q.bind(r.member)
                 .bind(r.group)
                 .bind(r.source)

@@ -63,17 +63,12 @@ impl Store {
         } else if flagger.banned {
             return Err(RuleError::Forbidden("banned accounts cannot flag".into()).into());
         }
-        let (object_type, id, group_sql) = match object {
-            Object::Thread(id) => (
-                "thread",
-                id.get(),
-                "SELECT group_id, deleted_at FROM threads WHERE id = $1",
-            ),
-            Object::Reply(id) => (
-                "reply",
-                id.get(),
-                "SELECT t.group_id, r.deleted_at FROM replies r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1",
-            ),
+        let (object_type, id) = object.stored();
+        let group_sql = match object {
+            Object::Thread(_) => "SELECT group_id, deleted_at FROM threads WHERE id = $1",
+            Object::Reply(_) => {
+                "SELECT t.group_id, r.deleted_at FROM replies r JOIN threads t ON t.id = r.thread_id WHERE r.id = $1"
+            }
         };
         let found: Option<(i64, Option<i64>)> = sqlx::query_as(group_sql)
             .bind(id)

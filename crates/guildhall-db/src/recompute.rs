@@ -194,8 +194,7 @@ fn parse_ledger_row(record: &str) -> Result<Stored<'_>> {
         .ok_or_else(|| malformed("ledger kind"))?;
     let vote = f.opt()?;
     let object = match (f.text()?, f.opt()?) {
-        (Some("thread"), Some(id)) => Some(Object::Thread(ThreadId(id))),
-        (Some("reply"), Some(id)) => Some(Object::Reply(ReplyId(id))),
+        (Some(object_type), Some(id)) => Object::from_stored(object_type, id),
         _ => None,
     };
     let amount = f.int()?;

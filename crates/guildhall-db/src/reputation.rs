@@ -177,11 +177,7 @@ pub(crate) async fn award(conn: &mut AnyConnection, award: &BadgeAward, now: i64
 
 /// The stored `object_type` and `object_id` of an object.
 fn object_parts(object: Option<Object>) -> (Option<&'static str>, Option<i64>) {
-    match object {
-        Some(Object::Thread(id)) => (Some("thread"), Some(id.get())),
-        Some(Object::Reply(id)) => (Some("reply"), Some(id.get())),
-        None => (None, None),
-    }
+    object.map(Object::stored).unzip()
 }
 
 /// Ledger rows written per statement. A vote writes one to four; a ban or

@@ -33,6 +33,24 @@ pub enum Object {
 }
 
 impl Object {
+    /// As stored: the `object_type` and `object_id` columns (the ledger's,
+    /// the flags').
+    pub fn stored(self) -> (&'static str, i64) {
+        match self {
+            Object::Thread(id) => ("thread", id.get()),
+            Object::Reply(id) => ("reply", id.get()),
+        }
+    }
+
+    /// The object those two columns name; `None` for an unknown type.
+    pub fn from_stored(object_type: &str, id: i64) -> Option<Object> {
+        match object_type {
+            "thread" => Some(Object::Thread(ThreadId(id))),
+            "reply" => Some(Object::Reply(ReplyId(id))),
+            _ => None,
+        }
+    }
+
     fn voted_on(self) -> VotedOn {
         match self {
             Object::Thread(_) => VotedOn::Thread,

@@ -262,3 +262,13 @@ fn incremental_and_recompute_always_agree() {
         }
     }
 }
+
+#[test]
+fn objects_round_trip_through_their_stored_columns() {
+    for object in [Object::Thread(ThreadId(3)), Object::Reply(ReplyId(4))] {
+        let (object_type, id) = object.stored();
+        assert_eq!(Object::from_stored(object_type, id), Some(object));
+    }
+    assert_eq!(Object::Reply(ReplyId(4)).stored(), ("reply", 4));
+    assert_eq!(Object::from_stored("group", 1), None);
+}
