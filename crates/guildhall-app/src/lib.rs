@@ -21,6 +21,7 @@ pub mod limits;
 pub mod moderation;
 pub mod partners;
 pub mod posts;
+pub mod questions;
 pub mod replies;
 pub mod reputation;
 mod settings;

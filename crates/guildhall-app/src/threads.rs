@@ -6,21 +6,28 @@ use guildhall_core::content::render_markdown;
 use guildhall_core::cursor::Cursor;
 use guildhall_core::ids::ThreadId;
 use guildhall_core::permissions::{can_delete, can_edit};
+use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_db::{FedGroup, Federated, NewThread, Page, Thread, ThreadScope, User};
 
-/// A listing of threads: one group's, or a member's subscribed feed.
+/// A listing of threads: one group's, or a member's subscribed feed;
+/// `state` keeps the questions in one state (see `QuestionState::parse`).
 pub async fn list(
     app: &App,
     scope: ThreadScope,
     sort: Option<&str>,
     window: Option<&str>,
+    state: Option<&str>,
     cursor: Option<&str>,
     limit: Option<i64>,
     viewer: Option<&User>,
 ) -> Result<(Sort, Page<Thread>)> {
     let sort = Sort::parse(sort, window)?;
+    let state = state
+        .filter(|s| !s.is_empty())
+        .map(QuestionState::parse)
+        .transpose()?;
     let cursor = cursor
         .filter(|c| !c.is_empty())
         .map(Cursor::decode)
@@ -34,7 +41,7 @@ pub async fn list(
     }
     let page = app
         .store
-        .list_threads_in(scope, sort, cursor, limit, viewer.map(|u| u.id))
+        .list_threads_in(scope, sort, state, cursor, limit, viewer.map(|u| u.id))
         .await?;
     Ok((sort, page))
 }

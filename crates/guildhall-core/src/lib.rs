@@ -13,6 +13,7 @@ pub mod integrity;
 pub mod kinds;
 pub mod names;
 pub mod permissions;
+pub mod questions;
 pub mod ranking;
 pub mod rate;
 pub mod reputation;

@@ -9,6 +9,8 @@ pub enum Sort {
     Hot,
     /// Newest first.
     New,
+    /// Oldest first: the support queue's order (who has waited longest).
+    Old,
     /// Most recent activity (the thread or its latest reply) first.
     Active,
     /// Highest score first, among threads created in the window.
@@ -77,10 +79,11 @@ impl Sort {
             )),
             "hot" => Ok(Sort::Hot),
             "new" => Ok(Sort::New),
+            "old" => Ok(Sort::Old),
             "active" => Ok(Sort::Active),
             other => Err(RuleError::invalid(
                 "sort",
-                format!("unknown sort {other:?}; use hot, new, active or top"),
+                format!("unknown sort {other:?}; use hot, new, old, active or top"),
             )),
         }
     }
@@ -89,6 +92,7 @@ impl Sort {
         match self {
             Sort::Hot => "hot",
             Sort::New => "new",
+            Sort::Old => "old",
             Sort::Active => "active",
             Sort::Top(_) => "top",
         }
@@ -130,6 +134,7 @@ mod tests {
     fn parses_sorts_and_windows() {
         assert_eq!(Sort::parse(None, None).unwrap(), Sort::Hot);
         assert_eq!(Sort::parse(Some("new"), None).unwrap(), Sort::New);
+        assert_eq!(Sort::parse(Some("old"), None).unwrap(), Sort::Old);
         assert_eq!(Sort::parse(Some("active"), Some("")).unwrap(), Sort::Active);
         assert_eq!(
             Sort::parse(Some("top"), None).unwrap(),

@@ -20,6 +20,7 @@ mod flags;
 mod group_commit;
 mod groups;
 mod members;
+mod questions;
 mod recompute;
 mod replies;
 mod reputation;

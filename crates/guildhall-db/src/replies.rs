@@ -1,6 +1,7 @@
 use crate::Federated;
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
+use crate::questions::answer_deleted;
 use crate::reputation::{after_post, check_post, member, removed};
 use crate::threads::viewer_id;
 use crate::{Store, now_ms};
@@ -205,6 +206,7 @@ impl Store {
                 by,
             )
             .await?;
+            answer_deleted(&mut tx, &self.rules, id).await?;
         }
         let object = EventObject::Reply(id);
         let actor = by.unwrap_or(author_id);

@@ -5,7 +5,9 @@ use crate::reputation::{after_post, check_post, member, removed};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
-use guildhall_core::ids::{GroupId, Origin, ThreadId, UserId};
+use guildhall_core::ids::{GroupId, Origin, ReplyId, ThreadId, UserId};
+use guildhall_core::kinds::GroupKind;
+use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::{Sort, hot_rank};
 use guildhall_core::reputation::ledger::Object;
 use sqlx::{AssertSqlSafe, FromRow};
@@ -18,6 +20,10 @@ pub struct Thread {
     /// Whether the thread's group is ours or another instance's.
     #[sqlx(rename = "group_domain", try_from = "Option<String>")]
     pub group_origin: Origin,
+    /// What the group is for, which decides what the thread is (a
+    /// question in a `questions` group).
+    #[sqlx(try_from = "String")]
+    pub group_kind: GroupKind,
     pub author_id: UserId,
     pub author_name: String,
     pub title: String,
@@ -32,6 +38,10 @@ pub struct Thread {
     pub edited_at: Option<i64>,
     pub last_activity_at: i64,
     pub deleted_at: Option<i64>,
+    /// A question's accepted answer, who accepted it and when.
+    pub accepted_reply_id: Option<ReplyId>,
+    pub accepted_by_name: Option<String>,
+    pub accepted_at: Option<i64>,
     /// The viewer's vote (1, -1), if a viewer was given and voted.
     pub my_vote: Option<i64>,
     /// The author's points here, and the rank they earn (shown by the name).
@@ -57,11 +67,13 @@ pub struct Page<T> {
 
 /// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
 /// `v` = the viewer's vote (joined on `$1`, -1 for nobody).
-const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, t.author_id, u.username AS author_name, \
+const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, \
+     t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
-     t.edited_at, t.last_activity_at, t.deleted_at, v.value AS my_vote, \
-     CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
+     t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, ab.username AS accepted_by_name, t.accepted_at, \
+     v.value AS my_vote, CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
+     LEFT JOIN users ab ON ab.id = t.accepted_by \
      LEFT JOIN thread_votes v ON v.thread_id = t.id AND v.user_id = $1 \
      LEFT JOIN reputation_scores rs ON rs.member_id = t.author_id AND rs.group_id = 0";
 
@@ -174,22 +186,25 @@ impl Store {
         limit: i64,
         viewer: Option<UserId>,
     ) -> Result<Page<Thread>> {
-        self.list_threads_in(ThreadScope::Group(group_id), sort, cursor, limit, viewer)
+        let scope = ThreadScope::Group(group_id);
+        self.list_threads_in(scope, sort, None, cursor, limit, viewer)
             .await
     }
 
-    /// Threads in a scope, sorted and paged by cursor.
+    /// Threads in a scope, sorted and paged by cursor; with `state`, only
+    /// the questions in that state (`unsolved` includes the unanswered).
     pub async fn list_threads_in(
         &self,
         scope: ThreadScope,
         sort: Sort,
+        state: Option<QuestionState>,
         cursor: Option<Cursor>,
         limit: i64,
         viewer: Option<UserId>,
     ) -> Result<Page<Thread>> {
         let column = match sort {
             Sort::Hot => "t.hot_rank",
-            Sort::New => "t.created_at",
+            Sort::New | Sort::Old => "t.created_at",
             Sort::Active => "t.last_activity_at",
             Sort::Top(_) => "t.score",
         };
@@ -202,6 +217,21 @@ impl Store {
             ),
         };
         let mut sql = format!("{THREAD_SELECT} WHERE {filter} AND t.deleted_at IS NULL");
+        sql.push_str(match state {
+            None => "",
+            Some(QuestionState::Unanswered) => {
+                " AND g.kind = 'questions' AND t.reply_count = 0 AND t.accepted_reply_id IS NULL"
+            }
+            Some(QuestionState::Unsolved) => {
+                " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL"
+            }
+            Some(QuestionState::Solved) => " AND t.accepted_reply_id IS NOT NULL",
+        });
+        // Oldest first is the one ascending order (the support queue's).
+        let (before, order) = match sort {
+            Sort::Old => (">", "ASC"),
+            _ => ("<", "DESC"),
+        };
         // $3: window start (or a time before any thread); $4/$5: cursor key and id.
         sql.push_str(" AND t.created_at >= $3");
         let since = sort
@@ -210,10 +240,12 @@ impl Store {
             .unwrap_or(i64::MIN);
         if cursor.is_some() {
             sql.push_str(&format!(
-                " AND ({column} < $4 OR ({column} = $4 AND t.id < $5))"
+                " AND ({column} {before} $4 OR ({column} = $4 AND t.id {before} $5))"
             ));
         }
-        sql.push_str(&format!(" ORDER BY {column} DESC, t.id DESC LIMIT $6"));
+        sql.push_str(&format!(
+            " ORDER BY {column} {order}, t.id {order} LIMIT $6"
+        ));
         if cursor.is_none() {
             // Keep parameter numbers dense: SQLite counts the highest one used.
             sql = sql.replace("LIMIT $6", "LIMIT $4");
@@ -225,7 +257,9 @@ impl Store {
         if let Some(c) = cursor {
             query = match (sort, c.key) {
                 (Sort::Hot, SortKey::Float(f)) => query.bind(f),
-                (Sort::New | Sort::Active | Sort::Top(_), SortKey::Int(i)) => query.bind(i),
+                (Sort::New | Sort::Old | Sort::Active | Sort::Top(_), SortKey::Int(i)) => {
+                    query.bind(i)
+                }
                 _ => {
                     return Err(RuleError::invalid(
                         "cursor",
@@ -376,7 +410,7 @@ impl Store {
 fn sort_key(sort: Sort, t: &Thread) -> SortKey {
     match sort {
         Sort::Hot => SortKey::Float(t.hot_rank),
-        Sort::New => SortKey::Int(t.created_at),
+        Sort::New | Sort::Old => SortKey::Int(t.created_at),
         Sort::Active => SortKey::Int(t.last_activity_at),
         Sort::Top(_) => SortKey::Int(t.score),
     }

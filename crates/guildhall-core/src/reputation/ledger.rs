@@ -73,6 +73,9 @@ pub enum Kind {
     AnswerAccepted,
     /// The member accepted someone's reply as the answer.
     AnswerAcceptedBy,
+    /// An acceptance taken back (or moved to another reply): reverses what
+    /// it gave the member, on either side.
+    AnswerWithdrawn,
     /// Points an idea's stage gives (configured per stage).
     IdeaStaged(i64),
     /// A moderator removed the member's post (a penalty, 0 by default).
@@ -92,6 +95,7 @@ pub enum KindName {
     VoteWithdrawn,
     AnswerAccepted,
     AnswerAcceptedBy,
+    AnswerWithdrawn,
     IdeaStaged,
     PostRemoved,
     BadgeAwarded,
@@ -99,12 +103,13 @@ pub enum KindName {
 }
 
 impl KindName {
-    pub const ALL: [KindName; 9] = [
+    pub const ALL: [KindName; 10] = [
         KindName::VoteReceived,
         KindName::VoteCast,
         KindName::VoteWithdrawn,
         KindName::AnswerAccepted,
         KindName::AnswerAcceptedBy,
+        KindName::AnswerWithdrawn,
         KindName::IdeaStaged,
         KindName::PostRemoved,
         KindName::BadgeAwarded,
@@ -119,6 +124,7 @@ impl KindName {
             KindName::VoteWithdrawn => "vote_withdrawn",
             KindName::AnswerAccepted => "answer_accepted",
             KindName::AnswerAcceptedBy => "answer_accepted_by",
+            KindName::AnswerWithdrawn => "answer_withdrawn",
             KindName::IdeaStaged => "idea_staged",
             KindName::PostRemoved => "post_removed",
             KindName::BadgeAwarded => "badge_awarded",
@@ -153,6 +159,7 @@ impl Kind {
             Kind::VoteWithdrawn => KindName::VoteWithdrawn,
             Kind::AnswerAccepted => KindName::AnswerAccepted,
             Kind::AnswerAcceptedBy => KindName::AnswerAcceptedBy,
+            Kind::AnswerWithdrawn => KindName::AnswerWithdrawn,
             Kind::IdeaStaged(_) => KindName::IdeaStaged,
             Kind::PostRemoved(_) => KindName::PostRemoved,
             Kind::BadgeAwarded => KindName::BadgeAwarded,
@@ -187,6 +194,7 @@ impl Kind {
             KindName::VoteWithdrawn => Kind::VoteWithdrawn,
             KindName::AnswerAccepted => Kind::AnswerAccepted,
             KindName::AnswerAcceptedBy => Kind::AnswerAcceptedBy,
+            KindName::AnswerWithdrawn => Kind::AnswerWithdrawn,
             KindName::IdeaStaged => Kind::IdeaStaged(amount),
             KindName::PostRemoved => Kind::PostRemoved(amount),
             KindName::BadgeAwarded => Kind::BadgeAwarded,
@@ -230,7 +238,8 @@ impl Entry {
         self.instance.is_some() && matches!(self.kind, Kind::VoteReceived(_))
     }
 
-    /// The vote a withdrawal reverses: (member, voter, object).
+    /// The vote or acceptance a withdrawal reverses: (member, the other
+    /// party, object).
     fn vote_key(&self) -> Option<(UserId, UserId, Object)> {
         Some((self.member, self.source?, self.object?))
     }
@@ -283,7 +292,8 @@ pub struct Before {
     pub earned_today: i64,
     /// Gains votes from the entry's source instance brought on its day.
     pub instance_today: i64,
-    /// What the vote a [`Kind::VoteWithdrawn`] reverses had granted.
+    /// What the vote a [`Kind::VoteWithdrawn`], or the acceptance a
+    /// [`Kind::AnswerWithdrawn`], reverses had granted.
     pub granted: i64,
 }
 
@@ -297,7 +307,7 @@ pub fn entry_points(rules: &Rules, entry: &Entry, before: Before) -> i64 {
             }
             capped(rules, before.earned_today, points)
         }
-        Kind::VoteWithdrawn => -before.granted,
+        Kind::VoteWithdrawn | Kind::AnswerWithdrawn => -before.granted,
         // An acceptance with no source cannot be one's own: no member has id -1.
         Kind::AnswerAccepted => {
             accepted_answer_points(rules, entry.member, entry.source.unwrap_or(UserId(-1))).0
@@ -352,6 +362,10 @@ pub struct Fold<'r> {
     brought: HashMap<(u32, i64), i64>,
     /// What each standing vote gave its member: (member, voter, object).
     granted: HashMap<(UserId, UserId, Object), i64>,
+    /// What each standing acceptance gave its member: (member, the other
+    /// party, the reply). Apart from votes: an acceptor may have voted on
+    /// the answer too.
+    accepted: HashMap<(UserId, UserId, Object), i64>,
 }
 
 impl<'r> Fold<'r> {
@@ -362,6 +376,7 @@ impl<'r> Fold<'r> {
             earned: HashMap::new(),
             brought: HashMap::new(),
             granted: HashMap::new(),
+            accepted: HashMap::new(),
         }
     }
 
@@ -391,6 +406,7 @@ impl<'r> Fold<'r> {
                 .unwrap_or(0),
             granted: match (entry.kind, key) {
                 (Kind::VoteWithdrawn, Some(key)) => self.granted.remove(&key).unwrap_or(0),
+                (Kind::AnswerWithdrawn, Some(key)) => self.accepted.remove(&key).unwrap_or(0),
                 _ => 0,
             },
         };
@@ -405,6 +421,9 @@ impl<'r> Fold<'r> {
             if let Some(key) = key {
                 *self.granted.entry(key).or_default() += points;
             }
+        }
+        if let (Kind::AnswerAccepted | Kind::AnswerAcceptedBy, Some(key)) = (entry.kind, key) {
+            self.accepted.insert(key, points);
         }
         self.scores.add(entry, points);
         points

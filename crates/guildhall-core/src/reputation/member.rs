@@ -164,6 +164,17 @@ impl Member {
     }
 }
 
+impl Member {
+    /// The badges a member whose reply was just accepted as an answer
+    /// earns (their counts are read before the acceptance).
+    pub fn badges_after_acceptance(&self, now: i64) -> Vec<&'static Badge> {
+        let before = self.stats.progress(self.created_at, now);
+        let mut after = before;
+        after.accepted_answers += 1;
+        crossed(before, after)
+    }
+}
+
 /// The member badges `after` earns that `before` did not.
 pub fn crossed(before: Progress, after: Progress) -> Vec<&'static Badge> {
     let held: Vec<&str> = badges::newly_earned(&before, &[])

@@ -104,10 +104,14 @@ pub struct VoteInput {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `hot` (default), `new`, `active` or `top`.
+    /// `hot` (default), `new`, `old` (oldest first), `active` or `top`.
     pub sort: Option<String>,
     /// With `sort=top`: `day`, `week`, `month` or `all` (default).
     pub t: Option<String>,
+    /// Only questions in this state: `unanswered` (no reply), `unsolved`
+    /// (no accepted answer, unanswered ones included) or `solved`. With
+    /// `sort=old`, `unsolved` is the support team's "needs an answer" queue.
+    pub state: Option<String>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Threads per page, 1 to the configured maximum (100 by default).
@@ -200,4 +204,12 @@ pub struct FlagInput {
 
 fn yes() -> bool {
     true
+}
+
+/// The reply to accept as a question's answer.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    /// A reply in the question's thread.
+    pub reply_id: i64,
 }

@@ -8,6 +8,7 @@ pub mod extract;
 mod flags;
 mod groups;
 mod inputs;
+mod questions;
 mod replies;
 mod reputation;
 mod threads;
@@ -72,6 +73,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(threads::feed))
         .routes(routes!(threads::get, threads::edit, threads::delete))
         .routes(routes!(threads::vote, threads::unvote))
+        .routes(routes!(questions::accept, questions::withdraw))
         .routes(routes!(replies::list, replies::create))
         .routes(routes!(replies::get, replies::edit, replies::delete))
         .routes(routes!(replies::vote, replies::unvote))

@@ -48,6 +48,7 @@ async fn listing(
         scope,
         q.sort.as_deref(),
         q.t.as_deref(),
+        q.state.as_deref(),
         q.cursor.as_deref(),
         q.limit,
         viewer,

@@ -2,6 +2,8 @@
 
 use crate::settings::WebSettings;
 use guildhall_core::ids::ReplyId;
+use guildhall_core::kinds::GroupKind;
+use guildhall_core::questions::QuestionState;
 use guildhall_db::{Group, InstanceState, Reply, Tallies, Thread, User, UserSummary};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -135,11 +137,41 @@ pub struct ThreadView {
     /// The caller's vote: 1, -1 or null.
     pub my_vote: Option<i64>,
     pub url: String,
+    /// Set when the thread is a question (its group's kind is `questions`).
+    pub question: Option<QuestionView>,
+}
+
+/// A question's state and accepted answer.
+#[derive(Serialize, ToSchema)]
+pub struct QuestionView {
+    /// `unanswered` (no reply), `unsolved` (no accepted answer) or `solved`.
+    pub state: String,
+    /// The accepted reply, if any.
+    pub accepted_reply_id: Option<i64>,
+    /// Who accepted it: the asker or a moderator.
+    pub accepted_by: Option<String>,
+    pub accepted_at: Option<String>,
+}
+
+impl QuestionView {
+    fn of(t: &Thread) -> Option<QuestionView> {
+        if t.group_kind != GroupKind::Questions {
+            return None;
+        }
+        let accepted = t.accepted_reply_id.is_some();
+        Some(QuestionView {
+            state: QuestionState::of(t.reply_count, accepted).as_str().into(),
+            accepted_reply_id: t.accepted_reply_id.map(|r| r.get()),
+            accepted_by: t.accepted_by_name.clone(),
+            accepted_at: t.accepted_at.map(time),
+        })
+    }
 }
 
 impl ThreadView {
     pub fn new(t: Thread, s: &WebSettings) -> Self {
         ThreadView {
+            question: QuestionView::of(&t),
             url: format!("{}/t/{}", s.public_url(), t.id),
             id: t.id.get(),
             group: t.group_name,

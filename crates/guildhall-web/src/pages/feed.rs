@@ -47,6 +47,7 @@ async fn listing(page: &Page, user: &User, q: &ListQuery) -> Result<Value, PageE
         ThreadScope::Subscribed(user.id),
         q.sort.as_deref().or(Some("new")),
         q.t.as_deref(),
+        q.state.as_deref(),
         q.cursor.as_deref(),
         None,
         Some(user),

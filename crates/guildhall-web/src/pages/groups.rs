@@ -52,6 +52,8 @@ pub struct GroupForm {
 pub struct ListQuery {
     pub sort: Option<String>,
     pub t: Option<String>,
+    /// A questions group's filter: unanswered, unsolved or solved.
+    pub state: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -117,11 +119,13 @@ pub async fn show(
         ThreadScope::Group(group.id),
         q.sort.as_deref(),
         q.t.as_deref(),
+        q.state.as_deref(),
         q.cursor.as_deref(),
         None,
         viewer,
     )
     .await?;
+    let state_filter = q.state.as_deref().filter(|s| !s.is_empty());
     let moderators = state.store.moderators(group.id).await?;
     let (is_member, is_moderator) = match viewer {
         Some(u) => (
@@ -153,6 +157,9 @@ pub async fn show(
             can_manage => is_moderator || viewer.is_some_and(|u| u.is_admin),
             sort => sort.as_str(),
             window => sort.window().map(|w| w.as_str()),
+            state => state_filter,
+            // The support team's queue: unsolved questions, oldest first.
+            queue => state_filter == Some("unsolved") && sort.as_str() == "old",
             next => list.next.map(|c| c.encode()),
             paged => q.cursor.is_some_and(|c| !c.is_empty()),
         },

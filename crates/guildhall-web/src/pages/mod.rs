@@ -17,6 +17,7 @@ mod feed;
 mod flags;
 mod groups;
 pub mod layout;
+mod questions;
 pub mod redirect;
 mod replies;
 mod templates;
@@ -63,6 +64,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/t/{id}", get(threads::show))
         .route("/t/{id}/vote", post(threads::vote))
+        .route("/t/{id}/answer", post(questions::accept))
+        .route("/t/{id}/answer/withdraw", post(questions::withdraw))
         .route("/t/{id}/edit", get(threads::edit_form).post(threads::edit))
         .route("/t/{id}/delete", post(threads::delete))
         .route("/t/{id}/flag", post(flags::flag_thread))

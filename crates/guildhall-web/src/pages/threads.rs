@@ -4,12 +4,14 @@
 use super::error::{PageError, PageResult};
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
+use super::questions;
 use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, Staff, ThreadView};
 use crate::error::AppError;
 use axum::http::StatusCode;
 use guildhall_app::{Acting, groups, replies, threads, votes};
 use guildhall_core::ids::{ReplyId, ThreadId};
+use guildhall_core::kinds::GroupKind;
 use guildhall_core::reputation::privileges::{self, Privilege};
 use guildhall_db::VoteTarget;
 use minijinja::context;
@@ -134,6 +136,12 @@ pub async fn render(
         None => None,
     };
     let staff = Staff::of(&state.store, group.id).await?;
+    let is_question = thread.group_kind == GroupKind::Questions;
+    // The asker or a moderator may accept an answer (the action checks again).
+    let can_accept = is_question
+        && thread.deleted_at.is_none()
+        && viewer.is_some_and(|u| can_moderate || u.id == thread.author_id);
+    let qa_page = is_question.then(|| questions::qa_page(&thread, &replies, &state.settings));
     let replies: Vec<ReplyView> = replies
         .iter()
         .map(|(r, depth)| ReplyView {
@@ -154,6 +162,8 @@ pub async fn render(
             vote_note,
             can_moderate,
             can_hide,
+            can_accept,
+            qa_page,
             draft,
             flagged,
         },

@@ -5,6 +5,8 @@
 use crate::api::views::time;
 use crate::error::AppError;
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
+use guildhall_core::kinds::GroupKind;
+use guildhall_core::questions::QuestionState;
 use guildhall_core::reputation::badges::badge;
 use guildhall_db::{Group, Reply, Thread, User, UserSummary};
 use serde::Serialize;
@@ -151,6 +153,12 @@ pub struct ThreadView {
     pub mine: bool,
     /// `admin` or `moderator` when the author is staff here (see [`Staff`]).
     pub author_role: Option<&'static str>,
+    /// A question's state (`unanswered`, `unsolved`, `solved`); none for
+    /// other threads.
+    pub state: Option<&'static str>,
+    pub accepted_reply_id: Option<ReplyId>,
+    pub accepted_by: Option<String>,
+    pub accepted: Option<When>,
 }
 
 impl ThreadView {
@@ -184,6 +192,11 @@ impl ThreadView {
             my_vote: t.my_vote.unwrap_or(0),
             mine: viewer.is_some_and(|u| u.id == t.author_id),
             author_role: None,
+            state: (t.group_kind == GroupKind::Questions)
+                .then(|| QuestionState::of(t.reply_count, t.accepted_reply_id.is_some()).as_str()),
+            accepted_reply_id: t.accepted_reply_id,
+            accepted_by: t.accepted_by_name.clone(),
+            accepted: t.accepted_at.map(|a| when(a, now)),
         }
     }
 }
@@ -291,6 +304,7 @@ pub fn ledger_words(kind: &str, vote: Option<i64>) -> String {
         "vote_withdrawn" => "Vote withdrawn",
         "answer_accepted" => "Answer accepted",
         "answer_accepted_by" => "Accepted an answer",
+        "answer_withdrawn" => "Accepted answer taken back",
         "idea_staged" => "Idea moved to a new stage",
         "post_removed" => "Post removed by a moderator",
         "badge_awarded" => "Badge earned",

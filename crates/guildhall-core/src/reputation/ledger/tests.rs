@@ -40,6 +40,7 @@ fn kinds_are_stored_by_name_and_read_back() {
         Kind::VoteWithdrawn,
         Kind::AnswerAccepted,
         Kind::AnswerAcceptedBy,
+        Kind::AnswerWithdrawn,
         Kind::IdeaStaged(7),
         Kind::PostRemoved(-3),
         Kind::BadgeAwarded,
