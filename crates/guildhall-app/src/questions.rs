@@ -40,8 +40,9 @@ pub async fn set_answer(
     threads::thread(app, id, Some(user)).await
 }
 
-/// A remote asker's acceptance, as their `Update` of the question carries
-/// it: only the asker may, and only on a question of `group`.
+/// A remote acceptance, as an `Update` of the question carries it: by its
+/// asker, or by a moderator of its remote group when that group announces
+/// it (the group's own instance decides who moderates it).
 pub async fn set_answer_remote(
     app: &App,
     acting: Acting<'_>,
@@ -57,7 +58,10 @@ pub async fn set_answer_remote(
         id: remote.user.id,
         is_admin: false,
     };
-    may_decide(&question, asker, false)?;
+    let by_group = received
+        .via_group
+        .is_some_and(|g| g.id == group.id && g.origin.is_remote());
+    may_decide(&question, asker, by_group)?;
     Ok(app
         .store
         .set_answer(&question, answer, remote.user.id, received.via(group))

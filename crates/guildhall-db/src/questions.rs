@@ -61,7 +61,13 @@ impl Store {
         .bind(question.id)
         .execute(&mut *tx)
         .await?;
-        if let Some(c) = &candidate {
+        // Reputation is about our groups: a remote group's copy of an
+        // acceptance is its own instance's to count.
+        let remote: Option<String> = sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
+            .bind(question.group)
+            .fetch_one(&mut *tx)
+            .await?;
+        if let (Some(c), None) = (&candidate, remote) {
             let lines = acceptance(&self.rules, question, c, by, now);
             if !lines.is_empty() {
                 // Badges follow the count, read before the acceptance's rows.

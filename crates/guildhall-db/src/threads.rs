@@ -40,6 +40,7 @@ pub struct Thread {
     pub deleted_at: Option<i64>,
     /// A question's accepted answer, who accepted it and when.
     pub accepted_reply_id: Option<ReplyId>,
+    pub accepted_by: Option<UserId>,
     pub accepted_by_name: Option<String>,
     pub accepted_at: Option<i64>,
     /// The viewer's vote (1, -1), if a viewer was given and voted.
@@ -70,7 +71,7 @@ pub struct Page<T> {
 const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, \
      t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
-     t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, ab.username AS accepted_by_name, t.accepted_at, \
+     t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \
      v.value AS my_vote, CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
      LEFT JOIN users ab ON ab.id = t.accepted_by \

@@ -65,7 +65,16 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
 /// A member's Create/Update/Delete/vote on a post, and its relay.
 async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
     let refs = post_refs(ctx, event.object).await?;
-    let actor_id = event.actor_id.ok_or(FedError::NotFound("actor"))?;
+    let mut actor_id = event.actor_id.ok_or(FedError::NotFound("actor"))?;
+    // A thread's Update speaks for its Page, which its author's server
+    // alone may change (Mastodon and Guildhall take a Page's Update from
+    // its author only): a moderator's acceptance of an answer goes out in
+    // the name of the question's author when they are ours.
+    let thread_update =
+        event.kind == EventKind::Update && matches!(event.object, EventObject::Thread(_));
+    if thread_update && refs.author.origin.is_local() {
+        actor_id = refs.author.id;
+    }
     let actor = user(ctx, actor_id).await?;
     if actor.origin.is_remote() {
         return Ok(vec![]); // remote actors' changes are relayed, never re-authored
@@ -176,7 +185,26 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         relayed,
         relay_to.clone(),
     )?);
-    if event.kind == EventKind::Create && matches!(event.object, EventObject::Thread(_)) {
+    if thread_update && actor_id == refs.author.id {
+        // Mastodon does not read Announce(Update) either: its followers
+        // get the author's Update itself (an edit, an accepted answer).
+        let microblogs: Vec<String> = relay_to.into_iter().filter(|i| !reads_creates(i)).collect();
+        if !microblogs.is_empty() {
+            let bare = Update {
+                kind: Default::default(),
+                object: refs.post,
+                envelope: PostEnvelope {
+                    id: ctx.urls.sub(&id, "microblog"),
+                    actor: actor_url.clone(),
+                    to: vec![public()],
+                    cc: vec![ctx.urls.sub(&group_actor, "followers")],
+                    audience: group_actor.clone(),
+                },
+            };
+            let bare_id = bare.envelope.id.clone();
+            out.push(outbound(&bare_id, &actor_url, bare, microblogs)?);
+        }
+    } else if event.kind == EventKind::Create && matches!(event.object, EventObject::Thread(_)) {
         // Mastodon does not read Announce(Create): it boosts a bare Page.
         // Lemmy refuses that copy (it is not one of its announcable
         // activities), so group software does not get it.

@@ -4,6 +4,7 @@
 use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
 use guildhall_core::ids::{GroupId, Origin, ThreadId, UserId};
+use guildhall_core::kinds::GroupKind;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, FromRow, Row};
 
@@ -65,6 +66,8 @@ pub struct FedGroup {
     pub description_html: String,
     pub visibility: String,
     pub member_count: i64,
+    /// What the group is for (a remote group's, as its actor says).
+    pub kind: GroupKind,
     pub origin: Origin,
     pub ap_id: Option<String>,
     pub inbox: Option<String>,
@@ -88,6 +91,8 @@ impl FromRow<'_, AnyRow> for FedGroup {
             description_html: row.try_get("description_html")?,
             visibility: row.try_get("visibility")?,
             member_count: row.try_get("member_count")?,
+            kind: GroupKind::try_from(row.try_get::<String, _>("kind")?)
+                .map_err(|e| sqlx::Error::Decode(e.into()))?,
             origin: row.try_get::<Option<String>, _>("domain")?.into(),
             ap_id: row.try_get("ap_id")?,
             inbox: row.try_get("inbox")?,
@@ -138,16 +143,17 @@ pub struct RemoteGroup {
     pub followers_url: Option<String>,
     pub profile_url: Option<String>,
     pub posting_restricted: bool,
+    pub kind: GroupKind,
     pub public_key_pem: String,
 }
 
 const FED_USER: &str = "SELECT id, username, display_name, bio_html, avatar_url, domain, ap_id, inbox, shared_inbox, \
      profile_url, public_key_pem, private_key_pem, fetched_at, created_at FROM users";
-const FED_GROUP: &str = "SELECT id, name, title, description_html, visibility, member_count, domain, ap_id, inbox, \
+const FED_GROUP: &str = "SELECT id, name, title, description_html, visibility, member_count, kind, domain, ap_id, inbox, \
      shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, private_key_pem, \
      fetched_at, created_at FROM groups";
 /// [`FED_GROUP`]'s columns of `groups g`, for joins.
-const FED_GROUP_OF_G: &str = "g.id, g.name, g.title, g.description_html, g.visibility, g.member_count, g.domain, \
+const FED_GROUP_OF_G: &str = "g.id, g.name, g.title, g.description_html, g.visibility, g.member_count, g.kind, g.domain, \
      g.ap_id, g.inbox, g.shared_inbox, g.outbox_url, g.followers_url, g.profile_url, g.posting_restricted, \
      g.public_key_pem, g.private_key_pem, g.fetched_at, g.created_at";
 
@@ -296,13 +302,13 @@ impl Store {
     pub async fn upsert_remote_group(&self, g: &RemoteGroup) -> Result<FedGroup> {
         sqlx::query(
             "INSERT INTO groups (name, title, description, description_html, creator_id, domain, ap_id, inbox, \
-             shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, fetched_at, created_at) \
-             VALUES ($1, $2, '', $3, COALESCE($4, (SELECT MIN(id) FROM users WHERE domain IS NULL)), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+             shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, fetched_at, created_at, kind) \
+             VALUES ($1, $2, '', $3, COALESCE($4, (SELECT MIN(id) FROM users WHERE domain IS NULL)), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) \
              ON CONFLICT (ap_id) DO UPDATE SET title = excluded.title, description_html = excluded.description_html, \
              inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, outbox_url = excluded.outbox_url, \
              followers_url = excluded.followers_url, profile_url = excluded.profile_url, \
              posting_restricted = excluded.posting_restricted, public_key_pem = excluded.public_key_pem, \
-             fetched_at = excluded.fetched_at",
+             fetched_at = excluded.fetched_at, kind = excluded.kind",
         )
         .bind(&g.name)
         .bind(&g.title)
@@ -318,6 +324,7 @@ impl Store {
         .bind(g.posting_restricted as i64)
         .bind(&g.public_key_pem)
         .bind(now_ms())
+        .bind(g.kind.as_str())
         .execute(&self.writer)
         .await
         .map_err(|e| StoreError::taken_or(e, format!("the name {} is taken", g.name)))?;

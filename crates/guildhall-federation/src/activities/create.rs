@@ -10,7 +10,9 @@ use crate::protocol::inbound::Create;
 use crate::protocol::objects::PostJson;
 use chrono::DateTime;
 use guildhall_app::posts::{self, Checked, Draft};
-use guildhall_app::{replies, threads};
+use guildhall_app::{questions, replies, threads};
+use guildhall_core::kinds::GroupKind;
+use guildhall_core::reputation::ledger::Object;
 use guildhall_db::{FedGroup, Federated};
 
 /// What the content rules read of a post.
@@ -81,11 +83,13 @@ impl Handler for Create {
     async fn verify(&self, inbound: &Inbound<'_>) -> Result<(), FedError> {
         let post = &self.post;
         inbound.user()?;
-        if !post
-            .attributed_to
-            .iter()
-            .any(|a| a == inbound.actor.ap_id())
-        {
+        if !self.authored(inbound) {
+            // A moderator's acceptance of an answer is an Update of someone
+            // else's question, which only its group's announce vouches for
+            // (`receive` applies nothing else of it).
+            if self.vouched_state_change(inbound) {
+                return Ok(());
+            }
             return Err(FedError::Forbidden(
                 "the object is attributed to someone else".into(),
             ));
@@ -112,11 +116,22 @@ impl Handler for Create {
         let domain = inbound.actor.domain();
         let (acting, received) = (inbound.acting(&domain)?, inbound.received());
         let ctx = inbound.data;
-        let checked = post.checked(&ctx.app)?;
         if let Some(existing) = find_post(ctx, &post.id).await? {
-            posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?;
+            if self.authored(inbound) {
+                let checked = post.checked(&ctx.app)?;
+                posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?;
+            }
+            if post.answer_count.is_some() {
+                answer(inbound, acting, &existing, post).await?;
+            }
             return Ok(());
         }
+        if !self.authored(inbound) {
+            return Err(FedError::Forbidden(
+                "the object is attributed to someone else".into(),
+            ));
+        }
+        let checked = post.checked(&ctx.app)?;
         let federated = Federated {
             ap_id: post.id.as_str(),
             published: post.published_ms(),
@@ -137,6 +152,63 @@ impl Handler for Create {
         };
         Ok(applied?)
     }
+}
+
+impl Create {
+    /// Whether the actor is the post's author.
+    fn authored(&self, inbound: &Inbound<'_>) -> bool {
+        self.post
+            .attributed_to
+            .iter()
+            .any(|a| a == inbound.actor.ap_id())
+    }
+
+    /// An Update of a question's state, announced by a group: the group's
+    /// moderators may change what they moderate.
+    fn vouched_state_change(&self, inbound: &Inbound<'_>) -> bool {
+        inbound.activity.kind == "Update"
+            && inbound.via_group.is_some()
+            && self.post.answer_count.is_some()
+    }
+}
+
+/// A Guildhall question's accepted answer, as its Page now says: applied
+/// when our copy is a question, by the rules of `questions::set_answer_remote`.
+async fn answer(
+    inbound: &Inbound<'_>,
+    acting: guildhall_app::Acting<'_>,
+    existing: &posts::Post,
+    post: &PostJson,
+) -> Result<(), FedError> {
+    let ctx = inbound.data;
+    let Object::Thread(id) = existing.object else {
+        return Err(FedError::Unprocessable(
+            "only a thread's Page says which reply answers it".into(),
+        ));
+    };
+    let thread = guildhall_app::threads::thread(&ctx.app, id, None).await?;
+    if thread.group_kind != GroupKind::Questions {
+        tracing::debug!(thread = %id, "an answer for a thread that is no question here: ignored");
+        return Ok(());
+    }
+    let answer = match &post.accepted_answer {
+        None => None,
+        Some(url) => match find_post(ctx, url).await? {
+            Some(posts::Post {
+                object: Object::Reply(reply),
+                ..
+            }) => Some(reply),
+            _ => {
+                return Err(FedError::Unprocessable(
+                    "the accepted answer is not a reply known here".into(),
+                ));
+            }
+        },
+    };
+    let received = inbound.received();
+    questions::set_answer_remote(&ctx.app, acting, received, &existing.group, &thread, answer)
+        .await?;
+    Ok(())
 }
 
 /// The first group known here that a new thread is addressed to.

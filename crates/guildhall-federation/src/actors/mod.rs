@@ -17,6 +17,7 @@ use crate::{Context, FedData, FedError};
 use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
+use guildhall_core::kinds::GroupKind;
 use guildhall_db::{ActorKey, FedGroup, FedUser, RemoteGroup, RemoteUser};
 use url::Url;
 
@@ -203,6 +204,11 @@ impl Object for StoredActor {
                     followers_url: json.followers.map(|u| u.to_string()),
                     profile_url: profile.url,
                     posting_restricted: json.posting_restricted_to_mods.unwrap_or(false),
+                    kind: json
+                        .group_kind
+                        .as_deref()
+                        .and_then(|k| GroupKind::parse(k).ok())
+                        .unwrap_or_default(),
                     public_key_pem: json.public_key.public_key_pem,
                 })
                 .await?;

@@ -78,6 +78,7 @@ pub fn group(ctx: &Context, g: &FedGroup) -> Group {
         published: time(g.created_at),
         discoverable: true,
         posting_restricted_to_mods: g.posting_restricted,
+        group_kind: g.kind.as_str(),
         sensitive: false,
         manually_approves_followers: false,
         id,

@@ -82,6 +82,9 @@ pub struct Group {
     pub published: String,
     pub discoverable: bool,
     pub posting_restricted_to_mods: bool,
+    /// What the group is for: `discussion`, `questions`, `ideas` or
+    /// `reviews` (Guildhall's `gh:groupKind`); other software ignores it.
+    pub group_kind: &'static str,
     pub sensitive: bool,
     pub manually_approves_followers: bool,
 }
@@ -149,6 +152,9 @@ pub struct ActorJson {
     pub public_key: PublicKey,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub posting_restricted_to_mods: Option<bool>,
+    /// A Guildhall group's kind; absent (or unknown) means discussion.
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub group_kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

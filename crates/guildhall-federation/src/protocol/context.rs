@@ -3,6 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+/// Guildhall's own terms (a group's kind, who accepted an answer, the
+/// notice restating a post's state in its text): one fixed IRI, the same
+/// on every instance, so the terms mean the same everywhere. The terms of
+/// others are used where they exist (schema.org's `acceptedAnswer`).
+pub const GUILDHALL_NS: &str = "https://guildhall.social/ns#";
+
 /// The JSON-LD context of everything we send: ActivityStreams, security
 /// (publicKey), and every other term we use, under the IRIs Lemmy, Mastodon
 /// and PeerTube define them with (Lemmy's context does the same). A term
@@ -26,7 +32,14 @@ pub fn context() -> Value {
             "commentsEnabled": "pt:commentsEnabled",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "sc": "http://schema.org/",
+            "gh": GUILDHALL_NS,
+            "groupKind": "gh:groupKind",
+            "acceptedAnswer": { "@id": "sc:acceptedAnswer", "@type": "@id" },
+            "answerCount": "sc:answerCount",
+            "acceptedBy": { "@id": "gh:acceptedBy", "@type": "@id" },
+            "notice": "gh:notice"
         }
     ])
 }

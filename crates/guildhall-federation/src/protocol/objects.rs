@@ -33,6 +33,30 @@ pub struct Page {
     pub context: Url,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
+    /// What a question is (schema.org's `answerCount`, `acceptedAnswer`),
+    /// set on questions only; see [`QuestionTerms`].
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionTerms>,
+}
+
+/// A question's state on its Page. Software that reads none of it sees
+/// the same in `summary` (Mastodon shows a Page's name and summary) and
+/// at the end of `content` and `source` (Lemmy, Mbin): that text is the
+/// `notice`, which Guildhall peers take off again (they show the state
+/// from the terms).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuestionTerms {
+    pub answer_count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_answer: Option<Url>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<Url>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The Markdown appended to `source` (after a rule), its HTML to `content`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// A reply, to the thread's Page or to another reply's Note, mentioning
@@ -159,6 +183,15 @@ pub struct PostJson {
     pub tag: OneOrMany<serde_json::Value>,
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub published: Option<String>,
+    /// A Guildhall question's answer count: its presence says the Page is
+    /// a question, whose `acceptedAnswer` (absent: none) is to be applied.
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub answer_count: Option<i64>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub accepted_answer: Option<Url>,
+    /// Text restating the state at the end of `source`, taken off here.
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub notice: Option<String>,
 }
 
 /// A post's `source` as others send it.
@@ -179,10 +212,16 @@ impl PostJson {
     }
 
     /// The Markdown source, when sent as Markdown (Lemmy, Mbin, Guildhall).
+    /// A Guildhall question's `notice` is taken off its end.
     pub fn markdown(&self) -> Option<&str> {
         match &self.source {
             Some(s) if s.media_type.as_deref().is_none_or(|m| m == "text/markdown") => {
-                Some(&s.content)
+                let appended = self.notice.as_deref().map(notice_suffix);
+                Some(
+                    appended
+                        .and_then(|n| s.content.strip_suffix(n.as_str()))
+                        .unwrap_or(&s.content),
+                )
             }
             _ => None,
         }
@@ -207,4 +246,9 @@ impl PostJson {
             .chain(mentions)
             .collect()
     }
+}
+
+/// How a `notice` ends a Page's Markdown `source`: after a rule.
+pub fn notice_suffix(notice: &str) -> String {
+    format!("\n\n---\n\n{notice}")
 }
