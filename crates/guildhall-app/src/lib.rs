@@ -15,6 +15,7 @@ pub mod attestations;
 pub mod credentials;
 mod error;
 pub mod groups;
+pub mod ideas;
 pub mod instances;
 pub mod keys;
 pub mod limits;

@@ -21,6 +21,8 @@ pub struct Settings {
     /// How many more may wait for a turn; beyond that, refused as busy.
     pub password_hash_queue: usize,
     pub rate_limits: crate::limits::RateLimits,
+    /// The stages ideas move through.
+    pub stages: guildhall_core::ideas::Stages,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             password_hash_concurrency: 0,
             password_hash_queue: 32,
             rate_limits: Default::default(),
+            stages: Default::default(),
         }
     }
 }

@@ -9,25 +9,51 @@ use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
-use guildhall_db::{FedGroup, Federated, NewThread, Page, Thread, ThreadScope, User};
+use guildhall_db::{
+    FedGroup, Federated, NewThread, Page, Thread, ThreadFilter, ThreadScope, User,
+};
 
-/// A listing of threads: one group's, or a member's subscribed feed;
-/// `state` keeps the questions in one state (see `QuestionState::parse`).
-pub async fn list(
+/// What a listing asks for, as a client gives it (empty means absent).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listing<'a> {
+    /// `hot`, `new`, `old`, `active` or `top` (with `window`).
+    pub sort: Option<&'a str>,
+    pub window: Option<&'a str>,
+    /// Questions in one state (see `QuestionState::parse`).
+    pub state: Option<&'a str>,
+    /// Ideas at one stage (a key of `[ideas] stages`).
+    pub status: Option<&'a str>,
+    pub cursor: Option<&'a str>,
+    pub limit: Option<i64>,
+}
+
+/// A listing of threads: one group's, or a member's subscribed feed.
+pub async fn list<'a>(
     app: &App,
     scope: ThreadScope,
-    sort: Option<&str>,
-    window: Option<&str>,
-    state: Option<&str>,
-    cursor: Option<&str>,
-    limit: Option<i64>,
+    q: Listing<'a>,
     viewer: Option<&User>,
 ) -> Result<(Sort, Page<Thread>)> {
-    let sort = Sort::parse(sort, window)?;
-    let state = state
-        .filter(|s| !s.is_empty())
-        .map(QuestionState::parse)
-        .transpose()?;
+    let given = |v: Option<&'a str>| v.filter(|s| !s.is_empty());
+    let (cursor, limit) = (q.cursor, q.limit);
+    let sort = Sort::parse(q.sort, q.window)?;
+    let filter = match (given(q.state), given(q.status)) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Invalid(
+                "invalid status: a listing filters by state (questions) or status (ideas), not both".into(),
+            ));
+        }
+        (Some(state), None) => Some(ThreadFilter::Question(QuestionState::parse(state)?)),
+        (None, Some(status)) => {
+            let stages = &app.settings.stages;
+            let stage = stages.find(status)?;
+            Some(ThreadFilter::Stage {
+                key: &stage.key,
+                initial: stage.key == stages.initial().key,
+            })
+        }
+        (None, None) => None,
+    };
     let cursor = cursor
         .filter(|c| !c.is_empty())
         .map(Cursor::decode)
@@ -41,7 +67,7 @@ pub async fn list(
     }
     let page = app
         .store
-        .list_threads_in(scope, sort, state, cursor, limit, viewer.map(|u| u.id))
+        .list_threads_in(scope, sort, filter, cursor, limit, viewer.map(|u| u.id))
         .await?;
     Ok((sort, page))
 }

@@ -7,6 +7,7 @@ pub mod content;
 pub mod cursor;
 pub mod error;
 pub mod http_signatures;
+pub mod ideas;
 pub mod ids;
 pub mod instances;
 pub mod integrity;

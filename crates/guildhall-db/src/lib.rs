@@ -19,6 +19,7 @@ mod federation;
 mod flags;
 mod group_commit;
 mod groups;
+mod ideas;
 mod members;
 mod questions;
 mod recompute;
@@ -43,11 +44,12 @@ pub use federation::{
 };
 pub use flags::Flag;
 pub use groups::{Group, GroupUpdate, NewGroup};
+pub use ideas::{NewStatus, StatusChange};
 pub use recompute::Recomputed;
 pub use replies::{NewReply, Reply};
 pub use standings::{GroupPoints, HeldBadge, LedgerRow, MemberReputation, Period, Standing};
 pub use store::{Backend, Store};
-pub use threads::{NewThread, Page, Thread, ThreadScope};
+pub use threads::{NewThread, Page, Thread, ThreadFilter, ThreadScope};
 pub use users::{NewUser, ProfileUpdate, User, UserSummary};
 pub use votes::{Tallies, VoteTarget};
 

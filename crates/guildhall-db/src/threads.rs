@@ -43,6 +43,10 @@ pub struct Thread {
     pub accepted_by: Option<UserId>,
     pub accepted_by_name: Option<String>,
     pub accepted_at: Option<i64>,
+    /// An idea's stage (`None`: the first) and, for a merged duplicate,
+    /// the idea it repeats.
+    pub idea_status: Option<String>,
+    pub duplicate_of: Option<ThreadId>,
     /// The viewer's vote (1, -1), if a viewer was given and voted.
     pub my_vote: Option<i64>,
     /// The author's points here, and the rank they earn (shown by the name).
@@ -72,6 +76,7 @@ const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.do
      t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
      t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \
+     t.idea_status, t.duplicate_of, \
      v.value AS my_vote, CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
      LEFT JOIN users ab ON ab.id = t.accepted_by \
@@ -82,6 +87,16 @@ const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.do
 /// positive so -1 matches no one.
 pub(crate) fn viewer_id(viewer: Option<UserId>) -> i64 {
     viewer.map_or(-1, UserId::get)
+}
+
+/// Which threads of a scope a listing keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadFilter<'a> {
+    /// Questions in a state (`unsolved` includes the unanswered).
+    Question(QuestionState),
+    /// Ideas at a stage; `initial` when it is the first stage, which ideas
+    /// with no stored status are at.
+    Stage { key: &'a str, initial: bool },
 }
 
 /// Which threads a listing shows.
@@ -192,13 +207,13 @@ impl Store {
             .await
     }
 
-    /// Threads in a scope, sorted and paged by cursor; with `state`, only
-    /// the questions in that state (`unsolved` includes the unanswered).
+    /// Threads in a scope, sorted and paged by cursor; with a filter, only
+    /// the questions in a state or the ideas in a stage.
     pub async fn list_threads_in(
         &self,
         scope: ThreadScope,
         sort: Sort,
-        state: Option<QuestionState>,
+        filter: Option<ThreadFilter<'_>>,
         cursor: Option<Cursor>,
         limit: i64,
         viewer: Option<UserId>,
@@ -209,7 +224,7 @@ impl Store {
             Sort::Active => "t.last_activity_at",
             Sort::Top(_) => "t.score",
         };
-        let (filter, scope_id) = match scope {
+        let (in_scope, scope_id) = match scope {
             ThreadScope::Group(id) => ("t.group_id = $2", id.get()),
             // Followed remote groups count once their Accept has arrived.
             ThreadScope::Subscribed(user) => (
@@ -217,16 +232,24 @@ impl Store {
                 user.get(),
             ),
         };
-        let mut sql = format!("{THREAD_SELECT} WHERE {filter} AND t.deleted_at IS NULL");
-        sql.push_str(match state {
-            None => "",
-            Some(QuestionState::Unanswered) => {
-                " AND g.kind = 'questions' AND t.reply_count = 0 AND t.accepted_reply_id IS NULL"
+        let mut sql = format!("{THREAD_SELECT} WHERE {in_scope} AND t.deleted_at IS NULL");
+        // A stage's key is bound last: after the limit ($6, or $4 without a cursor).
+        let stage_param = if cursor.is_some() { "$7" } else { "$5" };
+        sql.push_str(&match filter {
+            None => String::new(),
+            Some(ThreadFilter::Question(QuestionState::Unanswered)) => {
+                " AND g.kind = 'questions' AND t.reply_count = 0 AND t.accepted_reply_id IS NULL".into()
             }
-            Some(QuestionState::Unsolved) => {
-                " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL"
+            Some(ThreadFilter::Question(QuestionState::Unsolved)) => {
+                " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL".into()
             }
-            Some(QuestionState::Solved) => " AND t.accepted_reply_id IS NOT NULL",
+            Some(ThreadFilter::Question(QuestionState::Solved)) => {
+                " AND t.accepted_reply_id IS NOT NULL".into()
+            }
+            Some(ThreadFilter::Stage { initial, .. }) => format!(
+                " AND g.kind = 'ideas' AND (t.idea_status = {stage_param}{})",
+                if initial { " OR t.idea_status IS NULL" } else { "" }
+            ),
         });
         // Oldest first is the one ascending order (the support queue's).
         let (before, order) = match sort {
@@ -271,7 +294,11 @@ impl Store {
             }
             .bind(c.id);
         }
-        let mut items = self.ranked(query.bind(limit + 1).fetch_all(&self.pool).await?);
+        query = query.bind(limit + 1);
+        if let Some(ThreadFilter::Stage { key, .. }) = filter {
+            query = query.bind(key);
+        }
+        let mut items = self.ranked(query.fetch_all(&self.pool).await?);
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|t| Cursor {

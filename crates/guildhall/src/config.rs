@@ -25,6 +25,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub accounts: AccountsConfig,
     pub groups: GroupsConfig,
+    /// The stages ideas move through (`[ideas] stages`).
+    pub ideas: guildhall_core::ideas::Stages,
     pub log: LogConfig,
     pub federation: FederationConfig,
     /// Points, the daily cap, ranks, trust levels and the defences.
@@ -315,6 +317,7 @@ impl Config {
             password_hash_concurrency: self.accounts.password_hash_concurrency,
             password_hash_queue: self.accounts.password_hash_queue,
             rate_limits: self.rate_limits.clone(),
+            stages: self.ideas.clone(),
         }
     }
 

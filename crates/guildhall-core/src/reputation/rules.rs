@@ -2,6 +2,7 @@
 
 use super::trust::TrustThresholds;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Points per event and the daily cap (`[reputation]` in the config).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +20,9 @@ pub struct Rules {
     pub accepted_answer: i64,
     /// To the member who accepted it (when not the answer's author).
     pub answer_acceptor: i64,
+    /// To an idea's author when it reaches a stage, by stage key (taken
+    /// back when it leaves it).
+    pub idea_stage_points: BTreeMap<String, i64>,
     /// To an author whose post a moderator removed (0 or negative); the
     /// removal also counts against their trust level either way.
     pub post_removed: i64,
@@ -62,6 +66,7 @@ impl Default for Rules {
             reply_downvote_cost: -1,
             accepted_answer: 15,
             answer_acceptor: 2,
+            idea_stage_points: BTreeMap::from([("planned".into(), 10), ("shipped".into(), 25)]),
             post_removed: 0,
             daily_vote_cap: 200,
             new_member_posts_per_day: 10,

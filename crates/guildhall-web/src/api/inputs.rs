@@ -112,6 +112,9 @@ pub struct ListQuery {
     /// (no accepted answer, unanswered ones included) or `solved`. With
     /// `sort=old`, `unsolved` is the support team's "needs an answer" queue.
     pub state: Option<String>,
+    /// Only ideas at this stage (a key of the instance's stages, e.g.
+    /// `planned`; see `GET /api/v1/instance`).
+    pub status: Option<String>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Threads per page, 1 to the configured maximum (100 by default).
@@ -212,4 +215,26 @@ fn yes() -> bool {
 pub struct AnswerInput {
     /// A reply in the question's thread.
     pub reply_id: i64,
+}
+
+/// An idea's new status, with the team's official response.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusInput {
+    /// A stage key of this instance (`new`, `under_review`, `planned`...).
+    pub status: String,
+    /// Markdown, shown highlighted on the idea; may be empty.
+    #[serde(default)]
+    pub response: String,
+}
+
+/// The idea a duplicate repeats.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeInput {
+    /// The idea (thread id) this one duplicates, in the same group.
+    pub into: i64,
+    /// Markdown, shown highlighted on the duplicate; may be empty.
+    #[serde(default)]
+    pub response: String,
 }

@@ -7,6 +7,7 @@ mod doc;
 pub mod extract;
 mod flags;
 mod groups;
+mod ideas;
 mod inputs;
 mod questions;
 mod replies;
@@ -74,6 +75,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(threads::get, threads::edit, threads::delete))
         .routes(routes!(threads::vote, threads::unvote))
         .routes(routes!(questions::accept, questions::withdraw))
+        .routes(routes!(ideas::set_status, ideas::history))
+        .routes(routes!(ideas::merge))
         .routes(routes!(replies::list, replies::create))
         .routes(routes!(replies::get, replies::edit, replies::delete))
         .routes(routes!(replies::vote, replies::unvote))

@@ -30,7 +30,7 @@ pub async fn accept(
     let answer = Some(ReplyId(input.reply_id));
     let thread =
         questions::set_answer(&state.app, Acting::Member(&user), ThreadId(id), answer).await?;
-    Ok(Json(ThreadView::new(thread, &state.settings)))
+    Ok(Json(ThreadView::new(thread, &state)))
 }
 
 /// Takes the acceptance back: the question has no accepted answer again.
@@ -47,5 +47,5 @@ pub async fn withdraw(
 ) -> AppResult<Json<ThreadView>> {
     let thread =
         questions::set_answer(&state.app, Acting::Member(&user), ThreadId(id), None).await?;
-    Ok(Json(ThreadView::new(thread, &state.settings)))
+    Ok(Json(ThreadView::new(thread, &state)))
 }

@@ -43,23 +43,21 @@ async fn listing(
     q: ListQuery,
     viewer: Option<&User>,
 ) -> AppResult<Json<ThreadList>> {
-    let (sort, page) = threads::list(
-        &state.app,
-        scope,
-        q.sort.as_deref(),
-        q.t.as_deref(),
-        q.state.as_deref(),
-        q.cursor.as_deref(),
-        q.limit,
-        viewer,
-    )
-    .await?;
+    let listing = threads::Listing {
+        sort: q.sort.as_deref(),
+        window: q.t.as_deref(),
+        state: q.state.as_deref(),
+        status: q.status.as_deref(),
+        cursor: q.cursor.as_deref(),
+        limit: q.limit,
+    };
+    let (sort, page) = threads::list(&state.app, scope, listing, viewer).await?;
     Ok(Json(ThreadList {
         sort: sort.as_str().into(),
         threads: page
             .items
             .into_iter()
-            .map(|t| ThreadView::new(t, &state.settings))
+            .map(|t| ThreadView::new(t, state))
             .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     }))
@@ -86,7 +84,7 @@ pub async fn create(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(ThreadView::new(thread, &state.settings)),
+        Json(ThreadView::new(thread, &state)),
     ))
 }
 
@@ -99,7 +97,7 @@ pub async fn get(
 ) -> AppResult<Json<ThreadView>> {
     Ok(Json(ThreadView::new(
         threads::thread(&state.app, ThreadId(id), viewer.as_ref()).await?,
-        &state.settings,
+        &state,
     )))
 }
 
@@ -122,7 +120,7 @@ pub async fn edit(
         input.body.as_deref(),
     )
     .await?;
-    Ok(Json(ThreadView::new(thread, &state.settings)))
+    Ok(Json(ThreadView::new(thread, &state)))
 }
 
 /// Deletes a thread, leaving a tombstone so its replies survive.

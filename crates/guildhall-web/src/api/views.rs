@@ -2,9 +2,13 @@
 
 use crate::settings::WebSettings;
 use guildhall_core::ids::ReplyId;
+use crate::AppState;
+use guildhall_core::ideas::Stages;
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
-use guildhall_db::{Group, InstanceState, Reply, Tallies, Thread, User, UserSummary};
+use guildhall_db::{
+    Group, InstanceState, Reply, StatusChange, Tallies, Thread, User, UserSummary,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -139,6 +143,63 @@ pub struct ThreadView {
     pub url: String,
     /// Set when the thread is a question (its group's kind is `questions`).
     pub question: Option<QuestionView>,
+    /// Set when the thread is an idea (its group's kind is `ideas`).
+    pub idea: Option<IdeaView>,
+}
+
+/// An idea's stage.
+#[derive(Serialize, ToSchema)]
+pub struct IdeaView {
+    /// The stage's key (`planned`...), and its label (`Planned`).
+    pub status: String,
+    pub status_label: String,
+    /// For a merged duplicate: the idea it repeats.
+    pub duplicate_of: Option<i64>,
+}
+
+impl IdeaView {
+    fn of(t: &Thread, stages: &Stages) -> Option<IdeaView> {
+        if t.group_kind != GroupKind::Ideas {
+            return None;
+        }
+        let status = t.idea_status.as_deref().unwrap_or(&stages.initial().key);
+        Some(IdeaView {
+            status: status.to_owned(),
+            status_label: stages.label(status).to_owned(),
+            duplicate_of: t.duplicate_of.map(|d| d.get()),
+        })
+    }
+}
+
+/// One change of an idea's status.
+#[derive(Serialize, ToSchema)]
+pub struct StatusChangeView {
+    pub by: String,
+    pub from: String,
+    pub to: String,
+    /// The official response, as written and as HTML (empty for none).
+    pub response: String,
+    pub response_html: String,
+    pub at: String,
+}
+
+impl From<StatusChange> for StatusChangeView {
+    fn from(c: StatusChange) -> Self {
+        StatusChangeView {
+            by: c.by_name,
+            from: c.from_status,
+            to: c.to_status,
+            response: c.response,
+            response_html: c.response_html,
+            at: time(c.created_at),
+        }
+    }
+}
+
+/// An idea's history, oldest first.
+#[derive(Serialize, ToSchema)]
+pub struct StatusHistory {
+    pub changes: Vec<StatusChangeView>,
 }
 
 /// A question's state and accepted answer.
@@ -169,10 +230,11 @@ impl QuestionView {
 }
 
 impl ThreadView {
-    pub fn new(t: Thread, s: &WebSettings) -> Self {
+    pub fn new(t: Thread, state: &AppState) -> Self {
         ThreadView {
             question: QuestionView::of(&t),
-            url: format!("{}/t/{}", s.public_url(), t.id),
+            idea: IdeaView::of(&t, &state.app.settings.stages),
+            url: format!("{}/t/{}", state.settings.public_url(), t.id),
             id: t.id.get(),
             group: t.group_name,
             author: t.author_name,

@@ -42,21 +42,16 @@ pub async fn find_group(page: Page, PageForm(f): PageForm<FindForm>) -> PageResu
 
 /// The feed's threads (newest first unless asked otherwise) for the template.
 async fn listing(page: &Page, user: &User, q: &ListQuery) -> Result<Value, PageError> {
-    let (sort, list) = threads::list(
-        &page.state.app,
-        ThreadScope::Subscribed(user.id),
-        q.sort.as_deref().or(Some("new")),
-        q.t.as_deref(),
-        q.state.as_deref(),
-        q.cursor.as_deref(),
-        None,
-        Some(user),
-    )
-    .await?;
+    let listing = threads::Listing {
+        sort: q.sort.as_deref().or(Some("new")),
+        ..q.listing()
+    };
+    let scope = ThreadScope::Subscribed(user.id);
+    let (sort, list) = threads::list(&page.state.app, scope, listing, Some(user)).await?;
     let threads: Vec<ThreadView> = list
         .items
         .iter()
-        .map(|t| ThreadView::new(t, Some(user)))
+        .map(|t| ThreadView::new(t, Some(user)).staged(t, &page.state.app.settings.stages))
         .collect();
     Ok(context! {
         threads,

@@ -54,7 +54,22 @@ pub struct ListQuery {
     pub t: Option<String>,
     /// A questions group's filter: unanswered, unsolved or solved.
     pub state: Option<String>,
+    /// An ideas group's filter: a stage's key.
+    pub status: Option<String>,
     pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    pub fn listing(&self) -> threads::Listing<'_> {
+        threads::Listing {
+            sort: self.sort.as_deref(),
+            window: self.t.as_deref(),
+            state: self.state.as_deref(),
+            status: self.status.as_deref(),
+            cursor: self.cursor.as_deref(),
+            limit: None,
+        }
+    }
 }
 
 pub async fn home(page: Page) -> PageResult {
@@ -114,18 +129,10 @@ pub async fn show(
     let state = &page.state;
     let group = groups::group(&state.app, &name).await?;
     let viewer = page.viewer.as_ref();
-    let (sort, list) = threads::list(
-        &state.app,
-        ThreadScope::Group(group.id),
-        q.sort.as_deref(),
-        q.t.as_deref(),
-        q.state.as_deref(),
-        q.cursor.as_deref(),
-        None,
-        viewer,
-    )
-    .await?;
+    let scope = ThreadScope::Group(group.id);
+    let (sort, list) = threads::list(&state.app, scope, q.listing(), viewer).await?;
     let state_filter = q.state.as_deref().filter(|s| !s.is_empty());
+    let status_filter = q.status.as_deref().filter(|s| !s.is_empty());
     let moderators = state.store.moderators(group.id).await?;
     let (is_member, is_moderator) = match viewer {
         Some(u) => (
@@ -140,7 +147,7 @@ pub async fn show(
         .iter()
         .map(|t| ThreadView {
             author_role: staff.role(t.author_id),
-            ..ThreadView::new(t, viewer)
+            ..ThreadView::new(t, viewer).staged(t, &state.app.settings.stages)
         })
         .collect();
     let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
@@ -158,6 +165,8 @@ pub async fn show(
             sort => sort.as_str(),
             window => sort.window().map(|w| w.as_str()),
             state => state_filter,
+            status => status_filter,
+            stages => state.app.settings.stages.all(),
             // The support team's queue: unsolved questions, oldest first.
             queue => state_filter == Some("unsolved") && sort.as_str() == "old",
             next => list.next.map(|c| c.encode()),

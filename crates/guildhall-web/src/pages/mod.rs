@@ -16,6 +16,7 @@ pub mod extract;
 mod feed;
 mod flags;
 mod groups;
+mod ideas;
 pub mod layout;
 mod questions;
 pub mod redirect;
@@ -65,6 +66,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{id}", get(threads::show))
         .route("/t/{id}/vote", post(threads::vote))
         .route("/t/{id}/answer", post(questions::accept))
+        .route("/t/{id}/status", post(ideas::set_status))
+        .route("/t/{id}/merge", post(ideas::merge))
+        .route("/g/{name}/board", get(ideas::board))
         .route("/t/{id}/answer/withdraw", post(questions::withdraw))
         .route("/t/{id}/edit", get(threads::edit_form).post(threads::edit))
         .route("/t/{id}/delete", post(threads::delete))

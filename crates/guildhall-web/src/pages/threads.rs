@@ -9,7 +9,7 @@ use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, Staff, ThreadView};
 use crate::error::AppError;
 use axum::http::StatusCode;
-use guildhall_app::{Acting, groups, replies, threads, votes};
+use guildhall_app::{Acting, groups, ideas, replies, threads, votes};
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::reputation::privileges::{self, Privilege};
@@ -142,6 +142,31 @@ pub async fn render(
         && thread.deleted_at.is_none()
         && viewer.is_some_and(|u| can_moderate || u.id == thread.author_id);
     let qa_page = is_question.then(|| questions::qa_page(&thread, &replies, &state.settings));
+    let stages = &state.app.settings.stages;
+    let (history, official) = if thread.group_kind == GroupKind::Ideas {
+        let history = ideas::history(&state.app, thread.id).await?;
+        // The latest official response is shown highlighted on the idea.
+        let official = history.iter().rev().find(|c| !c.response.is_empty()).map(|c| {
+            context! {
+                by => c.by_name, to => stages.label(&c.to_status),
+                at => super::views::when(c.created_at, guildhall_db::now_ms()),
+                html => c.response_html,
+            }
+        });
+        let history: Vec<_> = history
+            .iter()
+            .map(|c| {
+                context! {
+                    by => c.by_name, from => stages.label(&c.from_status), to => stages.label(&c.to_status),
+                    at => super::views::when(c.created_at, guildhall_db::now_ms()),
+                    html => c.response_html,
+                }
+            })
+            .collect();
+        (history, official)
+    } else {
+        (Vec::new(), None)
+    };
     let replies: Vec<ReplyView> = replies
         .iter()
         .map(|(r, depth)| ReplyView {
@@ -155,8 +180,11 @@ pub async fn render(
         context! {
             thread => ThreadView {
                 author_role: staff.role(thread.author_id),
-                ..ThreadView::new(&thread, viewer)
+                ..ThreadView::new(&thread, viewer).staged(&thread, stages)
             },
+            history,
+            official,
+            stages => stages.all(),
             group => GroupView::from(&group),
             replies,
             vote_note,

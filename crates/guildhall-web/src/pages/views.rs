@@ -5,6 +5,7 @@
 use crate::api::views::time;
 use crate::error::AppError;
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
+use guildhall_core::ideas::Stages;
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
 use guildhall_core::reputation::badges::badge;
@@ -159,9 +160,24 @@ pub struct ThreadView {
     pub accepted_reply_id: Option<ReplyId>,
     pub accepted_by: Option<String>,
     pub accepted: Option<When>,
+    /// An idea's stage (key and label; see [`ThreadView::staged`]) and the
+    /// idea a merged duplicate repeats.
+    pub status: Option<String>,
+    pub status_label: Option<String>,
+    pub duplicate_of: Option<ThreadId>,
 }
 
 impl ThreadView {
+    /// With its idea's stage named, as the instance's stages label it.
+    pub fn staged(mut self, t: &Thread, stages: &Stages) -> Self {
+        if t.group_kind == GroupKind::Ideas {
+            let key = t.idea_status.as_deref().unwrap_or(&stages.initial().key);
+            self.status_label = Some(stages.label(key).to_owned());
+            self.status = Some(key.to_owned());
+        }
+        self
+    }
+
     pub fn new(t: &Thread, viewer: Option<&User>) -> Self {
         let now = guildhall_db::now_ms();
         let deleted = t.deleted_at.is_some();
@@ -197,6 +213,9 @@ impl ThreadView {
             accepted_reply_id: t.accepted_reply_id,
             accepted_by: t.accepted_by_name.clone(),
             accepted: t.accepted_at.map(|a| when(a, now)),
+            status: None,
+            status_label: None,
+            duplicate_of: t.duplicate_of,
         }
     }
 }

@@ -1,0 +1,108 @@
+//! Idea pages: the board (one column per stage), and the moderators'
+//! forms on an idea's page: a new status with an official response, and
+//! merging a duplicate.
+
+use super::error::PageResult;
+use super::extract::{PageForm, PagePath};
+use super::layout::Page;
+use super::redirect::see_other;
+use super::views::{GroupView, ThreadView};
+use crate::error::AppError;
+use guildhall_app::{Acting, groups, ideas, threads};
+use guildhall_core::ids::ThreadId;
+use guildhall_core::kinds::GroupKind;
+use guildhall_db::ThreadScope;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+/// Ideas per column of the board (the top-voted of each stage).
+const PER_COLUMN: i64 = 20;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+    response: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MergeForm {
+    into: String,
+    response: String,
+}
+
+/// One column of the board.
+#[derive(Serialize)]
+struct Column {
+    key: String,
+    label: String,
+    ideas: Vec<ThreadView>,
+    more: bool,
+}
+
+/// The board: a column per stage, the most-voted ideas first.
+pub async fn board(page: Page, PagePath(name): PagePath<String>) -> PageResult {
+    let state = &page.state;
+    let group = groups::group(&state.app, &name).await?;
+    if group.kind != GroupKind::Ideas {
+        return Err(AppError::not_found("board (only ideas groups have one)").into());
+    }
+    let viewer = page.viewer.as_ref();
+    let stages = &state.app.settings.stages;
+    let mut columns = Vec::new();
+    for stage in stages.all() {
+        let listing = threads::Listing {
+            sort: Some("top"),
+            status: Some(&stage.key),
+            limit: Some(PER_COLUMN),
+            ..Default::default()
+        };
+        let scope = ThreadScope::Group(group.id);
+        let (_, list) = threads::list(&state.app, scope, listing, viewer).await?;
+        columns.push(Column {
+            key: stage.key.clone(),
+            label: stage.label.clone(),
+            ideas: list
+                .items
+                .iter()
+                .map(|t| ThreadView::new(t, viewer).staged(t, stages))
+                .collect(),
+            more: list.next.is_some(),
+        });
+    }
+    page.render(
+        "board.html",
+        context! { group => GroupView::from(&group), columns },
+    )
+}
+
+/// A moderator's new status (and official response) for an idea.
+pub async fn set_status(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<StatusForm>,
+) -> PageResult {
+    let user = page.user(&format!("/t/{id}"))?;
+    let acting = Acting::Member(user);
+    ideas::set_status(&page.state.app, acting, ThreadId(id), &f.status, &f.response).await?;
+    Ok(see_other(&format!("/t/{id}#status")))
+}
+
+/// A moderator merges a duplicate into the idea it repeats.
+pub async fn merge(
+    page: Page,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<MergeForm>,
+) -> PageResult {
+    let user = page.user(&format!("/t/{id}"))?;
+    let into = f
+        .into
+        .trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .map_err(|_| AppError::Invalid("invalid into: give the number of the idea it repeats".into()))?;
+    let acting = Acting::Member(user);
+    ideas::merge(&page.state.app, acting, ThreadId(id), ThreadId(into), &f.response).await?;
+    Ok(see_other(&format!("/t/{id}#status")))
+}
