@@ -69,9 +69,11 @@ pub async fn merge(
     let thread = threads::thread(app, id, Some(user)).await?;
     let moderates = app.store.is_moderator(thread.group_id, user.id).await?;
     may_stage(&idea(&thread), actor(user), moderates)?;
-    let target = app.store.thread(into, None).await?.ok_or_else(|| {
-        Error::Invalid(format!("invalid into: there is no idea {into}"))
-    })?;
+    let target = app
+        .store
+        .thread(into, None)
+        .await?
+        .ok_or_else(|| Error::Invalid(format!("invalid into: there is no idea {into}")))?;
     check_merge(&idea(&thread), &idea(&target))?;
     if target.duplicate_of.is_some() {
         return Err(Error::Invalid(format!(

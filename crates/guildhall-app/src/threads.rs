@@ -9,9 +9,7 @@ use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
-use guildhall_db::{
-    FedGroup, Federated, NewThread, Page, Thread, ThreadFilter, ThreadScope, User,
-};
+use guildhall_db::{FedGroup, Federated, NewThread, Page, Thread, ThreadFilter, ThreadScope, User};
 
 /// What a listing asks for, as a client gives it (empty means absent).
 #[derive(Debug, Clone, Copy, Default)]

@@ -73,7 +73,9 @@ impl TryFrom<StagesConfig> for Stages {
     fn try_from(config: StagesConfig) -> Result<Stages, String> {
         let stages: Vec<Stage> = config.stages.iter().map(|l| stage(l)).collect();
         if stages.is_empty() {
-            return Err("ideas.stages: name at least one stage (the first is where ideas start)".into());
+            return Err(
+                "ideas.stages: name at least one stage (the first is where ideas start)".into(),
+            );
         }
         for (i, s) in stages.iter().enumerate() {
             if s.key.is_empty() || s.key.len() > 40 {
@@ -227,7 +229,10 @@ mod tests {
         assert_eq!(stages.initial().key, "new");
         assert_eq!(stages.find("under_review").unwrap().label, "Under review");
         let err = stages.find("maybe").unwrap_err().to_string();
-        assert!(err.contains("must be one of new, under_review, planned"), "{err}");
+        assert!(
+            err.contains("must be one of new, under_review, planned"),
+            "{err}"
+        );
         let config = StagesConfig {
             stages: vec!["Idea".into(), "Done".into(), "done".into()],
         };

@@ -95,7 +95,12 @@ impl Store {
             .bind(idea.id)
             .execute(&mut *tx)
             .await?;
-        reverse_votes(&mut tx, &self.rules, Reversal::Post(Object::Thread(idea.id))).await?;
+        reverse_votes(
+            &mut tx,
+            &self.rules,
+            Reversal::Post(Object::Thread(idea.id)),
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO thread_votes (user_id, thread_id, value, created_at) \
              SELECT v.user_id, $1, v.value, v.created_at FROM thread_votes v \

@@ -238,7 +238,8 @@ impl Store {
         sql.push_str(&match filter {
             None => String::new(),
             Some(ThreadFilter::Question(QuestionState::Unanswered)) => {
-                " AND g.kind = 'questions' AND t.reply_count = 0 AND t.accepted_reply_id IS NULL".into()
+                " AND g.kind = 'questions' AND t.reply_count = 0 AND t.accepted_reply_id IS NULL"
+                    .into()
             }
             Some(ThreadFilter::Question(QuestionState::Unsolved)) => {
                 " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL".into()
@@ -248,7 +249,11 @@ impl Store {
             }
             Some(ThreadFilter::Stage { initial, .. }) => format!(
                 " AND g.kind = 'ideas' AND (t.idea_status = {stage_param}{})",
-                if initial { " OR t.idea_status IS NULL" } else { "" }
+                if initial {
+                    " OR t.idea_status IS NULL"
+                } else {
+                    ""
+                }
             ),
         });
         // Oldest first is the one ascending order (the support queue's).

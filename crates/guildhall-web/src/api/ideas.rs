@@ -31,8 +31,14 @@ pub async fn set_status(
     ApiJson(input): ApiJson<StatusInput>,
 ) -> AppResult<Json<ThreadView>> {
     let acting = Acting::Member(&user);
-    let thread =
-        ideas::set_status(&state.app, acting, ThreadId(id), &input.status, &input.response).await?;
+    let thread = ideas::set_status(
+        &state.app,
+        acting,
+        ThreadId(id),
+        &input.status,
+        &input.response,
+    )
+    .await?;
     Ok(Json(ThreadView::new(thread, &state)))
 }
 

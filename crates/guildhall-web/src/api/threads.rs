@@ -82,10 +82,7 @@ pub async fn create(
         &input.body,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ThreadView::new(thread, &state)),
-    ))
+    Ok((StatusCode::CREATED, Json(ThreadView::new(thread, &state))))
 }
 
 #[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads", security((), ("bearer" = [])), params(("id" = i64, Path)),

@@ -1,14 +1,12 @@
 //! What the API sends and accepts. Times are RFC 3339 strings in UTC.
 
-use crate::settings::WebSettings;
-use guildhall_core::ids::ReplyId;
 use crate::AppState;
+use crate::settings::WebSettings;
 use guildhall_core::ideas::Stages;
+use guildhall_core::ids::ReplyId;
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
-use guildhall_db::{
-    Group, InstanceState, Reply, StatusChange, Tallies, Thread, User, UserSummary,
-};
+use guildhall_db::{Group, InstanceState, Reply, StatusChange, Tallies, Thread, User, UserSummary};
 use serde::Serialize;
 use utoipa::ToSchema;
 

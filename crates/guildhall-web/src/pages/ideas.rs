@@ -85,7 +85,14 @@ pub async fn set_status(
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
     let acting = Acting::Member(user);
-    ideas::set_status(&page.state.app, acting, ThreadId(id), &f.status, &f.response).await?;
+    ideas::set_status(
+        &page.state.app,
+        acting,
+        ThreadId(id),
+        &f.status,
+        &f.response,
+    )
+    .await?;
     Ok(see_other(&format!("/t/{id}#status")))
 }
 
@@ -101,8 +108,17 @@ pub async fn merge(
         .trim()
         .trim_start_matches('#')
         .parse::<i64>()
-        .map_err(|_| AppError::Invalid("invalid into: give the number of the idea it repeats".into()))?;
+        .map_err(|_| {
+            AppError::Invalid("invalid into: give the number of the idea it repeats".into())
+        })?;
     let acting = Acting::Member(user);
-    ideas::merge(&page.state.app, acting, ThreadId(id), ThreadId(into), &f.response).await?;
+    ideas::merge(
+        &page.state.app,
+        acting,
+        ThreadId(id),
+        ThreadId(into),
+        &f.response,
+    )
+    .await?;
     Ok(see_other(&format!("/t/{id}#status")))
 }

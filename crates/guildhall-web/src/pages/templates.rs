@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/thread_form.html"),
     ),
     ("thread.html", include_str!("../../templates/thread.html")),
+    ("board.html", include_str!("../../templates/board.html")),
     ("flags.html", include_str!("../../templates/flags.html")),
     (
         "reply_form.html",

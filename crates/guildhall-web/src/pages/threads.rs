@@ -146,13 +146,17 @@ pub async fn render(
     let (history, official) = if thread.group_kind == GroupKind::Ideas {
         let history = ideas::history(&state.app, thread.id).await?;
         // The latest official response is shown highlighted on the idea.
-        let official = history.iter().rev().find(|c| !c.response.is_empty()).map(|c| {
-            context! {
-                by => c.by_name, to => stages.label(&c.to_status),
-                at => super::views::when(c.created_at, guildhall_db::now_ms()),
-                html => c.response_html,
-            }
-        });
+        let official = history
+            .iter()
+            .rev()
+            .find(|c| !c.response.is_empty())
+            .map(|c| {
+                context! {
+                    by => c.by_name, to => stages.label(&c.to_status),
+                    at => super::views::when(c.created_at, guildhall_db::now_ms()),
+                    html => c.response_html,
+                }
+            });
         let history: Vec<_> = history
             .iter()
             .map(|c| {

@@ -4,8 +4,8 @@
 
 use crate::api::views::time;
 use crate::error::AppError;
-use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::ideas::Stages;
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
 use guildhall_core::reputation::badges::badge;
