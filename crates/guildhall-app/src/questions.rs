@@ -3,7 +3,7 @@
 //! The rules are `guildhall_core::questions`; the store writes the change,
 //! its reputation and its event together.
 
-use crate::{Acting, App, Received, Result, actor, threads};
+use crate::{Acting, App, Error, Received, Result, actor, threads};
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::permissions::Actor;
 use guildhall_core::questions::{Question, may_decide};
@@ -32,6 +32,12 @@ pub async fn set_answer(
     let user = acting.member()?;
     let thread = threads::thread(app, id, Some(user)).await?;
     let question = question(&thread);
+    if thread.group_origin.is_remote() && thread.author_id != user.id {
+        // Its moderators are on the group's server; only the asker is here.
+        return Err(Error::Forbidden(
+            "this question's group is on another server: only its asker decides here".into(),
+        ));
+    }
     let moderates = app.store.is_moderator(thread.group_id, user.id).await?;
     may_decide(&question, actor(user), moderates)?;
     app.store

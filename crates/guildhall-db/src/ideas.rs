@@ -37,6 +37,8 @@ pub struct NewStatus<'a> {
     pub initial: &'a str,
     pub response: &'a str,
     pub response_html: &'a str,
+    /// For a duplicate: the idea it repeats.
+    pub duplicate_of: Option<ThreadId>,
 }
 
 impl Store {
@@ -87,14 +89,10 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         let status = NewStatus {
             to: DUPLICATE,
+            duplicate_of: Some(into.id),
             ..status
         };
         stage_in(&mut tx, self, idea, status, by).await?;
-        sqlx::query("UPDATE threads SET duplicate_of = $1 WHERE id = $2")
-            .bind(into.id)
-            .bind(idea.id)
-            .execute(&mut *tx)
-            .await?;
         reverse_votes(
             &mut tx,
             &self.rules,
@@ -169,8 +167,9 @@ async fn stage_in(
     if from == status.to && status.response.is_empty() {
         return Ok(false);
     }
-    sqlx::query("UPDATE threads SET idea_status = $1 WHERE id = $2")
+    sqlx::query("UPDATE threads SET idea_status = $1, duplicate_of = $2 WHERE id = $3")
         .bind(status.to)
+        .bind(status.duplicate_of)
         .bind(idea.id)
         .execute(&mut *conn)
         .await?;

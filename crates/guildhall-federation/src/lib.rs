@@ -39,6 +39,7 @@ pub mod routes;
 pub mod settings;
 pub mod signatures;
 pub mod signing;
+mod states;
 pub mod urls;
 
 use activitypub_federation::config::{Data, FederationConfig, UrlVerifier};

@@ -3,11 +3,11 @@
 
 use crate::protocol::PUBLIC;
 use crate::protocol::context::time;
-use crate::protocol::objects::{Mention, Note, Page, Post, QuestionTerms, Source, notice_suffix};
+use crate::protocol::objects::{Mention, Note, Page, Post, Source, notice_suffix};
+use crate::states;
 use crate::{Context, FedError};
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
-use guildhall_core::kinds::GroupKind;
-use guildhall_db::{ActorKey, EventObject, FedGroup, FedUser, Thread};
+use guildhall_db::{ActorKey, EventObject, FedGroup, FedUser};
 use url::Url;
 
 /// A stored post, with everything its JSON needs.
@@ -55,7 +55,7 @@ pub(crate) async fn group(ctx: &Context, id: GroupId) -> Result<FedGroup, FedErr
         .ok_or(FedError::NotFound("group"))
 }
 
-async fn thread_ap_id(ctx: &Context, id: ThreadId) -> Result<Url, FedError> {
+pub(crate) async fn thread_ap_id(ctx: &Context, id: ThreadId) -> Result<Url, FedError> {
     let ap: Option<String> = ctx
         .store
         .ap_id_of(guildhall_db::PostTable::Threads, id.get())
@@ -63,7 +63,7 @@ async fn thread_ap_id(ctx: &Context, id: ThreadId) -> Result<Url, FedError> {
     Ok(object_url(ap.as_deref(), ctx.urls.thread(id)))
 }
 
-async fn reply_ap_id(ctx: &Context, id: ReplyId) -> Result<Url, FedError> {
+pub(crate) async fn reply_ap_id(ctx: &Context, id: ReplyId) -> Result<Url, FedError> {
     let ap: Option<String> = ctx
         .store
         .ap_id_of(guildhall_db::PostTable::Replies, id.get())
@@ -86,16 +86,11 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
             let url = thread_ap_id(ctx, id).await?;
             let group_url = group_url(ctx, &group);
             let author_url = user_url(ctx, &author);
-            let question = match t.group_kind {
-                GroupKind::Questions => Some(question_terms(ctx, &t).await?),
-                _ => None,
-            };
+            let state = states::of_thread(ctx, &t).await?;
             let (mut content, mut body) = (t.body_html, t.body);
-            if let Some((terms, html)) = &question {
-                if let Some(notice) = &terms.notice {
-                    content.push_str(&format!("<hr>{html}"));
-                    body.push_str(&notice_suffix(notice));
-                }
+            if let Some(notice) = &state.notice {
+                content.push_str(&format!("<hr>{}", notice.html));
+                body.push_str(&notice_suffix(&notice.markdown));
             }
             let page = Page {
                 kind: Default::default(),
@@ -116,7 +111,10 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
                 replies: ctx.urls.sub(&url, "replies"),
                 context: ctx.urls.sub(&url, "context"),
                 updated: t.edited_at.map(time),
-                question: question.map(|(terms, _)| terms),
+                summary: state.summary,
+                notice: state.notice.map(|n| n.markdown),
+                question: state.question,
+                idea: state.idea,
             };
             Ok(PostRefs {
                 url,
@@ -193,53 +191,6 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
             Err(FedError::Internal("not a post".into()))
         }
     }
-}
-
-/// A question's terms on its Page, and the HTML of its notice: who
-/// answered, who accepted, and the answer quoted, for software that shows
-/// the Page's text only.
-async fn question_terms(ctx: &Context, t: &Thread) -> Result<(QuestionTerms, String), FedError> {
-    let mut terms = QuestionTerms {
-        answer_count: t.reply_count,
-        accepted_answer: None,
-        accepted_by: None,
-        summary: None,
-        notice: None,
-    };
-    let (Some(answer), Some(acceptor)) = (t.accepted_reply_id, t.accepted_by) else {
-        return Ok((terms, String::new()));
-    };
-    let reply = ctx
-        .store
-        .reply(answer, None)
-        .await?
-        .ok_or(FedError::NotFound("reply"))?;
-    let (answerer, acceptor) = (
-        user(ctx, reply.author_id).await?,
-        user(ctx, acceptor).await?,
-    );
-    let answer_url = reply_ap_id(ctx, answer).await?;
-    let (answerer_url, acceptor_url) = (user_url(ctx, &answerer), user_url(ctx, &acceptor));
-    let handle = |u: &FedUser| match u.origin {
-        guildhall_core::ids::Origin::Local => format!("@{}@{}", u.username, ctx.urls.domain()),
-        _ => format!("@{}", u.username),
-    };
-    let (by, accepted) = (handle(&answerer), handle(&acceptor));
-    let quoted: String = reply.body.lines().map(|l| format!("> {l}\n")).collect();
-    terms.summary = Some(format!("✅ Solved: answer by {by}, accepted by {accepted}"));
-    terms.notice = Some(format!(
-        "✅ **Solved**: [the accepted answer]({answer_url}) by {by}, accepted by {accepted}:\n\n{}",
-        quoted.trim_end()
-    ));
-    let html = format!(
-        "<p>✅ <strong>Solved</strong>: <a href=\"{answer_url}\">the accepted answer</a> by \
-         <a href=\"{answerer_url}\">{by}</a>, accepted by <a href=\"{acceptor_url}\">{accepted}</a>:</p>\
-         <blockquote>{}</blockquote>",
-        reply.body_html
-    );
-    terms.accepted_answer = Some(answer_url);
-    terms.accepted_by = Some(acceptor_url);
-    Ok((terms, html))
 }
 
 /// The public collection, as we address it.

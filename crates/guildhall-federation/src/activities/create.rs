@@ -5,12 +5,13 @@
 use super::posts::{find_group, find_post};
 use super::{Handler, Inbound};
 use crate::FedError;
+use crate::actors::StoredActor;
 use crate::content::{text_of, title_from};
 use crate::protocol::inbound::Create;
 use crate::protocol::objects::PostJson;
 use chrono::DateTime;
 use guildhall_app::posts::{self, Checked, Draft};
-use guildhall_app::{questions, replies, threads};
+use guildhall_app::{ideas, questions, replies, threads};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::reputation::ledger::Object;
 use guildhall_db::{FedGroup, Federated};
@@ -117,12 +118,16 @@ impl Handler for Create {
         let (acting, received) = (inbound.acting(&domain)?, inbound.received());
         let ctx = inbound.data;
         if let Some(existing) = find_post(ctx, &post.id).await? {
+            // The state first: refused, it leaves the edit unapplied too.
+            if post.answer_count.is_some() {
+                answer(inbound, acting, &existing, post).await?;
+            }
+            if post.idea_status.is_some() {
+                idea_status(inbound, acting, &existing, post).await?;
+            }
             if self.authored(inbound) {
                 let checked = post.checked(&ctx.app)?;
                 posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?;
-            }
-            if post.answer_count.is_some() {
-                answer(inbound, acting, &existing, post).await?;
             }
             return Ok(());
         }
@@ -168,7 +173,7 @@ impl Create {
     fn vouched_state_change(&self, inbound: &Inbound<'_>) -> bool {
         inbound.activity.kind == "Update"
             && inbound.via_group.is_some()
-            && self.post.answer_count.is_some()
+            && (self.post.answer_count.is_some() || self.post.idea_status.is_some())
     }
 }
 
@@ -208,6 +213,59 @@ async fn answer(
     let received = inbound.received();
     questions::set_answer_remote(&ctx.app, acting, received, &existing.group, &thread, answer)
         .await?;
+    Ok(())
+}
+
+/// A Guildhall idea's stage, as its Page now says: applied when our copy
+/// is an idea, by the rules of `ideas::set_status_remote`.
+async fn idea_status(
+    inbound: &Inbound<'_>,
+    acting: guildhall_app::Acting<'_>,
+    existing: &posts::Post,
+    post: &PostJson,
+) -> Result<(), FedError> {
+    let ctx = inbound.data;
+    let Object::Thread(id) = existing.object else {
+        return Err(FedError::Unprocessable(
+            "only a thread's Page says an idea's status".into(),
+        ));
+    };
+    let thread = guildhall_app::threads::thread(&ctx.app, id, None).await?;
+    if thread.group_kind != GroupKind::Ideas {
+        tracing::debug!(thread = %id, "a status for a thread that is no idea here: ignored");
+        return Ok(());
+    }
+    // Who set it: fetched when new here, if on the group's own server.
+    let group_domain = existing.group.origin.domain();
+    let by = match &post.status_by {
+        Some(url)
+            if guildhall_core::instances::domain_of(url.as_str()).as_deref() == group_domain =>
+        {
+            match StoredActor::dereference(url, ctx).await {
+                Ok(StoredActor::User(u, _)) => Some(u.id),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let duplicate_of = match &post.duplicate_of {
+        None => None,
+        Some(url) => match find_post(ctx, url).await? {
+            Some(posts::Post {
+                object: Object::Thread(t),
+                ..
+            }) => Some(t),
+            _ => None,
+        },
+    };
+    let remote = ideas::RemoteStatus {
+        status: post.idea_status.as_deref().unwrap_or_default(),
+        response: post.official_response.as_deref().unwrap_or_default(),
+        by,
+        duplicate_of,
+    };
+    let received = inbound.received();
+    ideas::set_status_remote(&ctx.app, acting, received, &existing.group, &thread, remote).await?;
     Ok(())
 }
 

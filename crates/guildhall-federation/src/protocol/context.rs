@@ -39,7 +39,12 @@ pub fn context() -> Value {
             "acceptedAnswer": { "@id": "sc:acceptedAnswer", "@type": "@id" },
             "answerCount": "sc:answerCount",
             "acceptedBy": { "@id": "gh:acceptedBy", "@type": "@id" },
-            "notice": "gh:notice"
+            "notice": "gh:notice",
+            "ideaStatus": "gh:ideaStatus",
+            "creativeWorkStatus": "sc:creativeWorkStatus",
+            "statusBy": { "@id": "gh:statusBy", "@type": "@id" },
+            "officialResponse": "gh:officialResponse",
+            "duplicateOf": { "@id": "gh:duplicateOf", "@type": "@id" }
         }
     ])
 }

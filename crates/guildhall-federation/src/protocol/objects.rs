@@ -33,17 +33,25 @@ pub struct Page {
     pub context: Url,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
-    /// What a question is (schema.org's `answerCount`, `acceptedAnswer`),
-    /// set on questions only; see [`QuestionTerms`].
+    /// A question's or an idea's state, in words, for software that reads
+    /// none of the terms below: Mastodon shows a Page's name and summary;
+    /// Lemmy and Mbin its `source` (or `content`), which ends with the
+    /// `notice` after a rule. Guildhall peers take the notice off again and
+    /// show the state from the terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The Markdown appended to `source` (after a rule), its HTML to `content`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// What a question is (schema.org's `answerCount`, `acceptedAnswer`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub question: Option<QuestionTerms>,
+    /// Where an idea stands.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub idea: Option<IdeaTerms>,
 }
 
-/// A question's state on its Page. Software that reads none of it sees
-/// the same in `summary` (Mastodon shows a Page's name and summary) and
-/// at the end of `content` and `source` (Lemmy, Mbin): that text is the
-/// `notice`, which Guildhall peers take off again (they show the state
-/// from the terms).
+/// A question's state on its Page.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QuestionTerms {
@@ -52,11 +60,23 @@ pub struct QuestionTerms {
     pub accepted_answer: Option<Url>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted_by: Option<Url>,
+}
+
+/// An idea's stage on its Page: its key (`gh:ideaStatus`) and label
+/// (schema.org's `creativeWorkStatus`), who set it and their official
+/// response, and the idea a merged duplicate repeats.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdeaTerms {
+    pub idea_status: String,
+    pub creative_work_status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    /// The Markdown appended to `source` (after a rule), its HTML to `content`.
+    pub status_by: Option<Url>,
+    /// The latest official response, as Markdown.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notice: Option<String>,
+    pub official_response: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Url>,
 }
 
 /// A reply, to the thread's Page or to another reply's Note, mentioning
@@ -192,6 +212,15 @@ pub struct PostJson {
     /// Text restating the state at the end of `source`, taken off here.
     #[serde(default, deserialize_with = "shapes::text")]
     pub notice: Option<String>,
+    /// A Guildhall idea's stage key: its presence says the Page is an idea.
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub idea_status: Option<String>,
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub official_response: Option<String>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub status_by: Option<Url>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub duplicate_of: Option<Url>,
 }
 
 /// A post's `source` as others send it.

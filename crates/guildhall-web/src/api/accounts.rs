@@ -21,6 +21,17 @@ pub async fn instance(State(state): State<AppState>) -> Json<InstanceView> {
         domain: s.domain.clone(),
         registration_open: state.app.settings.registration_open,
         version: env!("CARGO_PKG_VERSION"),
+        idea_stages: state
+            .app
+            .settings
+            .stages
+            .all()
+            .iter()
+            .map(|s| StageView {
+                key: s.key.clone(),
+                label: s.label.clone(),
+            })
+            .collect(),
     })
 }
 

@@ -345,6 +345,16 @@ pub struct InstanceView {
     pub domain: String,
     pub registration_open: bool,
     pub version: &'static str,
+    /// The stages of an idea here, in order (the first is where ideas start).
+    pub idea_stages: Vec<StageView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StageView {
+    /// As the API and the config's stage points name it (`under_review`).
+    pub key: String,
+    /// As people read it (`Under review`).
+    pub label: String,
 }
 
 #[derive(Serialize, ToSchema)]
