@@ -97,6 +97,43 @@ async fn every_emitted_document_keeps_every_term() {
     for path in served_paths("ann", thread, &[reply], gone) {
         docs.insert(format!("GET {path}"), server.fetch_ap(&path).await);
     }
+    // A solved question and a staged, merged idea, with their groups.
+    for (name, kind) in [("help", "questions"), ("ideas", "ideas")] {
+        ann.post(
+            "/groups",
+            json!({"name": name, "title": name, "kind": kind}),
+        )
+        .await
+        .expect(201);
+    }
+    let question = post_thread(&ann, "help", "Wifi drops", "Every hour.").await;
+    let answer = post_reply(&bob, question, "Update the firmware.").await;
+    ann.put(
+        &format!("/threads/{question}/answer"),
+        json!({"reply_id": answer}),
+    )
+    .await
+    .expect(200);
+    let idea = post_thread(&ann, "ideas", "Dark mode", "Please.").await;
+    let again = post_thread(&bob, "ideas", "Night mode", "Please.").await;
+    ann.put(
+        &format!("/threads/{idea}/status"),
+        json!({"status": "planned", "response": "In May."}),
+    )
+    .await
+    .expect(200);
+    ann.post(&format!("/threads/{again}/merge"), json!({"into": idea}))
+        .await
+        .expect(200);
+    for path in [
+        "/g/help".to_owned(),
+        "/g/ideas".to_owned(),
+        format!("/t/{question}"),
+        format!("/t/{idea}"),
+        format!("/t/{again}"),
+    ] {
+        docs.insert(format!("GET {path}"), server.fetch_ap(&path).await);
+    }
     // What we send: the Accept, Announces of each change, the Follow.
     let kinds = ["Accept", "Follow", "Announce"];
     eventually("the group's activities reach the follower", || async {
