@@ -25,6 +25,7 @@ pub mod posts;
 pub mod questions;
 pub mod replies;
 pub mod reputation;
+pub mod reviews;
 mod settings;
 pub mod threads;
 pub mod votes;

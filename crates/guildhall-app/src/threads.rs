@@ -5,6 +5,7 @@ use crate::{Acting, App, Error, Received, Result, actor, groups};
 use guildhall_core::content::render_markdown;
 use guildhall_core::cursor::Cursor;
 use guildhall_core::ids::ThreadId;
+use guildhall_core::kinds::GroupKind;
 use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::Sort;
@@ -80,6 +81,11 @@ pub async fn create(
 ) -> Result<Thread> {
     let user = acting.member()?;
     let group = groups::group(app, group_name).await?;
+    if group.kind == GroupKind::Reviews {
+        return Err(Error::Invalid(
+            "invalid group: a thread of a reviews group is a review of one of its products (POST /api/v1/products/{id}/reviews)".into(),
+        ));
+    }
     let limits = app.settings.limits;
     let title = limits.title(title)?;
     let body = limits.body(body)?;

@@ -68,6 +68,10 @@ id!(
     /// A reply in a thread.
     ReplyId
 );
+id!(
+    /// A product of a reviews group.
+    ProductId
+);
 
 /// Where a user or a group lives: here, or on another instance (stored as
 /// the `domain` column, `NULL` for our own).

@@ -18,6 +18,7 @@ pub mod questions;
 pub mod ranking;
 pub mod rate;
 pub mod reputation;
+pub mod reviews;
 pub mod tree;
 pub mod votes;
 

@@ -108,6 +108,14 @@ impl Store {
             .await?)
     }
 
+    pub async fn group_by_id(&self, id: GroupId) -> Result<Option<Group>> {
+        let sql = format!("SELECT {GROUP_COLUMNS} FROM groups WHERE id = $1");
+        Ok(sqlx::query_as::<_, Group>(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// Public groups, largest first.
     pub async fn list_groups(&self, limit: i64) -> Result<Vec<Group>> {
         let sql = format!(

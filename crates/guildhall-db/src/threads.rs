@@ -2,10 +2,12 @@ use crate::Federated;
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, Via, record_via};
 use crate::reputation::{after_post, check_post, member, removed};
+use crate::reviews;
+use guildhall_core::reviews::Rating;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
-use guildhall_core::ids::{GroupId, Origin, ReplyId, ThreadId, UserId};
+use guildhall_core::ids::{GroupId, Origin, ProductId, ReplyId, ThreadId, UserId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::{Sort, hot_rank};
@@ -47,6 +49,9 @@ pub struct Thread {
     /// the idea it repeats.
     pub idea_status: Option<String>,
     pub duplicate_of: Option<ThreadId>,
+    /// A review's product and stars.
+    pub product_id: Option<ProductId>,
+    pub rating: Option<i64>,
     /// The viewer's vote (1, -1), if a viewer was given and voted.
     pub my_vote: Option<i64>,
     /// The author's points here, and the rank they earn (shown by the name).
@@ -72,11 +77,11 @@ pub struct Page<T> {
 
 /// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
 /// `v` = the viewer's vote (joined on `$1`, -1 for nobody).
-const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, \
+pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, \
      t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
      t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \
-     t.idea_status, t.duplicate_of, \
+     t.idea_status, t.duplicate_of, t.product_id, t.rating, \
      v.value AS my_vote, CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
      LEFT JOIN users ab ON ab.id = t.accepted_by \
@@ -121,6 +126,18 @@ impl Store {
         via: Via<'_>,
         remote: Option<Federated<'_>>,
     ) -> Result<Thread> {
+        self.create_post_thread(new, None, via, remote).await
+    }
+
+    /// A new thread, a review of a product when `review` says which and
+    /// with how many stars: one live review per member and product.
+    pub(crate) async fn create_post_thread(
+        &self,
+        new: NewThread<'_>,
+        review: Option<(ProductId, Rating)>,
+        via: Via<'_>,
+        remote: Option<Federated<'_>>,
+    ) -> Result<Thread> {
         let now = now_ms();
         let created = remote.map_or(now, |r| r.published.min(now));
         let mut tx = self.writer.begin().await?;
@@ -149,9 +166,12 @@ impl Store {
             None => check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?,
             Some(_) => member(&mut tx, new.author_id).await?,
         };
+        if let Some((product, _)) = review {
+            reviews::check_first(&mut tx, product, new.author_id).await?;
+        }
         let id: ThreadId = sqlx::query_scalar(
-            "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
+            "INSERT INTO threads (group_id, author_id, title, body, body_html, hot_rank, created_at, last_activity_at, ap_id, \
+             product_id, rating) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) RETURNING id",
         )
         .bind(new.group_id)
         .bind(new.author_id)
@@ -161,6 +181,8 @@ impl Store {
         .bind(hot_rank(0, created))
         .bind(created)
         .bind(remote.map(|r| r.ap_id))
+        .bind(review.map(|(p, _)| p))
+        .bind(review.map(|(_, r)| i64::from(r.stars())))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| StoreError::taken_or(e, "this thread is already stored"))?;

@@ -77,6 +77,9 @@ pub struct ThreadCreate {
 pub struct ThreadPatch {
     pub title: Option<String>,
     pub body: Option<String>,
+    /// A review's new stars, a whole number from 1 to 5.
+    #[schema(value_type = Option<i64>)]
+    pub rating: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -237,4 +240,52 @@ pub struct MergeInput {
     /// Markdown, shown highlighted on the duplicate; may be empty.
     #[serde(default)]
     pub response: String,
+}
+
+/// A product of a reviews group.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductCreate {
+    /// One line, 1 to 100 characters.
+    pub name: String,
+    /// Markdown.
+    #[serde(default)]
+    pub description: String,
+    /// An http(s) URL of its picture.
+    #[serde(default)]
+    pub image_url: String,
+    /// An http(s) URL of its page.
+    #[serde(default)]
+    pub link_url: String,
+}
+
+/// A product's fields to change; absent fields stay as they are (an empty
+/// URL removes it).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub link_url: Option<String>,
+}
+
+/// A review of a product.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewCreate {
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    /// Stars, a whole number from 1 to 5.
+    #[schema(value_type = i64, minimum = 1, maximum = 5)]
+    pub rating: serde_json::Value,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQuery {
+    /// `helpful` (most helpful votes first, the default), `new`, `high`
+    /// (highest rating first) or `low`.
+    pub sort: Option<String>,
 }

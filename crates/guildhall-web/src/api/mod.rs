@@ -12,6 +12,7 @@ mod inputs;
 mod questions;
 mod replies;
 mod reputation;
+mod reviews;
 mod threads;
 pub mod views;
 
@@ -35,6 +36,7 @@ use utoipa_axum::routes;
         (name = "groups", description = "Groups, membership, moderators"),
         (name = "threads", description = "Threads and their votes"),
         (name = "replies", description = "Nested replies and their votes"),
+        (name = "reviews", description = "Products of reviews groups and their reviews"),
         (name = "reputation", description = "Members' points, ranks, trust levels, badges; leaderboards"),
         (name = "admin", description = "Instance administration: federation policy and delivery health"),
     )
@@ -77,6 +79,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(questions::accept, questions::withdraw))
         .routes(routes!(ideas::set_status, ideas::history))
         .routes(routes!(ideas::merge))
+        .routes(routes!(reviews::list, reviews::create))
+        .routes(routes!(reviews::get, reviews::update))
+        .routes(routes!(reviews::reviews_of, reviews::review))
         .routes(routes!(replies::list, replies::create))
         .routes(routes!(replies::get, replies::edit, replies::delete))
         .routes(routes!(replies::vote, replies::unvote))

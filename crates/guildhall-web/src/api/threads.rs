@@ -109,14 +109,19 @@ pub async fn edit(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ThreadPatch>,
 ) -> AppResult<Json<ThreadView>> {
-    let thread = threads::edit(
-        &state.app,
-        Acting::Member(&user),
-        ThreadId(id),
-        input.title.as_deref(),
-        input.body.as_deref(),
-    )
-    .await?;
+    let acting = Acting::Member(&user);
+    let (title, body) = (input.title.as_deref(), input.body.as_deref());
+    let thread = match &input.rating {
+        Some(rating) => {
+            let edit = guildhall_app::reviews::ReviewEdit {
+                title,
+                body,
+                rating,
+            };
+            guildhall_app::reviews::edit(&state.app, acting, ThreadId(id), edit).await?
+        }
+        None => threads::edit(&state.app, acting, ThreadId(id), title, body).await?,
+    };
     Ok(Json(ThreadView::new(thread, &state)))
 }
 

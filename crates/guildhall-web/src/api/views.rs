@@ -6,7 +6,9 @@ use guildhall_core::ideas::Stages;
 use guildhall_core::ids::ReplyId;
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
-use guildhall_db::{Group, InstanceState, Reply, StatusChange, Tallies, Thread, User, UserSummary};
+use guildhall_db::{
+    Group, InstanceState, Product, Reply, StatusChange, Tallies, Thread, User, UserSummary,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -143,6 +145,57 @@ pub struct ThreadView {
     pub question: Option<QuestionView>,
     /// Set when the thread is an idea (its group's kind is `ideas`).
     pub idea: Option<IdeaView>,
+    /// Set when the thread is a review of a product.
+    pub review: Option<ReviewView>,
+}
+
+/// What a review rates.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewView {
+    pub product_id: i64,
+    /// One to five stars.
+    pub rating: i64,
+}
+
+/// A product and how its reviews rate it.
+#[derive(Serialize, ToSchema)]
+pub struct ProductView {
+    pub id: i64,
+    pub group: String,
+    pub name: String,
+    pub description: String,
+    pub description_html: String,
+    pub image_url: Option<String>,
+    pub link_url: Option<String>,
+    pub url: String,
+    pub review_count: i64,
+    /// The mean rating to one decimal; null without reviews.
+    pub average_rating: Option<f64>,
+    /// How many reviews gave one, two, three, four and five stars.
+    pub distribution: [i64; 5],
+}
+
+impl ProductView {
+    pub fn new(p: Product, group: &str, s: &WebSettings) -> Self {
+        ProductView {
+            url: format!("{}/p/{}", s.public_url(), p.id),
+            id: p.id.get(),
+            group: group.to_owned(),
+            name: p.name,
+            description: p.description,
+            description_html: p.description_html,
+            image_url: p.image_url,
+            link_url: p.link_url,
+            review_count: p.ratings.count(),
+            average_rating: p.ratings.average(),
+            distribution: p.ratings.counts,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductList {
+    pub products: Vec<ProductView>,
 }
 
 /// An idea's stage.
@@ -232,6 +285,13 @@ impl ThreadView {
         ThreadView {
             question: QuestionView::of(&t),
             idea: IdeaView::of(&t, &state.app.settings.stages),
+            review: match (t.product_id, t.rating) {
+                (Some(p), Some(rating)) => Some(ReviewView {
+                    product_id: p.get(),
+                    rating,
+                }),
+                _ => None,
+            },
             url: format!("{}/t/{}", state.settings.public_url(), t.id),
             id: t.id.get(),
             group: t.group_name,

@@ -5,6 +5,7 @@ use super::error::PageResult;
 use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
+use super::reviews::ProductCard;
 use super::views::{GroupView, Staff, SummaryView, ThreadView};
 use crate::api::views::LeaderboardView;
 use crate::error::AppError;
@@ -152,6 +153,12 @@ pub async fn show(
         .collect();
     let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
     let leaders = leaders(&page, Some(&group.name)).await?;
+    let products: Vec<ProductCard> = if group.kind == GroupKind::Reviews {
+        let list = state.store.products(group.id).await?;
+        list.iter().map(ProductCard::new).collect()
+    } else {
+        Vec::new()
+    };
     page.render(
         "group.html",
         context! {
@@ -167,6 +174,7 @@ pub async fn show(
             state => state_filter,
             status => status_filter,
             stages => state.app.settings.stages.all(),
+            products,
             // The support team's queue: unsolved questions, oldest first.
             queue => state_filter == Some("unsolved") && sort.as_str() == "old",
             next => list.next.map(|c| c.encode()),

@@ -21,6 +21,7 @@ pub mod layout;
 mod questions;
 pub mod redirect;
 mod replies;
+pub mod reviews;
 mod templates;
 mod threads;
 pub mod views;
@@ -69,6 +70,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{id}/status", post(ideas::set_status))
         .route("/t/{id}/merge", post(ideas::merge))
         .route("/g/{name}/board", get(ideas::board))
+        .route("/g/{name}/products", post(reviews::create))
+        .route("/p/{id}", get(reviews::show))
+        .route("/p/{id}/review", post(reviews::review))
         .route("/t/{id}/answer/withdraw", post(questions::withdraw))
         .route("/t/{id}/edit", get(threads::edit_form).post(threads::edit))
         .route("/t/{id}/delete", post(threads::delete))

@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("thread.html", include_str!("../../templates/thread.html")),
     ("board.html", include_str!("../../templates/board.html")),
+    ("product.html", include_str!("../../templates/product.html")),
     ("flags.html", include_str!("../../templates/flags.html")),
     (
         "reply_form.html",

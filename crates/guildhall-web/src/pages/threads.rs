@@ -9,7 +9,7 @@ use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, Staff, ThreadView};
 use crate::error::AppError;
 use axum::http::StatusCode;
-use guildhall_app::{Acting, groups, ideas, replies, threads, votes};
+use guildhall_app::{Acting, groups, ideas, replies, reviews, threads, votes};
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::reputation::privileges::{self, Privilege};
@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 pub struct ThreadForm {
     title: String,
     body: String,
+    /// A review's stars (its edit form only).
+    rating: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -143,6 +145,11 @@ pub async fn render(
         && viewer.is_some_and(|u| can_moderate || u.id == thread.author_id);
     let qa_page = is_question.then(|| questions::qa_page(&thread, &replies, &state.settings));
     let stages = &state.app.settings.stages;
+    // A review names its product.
+    let product = match thread.product_id {
+        Some(id) => state.store.product(id).await?.map(|p| context! { id => p.id, name => p.name }),
+        None => None,
+    };
     let (history, official) = if thread.group_kind == GroupKind::Ideas {
         let history = ideas::history(&state.app, thread.id).await?;
         // The latest official response is shown highlighted on the idea.
@@ -188,6 +195,7 @@ pub async fn render(
             },
             history,
             official,
+            product,
             stages => stages.all(),
             group => GroupView::from(&group),
             replies,
@@ -238,14 +246,20 @@ pub async fn edit(
     PageForm(f): PageForm<ThreadForm>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}/edit"))?;
-    let edited = threads::edit(
-        &page.state.app,
-        Acting::Member(user),
-        ThreadId(id),
-        Some(&f.title),
-        Some(&f.body),
-    );
-    match edited.await.map_err(AppError::from) {
+    let (app, acting) = (&page.state.app, Acting::Member(user));
+    let (title, body) = (Some(f.title.as_str()), Some(f.body.as_str()));
+    let edited = if f.rating.is_empty() {
+        threads::edit(app, acting, ThreadId(id), title, body).await
+    } else {
+        let rating = super::reviews::stars(&f.rating);
+        let edit = reviews::ReviewEdit {
+            title,
+            body,
+            rating: &rating,
+        };
+        reviews::edit(app, acting, ThreadId(id), edit).await
+    };
+    match edited.map_err(AppError::from) {
         Ok(t) => Ok(see_other(&format!("/t/{}", t.id))),
         Err(e @ AppError::NotFound(_)) => Err(PageError::App(e)),
         Err(e) => {

@@ -5,7 +5,7 @@
 use crate::api::views::time;
 use crate::error::AppError;
 use guildhall_core::ideas::Stages;
-use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
+use guildhall_core::ids::{GroupId, ProductId, ReplyId, ThreadId, UserId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
 use guildhall_core::reputation::badges::badge;
@@ -165,6 +165,9 @@ pub struct ThreadView {
     pub status: Option<String>,
     pub status_label: Option<String>,
     pub duplicate_of: Option<ThreadId>,
+    /// A review's product and stars.
+    pub product_id: Option<ProductId>,
+    pub rating: Option<i64>,
 }
 
 impl ThreadView {
@@ -216,6 +219,8 @@ impl ThreadView {
             status: None,
             status_label: None,
             duplicate_of: t.duplicate_of,
+            product_id: t.product_id,
+            rating: t.rating,
         }
     }
 }

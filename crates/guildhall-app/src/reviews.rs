@@ -1,0 +1,223 @@
+//! Reviews: a reviews group's moderators keep its products; members
+//! review each product once, with one to five stars, and edit their review
+//! later. The rules are `guildhall_core::reviews`; trust levels apply to
+//! reviews as to any post (a review is a thread), and "helpful" is a vote.
+
+use crate::{Acting, App, Error, Result, actor, groups, threads};
+use guildhall_core::content::render_markdown;
+use guildhall_core::ids::{ProductId, ThreadId};
+use guildhall_core::permissions::can_edit;
+use guildhall_core::reviews::{Rating, may_manage_products, product_link, product_name};
+use guildhall_db::{Group, NewThread, Product, ProductFields, ReviewOrder, Thread, User, Via};
+use serde_json::Value;
+
+/// A product as a moderator writes it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProductInput<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub image_url: &'a str,
+    pub link_url: &'a str,
+}
+
+/// Who reviews what: the product, its stars, and what they wrote.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewInput<'a> {
+    pub title: &'a str,
+    pub body: &'a str,
+    pub rating: &'a Value,
+}
+
+/// A group's products, with how they are rated.
+pub async fn products(app: &App, group_name: &str) -> Result<(Group, Vec<Product>)> {
+    let group = groups::group(app, group_name).await?;
+    let products = app.store.products(group.id).await?;
+    Ok((group, products))
+}
+
+pub async fn product(app: &App, id: ProductId) -> Result<Product> {
+    app.store
+        .product(id)
+        .await?
+        .ok_or_else(|| Error::not_found("product"))
+}
+
+/// Checks a product's fields: its name and links, and its description
+/// (written into `description` as (HTML, Markdown)).
+fn fields<'a>(
+    input: &ProductInput<'a>,
+    app: &App,
+    description: &'a mut (String, String),
+) -> Result<(String, Option<String>, Option<String>)> {
+    let name = product_name(input.name)?;
+    let text = app
+        .settings
+        .limits
+        .optional_text("description", input.description)?;
+    *description = (render_markdown(&text), text);
+    Ok((
+        name,
+        product_link("image_url", input.image_url)?,
+        product_link("link_url", input.link_url)?,
+    ))
+}
+
+/// A moderator (or admin) adds a product to a reviews group.
+pub async fn create_product(
+    app: &App,
+    acting: Acting<'_>,
+    group_name: &str,
+    input: ProductInput<'_>,
+) -> Result<Product> {
+    let user = acting.member()?;
+    let group = groups::group(app, group_name).await?;
+    manages(app, &group, user).await?;
+    let mut description = (String::new(), String::new());
+    let (name, image, link) = fields(&input, app, &mut description)?;
+    let product = ProductFields {
+        name: &name,
+        description: &description.1,
+        description_html: &description.0,
+        image_url: image.as_deref(),
+        link_url: link.as_deref(),
+    };
+    Ok(app.store.create_product(group.id, product, user.id).await?)
+}
+
+/// A moderator (or admin) changes a product.
+pub async fn update_product(
+    app: &App,
+    acting: Acting<'_>,
+    id: ProductId,
+    input: ProductInput<'_>,
+) -> Result<Product> {
+    let user = acting.member()?;
+    let current = product(app, id).await?;
+    let group = app
+        .store
+        .group_by_id(current.group_id)
+        .await?
+        .ok_or_else(|| Error::not_found("group"))?;
+    manages(app, &group, user).await?;
+    let mut description = (String::new(), String::new());
+    let (name, image, link) = fields(&input, app, &mut description)?;
+    let fields = ProductFields {
+        name: &name,
+        description: &description.1,
+        description_html: &description.0,
+        image_url: image.as_deref(),
+        link_url: link.as_deref(),
+    };
+    app.store.update_product(id, fields).await?;
+    product(app, id).await
+}
+
+/// Refuses anyone but the group's moderators and the instance's admins.
+async fn manages(app: &App, group: &Group, user: &User) -> Result<()> {
+    if group.origin.is_remote() {
+        return Err(Error::Forbidden(
+            "this group is on another server: its moderators there keep its products".into(),
+        ));
+    }
+    let moderates = app.store.is_moderator(group.id, user.id).await?;
+    may_manage_products(group.kind, actor(user), moderates)?;
+    Ok(())
+}
+
+/// The order of a product's reviews by name: `helpful` (default), `new`,
+/// `high` or `low`.
+pub fn order(sort: Option<&str>) -> Result<ReviewOrder> {
+    match sort.filter(|s| !s.is_empty()).unwrap_or("helpful") {
+        "helpful" => Ok(ReviewOrder::Helpful),
+        "new" => Ok(ReviewOrder::Newest),
+        "high" => Ok(ReviewOrder::Highest),
+        "low" => Ok(ReviewOrder::Lowest),
+        _ => Err(Error::Invalid(
+            "invalid sort: use helpful, new, high or low".into(),
+        )),
+    }
+}
+
+/// Reviews shown on a product's page, at most.
+pub const REVIEWS_SHOWN: i64 = 100;
+
+/// A product's reviews in the order asked for.
+pub async fn reviews(
+    app: &App,
+    id: ProductId,
+    sort: Option<&str>,
+    viewer: Option<&User>,
+) -> Result<Vec<Thread>> {
+    let order = order(sort)?;
+    product(app, id).await?;
+    Ok(app
+        .store
+        .reviews(id, order, REVIEWS_SHOWN, viewer.map(|u| u.id))
+        .await?)
+}
+
+/// A member reviews a product: once (a second review is refused with 409;
+/// they edit the first), with one to five stars.
+pub async fn review(
+    app: &App,
+    acting: Acting<'_>,
+    id: ProductId,
+    input: ReviewInput<'_>,
+) -> Result<Thread> {
+    let user = acting.member()?;
+    let product = product(app, id).await?;
+    let rating = Rating::from_json(input.rating)?;
+    let limits = app.settings.limits;
+    let title = limits.title(input.title)?;
+    let body = limits.body(input.body)?;
+    app.limits.posts_per_member.hit(&user.id.to_string())?;
+    let body_html = render_markdown(&body);
+    let new = NewThread {
+        group_id: product.group_id,
+        author_id: user.id,
+        title: &title,
+        body: &body,
+        body_html: &body_html,
+    };
+    Ok(app
+        .store
+        .create_review(new, product.id, rating, Via::Local)
+        .await?)
+}
+
+/// The member's review of a product, if they wrote one.
+pub async fn review_by(app: &App, id: ProductId, user: &User) -> Result<Option<ThreadId>> {
+    Ok(app.store.review_by(id, user.id).await?)
+}
+
+/// An edit of a review: its stars, and its title or text if given.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewEdit<'a> {
+    pub title: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub rating: &'a Value,
+}
+
+/// Its author edits a review. Everything is checked before anything
+/// changes: the stars, that it is a review and theirs, then the text.
+pub async fn edit(
+    app: &App,
+    acting: Acting<'_>,
+    id: ThreadId,
+    edit: ReviewEdit<'_>,
+) -> Result<Thread> {
+    let user = acting.member()?;
+    let rating = Rating::from_json(edit.rating)?;
+    let review = threads::thread(app, id, Some(user)).await?;
+    if review.product_id.is_none() {
+        return Err(Error::Invalid(
+            "invalid rating: only a review of a product has one".into(),
+        ));
+    }
+    can_edit(actor(user), review.author_id, review.deleted_at.is_some())?;
+    if edit.title.is_some() || edit.body.is_some() {
+        threads::edit(app, acting, id, edit.title, edit.body).await?;
+    }
+    app.store.set_rating(id, rating, Via::Local).await?;
+    threads::thread(app, id, Some(user)).await
+}
