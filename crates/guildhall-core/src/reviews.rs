@@ -21,7 +21,9 @@ impl Rating {
             .as_i64()
             .ok_or(())
             .and_then(|n| Rating::new(n).map_err(|_| ()))
-            .map_err(|_| RuleError::invalid("rating", "must be a whole number of stars from 1 to 5"))
+            .map_err(|_| {
+                RuleError::invalid("rating", "must be a whole number of stars from 1 to 5")
+            })
     }
 
     pub fn new(stars: i64) -> Result<Rating, RuleError> {
@@ -83,7 +85,11 @@ impl Distribution {
 }
 
 /// Whether `actor` may add or change products in a group of `kind`.
-pub fn may_manage_products(kind: GroupKind, actor: Actor, moderates: bool) -> Result<(), RuleError> {
+pub fn may_manage_products(
+    kind: GroupKind,
+    actor: Actor,
+    moderates: bool,
+) -> Result<(), RuleError> {
     if kind != GroupKind::Reviews {
         return Err(RuleError::invalid(
             "group",
@@ -135,9 +141,19 @@ mod tests {
         for ok in 1..=5 {
             assert_eq!(Rating::from_json(&json!(ok)).unwrap().stars(), ok as u8);
         }
-        for bad in [json!(0), json!(6), json!(3.5), json!("4"), json!(null), json!(-1)] {
+        for bad in [
+            json!(0),
+            json!(6),
+            json!(3.5),
+            json!("4"),
+            json!(null),
+            json!(-1),
+        ] {
             let err = Rating::from_json(&bad).unwrap_err().to_string();
-            assert_eq!(err, "invalid rating: must be a whole number of stars from 1 to 5", "{bad}");
+            assert_eq!(
+                err, "invalid rating: must be a whole number of stars from 1 to 5",
+                "{bad}"
+            );
         }
         assert_eq!(Rating::new(4).unwrap().glyphs(), "★★★★☆");
     }
@@ -161,6 +177,10 @@ mod tests {
         assert!(product_name(&"x".repeat(101)).is_err());
         assert_eq!(product_link("image_url", "").unwrap(), None);
         assert!(product_link("image_url", "javascript:alert(1)").is_err());
-        assert!(product_link("link_url", "https://acme.example/p100").unwrap().is_some());
+        assert!(
+            product_link("link_url", "https://acme.example/p100")
+                .unwrap()
+                .is_some()
+        );
     }
 }

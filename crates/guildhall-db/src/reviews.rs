@@ -116,7 +116,9 @@ impl Store {
         .bind(now_ms())
         .fetch_one(&self.writer)
         .await?;
-        self.product(id).await?.ok_or(StoreError::NotFound("product"))
+        self.product(id)
+            .await?
+            .ok_or(StoreError::NotFound("product"))
     }
 
     /// Changes a product's fields.

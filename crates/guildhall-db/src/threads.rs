@@ -3,7 +3,6 @@ use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, Via, record_via};
 use crate::reputation::{after_post, check_post, member, removed};
 use crate::reviews;
-use guildhall_core::reviews::Rating;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::cursor::{Cursor, SortKey};
@@ -12,6 +11,7 @@ use guildhall_core::kinds::GroupKind;
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::{Sort, hot_rank};
 use guildhall_core::reputation::ledger::Object;
+use guildhall_core::reviews::Rating;
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]

@@ -124,7 +124,10 @@ pub async fn reviews_of(
     let list = reviews::reviews(&state.app, ProductId(id), sort, viewer.as_ref()).await?;
     Ok(Json(ThreadList {
         sort: sort.filter(|s| !s.is_empty()).unwrap_or("helpful").into(),
-        threads: list.into_iter().map(|t| ThreadView::new(t, &state)).collect(),
+        threads: list
+            .into_iter()
+            .map(|t| ThreadView::new(t, &state))
+            .collect(),
         next_cursor: None,
     }))
 }

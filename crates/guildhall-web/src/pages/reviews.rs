@@ -101,7 +101,11 @@ pub async fn show(
         .group_by_id(product.group_id)
         .await?
         .ok_or_else(|| AppError::not_found("group"))?;
-    let sort = q.sort.as_deref().filter(|s| !s.is_empty()).unwrap_or("helpful");
+    let sort = q
+        .sort
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("helpful");
     let list = reviews::reviews(&state.app, product.id, Some(sort), viewer).await?;
     let mine = match viewer {
         Some(u) => reviews::review_by(&state.app, product.id, u).await?,
@@ -137,7 +141,8 @@ pub async fn review(
         body: &f.body,
         rating: &rating,
     };
-    let thread = reviews::review(&page.state.app, Acting::Member(user), ProductId(id), input).await?;
+    let thread =
+        reviews::review(&page.state.app, Acting::Member(user), ProductId(id), input).await?;
     Ok(see_other(&format!("/t/{}", thread.id)))
 }
 

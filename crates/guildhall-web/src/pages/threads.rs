@@ -147,7 +147,11 @@ pub async fn render(
     let stages = &state.app.settings.stages;
     // A review names its product.
     let product = match thread.product_id {
-        Some(id) => state.store.product(id).await?.map(|p| context! { id => p.id, name => p.name }),
+        Some(id) => state
+            .store
+            .product(id)
+            .await?
+            .map(|p| context! { id => p.id, name => p.name }),
         None => None,
     };
     let (history, official) = if thread.group_kind == GroupKind::Ideas {
