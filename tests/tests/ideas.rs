@@ -200,6 +200,17 @@ async fn an_idea_from_proposed_to_shipped(server: &TestServer) {
         "{detail}"
     );
     let detail = mo
+        .put(
+            &format!("/threads/{dark}/status"),
+            json!({"status": "duplicate"}),
+        )
+        .await
+        .expect_error(422, "invalid");
+    assert!(
+        detail.contains("merged into the idea it repeats"),
+        "{detail}"
+    );
+    let detail = mo
         .post(&format!("/threads/{dark}/merge"), json!({"into": dark}))
         .await
         .expect_error(422, "invalid");
@@ -316,7 +327,7 @@ async fn ideas_on_the_pages() {
     let page = ann.get(&format!("/t/{id}")).await.expect(200);
     assert!(
         page.html()
-            .contains(r#"<span class="badge stage">New</span>"#)
+            .contains(r#"<span class="badge stage stage-new">New</span>"#)
     );
     assert!(
         page.html().contains("Change the status"),

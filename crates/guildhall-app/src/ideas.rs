@@ -56,6 +56,11 @@ pub async fn set_status(
     let moderates = moderates(app, &thread, user).await?;
     may_stage(&idea(&thread), actor(user), moderates)?;
     let stage = app.settings.stages.find(status)?;
+    if stage.key == DUPLICATE {
+        return Err(Error::Invalid(
+            "invalid status: a duplicate is merged into the idea it repeats (POST /api/v1/threads/{id}/merge), which moves its votes there".into(),
+        ));
+    }
     let response = app.settings.limits.optional_text("response", response)?;
     let new = NewStatus {
         to: &stage.key,

@@ -9,6 +9,7 @@ use super::redirect::see_other;
 use super::views::{GroupView, ThreadView};
 use crate::error::AppError;
 use guildhall_app::{Acting, groups, ideas, threads};
+use guildhall_core::ideas::DUPLICATE;
 use guildhall_core::ids::ThreadId;
 use guildhall_core::kinds::GroupKind;
 use guildhall_db::ThreadScope;
@@ -51,7 +52,8 @@ pub async fn board(page: Page, PagePath(name): PagePath<String>) -> PageResult {
     let viewer = page.viewer.as_ref();
     let stages = &state.app.settings.stages;
     let mut columns = Vec::new();
-    for stage in stages.all() {
+    // Merged duplicates live on in the idea they repeat: no column.
+    for stage in stages.all().iter().filter(|s| s.key != DUPLICATE) {
         let listing = threads::Listing {
             sort: Some("top"),
             status: Some(&stage.key),
