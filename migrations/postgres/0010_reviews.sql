@@ -9,6 +9,7 @@ CREATE TABLE products (
     description_html TEXT   NOT NULL DEFAULT '',
     image_url        TEXT,
     link_url         TEXT,
+    ap_id            TEXT UNIQUE,           -- a remote group's product: its id there
     created_by       BIGINT NOT NULL REFERENCES users(id),
     created_at       BIGINT NOT NULL,
     updated_at       BIGINT

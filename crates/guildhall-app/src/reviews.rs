@@ -3,12 +3,15 @@
 //! later. The rules are `guildhall_core::reviews`; trust levels apply to
 //! reviews as to any post (a review is a thread), and "helpful" is a vote.
 
-use crate::{Acting, App, Error, Result, actor, groups, threads};
+use crate::posts::Checked;
+use crate::{Acting, App, Error, Received, Result, actor, groups, threads};
 use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{ProductId, ThreadId};
 use guildhall_core::permissions::can_edit;
 use guildhall_core::reviews::{Rating, may_manage_products, product_link, product_name};
-use guildhall_db::{Group, NewThread, Product, ProductFields, ReviewOrder, Thread, User, Via};
+use guildhall_db::{
+    FedGroup, Federated, Group, NewThread, Product, ProductFields, ReviewOrder, Thread, User, Via,
+};
 use serde_json::Value;
 
 /// A product as a moderator writes it.
@@ -181,7 +184,7 @@ pub async fn review(
     };
     Ok(app
         .store
-        .create_review(new, product.id, rating, Via::Local)
+        .create_review(new, product.id, rating, Via::Local, None)
         .await?)
 }
 
@@ -220,4 +223,84 @@ pub async fn edit(
     }
     app.store.set_rating(id, rating, Via::Local).await?;
     threads::thread(app, id, Some(user)).await
+}
+
+/// A remote member's review arrives as a Page naming one of `group`'s
+/// products: taken as a local one is (one per member and product; a
+/// second is a 409 and nothing is stored).
+pub async fn create_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    group: &FedGroup,
+    product: ProductId,
+    rating: &Value,
+    post: &Checked,
+    federated: Federated<'_>,
+) -> Result<()> {
+    let author = acting.remote()?.user;
+    received.check_group(group)?;
+    let rating = Rating::from_json(rating)?;
+    let product = self::product(app, product).await?;
+    if product.group_id != group.id {
+        return Err(Error::Invalid(
+            "invalid itemReviewed: the product is not one of this group's".into(),
+        ));
+    }
+    if group.visibility != "public" {
+        return Err(Error::Forbidden(
+            "the group does not take posts from other servers".into(),
+        ));
+    }
+    let new = NewThread {
+        group_id: group.id,
+        author_id: author.id,
+        title: &post.title,
+        body: &post.body,
+        body_html: &post.html,
+    };
+    let stored = app
+        .store
+        .create_review(
+            new,
+            product.id,
+            rating,
+            received.via(group),
+            Some(federated),
+        )
+        .await;
+    match stored {
+        Ok(_) => Ok(()),
+        // The same activity twice (direct and announced) is no second review.
+        Err(guildhall_db::StoreError::Taken(_)) => Ok(()),
+        Err(e) => Err(Error::worded(e)),
+    }
+}
+
+/// Its remote author changes a review's stars (an Update of its Page);
+/// the same stars again change nothing.
+pub async fn rate_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    group: &FedGroup,
+    review: &Thread,
+    rating: &Value,
+) -> Result<()> {
+    let author = acting.remote()?.user;
+    received.check_group(group)?;
+    let rating = Rating::from_json(rating)?;
+    if review.author_id != author.id {
+        return Err(Error::Forbidden("only the author may edit this".into()));
+    }
+    if review.product_id.is_none() || review.deleted_at.is_some() {
+        return Ok(());
+    }
+    if review.rating == Some(i64::from(rating.stars())) {
+        return Ok(());
+    }
+    app.store
+        .set_rating(review.id, rating, received.via(group))
+        .await
+        .map_err(Error::worded)
 }

@@ -115,6 +115,11 @@ pub async fn create_remote(
 ) -> Result<()> {
     let author = acting.remote()?.user;
     received.check_group(group)?;
+    if group.kind == GroupKind::Reviews {
+        return Err(Error::Invalid(
+            "invalid post: a thread of a reviews group is a review of one of its products (itemReviewed)".into(),
+        ));
+    }
     if group.visibility != "public" {
         return Err(Error::Forbidden(
             "the group does not take posts from other servers".into(),

@@ -6,7 +6,7 @@
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, Via, record_via};
 use crate::threads::{THREAD_SELECT, Thread, viewer_id};
-use crate::{NewThread, Store, now_ms};
+use crate::{Federated, NewThread, Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::ids::{GroupId, ProductId, ThreadId, UserId};
 use guildhall_core::reviews::{Distribution, Rating};
@@ -22,6 +22,8 @@ pub struct Product {
     pub description_html: String,
     pub image_url: Option<String>,
     pub link_url: Option<String>,
+    /// A remote group's product: its id on its server.
+    pub ap_id: Option<String>,
     pub created_at: i64,
     pub ratings: Distribution,
 }
@@ -60,7 +62,7 @@ impl ReviewOrder {
 /// A product's columns with its rating counts, from `products p` and its
 /// live reviews `t`.
 const PRODUCT_SELECT: &str = "SELECT p.id, p.group_id, p.name, p.description, p.description_html, p.image_url, \
-     p.link_url, p.created_at, \
+     p.link_url, p.ap_id, p.created_at, \
      CAST(COALESCE(SUM(CASE WHEN t.rating = 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r1, \
      CAST(COALESCE(SUM(CASE WHEN t.rating = 2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r2, \
      CAST(COALESCE(SUM(CASE WHEN t.rating = 3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r3, \
@@ -68,7 +70,7 @@ const PRODUCT_SELECT: &str = "SELECT p.id, p.group_id, p.name, p.description, p.
      CAST(COALESCE(SUM(CASE WHEN t.rating = 5 THEN 1 ELSE 0 END), 0) AS BIGINT) AS r5 \
      FROM products p LEFT JOIN threads t ON t.product_id = p.id AND t.deleted_at IS NULL";
 const PRODUCT_GROUP_BY: &str = "GROUP BY p.id, p.group_id, p.name, p.description, p.description_html, \
-     p.image_url, p.link_url, p.created_at";
+     p.image_url, p.link_url, p.ap_id, p.created_at";
 
 impl<'r> FromRow<'r, sqlx::any::AnyRow> for Product {
     fn from_row(row: &'r sqlx::any::AnyRow) -> sqlx::Result<Product> {
@@ -80,6 +82,7 @@ impl<'r> FromRow<'r, sqlx::any::AnyRow> for Product {
             description_html: row.try_get("description_html")?,
             image_url: row.try_get("image_url")?,
             link_url: row.try_get("link_url")?,
+            ap_id: row.try_get("ap_id")?,
             created_at: row.try_get("created_at")?,
             ratings: Distribution {
                 counts: [
@@ -142,6 +145,42 @@ impl Store {
         Ok(())
     }
 
+    /// A remote group's product, stored under its id there.
+    pub async fn product_by_ap_id(&self, ap_id: &str) -> Result<Option<ProductId>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM products WHERE ap_id = $1")
+                .bind(ap_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Stores or refreshes the copy of a remote group's product.
+    pub async fn upsert_remote_product(
+        &self,
+        group: GroupId,
+        ap_id: &str,
+        fields: ProductFields<'_>,
+    ) -> Result<ProductId> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO products (group_id, name, description, description_html, image_url, link_url, ap_id, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT creator_id FROM groups WHERE id = $1), $8) \
+             ON CONFLICT (ap_id) DO UPDATE SET name = excluded.name, description_html = excluded.description_html, \
+             image_url = excluded.image_url, link_url = excluded.link_url, updated_at = excluded.created_at \
+             RETURNING id",
+        )
+        .bind(group)
+        .bind(fields.name)
+        .bind(fields.description)
+        .bind(fields.description_html)
+        .bind(fields.image_url)
+        .bind(fields.link_url)
+        .bind(ap_id)
+        .bind(now_ms())
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
     pub async fn product(&self, id: ProductId) -> Result<Option<Product>> {
         let sql = format!("{PRODUCT_SELECT} WHERE p.id = $1 {PRODUCT_GROUP_BY}");
         Ok(sqlx::query_as(AssertSqlSafe(sql))
@@ -161,15 +200,17 @@ impl Store {
             .await?)
     }
 
-    /// A member's review of a product (one of ours or a copy).
+    /// A member's review of a product (one of ours or a copy); with
+    /// `remote`, a copy of a review made elsewhere.
     pub async fn create_review(
         &self,
         new: NewThread<'_>,
         product: ProductId,
         rating: Rating,
         via: Via<'_>,
+        remote: Option<Federated<'_>>,
     ) -> Result<Thread> {
-        self.create_post_thread(new, Some((product, rating)), via, None)
+        self.create_post_thread(new, Some((product, rating)), via, remote)
             .await
     }
 

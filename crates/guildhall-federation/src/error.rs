@@ -107,17 +107,20 @@ impl FedError {
             StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
             StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+            StatusCode::CONFLICT => "conflict",
             _ => "internal",
         }
     }
 }
 
-/// As the store's refusals always were: a broken rule or a conflict is 422.
+/// A broken rule is 422; a conflict with what is stored (a second review
+/// of one product) is 409, as the API answers it.
 fn app_status(e: &guildhall_app::Error) -> StatusCode {
     use guildhall_app::Error as E;
     match e {
         E::BadRequest(_) => StatusCode::BAD_REQUEST,
-        E::Invalid(_) | E::Conflict(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Conflict(_) => StatusCode::CONFLICT,
         E::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         E::Forbidden(_) => StatusCode::FORBIDDEN,
         E::NotFound(_) => StatusCode::NOT_FOUND,

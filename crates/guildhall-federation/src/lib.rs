@@ -32,6 +32,7 @@ pub mod nodeinfo;
 pub mod outbox;
 pub mod policy;
 pub mod posts;
+pub mod products;
 pub mod protocol;
 pub mod resolve;
 pub mod rfc9421;

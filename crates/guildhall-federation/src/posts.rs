@@ -115,6 +115,7 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
                 notice: state.notice.map(|n| n.markdown),
                 question: state.question,
                 idea: state.idea,
+                review: state.review,
             };
             Ok(PostRefs {
                 url,

@@ -16,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use guildhall_core::ids::{ReplyId, ThreadId};
+use guildhall_core::ids::{ProductId, ReplyId, ThreadId};
 use guildhall_core::ranking::Sort;
 use guildhall_db::{ActorKey, EventObject};
 use serde::Deserialize;
@@ -69,6 +69,7 @@ fn negotiated(federation: Federation) -> Router {
         .route("/g/{name}", get(group))
         .route("/t/{id}", get(thread))
         .route("/r/{id}", get(reply))
+        .route("/p/{id}", get(product))
         .with_state(federation)
 }
 
@@ -82,7 +83,7 @@ pub async fn negotiate(
     let is_ap_get = matches!(*request.method(), Method::GET | Method::HEAD)
         && wants_activity_json(request.headers());
     let path = request.uri().path();
-    let ours = ["/u/", "/g/", "/t/", "/r/"]
+    let ours = ["/u/", "/g/", "/t/", "/r/", "/p/"]
         .iter()
         .any(|p| path.starts_with(p))
         && path.matches('/').count() == 2;
@@ -295,6 +296,20 @@ async fn thread(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Resp
 
 async fn reply(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
     post_response(f.context(), EventObject::Reply(ReplyId(id))).await
+}
+
+/// A product of one of our public reviews groups.
+async fn product(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
+    let ctx = f.context();
+    let product = ctx
+        .store
+        .product(ProductId(id))
+        .await?
+        .ok_or(FedError::NotFound("product"))?;
+    let group = crate::posts::group(ctx, product.group_id).await?;
+    let object =
+        crate::products::object(ctx, &product, &group).ok_or(FedError::NotFound("product"))?;
+    Ok(ApJson::of(object)?.into_response())
 }
 
 fn collection<T: serde::Serialize>(

@@ -6,7 +6,7 @@
 
 use crate::content::escape;
 use crate::posts::{reply_ap_id, thread_ap_id, user, user_url};
-use crate::protocol::objects::{IdeaTerms, QuestionTerms};
+use crate::protocol::objects::{IdeaTerms, QuestionTerms, RatingTerms, ReviewTerms};
 use crate::{Context, FedError};
 use guildhall_core::ids::Origin;
 use guildhall_core::kinds::GroupKind;
@@ -25,13 +25,15 @@ pub struct State {
     pub notice: Option<Notice>,
     pub question: Option<QuestionTerms>,
     pub idea: Option<IdeaTerms>,
+    pub review: Option<ReviewTerms>,
 }
 
 pub async fn of_thread(ctx: &Context, t: &Thread) -> Result<State, FedError> {
     match t.group_kind {
         GroupKind::Questions => question(ctx, t).await,
         GroupKind::Ideas => idea(ctx, t).await,
-        GroupKind::Discussion | GroupKind::Reviews => Ok(State::default()),
+        GroupKind::Reviews => review(ctx, t).await,
+        GroupKind::Discussion => Ok(State::default()),
     }
 }
 
@@ -96,7 +98,7 @@ async fn question(ctx: &Context, t: &Thread) -> Result<State, FedError> {
         summary: Some(format!("✅ Solved: answer by {by}, accepted by {accepted}")),
         notice: Some(notice),
         question: Some(terms),
-        idea: None,
+        ..State::default()
     })
 }
 
@@ -149,6 +151,7 @@ async fn idea(ctx: &Context, t: &Thread) -> Result<State, FedError> {
         summary: Some(summary),
         notice: Some(Notice { markdown, html }),
         question: None,
+        review: None,
         idea: Some(IdeaTerms {
             idea_status: key.to_owned(),
             creative_work_status: label,
@@ -156,5 +159,41 @@ async fn idea(ctx: &Context, t: &Thread) -> Result<State, FedError> {
             official_response: official.map(|c| c.response.clone()),
             duplicate_of,
         }),
+    })
+}
+
+/// A review: its product and stars, and both in words ("★★★★☆ 4/5").
+async fn review(ctx: &Context, t: &Thread) -> Result<State, FedError> {
+    let (Some(product), Some(stars)) = (t.product_id, t.rating) else {
+        return Ok(State::default());
+    };
+    let Some(product) = ctx.store.product(product).await? else {
+        return Ok(State::default());
+    };
+    let url = crate::products::url_of(ctx, &product);
+    let glyphs = guildhall_core::reviews::Rating::new(stars)
+        .map(|r| r.glyphs())
+        .unwrap_or_default();
+    let name = escape(&product.name);
+    Ok(State {
+        summary: Some(format!("Review of {name}: {glyphs} {stars}/5")),
+        notice: Some(Notice {
+            markdown: format!(
+                "**{glyphs} {stars}/5**, a review of [{}]({url})",
+                product.name
+            ),
+            html: format!(
+                "<p><strong>{glyphs} {stars}/5</strong>, a review of <a href=\"{url}\">{name}</a></p>"
+            ),
+        }),
+        review: Some(ReviewTerms {
+            item_reviewed: url,
+            review_rating: RatingTerms {
+                rating_value: stars.into(),
+                best_rating: Some(5),
+                worst_rating: Some(1),
+            },
+        }),
+        ..State::default()
     })
 }

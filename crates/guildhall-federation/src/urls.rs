@@ -1,7 +1,7 @@
 //! The instance's ActivityPub URLs, and reading them back. Actors and posts
 //! use the same URLs as their pages (content negotiation picks the form).
 
-use guildhall_core::ids::{ReplyId, ThreadId};
+use guildhall_core::ids::{ProductId, ReplyId, ThreadId};
 use url::Url;
 
 #[derive(Debug, Clone)]
@@ -16,6 +16,7 @@ pub enum Local {
     Group(String),
     Thread(ThreadId),
     Reply(ReplyId),
+    Product(ProductId),
     Instance,
 }
 
@@ -57,6 +58,9 @@ impl Urls {
     }
     pub fn reply(&self, id: ReplyId) -> Url {
         self.at(&format!("/r/{id}"))
+    }
+    pub fn product(&self, id: ProductId) -> Url {
+        self.at(&format!("/p/{id}"))
     }
     pub fn instance_actor(&self) -> Url {
         self.at("/actor")
@@ -109,6 +113,7 @@ impl Urls {
             ("g", Some(name)) => Local::Group(name.to_owned()),
             ("t", Some(id)) => Local::Thread(id.parse().ok()?),
             ("r", Some(id)) => Local::Reply(id.parse().ok()?),
+            ("p", Some(id)) => Local::Product(id.parse().ok()?),
             ("actor", None) => Local::Instance,
             _ => return None,
         })

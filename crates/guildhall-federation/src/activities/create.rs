@@ -3,17 +3,16 @@
 //! post mentioning `@group@host` does).
 
 use super::posts::{find_group, find_post};
+use super::states;
 use super::{Handler, Inbound};
 use crate::FedError;
-use crate::actors::StoredActor;
 use crate::content::{text_of, title_from};
+use crate::products;
 use crate::protocol::inbound::Create;
 use crate::protocol::objects::PostJson;
 use chrono::DateTime;
 use guildhall_app::posts::{self, Checked, Draft};
-use guildhall_app::{ideas, questions, replies, threads};
-use guildhall_core::kinds::GroupKind;
-use guildhall_core::reputation::ledger::Object;
+use guildhall_app::{replies, reviews, threads};
 use guildhall_db::{FedGroup, Federated};
 
 /// What the content rules read of a post.
@@ -119,12 +118,7 @@ impl Handler for Create {
         let ctx = inbound.data;
         if let Some(existing) = find_post(ctx, &post.id).await? {
             // The state first: refused, it leaves the edit unapplied too.
-            if post.answer_count.is_some() {
-                answer(inbound, acting, &existing, post).await?;
-            }
-            if post.idea_status.is_some() {
-                idea_status(inbound, acting, &existing, post).await?;
-            }
+            states::apply(inbound, acting, &existing, post, self.authored(inbound)).await?;
             if self.authored(inbound) {
                 let checked = post.checked(&ctx.app)?;
                 posts::edit_remote(&ctx.app, acting, received, &existing, &checked).await?;
@@ -151,8 +145,24 @@ impl Handler for Create {
             }
             None => {
                 let group = addressed_group(inbound, post).await?;
-                threads::create_remote(&ctx.app, acting, received, &group, &checked, federated)
-                    .await
+                match &post.item_reviewed {
+                    Some(product) => {
+                        let product = products::resolve(ctx, product, &group).await?;
+                        let rating = post.review_rating.as_ref().map(|r| &r.rating_value);
+                        let rating = rating.unwrap_or(&serde_json::Value::Null);
+                        reviews::create_remote(
+                            &ctx.app, acting, received, &group, product, rating, &checked,
+                            federated,
+                        )
+                        .await
+                    }
+                    None => {
+                        threads::create_remote(
+                            &ctx.app, acting, received, &group, &checked, federated,
+                        )
+                        .await
+                    }
+                }
             }
         };
         Ok(applied?)
@@ -175,98 +185,6 @@ impl Create {
             && inbound.via_group.is_some()
             && (self.post.answer_count.is_some() || self.post.idea_status.is_some())
     }
-}
-
-/// A Guildhall question's accepted answer, as its Page now says: applied
-/// when our copy is a question, by the rules of `questions::set_answer_remote`.
-async fn answer(
-    inbound: &Inbound<'_>,
-    acting: guildhall_app::Acting<'_>,
-    existing: &posts::Post,
-    post: &PostJson,
-) -> Result<(), FedError> {
-    let ctx = inbound.data;
-    let Object::Thread(id) = existing.object else {
-        return Err(FedError::Unprocessable(
-            "only a thread's Page says which reply answers it".into(),
-        ));
-    };
-    let thread = guildhall_app::threads::thread(&ctx.app, id, None).await?;
-    if thread.group_kind != GroupKind::Questions {
-        tracing::debug!(thread = %id, "an answer for a thread that is no question here: ignored");
-        return Ok(());
-    }
-    let answer = match &post.accepted_answer {
-        None => None,
-        Some(url) => match find_post(ctx, url).await? {
-            Some(posts::Post {
-                object: Object::Reply(reply),
-                ..
-            }) => Some(reply),
-            _ => {
-                return Err(FedError::Unprocessable(
-                    "the accepted answer is not a reply known here".into(),
-                ));
-            }
-        },
-    };
-    let received = inbound.received();
-    questions::set_answer_remote(&ctx.app, acting, received, &existing.group, &thread, answer)
-        .await?;
-    Ok(())
-}
-
-/// A Guildhall idea's stage, as its Page now says: applied when our copy
-/// is an idea, by the rules of `ideas::set_status_remote`.
-async fn idea_status(
-    inbound: &Inbound<'_>,
-    acting: guildhall_app::Acting<'_>,
-    existing: &posts::Post,
-    post: &PostJson,
-) -> Result<(), FedError> {
-    let ctx = inbound.data;
-    let Object::Thread(id) = existing.object else {
-        return Err(FedError::Unprocessable(
-            "only a thread's Page says an idea's status".into(),
-        ));
-    };
-    let thread = guildhall_app::threads::thread(&ctx.app, id, None).await?;
-    if thread.group_kind != GroupKind::Ideas {
-        tracing::debug!(thread = %id, "a status for a thread that is no idea here: ignored");
-        return Ok(());
-    }
-    // Who set it: fetched when new here, if on the group's own server.
-    let group_domain = existing.group.origin.domain();
-    let by = match &post.status_by {
-        Some(url)
-            if guildhall_core::instances::domain_of(url.as_str()).as_deref() == group_domain =>
-        {
-            match StoredActor::dereference(url, ctx).await {
-                Ok(StoredActor::User(u, _)) => Some(u.id),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    let duplicate_of = match &post.duplicate_of {
-        None => None,
-        Some(url) => match find_post(ctx, url).await? {
-            Some(posts::Post {
-                object: Object::Thread(t),
-                ..
-            }) => Some(t),
-            _ => None,
-        },
-    };
-    let remote = ideas::RemoteStatus {
-        status: post.idea_status.as_deref().unwrap_or_default(),
-        response: post.official_response.as_deref().unwrap_or_default(),
-        by,
-        duplicate_of,
-    };
-    let received = inbound.received();
-    ideas::set_status_remote(&ctx.app, acting, received, &existing.group, &thread, remote).await?;
-    Ok(())
 }
 
 /// The first group known here that a new thread is addressed to.

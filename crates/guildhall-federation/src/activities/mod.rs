@@ -17,6 +17,7 @@ mod flag;
 mod follow;
 mod offer;
 mod posts;
+mod states;
 mod undo;
 mod vote;
 

@@ -44,7 +44,13 @@ pub fn context() -> Value {
             "creativeWorkStatus": "sc:creativeWorkStatus",
             "statusBy": { "@id": "gh:statusBy", "@type": "@id" },
             "officialResponse": "gh:officialResponse",
-            "duplicateOf": { "@id": "gh:duplicateOf", "@type": "@id" }
+            "duplicateOf": { "@id": "gh:duplicateOf", "@type": "@id" },
+            "Product": "sc:Product",
+            "itemReviewed": { "@id": "sc:itemReviewed", "@type": "@id" },
+            "reviewRating": "sc:reviewRating",
+            "ratingValue": "sc:ratingValue",
+            "bestRating": "sc:bestRating",
+            "worstRating": "sc:worstRating"
         }
     ])
 }

@@ -49,6 +49,70 @@ pub struct Page {
     /// Where an idea stands.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub idea: Option<IdeaTerms>,
+    /// What a review rates (schema.org's `itemReviewed`, `reviewRating`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewTerms>,
+}
+
+/// A review's product and stars on its Page.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewTerms {
+    pub item_reviewed: Url,
+    pub review_rating: RatingTerms,
+}
+
+/// schema.org's Rating, left untyped (BookWyrm's own `Rating` type is
+/// something else).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RatingTerms {
+    pub rating_value: serde_json::Value,
+    #[serde(default)]
+    pub best_rating: Option<i64>,
+    #[serde(default)]
+    pub worst_rating: Option<i64>,
+}
+
+/// A product of a reviews group, as schema.org's `Product`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductObject {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub id: Url,
+    pub name: String,
+    /// Its description, as HTML.
+    pub content: String,
+    pub media_type: &'static str,
+    /// Its group.
+    pub audience: Url,
+    pub attributed_to: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<Url>,
+    /// The product's own page, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    pub published: String,
+}
+
+/// A product as another Guildhall serves it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductJson {
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "shapes::text")]
+    pub content: Option<String>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub audience: Option<Url>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub image: Option<Url>,
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub url: Option<Url>,
 }
 
 /// A question's state on its Page.
@@ -221,6 +285,11 @@ pub struct PostJson {
     pub status_by: Option<Url>,
     #[serde(default, deserialize_with = "shapes::first_url")]
     pub duplicate_of: Option<Url>,
+    /// A review's product, and its stars.
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub item_reviewed: Option<Url>,
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub review_rating: Option<RatingTerms>,
 }
 
 /// A post's `source` as others send it.
