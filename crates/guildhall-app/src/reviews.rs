@@ -225,6 +225,13 @@ pub async fn edit(
     threads::thread(app, id, Some(user)).await
 }
 
+/// What a remote review's Page names: the product here, and the stars as sent.
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteReview<'a> {
+    pub product: ProductId,
+    pub rating: &'a Value,
+}
+
 /// A remote member's review arrives as a Page naming one of `group`'s
 /// products: taken as a local one is (one per member and product; a
 /// second is a 409 and nothing is stored).
@@ -233,15 +240,14 @@ pub async fn create_remote(
     acting: Acting<'_>,
     received: Received<'_>,
     group: &FedGroup,
-    product: ProductId,
-    rating: &Value,
+    review: RemoteReview<'_>,
     post: &Checked,
     federated: Federated<'_>,
 ) -> Result<()> {
     let author = acting.remote()?.user;
     received.check_group(group)?;
-    let rating = Rating::from_json(rating)?;
-    let product = self::product(app, product).await?;
+    let rating = Rating::from_json(review.rating)?;
+    let product = self::product(app, review.product).await?;
     if product.group_id != group.id {
         return Err(Error::Invalid(
             "invalid itemReviewed: the product is not one of this group's".into(),

@@ -113,9 +113,9 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
                 updated: t.edited_at.map(time),
                 summary: state.summary,
                 notice: state.notice.map(|n| n.markdown),
-                question: state.question,
-                idea: state.idea,
-                review: state.review,
+                question: state.question.map(Box::new),
+                idea: state.idea.map(Box::new),
+                review: state.review.map(Box::new),
             };
             Ok(PostRefs {
                 url,

@@ -150,9 +150,9 @@ impl Handler for Create {
                         let product = products::resolve(ctx, product, &group).await?;
                         let rating = post.review_rating.as_ref().map(|r| &r.rating_value);
                         let rating = rating.unwrap_or(&serde_json::Value::Null);
+                        let review = reviews::RemoteReview { product, rating };
                         reviews::create_remote(
-                            &ctx.app, acting, received, &group, product, rating, &checked,
-                            federated,
+                            &ctx.app, acting, received, &group, review, &checked, federated,
                         )
                         .await
                     }

@@ -27,21 +27,14 @@ pub async fn apply(
     if post.idea_status.is_some() {
         idea_status(inbound, acting, existing, post).await?;
     }
-    if let (Some(rating), true) = (&post.review_rating, authored) {
-        if let Object::Thread(id) = existing.object {
-            let ctx = inbound.data;
-            let review = guildhall_app::threads::thread(&ctx.app, id, None).await?;
-            let received = inbound.received();
-            reviews::rate_remote(
-                &ctx.app,
-                acting,
-                received,
-                &existing.group,
-                &review,
-                &rating.rating_value,
-            )
-            .await?;
-        }
+    if let (Some(rating), true, Object::Thread(id)) =
+        (&post.review_rating, authored, existing.object)
+    {
+        let ctx = inbound.data;
+        let review = guildhall_app::threads::thread(&ctx.app, id, None).await?;
+        let received = inbound.received();
+        let stars = &rating.rating_value;
+        reviews::rate_remote(&ctx.app, acting, received, &existing.group, &review, stars).await?;
     }
     Ok(())
 }

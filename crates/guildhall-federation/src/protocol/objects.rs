@@ -45,13 +45,13 @@ pub struct Page {
     pub notice: Option<String>,
     /// What a question is (schema.org's `answerCount`, `acceptedAnswer`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub question: Option<QuestionTerms>,
+    pub question: Option<Box<QuestionTerms>>,
     /// Where an idea stands.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub idea: Option<IdeaTerms>,
+    pub idea: Option<Box<IdeaTerms>>,
     /// What a review rates (schema.org's `itemReviewed`, `reviewRating`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub review: Option<ReviewTerms>,
+    pub review: Option<Box<ReviewTerms>>,
 }
 
 /// A review's product and stars on its Page.
