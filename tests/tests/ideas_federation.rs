@@ -31,7 +31,30 @@ async fn thread(api: &Api, id: i64) -> Value {
 #[tokio::test]
 async fn an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall() {
     let a = TestServer::sqlite().await;
-    let b = TestServer::sqlite().await;
+    an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall_between(
+        a,
+        TestServer::sqlite().await,
+    )
+    .await;
+}
+
+/// The same with the group's instance on PostgreSQL.
+#[tokio::test]
+async fn an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall_on_postgres() {
+    let Some(a) = TestServer::postgres("idea_federation").await else {
+        return;
+    };
+    an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall_between(
+        a,
+        TestServer::sqlite().await,
+    )
+    .await;
+}
+
+async fn an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall_between(
+    a: TestServer,
+    b: TestServer,
+) {
     let ann = a.api().register("ann").await;
     ann.post(
         "/groups",

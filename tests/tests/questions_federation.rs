@@ -52,7 +52,21 @@ async fn points(api: &Api, user: &str) -> i64 {
 #[tokio::test]
 async fn a_question_seen_and_solved_from_a_second_guildhall() {
     let a = TestServer::sqlite_with(|c| c.reputation = Rules::default()).await;
-    let b = TestServer::sqlite().await;
+    a_question_seen_and_solved_from_a_second_guildhall_between(a, TestServer::sqlite().await).await;
+}
+
+/// The same with the group's instance on PostgreSQL.
+#[tokio::test]
+async fn a_question_seen_and_solved_from_a_second_guildhall_on_postgres() {
+    let Some(a) =
+        TestServer::postgres_with("question_federation", |c| c.reputation = Rules::default()).await
+    else {
+        return;
+    };
+    a_question_seen_and_solved_from_a_second_guildhall_between(a, TestServer::sqlite().await).await;
+}
+
+async fn a_question_seen_and_solved_from_a_second_guildhall_between(a: TestServer, b: TestServer) {
     let ann = a.api().register("ann").await;
     ann.post(
         "/groups",

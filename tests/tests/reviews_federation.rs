@@ -42,7 +42,24 @@ async fn printers(server: &TestServer) -> (Api, i64) {
 #[tokio::test]
 async fn reviews_are_seen_and_written_from_a_second_guildhall() {
     let a = TestServer::sqlite().await;
-    let b = TestServer::sqlite().await;
+    reviews_are_seen_and_written_from_a_second_guildhall_between(a, TestServer::sqlite().await)
+        .await;
+}
+
+/// The same with the group's instance on PostgreSQL.
+#[tokio::test]
+async fn reviews_are_seen_and_written_from_a_second_guildhall_on_postgres() {
+    let Some(a) = TestServer::postgres("review_federation").await else {
+        return;
+    };
+    reviews_are_seen_and_written_from_a_second_guildhall_between(a, TestServer::sqlite().await)
+        .await;
+}
+
+async fn reviews_are_seen_and_written_from_a_second_guildhall_between(
+    a: TestServer,
+    b: TestServer,
+) {
     let (ann, p_a) = printers(&a).await;
     let bob = b.api().register("bob").await;
     let found = bob
