@@ -187,6 +187,24 @@ async fn an_idea_from_proposed_to_shipped(server: &TestServer) {
         "bob's vote stays one, dan's moved, ann's own is not moved"
     );
 
+    // The duplicate is closed: votes and replies go to the idea it repeats.
+    let detail = mo
+        .put(&format!("/threads/{night}/vote"), json!({"value": 1}))
+        .await
+        .expect_error(409, "conflict");
+    assert!(
+        detail.contains(&format!("merged into idea {dark}")),
+        "{detail}"
+    );
+    let detail = bob
+        .post(
+            &format!("/threads/{night}/replies"),
+            json!({"body": "Me too."}),
+        )
+        .await
+        .expect_error(409, "conflict");
+    assert!(detail.contains("reply there"), "{detail}");
+
     // Bad input: each a 4xx naming the problem, nothing changed.
     let detail = mo
         .put(

@@ -228,15 +228,23 @@ async fn reply_in(
     let now = now_ms();
     let created = remote.map_or(now, |r| r.published.min(now));
     // Write first: takes the lock, and tells us whether the thread is live.
-    let thread: Option<(Option<i64>, GroupId, Option<String>)> = sqlx::query_as(
+    type Row = (Option<i64>, GroupId, Option<String>, Option<ThreadId>);
+    let thread: Option<Row> = sqlx::query_as(
         "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
-             RETURNING deleted_at, group_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id)",
+             RETURNING deleted_at, group_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id), duplicate_of",
     )
     .bind(now)
     .bind(new.thread_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (thread_deleted, group_id, group_domain) = thread.ok_or(StoreError::NotFound("thread"))?;
+    let (thread_deleted, group_id, group_domain, merged_into) =
+        thread.ok_or(StoreError::NotFound("thread"))?;
+    if let Some(into) = merged_into {
+        return Err(RuleError::Conflict(format!(
+            "this idea was merged into idea {into}: reply there"
+        ))
+        .into());
+    }
     let thread_deleted = thread_deleted.is_some();
     let mut parent_deleted = false;
     if let Some(parent_id) = new.parent_id {

@@ -2,6 +2,7 @@ use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
 use crate::reputation::{VoteChange, record_vote};
 use crate::{Store, now_ms};
+use guildhall_core::RuleError;
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::ranking::hot_rank;
 use guildhall_core::reputation::Rules;
@@ -96,6 +97,8 @@ struct Voted {
     deleted: bool,
     created_at: i64,
     group_id: GroupId,
+    /// A merged duplicate idea: the idea its votes went to.
+    merged_into: Option<ThreadId>,
 }
 
 /// The voter's vote before this change, and what it stands for in the
@@ -115,6 +118,12 @@ async fn vote_in(conn: &mut AnyConnection, rules: &Rules, ballot: Ballot<'_>) ->
     } = ballot;
     let voted = lock_object(conn, target).await?;
     check_can_vote(voter, voted.author_id, voted.deleted)?;
+    if let (Some(into), Some(_)) = (voted.merged_into, new) {
+        return Err(RuleError::Conflict(format!(
+            "this idea was merged into idea {into}: vote there"
+        ))
+        .into());
+    }
     let old = old_vote(conn, target, voter).await?;
     let delta = transition(old.vote, new)?;
 
@@ -161,13 +170,19 @@ async fn lock_object(conn: &mut AnyConnection, target: VoteTarget) -> Result<Vot
             "(SELECT group_id FROM threads WHERE threads.id = replies.thread_id)"
         }
     };
-    let found: Option<(UserId, Option<i64>, i64, GroupId)> = sqlx::query_as(AssertSqlSafe(format!(
-        "UPDATE {objects} SET score = score WHERE id = $1 RETURNING author_id, deleted_at, created_at, {group_of}"
+    let merged_into = match target {
+        VoteTarget::Thread(_) => "duplicate_of",
+        VoteTarget::Reply(_) => "CAST(NULL AS BIGINT)",
+    };
+    type Row = (UserId, Option<i64>, i64, GroupId, Option<ThreadId>);
+    let found: Option<Row> = sqlx::query_as(AssertSqlSafe(format!(
+        "UPDATE {objects} SET score = score WHERE id = $1 \
+         RETURNING author_id, deleted_at, created_at, {group_of}, {merged_into}"
     )))
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (author_id, deleted_at, created_at, group_id) =
+    let (author_id, deleted_at, created_at, group_id, merged_into) =
         found.ok_or(StoreError::NotFound(if objects == "threads" {
             "thread"
         } else {
@@ -178,6 +193,7 @@ async fn lock_object(conn: &mut AnyConnection, target: VoteTarget) -> Result<Vot
         deleted: deleted_at.is_some(),
         created_at,
         group_id,
+        merged_into,
     })
 }
 
