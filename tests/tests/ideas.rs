@@ -204,6 +204,14 @@ async fn an_idea_from_proposed_to_shipped(server: &TestServer) {
         .await
         .expect_error(409, "conflict");
     assert!(detail.contains("reply there"), "{detail}");
+    let detail = mo
+        .put(
+            &format!("/threads/{night}/status"),
+            json!({"status": "planned"}),
+        )
+        .await
+        .expect_error(409, "conflict");
+    assert!(detail.contains("merged into idea"), "{detail}");
 
     // Bad input: each a 4xx naming the problem, nothing changed.
     let detail = mo

@@ -349,7 +349,34 @@ async fn reviews_on_the_pages() {
     .redirect();
     let page = ann.get(&format!("/p/{id}")).await.expect(200);
     assert!(page.html().contains(r#"aria-label="2 out of 5 stars""#));
-    // A second review through the form: refused, saying why.
+    // A second review through the form: shown again, saying why.
+    let again = ann
+        .submit(
+            &format!("/p/{id}"),
+            &format!("/p/{id}/review"),
+            &[("rating", "5"), ("title", "Again"), ("body", "Again.")],
+        )
+        .await;
+    assert_eq!(again.status.as_u16(), 409);
+    assert!(
+        again.html().contains("already reviewed this product"),
+        "{}",
+        again.html()
+    );
+    // A new member's review without stars keeps what they wrote.
+    let bob = Browser::new(&server);
+    bob.register("bob").await;
+    let refused = bob
+        .submit(
+            &format!("/p/{id}"),
+            &format!("/p/{id}/review"),
+            &[("title", "Kept title"), ("body", "Kept body.")],
+        )
+        .await;
+    assert_eq!(refused.status.as_u16(), 422);
+    assert!(refused.html().contains("whole number of stars"));
+    assert!(refused.html().contains(r#"value="Kept title""#));
+    assert!(refused.html().contains("Kept body."));
     let again = ann
         .post_raw(
             &format!("/p/{id}/review"),

@@ -55,6 +55,11 @@ pub async fn set_status(
     let thread = threads::thread(app, id, Some(user)).await?;
     let moderates = moderates(app, &thread, user).await?;
     may_stage(&idea(&thread), actor(user), moderates)?;
+    if let Some(into) = thread.duplicate_of {
+        return Err(Error::Conflict(format!(
+            "this idea was merged into idea {into}: its status is that idea's"
+        )));
+    }
     let stage = app.settings.stages.find(status)?;
     if stage.key == DUPLICATE {
         return Err(Error::Invalid(
@@ -169,10 +174,10 @@ pub async fn set_status_remote(
         true,
     )?;
     let well_formed = !key.is_empty()
-        && key.len() <= 40
+        && key.chars().count() <= 40
         && key
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '_');
     if !well_formed {
         return Err(Error::Invalid(
             "invalid ideaStatus: a stage key is 1 to 40 lower-case letters, digits or _".into(),

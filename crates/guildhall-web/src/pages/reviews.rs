@@ -93,6 +93,18 @@ pub async fn show(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<ReviewSort>,
 ) -> PageResult {
+    let ctx = product_page(&page, id, q.sort.as_deref(), None).await?;
+    page.render("product.html", ctx)
+}
+
+/// What a product's page shows; with `draft`, a refused review to show
+/// again in its form.
+async fn product_page(
+    page: &Page,
+    id: i64,
+    sort: Option<&str>,
+    draft: Option<&ReviewForm>,
+) -> Result<minijinja::Value, super::error::PageError> {
     let state = &page.state;
     let viewer = page.viewer.as_ref();
     let product = reviews::product(&state.app, ProductId(id)).await?;
@@ -101,11 +113,7 @@ pub async fn show(
         .group_by_id(product.group_id)
         .await?
         .ok_or_else(|| AppError::not_found("group"))?;
-    let sort = q
-        .sort
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .unwrap_or("helpful");
+    let sort = sort.filter(|s| !s.is_empty()).unwrap_or("helpful");
     let list = reviews::reviews(&state.app, product.id, Some(sort), viewer).await?;
     let mine = match viewer {
         Some(u) => reviews::review_by(&state.app, product.id, u).await?,
@@ -117,15 +125,13 @@ pub async fn show(
     };
     let json_ld = product_ld(&product, &list, &state.settings);
     let reviews: Vec<ThreadView> = list.iter().map(|t| ThreadView::new(t, viewer)).collect();
-    page.render(
-        "product.html",
-        context! {
-            group => GroupView::from(&group),
-            product => ProductCard::new(&product),
-            description => product.description,
-            reviews, sort, mine, can_manage, json_ld,
-        },
-    )
+    let draft = draft.map(|d| context! { title => d.title, body => d.body, rating => d.rating });
+    Ok(context! {
+        group => GroupView::from(&group),
+        product => ProductCard::new(&product),
+        description => product.description,
+        reviews, sort, mine, can_manage, json_ld, draft,
+    })
 }
 
 /// A member's review, from the product page's form.
@@ -141,9 +147,15 @@ pub async fn review(
         body: &f.body,
         rating: &rating,
     };
-    let thread =
-        reviews::review(&page.state.app, Acting::Member(user), ProductId(id), input).await?;
-    Ok(see_other(&format!("/t/{}", thread.id)))
+    let acting = Acting::Member(user);
+    match reviews::review(&page.state.app, acting, ProductId(id), input).await {
+        Ok(thread) => Ok(see_other(&format!("/t/{}", thread.id))),
+        // Shown again on the product's page, what they wrote kept.
+        Err(e) => {
+            let ctx = product_page(&page, id, None, Some(&f)).await?;
+            page.reshow(e, "product.html", ctx)
+        }
+    }
 }
 
 /// A moderator adds a product, from the group page's form.
