@@ -168,10 +168,10 @@ impl Handler for Create {
         applied?;
         // An idea first seen already staged, as its group announces it,
         // takes its stage at once (an author's own word on it is ignored).
-        if post.idea_status.is_some() && post.in_reply_to.is_none() && inbound.via_group.is_some() {
-            if let Some(stored) = find_post(ctx, &post.id).await? {
-                states::apply(inbound, acting, &stored, post, false).await?;
-            }
+        let announced_idea =
+            post.idea_status.is_some() && post.in_reply_to.is_none() && inbound.via_group.is_some();
+        if announced_idea && let Some(stored) = find_post(ctx, &post.id).await? {
+            states::apply(inbound, acting, &stored, post, false).await?;
         }
         Ok(())
     }
