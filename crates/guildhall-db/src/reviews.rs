@@ -237,13 +237,8 @@ impl Store {
 
     /// The member's live review of a product, if any.
     pub async fn review_by(&self, product: ProductId, author: UserId) -> Result<Option<ThreadId>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM threads WHERE product_id = $1 AND author_id = $2 AND deleted_at IS NULL",
-        )
-        .bind(product)
-        .bind(author)
-        .fetch_optional(&self.pool)
-        .await?)
+        let mut conn = self.pool.acquire().await?;
+        review_of(&mut conn, product, author).await
     }
 
     /// Changes a review's stars, and tells the fediverse as an edit does.
@@ -273,18 +268,26 @@ pub(crate) async fn check_first(
     product: ProductId,
     author: UserId,
 ) -> Result<()> {
-    let existing: Option<ThreadId> = sqlx::query_scalar(
-        "SELECT id FROM threads WHERE product_id = $1 AND author_id = $2 AND deleted_at IS NULL",
-    )
-    .bind(product)
-    .bind(author)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match existing {
+    match review_of(conn, product, author).await? {
         Some(id) => Err(RuleError::Conflict(format!(
             "you have already reviewed this product (review {id}); edit that review instead"
         ))
         .into()),
         None => Ok(()),
     }
+}
+
+/// `author`'s live review of `product`, if any.
+async fn review_of(
+    conn: &mut AnyConnection,
+    product: ProductId,
+    author: UserId,
+) -> Result<Option<ThreadId>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM threads WHERE product_id = $1 AND author_id = $2 AND deleted_at IS NULL",
+    )
+    .bind(product)
+    .bind(author)
+    .fetch_optional(&mut *conn)
+    .await?)
 }

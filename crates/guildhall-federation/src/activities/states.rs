@@ -39,6 +39,26 @@ pub async fn apply(
     Ok(())
 }
 
+/// The thread whose state a Page carries, when our copy's group is of
+/// `kind` (else the state is ignored: our copy is no question or idea).
+async fn thread_of_kind(
+    inbound: &Inbound<'_>,
+    existing: &posts::Post,
+    kind: GroupKind,
+) -> Result<Option<guildhall_db::Thread>, FedError> {
+    let Object::Thread(id) = existing.object else {
+        return Err(FedError::Unprocessable(
+            "only a thread's Page says what state the thread is in".into(),
+        ));
+    };
+    let thread = guildhall_app::threads::thread(&inbound.data.app, id, None).await?;
+    if thread.group_kind != kind {
+        tracing::debug!(thread = %id, %kind, "a state for another kind of thread: ignored");
+        return Ok(None);
+    }
+    Ok(Some(thread))
+}
+
 /// A Guildhall question's accepted answer, as its Page now says: applied
 /// when our copy is a question, by the rules of `questions::set_answer_remote`.
 async fn answer(
@@ -48,16 +68,9 @@ async fn answer(
     post: &PostJson,
 ) -> Result<(), FedError> {
     let ctx = inbound.data;
-    let Object::Thread(id) = existing.object else {
-        return Err(FedError::Unprocessable(
-            "only a thread's Page says which reply answers it".into(),
-        ));
-    };
-    let thread = guildhall_app::threads::thread(&ctx.app, id, None).await?;
-    if thread.group_kind != GroupKind::Questions {
-        tracing::debug!(thread = %id, "an answer for a thread that is no question here: ignored");
+    let Some(thread) = thread_of_kind(inbound, existing, GroupKind::Questions).await? else {
         return Ok(());
-    }
+    };
     let answer = match &post.accepted_answer {
         None => None,
         Some(url) => match find_post(ctx, url).await? {
@@ -87,16 +100,9 @@ async fn idea_status(
     post: &PostJson,
 ) -> Result<(), FedError> {
     let ctx = inbound.data;
-    let Object::Thread(id) = existing.object else {
-        return Err(FedError::Unprocessable(
-            "only a thread's Page says an idea's status".into(),
-        ));
-    };
-    let thread = guildhall_app::threads::thread(&ctx.app, id, None).await?;
-    if thread.group_kind != GroupKind::Ideas {
-        tracing::debug!(thread = %id, "a status for a thread that is no idea here: ignored");
+    let Some(thread) = thread_of_kind(inbound, existing, GroupKind::Ideas).await? else {
         return Ok(());
-    }
+    };
     // Who set it: fetched when new here, if on the group's own server.
     let group_domain = existing.group.origin.domain();
     let by = match &post.status_by {
