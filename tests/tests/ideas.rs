@@ -328,8 +328,19 @@ async fn stages_are_the_instances_own() {
 
 #[tokio::test]
 async fn ideas_on_the_pages() {
-    let server = TestServer::sqlite().await;
-    let ann = Browser::new(&server);
+    ideas_on_the_pages_on(&TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn ideas_on_the_pages_on_postgres() {
+    let Some(server) = TestServer::postgres("idea_pages").await else {
+        return;
+    };
+    ideas_on_the_pages_on(&server).await;
+}
+
+async fn ideas_on_the_pages_on(server: &TestServer) {
+    let ann = Browser::new(server);
     ann.register("ann").await;
     ann.submit(
         "/groups/new",
@@ -391,7 +402,7 @@ async fn ideas_on_the_pages() {
     assert!(listing.html().contains("No ideas at this stage."));
 
     // A member who does not moderate sees no form, and a forged post is refused.
-    let bob = Browser::new(&server);
+    let bob = Browser::new(server);
     bob.register("bob").await;
     let page = bob.get(&format!("/t/{id}")).await.expect(200);
     assert!(!page.html().contains("Change the status"));

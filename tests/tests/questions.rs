@@ -241,10 +241,21 @@ async fn a_question_from_asked_to_solved_on_postgres() {
 
 #[tokio::test]
 async fn questions_on_the_pages() {
-    let server = TestServer::sqlite().await;
-    let ann = Browser::new(&server);
+    questions_on_the_pages_on(&TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn questions_on_the_pages_on_postgres() {
+    let Some(server) = TestServer::postgres("question_pages").await else {
+        return;
+    };
+    questions_on_the_pages_on(&server).await;
+}
+
+async fn questions_on_the_pages_on(server: &TestServer) {
+    let ann = Browser::new(server);
     ann.register("ann").await;
-    let bob = Browser::new(&server);
+    let bob = Browser::new(server);
     bob.register("bob").await;
     ann.submit(
         "/groups/new",

@@ -252,8 +252,19 @@ async fn helpful_votes_follow_the_trust_levels() {
 
 #[tokio::test]
 async fn reviews_on_the_pages() {
-    let server = TestServer::sqlite().await;
-    let ann = Browser::new(&server);
+    reviews_on_the_pages_on(&TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn reviews_on_the_pages_on_postgres() {
+    let Some(server) = TestServer::postgres("review_pages").await else {
+        return;
+    };
+    reviews_on_the_pages_on(&server).await;
+}
+
+async fn reviews_on_the_pages_on(server: &TestServer) {
+    let ann = Browser::new(server);
     ann.register("ann").await;
     ann.submit(
         "/groups/new",
@@ -364,7 +375,7 @@ async fn reviews_on_the_pages() {
         again.html()
     );
     // A new member's review without stars keeps what they wrote.
-    let bob = Browser::new(&server);
+    let bob = Browser::new(server);
     bob.register("bob").await;
     let refused = bob
         .submit(

@@ -198,6 +198,30 @@ async fn followers_read_the_stars_and_a_second_review_is_refused() {
     let p = ann.get(&format!("/products/{product}")).await.expect(200);
     assert_eq!(p["review_count"], 2);
     assert_eq!(p["distribution"], json!([0, 0, 1, 1, 0]));
+    // A product of another group: refused, nothing stored.
+    ann.post(
+        "/groups",
+        json!({"name": "scanners", "title": "Scanners", "kind": "reviews"}),
+    )
+    .await
+    .expect(201);
+    let scanner = ann
+        .post("/groups/scanners/products", json!({"name": "Acme S-1"}))
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let mut elsewhere = review(5, json!(4));
+    elsewhere["object"]["itemReviewed"] = json!(server.url(&format!("/p/{scanner}")));
+    let (status, body) = lemmy.send(&server.url("/inbox"), &elsewhere).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.to_string().contains("not one of this group's"),
+        "{body}"
+    );
+    let s1 = ann.get(&format!("/products/{scanner}")).await.expect(200);
+    assert_eq!(s1["review_count"], 0);
+
     // A plain post to a reviews group is no review: refused.
     let mut plain = review(4, json!(4));
     plain["object"]
