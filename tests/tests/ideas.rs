@@ -387,6 +387,18 @@ async fn ideas_on_the_pages_on(server: &TestServer) {
     );
     assert!(html.contains("Coming in May."));
     assert!(html.contains("Status history (1)"));
+    // A refused merge shows the idea again, the reason by its form.
+    let refused = ann
+        .submit(
+            &format!("/t/{id}"),
+            &format!("/t/{id}/merge"),
+            &[("into", &id.to_string()), ("response", "Kept response.")],
+        )
+        .await;
+    assert_eq!(refused.status.as_u16(), 422);
+    let html = refused.html();
+    assert!(html.contains("cannot be merged into itself"), "{html}");
+    assert!(html.contains(">Kept response.</textarea>"), "{html}");
     let board = ann.get("/g/ideas/board").await.expect(200);
     let html = board.html();
     let planned = html.find(">Planned <").unwrap();

@@ -6,6 +6,7 @@ use super::error::PageResult;
 use super::extract::{PageForm, PagePath};
 use super::layout::Page;
 use super::redirect::see_other;
+use super::threads::Draft;
 use super::views::{GroupView, ThreadView};
 use crate::error::AppError;
 use guildhall_app::{Acting, groups, ideas, threads};
@@ -87,15 +88,9 @@ pub async fn set_status(
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
     let acting = Acting::Member(user);
-    ideas::set_status(
-        &page.state.app,
-        acting,
-        ThreadId(id),
-        &f.status,
-        &f.response,
-    )
-    .await?;
-    Ok(see_other(&format!("/t/{id}#status")))
+    let (app, idea) = (&page.state.app, ThreadId(id));
+    let changed = ideas::set_status(app, acting, idea, &f.status, &f.response).await;
+    shown_again(&page, id, "status", f.response, changed.map(|_| ())).await
 }
 
 /// A moderator merges a duplicate into the idea it repeats.
@@ -105,22 +100,41 @@ pub async fn merge(
     PageForm(f): PageForm<MergeForm>,
 ) -> PageResult {
     let user = page.user(&format!("/t/{id}"))?;
-    let into = f
-        .into
-        .trim()
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .map_err(|_| {
-            AppError::Invalid("invalid into: give the number of the idea it repeats".into())
-        })?;
     let acting = Acting::Member(user);
-    ideas::merge(
-        &page.state.app,
-        acting,
-        ThreadId(id),
-        ThreadId(into),
-        &f.response,
-    )
-    .await?;
-    Ok(see_other(&format!("/t/{id}#status")))
+    let (app, idea) = (&page.state.app, ThreadId(id));
+    let merged = match f.into.trim().trim_start_matches('#').parse::<i64>() {
+        Ok(into) => ideas::merge(app, acting, idea, ThreadId(into), &f.response)
+            .await
+            .map(|_| ()),
+        Err(_) => Err(guildhall_app::Error::Invalid(
+            "invalid into: give the number of the idea it repeats".into(),
+        )),
+    };
+    shown_again(&page, id, "merge", f.response, merged).await
+}
+
+/// After a moderator's form: back to the idea, or, refused, the idea's
+/// page again with the reason by the form and what was written in it.
+async fn shown_again(
+    page: &Page,
+    id: i64,
+    form: &'static str,
+    body: String,
+    result: Result<(), guildhall_app::Error>,
+) -> PageResult {
+    match result.map_err(AppError::from) {
+        Ok(()) => Ok(see_other(&format!("/t/{id}#status"))),
+        Err(e @ AppError::NotFound(_)) => Err(e.into()),
+        Err(e) if e.status().is_client_error() => {
+            e.log();
+            let draft = Draft {
+                form,
+                parent_id: None,
+                body,
+                error: e.detail(),
+            };
+            super::threads::render(page, id, e.status(), Some(draft), false).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -49,6 +49,7 @@ pub async fn create(
         Err(e) if e.status().is_client_error() => {
             e.log();
             let draft = Draft {
+                form: "reply",
                 parent_id,
                 body: f.body,
                 error: e.detail(),

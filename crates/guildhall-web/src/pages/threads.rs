@@ -32,9 +32,11 @@ pub struct VoteForm {
     pub value: String,
 }
 
-/// A reply that was refused, shown again in its form with the reason.
+/// A form that was refused, shown again with what was written and the
+/// reason: a reply (`form` "reply"), or a moderator's "status" or "merge".
 #[derive(Serialize)]
 pub struct Draft {
+    pub form: &'static str,
     pub parent_id: Option<ReplyId>,
     pub body: String,
     pub error: String,
