@@ -179,6 +179,15 @@ async fn a_question_from_asked_to_solved(server: &TestServer) {
     assert_eq!(points(&ann, "bob").await, before.1);
     assert_eq!(points(&ann, "ann").await, before.0);
 
+    // A question whose only reply was deleted is unanswered again.
+    let lonely = post_thread(&ann, "help", "Bluetooth pairing", "Fails.").await;
+    let only = post_reply(&cat, lonely, "Try again.").await;
+    assert!(!listed(&ann, "state=unanswered").await.contains(&lonely));
+    cat.delete(&format!("/replies/{only}")).await.expect(204);
+    assert!(listed(&ann, "state=unanswered").await.contains(&lonely));
+    let t = ann.get(&format!("/threads/{lonely}")).await.expect(200);
+    assert_eq!(question(&t)["state"], "unanswered");
+
     // Bad input: each a 4xx naming the problem, nothing changed.
     let elsewhere = post_reply(&bob, old, "Clean the rollers.").await;
     let detail = ann

@@ -34,7 +34,7 @@ impl QuestionState {
         QuestionState::Solved,
     ];
 
-    /// The state of a question with `replies` live replies.
+    /// The state of a question with `replies` live (not deleted) replies.
     pub fn of(replies: i64, accepted: bool) -> QuestionState {
         match (accepted, replies) {
             (true, _) => QuestionState::Solved,

@@ -42,6 +42,8 @@ pub struct Thread {
     pub deleted_at: Option<i64>,
     /// A question's accepted answer, who accepted it and when.
     pub accepted_reply_id: Option<ReplyId>,
+    /// For a question: 1 when a live (not deleted) reply answers it.
+    pub answered: i64,
     pub accepted_by: Option<UserId>,
     pub accepted_by_name: Option<String>,
     pub accepted_at: Option<i64>,
@@ -82,6 +84,8 @@ pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
      t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \
      t.idea_status, t.duplicate_of, t.product_id, t.rating, \
+     CAST(CASE WHEN g.kind = 'questions' AND EXISTS (SELECT 1 FROM replies lr WHERE lr.thread_id = t.id \
+          AND lr.deleted_at IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS answered, \
      v.value AS my_vote, CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM threads t JOIN groups g ON g.id = t.group_id JOIN users u ON u.id = t.author_id \
      LEFT JOIN users ab ON ab.id = t.accepted_by \
@@ -260,7 +264,8 @@ impl Store {
         sql.push_str(&match filter {
             None => String::new(),
             Some(ThreadFilter::Question(QuestionState::Unanswered)) => {
-                " AND g.kind = 'questions' AND t.reply_count = 0 AND t.accepted_reply_id IS NULL"
+                " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL AND NOT EXISTS \
+                 (SELECT 1 FROM replies lr WHERE lr.thread_id = t.id AND lr.deleted_at IS NULL)"
                     .into()
             }
             Some(ThreadFilter::Question(QuestionState::Unsolved)) => {

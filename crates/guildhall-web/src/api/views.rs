@@ -272,7 +272,7 @@ impl QuestionView {
         }
         let accepted = t.accepted_reply_id.is_some();
         Some(QuestionView {
-            state: QuestionState::of(t.reply_count, accepted).as_str().into(),
+            state: QuestionState::of(t.answered, accepted).as_str().into(),
             accepted_reply_id: t.accepted_reply_id.map(|r| r.get()),
             accepted_by: t.accepted_by_name.clone(),
             accepted_at: t.accepted_at.map(time),

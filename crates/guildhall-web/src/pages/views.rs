@@ -212,7 +212,7 @@ impl ThreadView {
             mine: viewer.is_some_and(|u| u.id == t.author_id),
             author_role: None,
             state: (t.group_kind == GroupKind::Questions)
-                .then(|| QuestionState::of(t.reply_count, t.accepted_reply_id.is_some()).as_str()),
+                .then(|| QuestionState::of(t.answered, t.accepted_reply_id.is_some()).as_str()),
             accepted_reply_id: t.accepted_reply_id,
             accepted_by: t.accepted_by_name.clone(),
             accepted: t.accepted_at.map(|a| when(a, now)),
