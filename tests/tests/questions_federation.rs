@@ -350,4 +350,28 @@ async fn mastodon_and_lemmy_followers_hear_of_an_acceptance() {
             .all(|r| r.body["object"]["acceptedAnswer"].is_null()),
         "Lemmy reads the Announce: no second, bare copy"
     );
+
+    // A long answer is quoted cut, so the question stays a post others take.
+    let long = post_thread(&ann, "support", "Long one", "Why?").await;
+    let words = "firmware ".repeat(100);
+    let answer = post_reply(&bob, long, &words).await;
+    ann.put(
+        &format!("/threads/{long}/answer"),
+        json!({"reply_id": answer}),
+    )
+    .await
+    .expect(200);
+    let announce = eventually("Lemmy gets the long question's Update", || async {
+        lemmy.received_of("Announce").into_iter().find(|r| {
+            r.body["object"]["object"]["name"] == "Long one"
+                && r.body["object"]["object"]["acceptedAnswer"].is_string()
+        })
+    })
+    .await;
+    let source = announce.body["object"]["object"]["source"]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(source.ends_with('…'), "{source}");
+    assert!(source.len() < words.len(), "{source}");
 }

@@ -91,7 +91,7 @@ impl RemoteProfile {
 }
 
 /// At most `max` characters, the last one an ellipsis when cut.
-fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

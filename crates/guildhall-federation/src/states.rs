@@ -4,13 +4,17 @@
 //! (Mastodon) and a notice appended to the text (Lemmy, Mbin). See
 //! docs/FEDERATION.md, "Questions" and "Ideas".
 
-use crate::content::escape;
+use crate::content::{cut, escape};
 use crate::posts::{reply_ap_id, thread_ap_id, user, user_url};
 use crate::protocol::objects::{IdeaTerms, QuestionTerms, RatingTerms, ReviewTerms};
 use crate::{Context, FedError};
+use guildhall_core::content::render_markdown;
 use guildhall_core::ids::Origin;
 use guildhall_core::kinds::GroupKind;
 use guildhall_db::{FedUser, Thread};
+
+/// How much of an accepted answer a question's notice quotes, in characters.
+const QUOTED_ANSWER_MAX: usize = 500;
 
 /// A notice appended to a Page's text, as Markdown and as HTML.
 pub struct Notice {
@@ -80,16 +84,19 @@ async fn question(ctx: &Context, t: &Thread) -> Result<State, FedError> {
     let answer_url = reply_ap_id(ctx, answer).await?;
     let (answerer_url, acceptor_url) = (user_url(ctx, &answerer), user_url(ctx, &acceptor));
     let (by, accepted) = (handle(ctx, &answerer), handle(ctx, &acceptor));
+    // The answer quoted, cut: the question's text must stay within what
+    // other servers take for a post.
+    let excerpt = cut(&reply.body, QUOTED_ANSWER_MAX);
     let notice = Notice {
         markdown: format!(
             "✅ **Solved**: [the accepted answer]({answer_url}) by {by}, accepted by {accepted}:\n\n{}",
-            quoted(&reply.body)
+            quoted(&excerpt)
         ),
         html: format!(
             "<p>✅ <strong>Solved</strong>: <a href=\"{answer_url}\">the accepted answer</a> by \
              <a href=\"{answerer_url}\">{by}</a>, accepted by <a href=\"{acceptor_url}\">{accepted}</a>:</p>\
              <blockquote>{}</blockquote>",
-            reply.body_html
+            render_markdown(&excerpt)
         ),
     };
     terms.accepted_answer = Some(answer_url);
