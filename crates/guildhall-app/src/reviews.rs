@@ -45,24 +45,40 @@ pub async fn product(app: &App, id: ProductId) -> Result<Product> {
         .ok_or_else(|| Error::not_found("product"))
 }
 
-/// Checks a product's fields: its name and links, and its description
-/// (written into `description` as (HTML, Markdown)).
-fn fields<'a>(
-    input: &ProductInput<'a>,
-    app: &App,
-    description: &'a mut (String, String),
-) -> Result<(String, Option<String>, Option<String>)> {
-    let name = product_name(input.name)?;
-    let text = app
-        .settings
-        .limits
-        .optional_text("description", input.description)?;
-    *description = (render_markdown(&text), text);
-    Ok((
-        name,
-        product_link("image_url", input.image_url)?,
-        product_link("link_url", input.link_url)?,
-    ))
+/// A product's fields, checked: its name, its description (Markdown and
+/// HTML) and its links.
+struct CheckedProduct {
+    name: String,
+    description: String,
+    description_html: String,
+    image_url: Option<String>,
+    link_url: Option<String>,
+}
+
+impl CheckedProduct {
+    fn new(app: &App, input: &ProductInput<'_>) -> Result<CheckedProduct> {
+        let description = app
+            .settings
+            .limits
+            .optional_text("description", input.description)?;
+        Ok(CheckedProduct {
+            name: product_name(input.name)?,
+            description_html: render_markdown(&description),
+            description,
+            image_url: product_link("image_url", input.image_url)?,
+            link_url: product_link("link_url", input.link_url)?,
+        })
+    }
+
+    fn fields(&self) -> ProductFields<'_> {
+        ProductFields {
+            name: &self.name,
+            description: &self.description,
+            description_html: &self.description_html,
+            image_url: self.image_url.as_deref(),
+            link_url: self.link_url.as_deref(),
+        }
+    }
 }
 
 /// A moderator (or admin) adds a product to a reviews group.
@@ -75,16 +91,11 @@ pub async fn create_product(
     let user = acting.member()?;
     let group = groups::group(app, group_name).await?;
     manages(app, &group, user).await?;
-    let mut description = (String::new(), String::new());
-    let (name, image, link) = fields(&input, app, &mut description)?;
-    let product = ProductFields {
-        name: &name,
-        description: &description.1,
-        description_html: &description.0,
-        image_url: image.as_deref(),
-        link_url: link.as_deref(),
-    };
-    Ok(app.store.create_product(group.id, product, user.id).await?)
+    let product = CheckedProduct::new(app, &input)?;
+    Ok(app
+        .store
+        .create_product(group.id, product.fields(), user.id)
+        .await?)
 }
 
 /// A moderator (or admin) changes a product.
@@ -102,16 +113,8 @@ pub async fn update_product(
         .await?
         .ok_or_else(|| Error::not_found("group"))?;
     manages(app, &group, user).await?;
-    let mut description = (String::new(), String::new());
-    let (name, image, link) = fields(&input, app, &mut description)?;
-    let fields = ProductFields {
-        name: &name,
-        description: &description.1,
-        description_html: &description.0,
-        image_url: image.as_deref(),
-        link_url: link.as_deref(),
-    };
-    app.store.update_product(id, fields).await?;
+    let checked = CheckedProduct::new(app, &input)?;
+    app.store.update_product(id, checked.fields()).await?;
     product(app, id).await
 }
 
