@@ -9,13 +9,16 @@ use guildhall_e2e::steps::until_accepted;
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
-async fn product_on(api: &Api, group: &str, name: &str) -> Value {
+/// Waits until `group` on `api`'s instance lists the product `name` with
+/// `reviews` reviews (a peer stores the product just before the review
+/// that names it).
+async fn product_on(api: &Api, group: &str, name: &str, reviews: i64) -> Value {
     eventually(&format!("the product {name:?} is listed"), || async {
         let list = api.get(&format!("/groups/{group}/products")).await.body;
         list["products"]
             .as_array()?
             .iter()
-            .find(|p| p["name"] == name)
+            .find(|p| p["name"] == name && p["review_count"] == reviews)
             .cloned()
     })
     .await
@@ -83,7 +86,7 @@ async fn reviews_are_seen_and_written_from_a_second_guildhall_between(
     )
     .await
     .expect(201);
-    let p_b = product_on(&bob, &on_b, "Acme P-100").await;
+    let p_b = product_on(&bob, &on_b, "Acme P-100", 1).await;
     assert_eq!(p_b["review_count"], 1);
     assert_eq!(p_b["average_rating"], 4.0);
     let p_b = p_b["id"].as_i64().unwrap();
