@@ -21,14 +21,6 @@ pub fn idea(thread: &Thread) -> Idea {
     }
 }
 
-/// The key of an idea's stage (the first stage when none is stored).
-pub fn status_of<'a>(app: &'a App, thread: &'a Thread) -> &'a str {
-    thread
-        .idea_status
-        .as_deref()
-        .unwrap_or(&app.settings.stages.initial().key)
-}
-
 /// Who may stage ideas of `thread`'s group here: its moderators and our
 /// admins, in our own groups only (a remote group's moderators are on its
 /// server, whose word arrives as its Page).
@@ -149,7 +141,9 @@ pub async fn set_status_remote(
     let history = app.store.idea_history(thread.id).await?;
     let same = match history.last() {
         Some(last) => last.to_status == key && last.response == response,
-        None => key == status_of(app, thread) && response.is_empty(),
+        None => {
+            key == app.settings.stages.current(thread.idea_status.as_deref()) && response.is_empty()
+        }
     };
     // An author's edit carries the stage as it stands: nothing to change.
     if same && thread.duplicate_of == remote.duplicate_of {

@@ -4,6 +4,7 @@
 //! reviews as to any post (a review is a thread), and "helpful" is a vote.
 
 use crate::posts::Checked;
+use crate::threads::Written;
 use crate::{Acting, App, Error, Received, Result, actor, groups, threads};
 use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{ProductId, ThreadId};
@@ -173,18 +174,8 @@ pub async fn review(
     let user = acting.member()?;
     let product = product(app, id).await?;
     let rating = Rating::from_json(input.rating)?;
-    let limits = app.settings.limits;
-    let title = limits.title(input.title)?;
-    let body = limits.body(input.body)?;
-    app.limits.posts_per_member.hit(&user.id.to_string())?;
-    let body_html = render_markdown(&body);
-    let new = NewThread {
-        group_id: product.group_id,
-        author_id: user.id,
-        title: &title,
-        body: &body,
-        body_html: &body_html,
-    };
+    let written = Written::new(app, user, input.title, input.body)?;
+    let new = written.thread(product.group_id, user);
     Ok(app
         .store
         .create_review(new, product.id, rating, Via::Local, None)

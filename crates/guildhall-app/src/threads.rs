@@ -4,7 +4,7 @@ use crate::posts::{Checked, already_stored_is_fine};
 use crate::{Acting, App, Error, Received, Result, actor, groups};
 use guildhall_core::content::render_markdown;
 use guildhall_core::cursor::Cursor;
-use guildhall_core::ids::ThreadId;
+use guildhall_core::ids::{GroupId, ThreadId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::questions::QuestionState;
@@ -86,21 +86,45 @@ pub async fn create(
             "invalid group: a thread of a reviews group is a review of one of its products (POST /api/v1/products/{id}/reviews)".into(),
         ));
     }
-    let limits = app.settings.limits;
-    let title = limits.title(title)?;
-    let body = limits.body(body)?;
-    app.limits.posts_per_member.hit(&user.id.to_string())?;
-    let body_html = render_markdown(&body);
+    let written = Written::new(app, user, title, body)?;
     Ok(app
         .store
-        .create_thread(NewThread {
-            group_id: group.id,
-            author_id: user.id,
-            title: &title,
-            body: &body,
-            body_html: &body_html,
-        })
+        .create_thread(written.thread(group.id, user))
         .await?)
+}
+
+/// A member's new thread (or review) as written, checked against the
+/// limits and counted against their posting rate.
+pub(crate) struct Written {
+    title: String,
+    body: String,
+    body_html: String,
+}
+
+impl Written {
+    pub(crate) fn new(app: &App, user: &User, title: &str, body: &str) -> Result<Written> {
+        let limits = app.settings.limits;
+        let title = limits.title(title)?;
+        let body = limits.body(body)?;
+        app.limits.posts_per_member.hit(&user.id.to_string())?;
+        let body_html = render_markdown(&body);
+        Ok(Written {
+            title,
+            body,
+            body_html,
+        })
+    }
+
+    /// As a new thread of `group` by `user`.
+    pub(crate) fn thread(&self, group: GroupId, user: &User) -> NewThread<'_> {
+        NewThread {
+            group_id: group,
+            author_id: user.id,
+            title: &self.title,
+            body: &self.body,
+            body_html: &self.body_html,
+        }
+    }
 }
 
 /// A remote member's post starts a thread in `group` (the group it is

@@ -107,6 +107,12 @@ impl Stages {
         &self.0[0]
     }
 
+    /// The key of an idea's stage, from its stored status: none stored is
+    /// the first stage.
+    pub fn current<'a>(&'a self, stored: Option<&'a str>) -> &'a str {
+        stored.unwrap_or(&self.initial().key)
+    }
+
     /// A stage by key; anything else is refused, naming the stages.
     pub fn find(&self, key: &str) -> Result<&Stage, RuleError> {
         self.0.iter().find(|s| s.key == key.trim()).ok_or_else(|| {

@@ -37,7 +37,9 @@ pub fn group_url(ctx: &Context, g: &FedGroup) -> Url {
     }
 }
 
-fn object_url(ap_id: Option<&str>, local: Url) -> Url {
+/// The URL an object goes by: its id on its own server when it is a copy,
+/// else `local`, ours.
+pub(crate) fn object_url(ap_id: Option<&str>, local: Url) -> Url {
     ap_id.and_then(|a| Url::parse(a).ok()).unwrap_or(local)
 }
 

@@ -4,7 +4,7 @@
 //! remote group's server and stored (see docs/FEDERATION.md, "Reviews").
 
 use crate::fetch;
-use crate::posts::group_url;
+use crate::posts::{group_url, object_url};
 use crate::protocol::context::time;
 use crate::protocol::objects::{ProductJson, ProductObject};
 use crate::urls::Local;
@@ -39,11 +39,7 @@ pub fn object(ctx: &Context, product: &Product, group: &FedGroup) -> Option<Prod
 
 /// The URL a product goes by: ours, or its id on its group's server.
 pub fn url_of(ctx: &Context, product: &Product) -> Url {
-    product
-        .ap_id
-        .as_deref()
-        .and_then(|a| Url::parse(a).ok())
-        .unwrap_or_else(|| ctx.urls.product(product.id))
+    object_url(product.ap_id.as_deref(), ctx.urls.product(product.id))
 }
 
 /// The product of `group` that a review's `itemReviewed` names.

@@ -113,7 +113,7 @@ async fn question(ctx: &Context, t: &Thread) -> Result<State, FedError> {
 /// idea a duplicate repeats.
 async fn idea(ctx: &Context, t: &Thread) -> Result<State, FedError> {
     let stages = &ctx.app.settings.stages;
-    let key = t.idea_status.as_deref().unwrap_or(&stages.initial().key);
+    let key = stages.current(t.idea_status.as_deref());
     // The label is the operator's words: escaped wherever it is HTML.
     let label = stages.label(key).to_owned();
     let label_html = escape(&label);

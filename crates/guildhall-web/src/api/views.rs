@@ -213,7 +213,7 @@ impl IdeaView {
         if t.group_kind != GroupKind::Ideas {
             return None;
         }
-        let status = t.idea_status.as_deref().unwrap_or(&stages.initial().key);
+        let status = stages.current(t.idea_status.as_deref());
         Some(IdeaView {
             status: status.to_owned(),
             status_label: stages.label(status).to_owned(),

@@ -174,7 +174,7 @@ impl ThreadView {
     /// With its idea's stage named, as the instance's stages label it.
     pub fn staged(mut self, t: &Thread, stages: &Stages) -> Self {
         if t.group_kind == GroupKind::Ideas {
-            let key = t.idea_status.as_deref().unwrap_or(&stages.initial().key);
+            let key = stages.current(t.idea_status.as_deref());
             self.status_label = Some(stages.label(key).to_owned());
             self.status = Some(key.to_owned());
         }
