@@ -112,6 +112,16 @@ impl Browser {
         self.post_raw(action, &all).await
     }
 
+    /// Makes a group of `kind` through the new-group form.
+    pub async fn create_group(&self, name: &str, title: &str, kind: &str) {
+        let fields = [("name", name), ("title", title), ("kind", kind)];
+        let to = self
+            .submit("/groups/new", "/groups/new", &fields)
+            .await
+            .redirect();
+        assert_eq!(to, format!("/g/{name}"));
+    }
+
     pub async fn register(&self, username: &str) {
         let to = self
             .submit(
@@ -167,4 +177,15 @@ pub fn id_after(location: &str, prefix: &str) -> i64 {
         .collect::<String>()
         .parse()
         .unwrap()
+}
+
+/// A page's JSON-LD, parsed, and its text as served (to check that no `<`
+/// in it could close its script).
+pub fn json_ld(html: &str) -> (serde_json::Value, String) {
+    let open = r#"<script type="application/ld+json">"#;
+    let start = html.find(open).expect("the page carries JSON-LD") + open.len();
+    let end = start + html[start..].find("</script>").expect("its script ends");
+    let text = html[start..end].to_owned();
+    let value = serde_json::from_str(&text).expect("its JSON-LD parses");
+    (value, text)
 }

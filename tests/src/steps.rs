@@ -132,3 +132,52 @@ pub fn served_paths(attested: &str, thread: i64, replies: &[i64], gone: i64) -> 
     paths.push(format!("/t/{gone}"));
     paths
 }
+
+/// A group of `kind` (discussion, questions, ideas, reviews) made by `api`'s
+/// member.
+pub async fn kind_group(api: &Api, name: &str, title: &str, kind: &str) {
+    api.post(
+        "/groups",
+        json!({ "name": name, "title": title, "kind": kind }),
+    )
+    .await
+    .expect(201);
+}
+
+/// A member's points, as their reputation shows them.
+pub async fn points(api: &Api, user: &str) -> i64 {
+    api.get(&format!("/users/{user}/reputation"))
+        .await
+        .expect(200)["points"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Waits until a thread titled `title` shows in `group` on `api`'s
+/// instance; returns its id there.
+pub async fn thread_titled(api: &Api, group: &str, title: &str) -> i64 {
+    eventually(&format!("the thread {title:?} arrives"), || async {
+        let list = api
+            .get(&format!("/groups/{group}/threads?sort=new"))
+            .await
+            .body;
+        list["threads"]
+            .as_array()?
+            .iter()
+            .find(|t| t["title"] == title)
+            .and_then(|t| t["id"].as_i64())
+    })
+    .await
+}
+
+/// `remote` follows a group of `server` with its `fixture` Follow, and
+/// waits for the Accept.
+pub async fn followed_from(server: &TestServer, remote: &Remote, fixture: &str) {
+    let follow = remote.fixture(fixture, server, 0, 0);
+    let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
+    assert_eq!(status, 202, "{body}");
+    eventually("the Accept", || async {
+        (!remote.received_of("Accept").is_empty()).then_some(())
+    })
+    .await;
+}

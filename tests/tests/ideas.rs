@@ -6,17 +6,9 @@
 
 use guildhall_core::reputation::Rules;
 use guildhall_e2e::browser::Browser;
-use guildhall_e2e::steps::post_thread;
+use guildhall_e2e::steps::{kind_group, points, post_thread};
 use guildhall_e2e::{Api, TestServer};
 use serde_json::{Value, json};
-
-async fn points(api: &Api, user: &str) -> i64 {
-    api.get(&format!("/users/{user}/reputation"))
-        .await
-        .expect(200)["points"]
-        .as_i64()
-        .unwrap()
-}
 
 async fn listed(api: &Api, query: &str) -> Vec<i64> {
     let list = api
@@ -56,12 +48,7 @@ async fn an_idea_from_proposed_to_shipped(server: &TestServer) {
     let bob = server.api().register("bob").await;
     let cat = server.api().register("cat").await;
     let dan = server.api().register("dan").await;
-    boss.post(
-        "/groups",
-        json!({"name": "ideas", "title": "Ideas", "kind": "ideas"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&boss, "ideas", "Ideas", "ideas").await;
     boss.post("/groups/ideas/moderators", json!({"username": "mo"}))
         .await
         .expect(200);
@@ -292,12 +279,7 @@ async fn stages_are_the_instances_own() {
     })
     .await;
     let boss = server.api().register("boss").await;
-    boss.post(
-        "/groups",
-        json!({"name": "ideas", "title": "Ideas", "kind": "ideas"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&boss, "ideas", "Ideas", "ideas").await;
     let id = post_thread(&boss, "ideas", "Sync", "Across devices.").await;
     assert_eq!(idea(&boss, id).await["idea"]["status"], "idea");
     let detail = boss
@@ -342,13 +324,7 @@ async fn ideas_on_the_pages_on_postgres() {
 async fn ideas_on_the_pages_on(server: &TestServer) {
     let ann = Browser::new(server);
     ann.register("ann").await;
-    ann.submit(
-        "/groups/new",
-        "/groups/new",
-        &[("name", "ideas"), ("title", "Ideas"), ("kind", "ideas")],
-    )
-    .await
-    .redirect();
+    ann.create_group("ideas", "Ideas", "ideas").await;
     let listing = ann.get("/g/ideas").await.expect(200);
     assert!(listing.html().contains("Propose an idea"));
     assert!(listing.html().contains("No ideas yet."));

@@ -5,24 +5,9 @@
 //! who sends a new status themselves is refused (see docs/FEDERATION.md).
 
 use guildhall_e2e::remote::Remote;
-use guildhall_e2e::steps::{post_thread, until_accepted};
+use guildhall_e2e::steps::{followed_from, kind_group, post_thread, thread_titled, until_accepted};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
-
-async fn thread_titled(api: &Api, group: &str, title: &str) -> i64 {
-    eventually(&format!("the thread {title:?} arrives"), || async {
-        let list = api
-            .get(&format!("/groups/{group}/threads?sort=new"))
-            .await
-            .body;
-        list["threads"]
-            .as_array()?
-            .iter()
-            .find(|t| t["title"] == title)
-            .and_then(|t| t["id"].as_i64())
-    })
-    .await
-}
 
 async fn thread(api: &Api, id: i64) -> Value {
     api.get(&format!("/threads/{id}")).await.expect(200)
@@ -56,12 +41,7 @@ async fn an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall_between(
     b: TestServer,
 ) {
     let ann = a.api().register("ann").await;
-    ann.post(
-        "/groups",
-        json!({"name": "ideas", "title": "Ideas", "kind": "ideas"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "ideas", "Ideas", "ideas").await;
     let mo = a.api().register("mo").await;
     ann.post("/groups/ideas/moderators", json!({"username": "mo"}))
         .await
@@ -154,25 +134,13 @@ async fn an_idea_staged_on_its_instance_is_seen_from_a_second_guildhall_between(
 async fn followers_read_the_stage_and_authors_cannot_set_it() {
     let server = TestServer::sqlite().await;
     let ann = server.api().register("ann").await;
-    ann.post(
-        "/groups",
-        json!({"name": "support", "title": "Support", "kind": "ideas"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "support", "Support", "ideas").await;
     let mastodon = Remote::start().await;
     mastodon.serve_nodeinfo("mastodon");
     let lemmy = Remote::start().await;
     lemmy.serve_nodeinfo("lemmy");
-    for (remote, fixture) in [(&mastodon, "mastodon_follow"), (&lemmy, "lemmy_follow")] {
-        let follow = remote.fixture(fixture, &server, 0, 0);
-        let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
-        assert_eq!(status, 202, "{body}");
-        eventually("the Accept", || async {
-            (!remote.received_of("Accept").is_empty()).then_some(())
-        })
-        .await;
-    }
+    followed_from(&server, &mastodon, "mastodon_follow").await;
+    followed_from(&server, &lemmy, "lemmy_follow").await;
     let id = post_thread(&ann, "support", "Dark mode", "For the dashboard.").await;
     ann.put(
         &format!("/threads/{id}/status"),

@@ -5,18 +5,10 @@
 //! under the question, the QAPage JSON-LD).
 
 use guildhall_core::reputation::Rules;
-use guildhall_e2e::browser::Browser;
-use guildhall_e2e::steps::{post_reply, post_thread};
+use guildhall_e2e::browser::{Browser, json_ld};
+use guildhall_e2e::steps::{kind_group, points, post_reply, post_thread};
 use guildhall_e2e::{Api, TestServer};
 use serde_json::{Value, json};
-
-async fn points(api: &Api, user: &str) -> i64 {
-    api.get(&format!("/users/{user}/reputation"))
-        .await
-        .expect(200)["points"]
-        .as_i64()
-        .unwrap()
-}
 
 async fn badges(api: &Api, user: &str) -> Vec<String> {
     let r = api
@@ -57,13 +49,7 @@ async fn a_question_from_asked_to_solved(server: &TestServer) {
     let bob = server.api().register("bob").await;
     let cat = server.api().register("cat").await;
     let mod_ = server.api().register("mo").await;
-    admin
-        .post(
-            "/groups",
-            json!({"name": "help", "title": "Help", "kind": "questions"}),
-        )
-        .await
-        .expect(201);
+    kind_group(&admin, "help", "Help", "questions").await;
     admin
         .post("/groups", json!({"name": "chat", "title": "Chat"}))
         .await
@@ -266,13 +252,7 @@ async fn questions_on_the_pages_on(server: &TestServer) {
     ann.register("ann").await;
     let bob = Browser::new(server);
     bob.register("bob").await;
-    ann.submit(
-        "/groups/new",
-        "/groups/new",
-        &[("name", "help"), ("title", "Help"), ("kind", "questions")],
-    )
-    .await
-    .redirect();
+    ann.create_group("help", "Help", "questions").await;
     let listing = ann.get("/g/help").await.expect(200);
     assert!(listing.html().contains("Ask a question"));
     assert!(listing.html().contains("Needs an answer"));
@@ -328,9 +308,7 @@ async fn questions_on_the_pages_on(server: &TestServer) {
     assert!(html.contains("✓ Accepted answer"));
     assert!(html.contains("Take back the acceptance"));
     // The QAPage, with the answer accepted, and no way out of its script.
-    let start = html.find(r#"<script type="application/ld+json">"#).unwrap() + 35;
-    let end = start + html[start..].find("</script>").unwrap();
-    let ld: Value = serde_json::from_str(&html[start..end]).unwrap();
+    let (ld, ld_text) = json_ld(html);
     assert_eq!(ld["@type"], "QAPage");
     assert_eq!(ld["mainEntity"]["name"], "Wifi drops <hourly>");
     assert_eq!(ld["mainEntity"]["answerCount"], 1);
@@ -338,7 +316,7 @@ async fn questions_on_the_pages_on(server: &TestServer) {
         ld["mainEntity"]["acceptedAnswer"]["text"],
         "Update the firmware."
     );
-    assert!(!html[start..end].contains('<'));
+    assert!(!ld_text.contains('<'));
     let listing = ann.get("/g/help?state=solved").await.expect(200);
     assert!(
         listing

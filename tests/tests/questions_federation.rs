@@ -6,7 +6,9 @@
 
 use guildhall_core::reputation::Rules;
 use guildhall_e2e::remote::{LEMMY_CAROL, Remote};
-use guildhall_e2e::steps::{post_reply, post_thread};
+use guildhall_e2e::steps::{
+    followed_from, kind_group, points, post_reply, post_thread, thread_titled,
+};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -24,29 +26,6 @@ async fn reply_id(api: &Api, thread: i64, body: &str) -> i64 {
             .and_then(|r| r["id"].as_i64())
     })
     .await
-}
-
-async fn thread_titled(api: &Api, group: &str, title: &str) -> i64 {
-    eventually(&format!("the thread {title:?} arrives"), || async {
-        let list = api
-            .get(&format!("/groups/{group}/threads?sort=new"))
-            .await
-            .body;
-        list["threads"]
-            .as_array()?
-            .iter()
-            .find(|t| t["title"] == title)
-            .and_then(|t| t["id"].as_i64())
-    })
-    .await
-}
-
-async fn points(api: &Api, user: &str) -> i64 {
-    api.get(&format!("/users/{user}/reputation"))
-        .await
-        .expect(200)["points"]
-        .as_i64()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -68,12 +47,7 @@ async fn a_question_seen_and_solved_from_a_second_guildhall_on_postgres() {
 
 async fn a_question_seen_and_solved_from_a_second_guildhall_between(a: TestServer, b: TestServer) {
     let ann = a.api().register("ann").await;
-    ann.post(
-        "/groups",
-        json!({"name": "help", "title": "Help", "kind": "questions"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "help", "Help", "questions").await;
 
     // bob on B follows help@A and sees what it is.
     let bob = b.api().register("bob").await;
@@ -192,12 +166,7 @@ async fn remote_askers_accept_their_own_questions_only() {
     let server = TestServer::sqlite().await;
     let remote = Remote::start().await;
     let ann = server.api().register("ann").await;
-    ann.post(
-        "/groups",
-        json!({"name": "support", "title": "Support", "kind": "questions"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "support", "Support", "questions").await;
     let follow = remote.fixture("lemmy_follow", &server, 0, 0);
     let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
     assert_eq!(status, 202, "{body}");
@@ -267,12 +236,7 @@ async fn remote_askers_accept_their_own_questions_only() {
 async fn mastodon_and_lemmy_followers_hear_of_an_acceptance() {
     let server = TestServer::sqlite().await;
     let ann = server.api().register("ann").await;
-    ann.post(
-        "/groups",
-        json!({"name": "support", "title": "Support", "kind": "questions"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "support", "Support", "questions").await;
     let mo = server.api().register("mo").await;
     ann.post("/groups/support/moderators", json!({"username": "mo"}))
         .await
@@ -281,15 +245,8 @@ async fn mastodon_and_lemmy_followers_hear_of_an_acceptance() {
     lemmy.serve_nodeinfo("lemmy");
     let mastodon = Remote::start().await;
     mastodon.serve_nodeinfo("mastodon");
-    for (remote, fixture) in [(&lemmy, "lemmy_follow"), (&mastodon, "mastodon_follow")] {
-        let follow = remote.fixture(fixture, &server, 0, 0);
-        let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
-        assert_eq!(status, 202, "{body}");
-        eventually("the Accept", || async {
-            (!remote.received_of("Accept").is_empty()).then_some(())
-        })
-        .await;
-    }
+    followed_from(&server, &lemmy, "lemmy_follow").await;
+    followed_from(&server, &mastodon, "mastodon_follow").await;
 
     let q = post_thread(&ann, "support", "Wifi drops", "Every hour.").await;
     let bob = server.api().register("bob").await;

@@ -5,7 +5,7 @@
 //! API, the pages and the Person actor show them; a ban reverses them.
 
 use guildhall_core::reputation::Rules;
-use guildhall_e2e::steps::post_reply;
+use guildhall_e2e::steps::{points, post_reply};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -19,14 +19,6 @@ async fn thread_on(api: &Api, group: &str, title: &str) -> Value {
             .cloned()
     })
     .await
-}
-
-async fn points(api: &Api, user: &str) -> i64 {
-    let r = api
-        .get(&format!("/users/{user}/reputation"))
-        .await
-        .expect(200);
-    r["points"].as_i64().unwrap()
 }
 
 async fn page(server: &TestServer, path: &str) -> String {

@@ -4,7 +4,8 @@
 //! "helpful" votes under the trust rules; the refusals; and the pages
 //! (forms with CSRF, the bars, the JSON-LD).
 
-use guildhall_e2e::browser::Browser;
+use guildhall_e2e::browser::{Browser, json_ld};
+use guildhall_e2e::steps::kind_group;
 use guildhall_e2e::{Api, TestServer};
 use serde_json::{Value, json};
 
@@ -42,12 +43,7 @@ async fn a_product_and_its_reviews(server: &TestServer) {
     let ann = server.api().register("ann").await;
     let bob = server.api().register("bob").await;
     let cat = server.api().register("cat").await;
-    boss.post(
-        "/groups",
-        json!({"name": "printers", "title": "Printers", "kind": "reviews"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&boss, "printers", "Printers", "reviews").await;
     boss.post("/groups/printers/moderators", json!({"username": "mo"}))
         .await
         .expect(200);
@@ -224,12 +220,7 @@ async fn a_product_and_its_reviews_on_postgres() {
 async fn helpful_votes_follow_the_trust_levels() {
     let server = TestServer::sqlite_with(|c| c.reputation = Default::default()).await;
     let boss = server.api().register("boss").await;
-    boss.post(
-        "/groups",
-        json!({"name": "printers", "title": "Printers", "kind": "reviews"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&boss, "printers", "Printers", "reviews").await;
     let p = boss
         .post("/groups/printers/products", json!({"name": "Acme"}))
         .await
@@ -266,17 +257,7 @@ async fn reviews_on_the_pages_on_postgres() {
 async fn reviews_on_the_pages_on(server: &TestServer) {
     let ann = Browser::new(server);
     ann.register("ann").await;
-    ann.submit(
-        "/groups/new",
-        "/groups/new",
-        &[
-            ("name", "printers"),
-            ("title", "Printers"),
-            ("kind", "reviews"),
-        ],
-    )
-    .await
-    .redirect();
+    ann.create_group("printers", "Printers", "reviews").await;
     let group = ann.get("/g/printers").await.expect(200);
     assert!(group.html().contains("No products yet."));
     assert!(group.html().contains("Add a product"));
@@ -314,15 +295,13 @@ async fn reviews_on_the_pages_on(server: &TestServer) {
     assert!(html.contains(r#"aria-label="4 out of 5 stars""#), "{html}");
     assert!(html.contains("You reviewed this product."));
     assert!(html.contains(r#"aria-label="1 review with 4 stars, 100%""#));
-    let start = html.find(r#"<script type="application/ld+json">"#).unwrap() + 35;
-    let end = start + html[start..].find("</script>").unwrap();
-    let ld: Value = serde_json::from_str(&html[start..end]).unwrap();
+    let (ld, ld_text) = json_ld(html);
     assert_eq!(ld["@type"], "Product");
     assert_eq!(ld["aggregateRating"]["ratingValue"], 4.0);
     assert_eq!(ld["aggregateRating"]["reviewCount"], 1);
     assert_eq!(ld["review"][0]["reviewRating"]["ratingValue"], 4);
     assert_eq!(ld["review"][0]["name"], "Solid <b>");
-    assert!(!html[start..end].contains('<'));
+    assert!(!ld_text.contains('<'));
     let group = ann.get("/g/printers").await.expect(200);
     assert!(
         group.html().contains("4.0 out of 5 · 1 review"),

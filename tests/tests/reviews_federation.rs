@@ -5,7 +5,7 @@
 //! review of a product is a 409 with nothing stored (docs/FEDERATION.md).
 
 use guildhall_e2e::remote::{LEMMY_CAROL, Remote};
-use guildhall_e2e::steps::until_accepted;
+use guildhall_e2e::steps::{kind_group, until_accepted};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -26,12 +26,7 @@ async fn product_on(api: &Api, group: &str, name: &str, reviews: i64) -> Value {
 
 async fn printers(server: &TestServer) -> (Api, i64) {
     let ann = server.api().register("ann").await;
-    ann.post(
-        "/groups",
-        json!({"name": "support", "title": "Printers", "kind": "reviews"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "support", "Printers", "reviews").await;
     let p = ann
         .post(
             "/groups/support/products",
@@ -202,12 +197,7 @@ async fn followers_read_the_stars_and_a_second_review_is_refused() {
     assert_eq!(p["review_count"], 2);
     assert_eq!(p["distribution"], json!([0, 0, 1, 1, 0]));
     // A product of another group: refused, nothing stored.
-    ann.post(
-        "/groups",
-        json!({"name": "scanners", "title": "Scanners", "kind": "reviews"}),
-    )
-    .await
-    .expect(201);
+    kind_group(&ann, "scanners", "Scanners", "reviews").await;
     let scanner = ann
         .post("/groups/scanners/products", json!({"name": "Acme S-1"}))
         .await
