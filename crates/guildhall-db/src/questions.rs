@@ -30,15 +30,16 @@ impl Store {
     ) -> Result<bool> {
         let now = now_ms();
         let mut tx = self.writer.begin().await?;
-        // Takes the write lock first (see lib.rs) and reads the current answer.
-        let current: Option<Option<ReplyId>> = sqlx::query_scalar(
+        // Takes the write lock first (see lib.rs) and reads the current
+        // answer and whether the group is another instance's.
+        let current: Option<(Option<ReplyId>, Option<String>)> = sqlx::query_as(
             "UPDATE threads SET accepted_at = accepted_at WHERE id = $1 AND deleted_at IS NULL \
-             RETURNING accepted_reply_id",
+             RETURNING accepted_reply_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id)",
         )
         .bind(question.id)
         .fetch_optional(&mut *tx)
         .await?;
-        let current = current.ok_or(StoreError::NotFound("thread"))?;
+        let (current, remote) = current.ok_or(StoreError::NotFound("thread"))?;
         if current == answer {
             return Ok(false);
         }
@@ -63,10 +64,6 @@ impl Store {
         .await?;
         // Reputation is about our groups: a remote group's copy of an
         // acceptance is its own instance's to count.
-        let remote: Option<String> = sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
-            .bind(question.group)
-            .fetch_one(&mut *tx)
-            .await?;
         if let (Some(c), None) = (&candidate, remote) {
             let lines = acceptance(&self.rules, question, c, by, now);
             if !lines.is_empty() {
