@@ -243,9 +243,12 @@ pub async fn set_moderator(
     add: bool,
 ) -> Result<Vec<UserSummary>> {
     let group = manageable(app, acting, group_name).await?;
+    let user = acting.member()?;
     let target = accounts::user(app, username).await?;
     if add {
-        app.store.add_moderator(group.id, target.id).await?;
+        app.store
+            .add_moderator(group.id, target.id, user.id)
+            .await?;
     } else {
         let mods = app.store.moderators(group.id).await?;
         if mods.len() == 1 && mods[0].id == target.id {
@@ -253,7 +256,11 @@ pub async fn set_moderator(
                 "a group keeps at least one moderator".into(),
             ));
         }
-        if !app.store.remove_moderator(group.id, target.id).await? {
+        if !app
+            .store
+            .remove_moderator(group.id, target.id, user.id)
+            .await?
+        {
             return Err(Error::not_found("moderator"));
         }
     }

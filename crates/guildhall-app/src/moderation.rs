@@ -1,10 +1,20 @@
-//! Moderation: flags, hiding spam, bans.
+//! Moderation: flags, hiding spam, removing and restoring posts, locking
+//! and pinning threads, bans from a group and from the instance,
+//! suspensions, and reading the mod log.
+//!
+//! A group's moderators and the instance's admins act on the group's posts
+//! and members; only admins suspend or ban accounts. Each action is logged
+//! by the store in its own transaction (see `guildhall_db::LogEntry`).
 
 use crate::posts::Post;
 use crate::{Acting, App, Error, Result, accounts, groups};
 use guildhall_core::RuleError;
+use guildhall_core::ids::ThreadId;
+use guildhall_core::moderation::{self as rules, Action};
 use guildhall_core::reputation::ledger::Object;
-use guildhall_db::{Flag, StoreError};
+use guildhall_db::{
+    FedGroup, Flag, GroupBan, LogRow, LogScope, NewBan, PostTable, StoreError, User, Via, now_ms,
+};
 
 /// Flags a post for its group's moderators (TL1 and up); false if this
 /// member had flagged it already.
@@ -63,21 +73,279 @@ pub async fn group_flags(app: &App, acting: Acting<'_>, name: &str) -> Result<Ve
     Ok(app.store.flags(group.id, 200).await?)
 }
 
-/// An admin bans or unbans a member; a ban reverses what their votes gave.
-pub async fn set_banned(app: &App, acting: Acting<'_>, username: &str, banned: bool) -> Result<()> {
-    acting.require_admin("banning members")?;
+/// The member acting, if they moderate `group` here (or are an admin): a
+/// remote group's posts are moderated on its own server.
+async fn moderator_of<'a>(app: &App, acting: Acting<'a>, group: &FedGroup) -> Result<&'a User> {
+    let user = acting.member()?;
+    if group.origin.is_remote() {
+        return Err(Error::Forbidden(
+            "this group lives on another server: its moderators act there".into(),
+        ));
+    }
+    if !user.is_admin && !app.store.is_moderator(group.id, user.id).await? {
+        return Err(Error::Forbidden(
+            "only the group's moderators and the instance's admins may do this".into(),
+        ));
+    }
+    Ok(user)
+}
+
+/// A post and its group, or 404.
+async fn post_group(app: &App, object: Object) -> Result<FedGroup> {
+    let (table, id) = match object {
+        Object::Thread(id) => (PostTable::Threads, id.get()),
+        Object::Reply(id) => (PostTable::Replies, id.get()),
+    };
+    let (_, group) = app
+        .store
+        .post_place(table, id)
+        .await?
+        .ok_or_else(|| Error::not_found(object.stored().0))?;
+    Ok(group)
+}
+
+/// A moderator removes a post, with a reason: it is hidden from everyone
+/// but can be restored.
+pub async fn remove(app: &App, acting: Acting<'_>, object: Object, reason: &str) -> Result<()> {
+    let group = post_group(app, object).await?;
+    let user = moderator_of(app, acting, &group).await?;
+    let reason = rules::reason(reason)?;
+    app.store
+        .remove_post(object, user.id, reason, Via::Local)
+        .await?;
+    tracing::info!(by = %user.username, ?object, reason, "post removed");
+    Ok(())
+}
+
+/// A moderator restores a removed post.
+pub async fn restore(app: &App, acting: Acting<'_>, object: Object, reason: &str) -> Result<()> {
+    let group = post_group(app, object).await?;
+    let user = moderator_of(app, acting, &group).await?;
+    let reason = rules::reason(reason)?;
+    app.store
+        .restore_post(object, user.id, reason, Via::Local)
+        .await?;
+    tracing::info!(by = %user.username, ?object, reason, "post restored");
+    Ok(())
+}
+
+/// A moderator locks a thread (`Some(reason)`) or unlocks it (`None`).
+/// False if it already was.
+pub async fn set_locked(
+    app: &App,
+    acting: Acting<'_>,
+    id: ThreadId,
+    lock: Option<&str>,
+) -> Result<bool> {
+    let group = post_group(app, Object::Thread(id)).await?;
+    let user = moderator_of(app, acting, &group).await?;
+    let lock = lock.map(rules::reason).transpose()?;
+    Ok(app.store.set_locked(id, user.id, lock, Via::Local).await?)
+}
+
+/// A moderator pins a thread to the top of its group, or unpins it.
+pub async fn set_pinned(app: &App, acting: Acting<'_>, id: ThreadId, pin: bool) -> Result<bool> {
+    let group = post_group(app, Object::Thread(id)).await?;
+    let user = moderator_of(app, acting, &group).await?;
+    Ok(app.store.set_pinned(id, user.id, pin, Via::Local).await?)
+}
+
+/// A ban as asked for: until when (never, if `None`), why, and whether the
+/// member's posts in the group go too.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BanTerms<'a> {
+    pub reason: &'a str,
+    pub expires_at: Option<i64>,
+    pub remove_content: bool,
+}
+
+/// A group's moderators ban a member from it; returns the ban and how many
+/// of their posts were removed.
+pub async fn ban_member(
+    app: &App,
+    acting: Acting<'_>,
+    group_name: &str,
+    username: &str,
+    terms: BanTerms<'_>,
+) -> Result<(GroupBan, usize)> {
+    let group = groups::manageable(app, acting, group_name).await?;
+    let by = acting.member()?;
+    if group.origin.is_remote() {
+        return Err(Error::Forbidden(
+            "this group lives on another server: its moderators act there".into(),
+        ));
+    }
     let member = accounts::user(app, username).await?;
-    if let Acting::Member(admin) = acting
-        && member.id == admin.id
+    if member.id == by.id {
+        return Err(Error::Invalid("moderators cannot ban themselves".into()));
+    }
+    if app.store.is_moderator(group.id, member.id).await? {
+        return Err(Error::Conflict(
+            "this member moderates the group: remove them as a moderator first".into(),
+        ));
+    }
+    let ban = NewBan {
+        group: group.id,
+        member: member.id,
+        by: by.id,
+        reason: rules::reason(terms.reason)?,
+        expires_at: rules::expiry(terms.expires_at, now_ms())?,
+        remove_content: terms.remove_content,
+    };
+    let removed = app.store.ban_from_group(ban, Via::Local).await?;
+    tracing::info!(group = %group.name, member = %member.username, removed, "member banned from group");
+    let ban = app
+        .store
+        .group_ban(group.id, member.id)
+        .await?
+        .ok_or_else(|| Error::Internal("the ban was not stored".into()))?;
+    Ok((ban, removed))
+}
+
+/// Lifts a member's ban from a group.
+pub async fn unban_member(
+    app: &App,
+    acting: Acting<'_>,
+    group_name: &str,
+    username: &str,
+    reason: &str,
+) -> Result<()> {
+    let group = groups::manageable(app, acting, group_name).await?;
+    let by = acting.member()?;
+    let member = accounts::user(app, username).await?;
+    let reason = rules::reason(reason)?;
+    if !app
+        .store
+        .unban_from_group(group.id, member.id, by.id, reason, Via::Local)
+        .await?
     {
+        return Err(Error::not_found("ban"));
+    }
+    Ok(())
+}
+
+/// A group's bans in force, for its moderators.
+pub async fn group_bans(app: &App, acting: Acting<'_>, group_name: &str) -> Result<Vec<GroupBan>> {
+    let group = groups::manageable(app, acting, group_name).await?;
+    Ok(app.store.group_bans(group.id).await?)
+}
+
+/// Whoever acts for the instance: an admin, or the operator (`None`).
+fn instance_actor(acting: Acting<'_>, what: &str) -> Result<Option<guildhall_core::ids::UserId>> {
+    acting.require_admin(what)?;
+    Ok(match acting {
+        Acting::Member(user) => Some(user.id),
+        _ => None,
+    })
+}
+
+/// An admin (or the operator) bans or unbans an account from the
+/// instance; a ban reverses what their votes gave.
+pub async fn set_banned(
+    app: &App,
+    acting: Acting<'_>,
+    username: &str,
+    banned: bool,
+    reason: &str,
+) -> Result<()> {
+    let by = instance_actor(acting, "banning members")?;
+    let member = accounts::user(app, username).await?;
+    if by == Some(member.id) {
         return Err(Error::Invalid("admins cannot ban themselves".into()));
     }
+    let reason = rules::reason(reason)?;
     if banned {
-        app.store.ban_user(member.id).await?;
+        app.store.ban_user(member.id, by, reason).await?;
         tracing::info!(member = %member.username, "member banned");
     } else {
-        app.store.unban_user(member.id).await?;
+        app.store.unban_user(member.id, by, reason).await?;
         tracing::info!(member = %member.username, "member unbanned");
     }
     Ok(())
+}
+
+/// An admin suspends an account until a time (`Some`), or lifts its
+/// suspension (`None`). False if there was none to lift.
+pub async fn set_suspended(
+    app: &App,
+    acting: Acting<'_>,
+    username: &str,
+    until: Option<i64>,
+    reason: &str,
+) -> Result<bool> {
+    let by = instance_actor(acting, "suspending members")?;
+    let member = accounts::user(app, username).await?;
+    if by == Some(member.id) {
+        return Err(Error::Invalid("admins cannot suspend themselves".into()));
+    }
+    if until.is_some() && member.is_admin {
+        return Err(Error::Conflict(
+            "this account is an admin: take the role away first".into(),
+        ));
+    }
+    let until = until
+        .map(|u| rules::suspension_end(Some(u), now_ms()))
+        .transpose()?;
+    let reason = rules::reason(reason)?;
+    let changed = app.store.suspend_user(member.id, by, until, reason).await?;
+    tracing::info!(member = %member.username, ?until, "suspension changed");
+    Ok(changed)
+}
+
+/// One page of a mod log, newest first.
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub entries: Vec<LogRow>,
+    /// The entry to read on from (`before`), if there are more.
+    pub next: Option<i64>,
+}
+
+pub const LOG_PAGE: i64 = 50;
+
+/// A group's mod log: public for a public group, with its moderators'
+/// names unless the instance hides them (its moderators and admins always
+/// see them).
+pub async fn group_log(
+    app: &App,
+    acting: Acting<'_>,
+    group_name: &str,
+    before: Option<i64>,
+) -> Result<Log> {
+    let group = groups::group(app, group_name).await?;
+    let sees_names = app.settings.show_moderator_names
+        || match acting {
+            Acting::Member(user) => {
+                user.is_admin || app.store.is_moderator(group.id, user.id).await?
+            }
+            _ => acting.is_admin(),
+        };
+    let mut log = page(app, LogScope::Group(group.id), before).await?;
+    if !sees_names {
+        for entry in &mut log.entries {
+            entry.moderator = Some("a moderator".into());
+        }
+    }
+    Ok(log)
+}
+
+/// The instance's whole mod log, for admins.
+pub async fn instance_log(app: &App, acting: Acting<'_>, before: Option<i64>) -> Result<Log> {
+    acting.require_admin("the instance's mod log")?;
+    page(app, LogScope::Instance, before).await
+}
+
+async fn page(app: &App, scope: LogScope, before: Option<i64>) -> Result<Log> {
+    let mut entries = app.store.mod_log(scope, before, LOG_PAGE + 1).await?;
+    let next = if entries.len() as i64 > LOG_PAGE {
+        entries.truncate(LOG_PAGE as usize);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(Log { entries, next })
+}
+
+/// An action's words for a log row's stored name.
+pub fn action_words(name: &str) -> &'static str {
+    name.parse::<Action>().map_or("acted", Action::words)
 }

@@ -23,6 +23,8 @@ pub struct Settings {
     pub rate_limits: crate::limits::RateLimits,
     /// The stages ideas move through.
     pub stages: guildhall_core::ideas::Stages,
+    /// Whether a group's public mod log names its moderators.
+    pub show_moderator_names: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             password_hash_queue: 32,
             rate_limits: Default::default(),
             stages: Default::default(),
+            show_moderator_names: true,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod instances;
 pub mod integrity;
 pub mod kinds;
+pub mod moderation;
 pub mod names;
 pub mod permissions;
 pub mod questions;

@@ -5,6 +5,7 @@
 
 use crate::error::{Result, StoreError};
 use crate::federation::events::Via;
+use crate::moderation::check_not_banned;
 use crate::reputation::member;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
@@ -78,6 +79,7 @@ impl Store {
         if deleted_at.is_some() {
             return Err(RuleError::Conflict("this post is already deleted".into()).into());
         }
+        check_not_banned(&mut tx, GroupId(group_id), user_id, "flag posts").await?;
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO flags (object_type, object_id, group_id, user_id, reason, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (object_type, object_id, user_id) DO NOTHING RETURNING id",

@@ -6,10 +6,12 @@
 
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, Via, record_via};
+use crate::moderation::{LogEntry, log};
 use crate::reputation::{Reversal, insert, reverse_votes};
 use crate::{Store, now_ms};
 use guildhall_core::ideas::{DUPLICATE, Idea, staging};
 use guildhall_core::ids::{ThreadId, UserId};
+use guildhall_core::moderation::Action;
 use guildhall_core::ranking::hot_rank;
 use guildhall_core::reputation::ledger::Object;
 use sqlx::{AnyConnection, FromRow};
@@ -167,6 +169,19 @@ async fn stage_in(
     if from == status.to && status.response.is_empty() {
         return Ok(false);
     }
+    let action = match status.duplicate_of {
+        Some(_) => Action::MergeIdea,
+        None => Action::SetIdeaStatus,
+    };
+    let detail = serde_json::json!({ "from": from, "to": status.to, "duplicate_of": status.duplicate_of.map(ThreadId::get) });
+    let entry = LogEntry {
+        target: Some(idea.author),
+        object: Some(Object::Thread(idea.id)),
+        reason: status.response,
+        detail: Some(detail.to_string()),
+        ..LogEntry::new(Some(idea.group), by, action)
+    };
+    log(conn, &entry).await?;
     sqlx::query("UPDATE threads SET idea_status = $1, duplicate_of = $2 WHERE id = $3")
         .bind(status.to)
         .bind(status.duplicate_of)

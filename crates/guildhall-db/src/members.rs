@@ -3,8 +3,10 @@
 
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, new_token, record};
+use crate::moderation::{LogEntry, log};
 use crate::{Store, UserSummary, now_ms};
 use guildhall_core::ids::{GroupId, UserId};
+use guildhall_core::moderation::Action;
 use sqlx::{Any, Transaction};
 
 impl Store {
@@ -255,27 +257,63 @@ impl Store {
         .await?)
     }
 
-    /// Makes a member a moderator; false if they already were.
-    pub async fn add_moderator(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
-        let done = sqlx::query(
+    /// Makes a member a moderator (on `by`'s word, logged); false if they
+    /// already were.
+    pub async fn add_moderator(
+        &self,
+        group_id: GroupId,
+        user_id: UserId,
+        by: UserId,
+    ) -> Result<bool> {
+        self.change_moderators(
             "INSERT INTO group_moderators (group_id, user_id, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            (group_id, user_id, by),
+            Action::AddModerator,
         )
-        .bind(group_id)
-        .bind(user_id)
-        .bind(now_ms())
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        .await
     }
 
-    /// Removes a moderator; false if they were not one.
-    pub async fn remove_moderator(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM group_moderators WHERE group_id = $1 AND user_id = $2")
+    /// Removes a moderator (on `by`'s word, logged); false if they were not
+    /// one.
+    pub async fn remove_moderator(
+        &self,
+        group_id: GroupId,
+        user_id: UserId,
+        by: UserId,
+    ) -> Result<bool> {
+        self.change_moderators(
+            "DELETE FROM group_moderators WHERE group_id = $1 AND user_id = $2 AND $3 = $3",
+            (group_id, user_id, by),
+            Action::RemoveModerator,
+        )
+        .await
+    }
+
+    /// Runs `sql` (binding the group, the member and now) and logs `action`
+    /// if it changed anything.
+    async fn change_moderators(
+        &self,
+        sql: &'static str,
+        (group_id, user_id, by): (GroupId, UserId, UserId),
+        action: Action,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query(sql)
             .bind(group_id)
             .bind(user_id)
-            .execute(&self.writer)
+            .bind(now_ms())
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let entry = LogEntry {
+            target: Some(user_id),
+            ..LogEntry::new(Some(group_id), by, action)
+        };
+        log(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

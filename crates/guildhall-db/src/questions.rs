@@ -5,10 +5,12 @@
 
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, Via, record_via};
+use crate::moderation::{LogEntry, log};
 use crate::reputation::{award, insert, member};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::ids::{ReplyId, ThreadId, UserId};
+use guildhall_core::moderation::Action;
 use guildhall_core::questions::{Candidate, Question, acceptance, check_candidate, withdrawal};
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::badges::BadgeAward;
@@ -62,6 +64,20 @@ impl Store {
         .bind(question.id)
         .execute(&mut *tx)
         .await?;
+        // The asker decides their own question; anyone else who does is
+        // acting as a moderator, which the log keeps.
+        if by != question.asker {
+            let (action, reply) = match answer {
+                Some(id) => (Action::AcceptAnswer, Some(id)),
+                None => (Action::WithdrawAnswer, current),
+            };
+            let entry = LogEntry {
+                target: Some(question.asker),
+                object: reply.map(Object::Reply),
+                ..LogEntry::new(Some(question.group), by, action)
+            };
+            log(&mut tx, &entry).await?;
+        }
         // Reputation is about our groups: a remote group's copy of an
         // acceptance is its own instance's to count.
         if let (Some(c), None) = (&candidate, remote) {

@@ -1,12 +1,14 @@
 use crate::Federated;
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
-use crate::questions::answer_deleted;
-use crate::reputation::{after_post, check_post, member, removed};
+use crate::moderation::{check_not_banned, moderates};
+use crate::removals::take_down;
+use crate::reputation::{after_post, check_post, member};
 use crate::threads::viewer_id;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
+use guildhall_core::moderation::may_reply_locked;
 use guildhall_core::permissions::can_reply;
 use guildhall_core::reputation::Rules;
 use guildhall_core::reputation::ledger::Object;
@@ -27,6 +29,8 @@ pub struct Reply {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// Set (with `deleted_at`) when a moderator removed it: restorable.
+    pub removed_at: Option<i64>,
     pub my_vote: Option<i64>,
     pub author_points: i64,
     #[sqlx(skip)]
@@ -42,7 +46,7 @@ pub struct NewReply<'a> {
 }
 
 const REPLY_SELECT: &str = "SELECT r.id, r.thread_id, r.parent_id, r.author_id, u.username AS author_name, r.body, \
-     r.body_html, r.score, r.upvotes, r.downvotes, r.created_at, r.edited_at, r.deleted_at, v.value AS my_vote, \
+     r.body_html, r.score, r.upvotes, r.downvotes, r.created_at, r.edited_at, r.deleted_at, r.removed_at, v.value AS my_vote, \
      CAST(COALESCE(rs.points, 0) AS BIGINT) AS author_points \
      FROM replies r JOIN users u ON u.id = r.author_id \
      LEFT JOIN reply_votes v ON v.reply_id = r.id AND v.user_id = $1 \
@@ -133,15 +137,35 @@ impl Store {
         body_html: &str,
         via: Via<'_>,
     ) -> Result<()> {
-        self.change_reply(
-            id,
+        let mut tx = self.writer.begin().await?;
+        let found: Option<(UserId, ThreadId)> = sqlx::query_as(
             "UPDATE replies SET body = $1, body_html = $2, edited_at = $3 WHERE id = $4 AND deleted_at IS NULL \
              RETURNING author_id, thread_id",
-            (body, body_html),
-            (EventKind::Update, None),
-            via,
         )
-        .await
+        .bind(body)
+        .bind(body_html)
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (author_id, thread_id) = found.ok_or(StoreError::NotFound("reply"))?;
+        let group_id: GroupId = sqlx::query_scalar("SELECT group_id FROM threads WHERE id = $1")
+            .bind(thread_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let object = EventObject::Reply(id);
+        record_via(
+            &mut tx,
+            via,
+            EventKind::Update,
+            object,
+            group_id,
+            author_id,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Turns a reply into a tombstone; the replies under it survive.
@@ -162,55 +186,9 @@ impl Store {
         by: Option<UserId>,
         via: Via<'_>,
     ) -> Result<()> {
-        self.change_reply(
-            id,
-            "UPDATE replies SET body = $1, body_html = $2, deleted_at = $3 WHERE id = $4 AND deleted_at IS NULL \
-             RETURNING author_id, thread_id",
-            ("", ""),
-            (EventKind::Delete, by),
-            via,
-        )
-        .await
-    }
-
-    /// Runs an edit or delete of a live reply (`sql` binds body, body_html,
-    /// now, id) and records its event, by the author unless `by` says who.
-    async fn change_reply(
-        &self,
-        id: ReplyId,
-        sql: &'static str,
-        (body, body_html): (&str, &str),
-        (kind, by): (EventKind, Option<UserId>),
-        via: Via<'_>,
-    ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let found: Option<(UserId, ThreadId)> = sqlx::query_as(sql)
-            .bind(body)
-            .bind(body_html)
-            .bind(now_ms())
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (author_id, thread_id) = found.ok_or(StoreError::NotFound("reply"))?;
-        let group_id: GroupId = sqlx::query_scalar("SELECT group_id FROM threads WHERE id = $1")
-            .bind(thread_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if kind == EventKind::Delete {
-            removed(
-                &mut tx,
-                &self.rules,
-                Object::Reply(id),
-                group_id,
-                author_id,
-                by,
-            )
-            .await?;
-            answer_deleted(&mut tx, &self.rules, id).await?;
-        }
-        let object = EventObject::Reply(id);
-        let actor = by.unwrap_or(author_id);
-        record_via(&mut tx, via, kind, object, group_id, actor, None).await?;
+        let object = Object::Reply(id);
+        take_down(&mut tx, &self.rules, object, by, ("", true), via).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -228,16 +206,22 @@ async fn reply_in(
     let now = now_ms();
     let created = remote.map_or(now, |r| r.published.min(now));
     // Write first: takes the lock, and tells us whether the thread is live.
-    type Row = (Option<i64>, GroupId, Option<String>, Option<ThreadId>);
+    type Row = (
+        Option<i64>,
+        GroupId,
+        Option<String>,
+        Option<ThreadId>,
+        Option<i64>,
+    );
     let thread: Option<Row> = sqlx::query_as(
         "UPDATE threads SET reply_count = reply_count + 1, last_activity_at = $1 WHERE id = $2 \
-             RETURNING deleted_at, group_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id), duplicate_of",
+             RETURNING deleted_at, group_id, (SELECT domain FROM groups WHERE groups.id = threads.group_id), duplicate_of, locked_at",
     )
     .bind(now)
     .bind(new.thread_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let (thread_deleted, group_id, group_domain, merged_into) =
+    let (thread_deleted, group_id, group_domain, merged_into, locked_at) =
         thread.ok_or(StoreError::NotFound("thread"))?;
     if let Some(into) = merged_into {
         return Err(RuleError::Conflict(format!(
@@ -264,11 +248,17 @@ async fn reply_in(
         parent_deleted = deleted_at.is_some();
     }
     can_reply(thread_deleted, parent_deleted)?;
+    check_not_banned(conn, group_id, new.author_id, "post").await?;
+    if locked_at.is_some() {
+        let moderator = moderates(conn, group_id, new.author_id).await?;
+        may_reply_locked(true, moderator)?;
+    }
     // Trust levels and reputation are about our groups (see threads.rs).
     let author = match group_domain {
         None => check_post(conn, rules, new.author_id, new.body, false).await?,
         Some(_) => member(conn, new.author_id).await?,
     };
+    author.active()?;
     let id: ReplyId = sqlx::query_scalar(
         "INSERT INTO replies (thread_id, parent_id, author_id, body, body_html, created_at, ap_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

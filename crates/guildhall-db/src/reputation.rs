@@ -85,7 +85,7 @@ fn attested(row: &AnyRow, now: i64) -> Result<Option<i64>> {
 /// A member as a write path checks them (see [`Member`]).
 pub(crate) async fn member(conn: &mut AnyConnection, user_id: UserId) -> Result<Member> {
     let sql = format!(
-        "SELECT {STATS_COLUMNS}, u.banned_at, u.created_at, {ATTESTATION_COLUMNS} \
+        "SELECT {STATS_COLUMNS}, u.banned_at, u.suspended_until, u.created_at, {ATTESTATION_COLUMNS} \
          FROM users u LEFT JOIN member_stats s ON s.user_id = u.id {ATTESTATION_JOIN} WHERE u.id = $1"
     );
     let row = sqlx::query(AssertSqlSafe(sql))
@@ -96,6 +96,9 @@ pub(crate) async fn member(conn: &mut AnyConnection, user_id: UserId) -> Result<
     Ok(Member {
         stats: StatsRow::from_row(&row)?.into(),
         banned: row.try_get::<Option<i64>, _>("banned_at")?.is_some(),
+        suspended_until: row
+            .try_get::<Option<i64>, _>("suspended_until")?
+            .filter(|&at| at > now_ms()),
         created_at: row.try_get("created_at")?,
         attested: attested(&row, now_ms())?,
     })

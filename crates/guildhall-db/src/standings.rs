@@ -3,7 +3,7 @@
 //! granted badges, TL4, bans).
 
 use crate::error::{Result, StoreError};
-use crate::reputation::{DAY_MS, Reversal, award, insert, member, reverse_votes};
+use crate::reputation::{DAY_MS, award, insert, member};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
 use guildhall_core::ids::{GroupId, UserId};
@@ -272,38 +272,5 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Bans a member: they can no longer post or vote, and the points their
-    /// votes gave anyone are reversed. False if they were banned already.
-    pub async fn ban_user(&self, user_id: UserId) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let banned: Option<i64> = sqlx::query_scalar(
-            "UPDATE users SET banned_at = $1 WHERE id = $2 AND banned_at IS NULL RETURNING id",
-        )
-        .bind(now_ms())
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if banned.is_none() {
-            member(&mut tx, user_id).await?;
-            return Ok(false);
-        }
-        reverse_votes(&mut tx, &self.rules, Reversal::Voter(user_id)).await?;
-        crate::attestations::revoke(&mut tx, user_id, "banned").await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Lifts a ban. The reversed points stay reversed: the votes count
-    /// again only if cast again.
-    pub async fn unban_user(&self, user_id: UserId) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE users SET banned_at = NULL WHERE id = $1 AND banned_at IS NOT NULL",
-        )
-        .bind(user_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
     }
 }

@@ -1,7 +1,9 @@
 use crate::Federated;
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, Via, record_via};
-use crate::reputation::{after_post, check_post, member, removed};
+use crate::moderation::check_not_banned;
+use crate::removals::take_down;
+use crate::reputation::{after_post, check_post, member};
 use crate::reviews;
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
@@ -40,6 +42,14 @@ pub struct Thread {
     pub edited_at: Option<i64>,
     pub last_activity_at: i64,
     pub deleted_at: Option<i64>,
+    /// Set (with `deleted_at`) when a moderator removed it: restorable.
+    pub removed_at: Option<i64>,
+    /// A locked thread takes no new replies but its moderators'; the
+    /// reason is for its author and the moderators.
+    pub locked_at: Option<i64>,
+    pub lock_reason: Option<String>,
+    /// A pinned thread comes first in its group.
+    pub pinned_at: Option<i64>,
     /// A question's accepted answer, who accepted it and when.
     pub accepted_reply_id: Option<ReplyId>,
     /// For a question: 1 when a live (not deleted) reply answers it.
@@ -82,7 +92,7 @@ pub struct Page<T> {
 pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, \
      t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
-     t.edited_at, t.last_activity_at, t.deleted_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \
+     t.edited_at, t.last_activity_at, t.deleted_at, t.removed_at, t.locked_at, t.lock_reason, t.pinned_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \
      t.idea_status, t.duplicate_of, t.product_id, t.rating, \
      CAST(CASE WHEN g.kind = 'questions' AND EXISTS (SELECT 1 FROM replies lr WHERE lr.thread_id = t.id \
           AND lr.deleted_at IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS answered, \
@@ -170,6 +180,8 @@ impl Store {
             None => check_post(&mut tx, &self.rules, new.author_id, new.body, restricted).await?,
             Some(_) => member(&mut tx, new.author_id).await?,
         };
+        author.active()?;
+        check_not_banned(&mut tx, new.group_id, new.author_id, "post").await?;
         if let Some((product, _)) = review {
             reviews::check_first(&mut tx, product, new.author_id).await?;
         }
@@ -261,28 +273,11 @@ impl Store {
         let mut sql = format!("{THREAD_SELECT} WHERE {in_scope} AND t.deleted_at IS NULL");
         // A stage's key is bound last: after the limit ($6, or $4 without a cursor).
         let stage_param = if cursor.is_some() { "$7" } else { "$5" };
-        sql.push_str(&match filter {
-            None => String::new(),
-            Some(ThreadFilter::Question(QuestionState::Unanswered)) => {
-                " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL AND NOT EXISTS \
-                 (SELECT 1 FROM replies lr WHERE lr.thread_id = t.id AND lr.deleted_at IS NULL)"
-                    .into()
-            }
-            Some(ThreadFilter::Question(QuestionState::Unsolved)) => {
-                " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL".into()
-            }
-            Some(ThreadFilter::Question(QuestionState::Solved)) => {
-                " AND t.accepted_reply_id IS NOT NULL".into()
-            }
-            Some(ThreadFilter::Stage { initial, .. }) => format!(
-                " AND g.kind = 'ideas' AND (t.idea_status = {stage_param}{})",
-                if initial {
-                    " OR t.idea_status IS NULL"
-                } else {
-                    ""
-                }
-            ),
-        });
+        sql.push_str(&filter_sql(filter, stage_param));
+        // A group's pinned threads come first, on its first page only.
+        if let ThreadScope::Group(_) = scope {
+            sql.push_str(" AND t.pinned_at IS NULL");
+        }
         // Oldest first is the one ascending order (the support queue's).
         let (before, order) = match sort {
             Sort::Old => (">", "ASC"),
@@ -330,7 +325,7 @@ impl Store {
         if let Some(ThreadFilter::Stage { key, .. }) = filter {
             query = query.bind(key);
         }
-        let mut items = self.ranked(query.fetch_all(&self.pool).await?);
+        let mut items = query.fetch_all(&self.pool).await?;
         let next = if items.len() as i64 > limit {
             items.truncate(limit as usize);
             items.last().map(|t| Cursor {
@@ -340,7 +335,36 @@ impl Store {
         } else {
             None
         };
-        Ok(Page { items, next })
+        if let (ThreadScope::Group(group), None) = (scope, cursor) {
+            let mut pinned = self.pinned(group, filter, viewer).await?;
+            pinned.append(&mut items);
+            items = pinned;
+        }
+        Ok(Page {
+            items: self.ranked(items),
+            next,
+        })
+    }
+
+    /// A group's pinned live threads, most recently pinned first.
+    async fn pinned(
+        &self,
+        group: GroupId,
+        filter: Option<ThreadFilter<'_>>,
+        viewer: Option<UserId>,
+    ) -> Result<Vec<Thread>> {
+        let sql = format!(
+            "{THREAD_SELECT} WHERE t.group_id = $2 AND t.deleted_at IS NULL AND t.pinned_at IS NOT NULL{} \
+             ORDER BY t.pinned_at DESC, t.id DESC LIMIT {PINNED_MAX}",
+            filter_sql(filter, "$3")
+        );
+        let mut query = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
+            .bind(viewer_id(viewer))
+            .bind(group);
+        if let Some(ThreadFilter::Stage { key, .. }) = filter {
+            query = query.bind(key);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
     }
 
     /// A member's latest live threads, for their profile.
@@ -429,41 +453,40 @@ impl Store {
         via: Via<'_>,
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        let found: Option<(GroupId, UserId)> = sqlx::query_as(
-            "UPDATE threads SET title = '[deleted]', body = '', body_html = '', deleted_at = $1 \
-             WHERE id = $2 AND deleted_at IS NULL RETURNING group_id, author_id",
-        )
-        .bind(now_ms())
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (group_id, author_id) = found.ok_or(StoreError::NotFound("thread"))?;
-        sqlx::query("UPDATE groups SET thread_count = thread_count - 1 WHERE id = $1")
-            .bind(group_id)
-            .execute(&mut *tx)
-            .await?;
-        removed(
-            &mut tx,
-            &self.rules,
-            Object::Thread(id),
-            group_id,
-            author_id,
-            by,
-        )
-        .await?;
-        let object = EventObject::Thread(id);
-        record_via(
-            &mut tx,
-            via,
-            EventKind::Delete,
-            object,
-            group_id,
-            by.unwrap_or(author_id),
-            None,
-        )
-        .await?;
+        let object = Object::Thread(id);
+        take_down(&mut tx, &self.rules, object, by, ("", true), via).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The most pinned threads a group's listing shows above the rest.
+pub const PINNED_MAX: i64 = 20;
+
+/// The SQL that keeps a filter's threads; a stage's key is bound as
+/// `stage_param`.
+fn filter_sql(filter: Option<ThreadFilter<'_>>, stage_param: &str) -> String {
+    match filter {
+        None => String::new(),
+        Some(ThreadFilter::Question(QuestionState::Unanswered)) => {
+            " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL AND NOT EXISTS \
+             (SELECT 1 FROM replies lr WHERE lr.thread_id = t.id AND lr.deleted_at IS NULL)"
+                .into()
+        }
+        Some(ThreadFilter::Question(QuestionState::Unsolved)) => {
+            " AND g.kind = 'questions' AND t.accepted_reply_id IS NULL".into()
+        }
+        Some(ThreadFilter::Question(QuestionState::Solved)) => {
+            " AND t.accepted_reply_id IS NOT NULL".into()
+        }
+        Some(ThreadFilter::Stage { initial, .. }) => format!(
+            " AND g.kind = 'ideas' AND (t.idea_status = {stage_param}{})",
+            if initial {
+                " OR t.idea_status IS NULL"
+            } else {
+                ""
+            }
+        ),
     }
 }
 

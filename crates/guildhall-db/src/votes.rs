@@ -1,5 +1,6 @@
 use crate::error::{Result, StoreError};
 use crate::federation::events::{EventKind, EventObject, OwnedVia, Via, record_via};
+use crate::moderation::check_not_banned;
 use crate::reputation::{VoteChange, record_vote};
 use crate::{Store, now_ms};
 use guildhall_core::RuleError;
@@ -124,6 +125,7 @@ async fn vote_in(conn: &mut AnyConnection, rules: &Rules, ballot: Ballot<'_>) ->
         ))
         .into());
     }
+    check_not_banned(conn, voted.group_id, voter, "vote").await?;
     let old = old_vote(conn, target, voter).await?;
     let delta = transition(old.vote, new)?;
 

@@ -109,7 +109,7 @@ async fn exercise(store: Store) {
         "one renewal pending per member"
     );
     let events_before = store.pending_events(100).await.unwrap().len();
-    store.ban_user(ann.id).await.unwrap();
+    store.ban_user(ann.id, None, "").await.unwrap();
     let revoked = store.current_attestation(ann.id).await.unwrap().unwrap();
     assert_eq!(revoked.revoked_why.as_deref(), Some("banned"));
     let events = store.pending_events(100).await.unwrap();

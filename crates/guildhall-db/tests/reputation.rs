@@ -163,7 +163,7 @@ async fn exercise(store: Store) {
     assert_eq!(total(&store, ann.id).await, 8, "withdrawn");
 
     // A ban reverses what the member's votes gave.
-    assert!(store.ban_user(voters[1]).await.unwrap());
+    assert!(store.ban_user(voters[1], None, "").await.unwrap());
     assert_eq!(total(&store, ann.id).await, -2);
     let refusal = forbidden(
         store

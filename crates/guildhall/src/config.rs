@@ -25,6 +25,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub accounts: AccountsConfig,
     pub groups: GroupsConfig,
+    pub moderation: ModerationConfig,
     /// The stages ideas move through (`[ideas] stages`).
     pub ideas: guildhall_core::ideas::Stages,
     pub log: LogConfig,
@@ -176,6 +177,23 @@ pub struct GroupsConfig {
     pub creation: GroupCreation,
 }
 
+/// `[moderation]`: how the mod log reads to members.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationConfig {
+    /// Whether a public group's mod log names the moderator who acted
+    /// (admins and the group's moderators always see the names).
+    pub show_moderator_names: bool,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        ModerationConfig {
+            show_moderator_names: true,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
@@ -318,6 +336,7 @@ impl Config {
             password_hash_queue: self.accounts.password_hash_queue,
             rate_limits: self.rate_limits.clone(),
             stages: self.ideas.clone(),
+            show_moderator_names: self.moderation.show_moderator_names,
         }
     }
 

@@ -80,6 +80,9 @@ pub enum Kind {
     IdeaStaged(i64),
     /// A moderator removed the member's post (a penalty, 0 by default).
     PostRemoved(i64),
+    /// A moderator restored the post: gives back what its removal took
+    /// (the amount is minus the removal's points).
+    PostRestored(i64),
     /// A badge: recorded for the history, no points.
     BadgeAwarded,
     /// An admin's manual adjustment, with a reason kept beside it.
@@ -98,12 +101,13 @@ pub enum KindName {
     AnswerWithdrawn,
     IdeaStaged,
     PostRemoved,
+    PostRestored,
     BadgeAwarded,
     Adjustment,
 }
 
 impl KindName {
-    pub const ALL: [KindName; 10] = [
+    pub const ALL: [KindName; 11] = [
         KindName::VoteReceived,
         KindName::VoteCast,
         KindName::VoteWithdrawn,
@@ -112,6 +116,7 @@ impl KindName {
         KindName::AnswerWithdrawn,
         KindName::IdeaStaged,
         KindName::PostRemoved,
+        KindName::PostRestored,
         KindName::BadgeAwarded,
         KindName::Adjustment,
     ];
@@ -127,6 +132,7 @@ impl KindName {
             KindName::AnswerWithdrawn => "answer_withdrawn",
             KindName::IdeaStaged => "idea_staged",
             KindName::PostRemoved => "post_removed",
+            KindName::PostRestored => "post_restored",
             KindName::BadgeAwarded => "badge_awarded",
             KindName::Adjustment => "adjustment",
         }
@@ -162,6 +168,7 @@ impl Kind {
             Kind::AnswerWithdrawn => KindName::AnswerWithdrawn,
             Kind::IdeaStaged(_) => KindName::IdeaStaged,
             Kind::PostRemoved(_) => KindName::PostRemoved,
+            Kind::PostRestored(_) => KindName::PostRestored,
             Kind::BadgeAwarded => KindName::BadgeAwarded,
             Kind::Adjustment(_) => KindName::Adjustment,
         }
@@ -179,7 +186,10 @@ impl Kind {
     /// for the kinds whose points the rules decide.
     pub fn amount(self) -> i64 {
         match self {
-            Kind::IdeaStaged(p) | Kind::PostRemoved(p) | Kind::Adjustment(p) => p,
+            Kind::IdeaStaged(p)
+            | Kind::PostRemoved(p)
+            | Kind::PostRestored(p)
+            | Kind::Adjustment(p) => p,
             _ => 0,
         }
     }
@@ -197,6 +207,7 @@ impl Kind {
             KindName::AnswerWithdrawn => Kind::AnswerWithdrawn,
             KindName::IdeaStaged => Kind::IdeaStaged(amount),
             KindName::PostRemoved => Kind::PostRemoved(amount),
+            KindName::PostRestored => Kind::PostRestored(amount),
             KindName::BadgeAwarded => Kind::BadgeAwarded,
             KindName::Adjustment => Kind::Adjustment(amount),
         })
@@ -315,7 +326,10 @@ pub fn entry_points(rules: &Rules, entry: &Entry, before: Before) -> i64 {
         Kind::AnswerAcceptedBy => {
             accepted_answer_points(rules, entry.source.unwrap_or(UserId(-1)), entry.member).1
         }
-        Kind::IdeaStaged(p) | Kind::PostRemoved(p) | Kind::Adjustment(p) => p,
+        Kind::IdeaStaged(p)
+        | Kind::PostRemoved(p)
+        | Kind::PostRestored(p)
+        | Kind::Adjustment(p) => p,
         Kind::BadgeAwarded => 0,
     }
 }

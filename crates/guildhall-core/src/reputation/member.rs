@@ -77,6 +77,9 @@ impl Attestation {
 pub struct Member {
     pub stats: Stats,
     pub banned: bool,
+    /// When a suspension in force ends (the store leaves out one that has
+    /// ended).
+    pub suspended_until: Option<i64>,
     pub created_at: i64,
     /// For a remote member: the trust level their home instance attests,
     /// already capped by our policy for that partner (see
@@ -97,12 +100,24 @@ impl Member {
         earned.max(attested)
     }
 
-    /// Refuses anything from a banned account.
+    /// Refuses anything from a banned or suspended account.
     pub fn active(&self) -> Result<(), RuleError> {
         if self.banned {
             return Err(RuleError::Forbidden("this account is banned".into()));
         }
+        if let Some(until) = self.suspended_until {
+            let mut text = "this account is suspended".to_owned();
+            if let Some(at) = chrono::DateTime::from_timestamp_millis(until) {
+                text.push_str(&format!(" until {}", at.format("%Y-%m-%d %H:%M UTC")));
+            }
+            return Err(RuleError::Forbidden(text));
+        }
         Ok(())
+    }
+
+    /// Banned, or suspended for now: their votes carry nothing.
+    pub fn barred(&self) -> bool {
+        self.banned || self.suspended_until.is_some()
     }
 
     /// Refuses a banned account, then checks `privilege`.
@@ -192,6 +207,7 @@ mod tests {
         Member {
             stats,
             banned: false,
+            suspended_until: None,
             created_at: 0,
             attested: None,
         }
@@ -272,6 +288,7 @@ mod tests {
         assert!(member(tl1()).check(&rules, Privilege::Vote).is_ok());
         let banned = Member {
             banned: true,
+            suspended_until: None,
             ..member(tl1())
         };
         assert_eq!(

@@ -120,7 +120,7 @@ fn new_vote(
 ) -> (Vec<Line>, (Option<i64>, Option<i64>)) {
     let voter = Voter {
         level: facts.voter.level(rules),
-        suspended_or_banned: facts.voter.banned,
+        suspended_or_banned: facts.voter.barred(),
         instance_blocked: facts.instance_blocked,
     };
     let weight = if vote_counts(voter) {
@@ -289,6 +289,30 @@ pub fn post_removed(
         entry,
         entry_points(rules, &entry, Before::default()),
     ))
+}
+
+/// A moderator restored a removed post: the row that gives back what its
+/// removal's row took (`took`, that row's points) and stops counting the
+/// removal against its author's trust.
+pub fn post_restored(
+    object: Object,
+    group: GroupId,
+    author: UserId,
+    by: UserId,
+    took: i64,
+    at: i64,
+) -> Line {
+    let entry = Entry {
+        member: author,
+        group: Some(group),
+        source: Some(by),
+        object: Some(object),
+        kind: Kind::PostRestored(-took),
+        at,
+        weight: 100,
+        instance: None,
+    };
+    Line::new(entry, -took)
 }
 
 /// An admin's manual adjustment of `member`'s points, with its reason

@@ -64,6 +64,18 @@ pub enum EventKind {
     /// Offer a member's current attestation to the instances that hold an
     /// older one, if it changed (the periodic renewal).
     Renew,
+    /// A moderator restored a removed post (an `Undo` of its `Delete`).
+    Restore,
+    /// A moderator locked or unlocked a thread.
+    Lock,
+    Unlock,
+    /// A moderator pinned or unpinned a thread (the group's featured posts).
+    Pin,
+    Unpin,
+    /// A moderator banned a member from a group, or lifted the ban; the
+    /// object is the group, the payload names the member and the terms.
+    Ban,
+    Unban,
 }
 
 impl EventKind {
@@ -79,6 +91,13 @@ impl EventKind {
             EventKind::Announce => "announce",
             EventKind::Revoke => "revoke",
             EventKind::Renew => "renew",
+            EventKind::Restore => "restore",
+            EventKind::Lock => "lock",
+            EventKind::Unlock => "unlock",
+            EventKind::Pin => "pin",
+            EventKind::Unpin => "unpin",
+            EventKind::Ban => "ban",
+            EventKind::Unban => "unban",
         }
     }
 
@@ -94,6 +113,13 @@ impl EventKind {
             "announce" => EventKind::Announce,
             "revoke" => EventKind::Revoke,
             "renew" => EventKind::Renew,
+            "restore" => EventKind::Restore,
+            "lock" => EventKind::Lock,
+            "unlock" => EventKind::Unlock,
+            "pin" => EventKind::Pin,
+            "unpin" => EventKind::Unpin,
+            "ban" => EventKind::Ban,
+            "unban" => EventKind::Unban,
             _ => return None,
         })
     }

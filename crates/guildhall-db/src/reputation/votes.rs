@@ -43,6 +43,7 @@ struct FactsRow {
     #[sqlx(flatten)]
     stats: StatsRow,
     banned_at: Option<i64>,
+    suspended_until: Option<i64>,
     domain: Option<String>,
     blocked: i64,
     earned_today: i64,
@@ -66,7 +67,7 @@ async fn vote_facts(
     let day = now.div_euclid(DAY_MS);
     let since = day - rules.ring_window_days.max(1) + 1;
     let sql = format!(
-        "SELECT {STATS_COLUMNS}, u.banned_at, u.domain, \
+        "SELECT {STATS_COLUMNS}, u.banned_at, u.suspended_until, u.domain, \
            CAST(CASE WHEN EXISTS (SELECT 1 FROM instances i WHERE i.domain = u.domain AND i.policy = 'block') \
                 THEN 1 ELSE 0 END AS BIGINT) AS blocked, \
            CAST(COALESCE((SELECT vote_gains FROM reputation_days WHERE member_id = $2 AND group_id = 0 AND day = $3), 0) AS BIGINT) AS earned_today, \
@@ -96,6 +97,7 @@ async fn vote_facts(
         voter: Member {
             stats: facts.stats.into(),
             banned: facts.banned_at.is_some(),
+            suspended_until: facts.suspended_until.filter(|&at| at > now),
             created_at: 0,
             attested: attested(&row, now)?,
         },

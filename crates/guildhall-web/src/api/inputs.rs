@@ -197,12 +197,6 @@ pub struct LeaderInput {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BanInput {
-    pub banned: bool,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct FlagInput {
     /// Why the moderators should look: 1 to 500 characters.
     pub reason: String,

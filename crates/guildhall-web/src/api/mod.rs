@@ -9,6 +9,7 @@ mod flags;
 mod groups;
 mod ideas;
 mod inputs;
+mod moderation;
 mod questions;
 mod replies;
 mod reputation;
@@ -96,7 +97,18 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reputation::adjust))
         .routes(routes!(reputation::grant_badge))
         .routes(routes!(reputation::set_leader))
-        .routes(routes!(reputation::ban))
+        .routes(routes!(moderation::ban))
+        .routes(routes!(moderation::suspend, moderation::unsuspend))
+        .routes(routes!(moderation::instance_log))
+        .routes(routes!(moderation::remove_thread))
+        .routes(routes!(moderation::restore_thread))
+        .routes(routes!(moderation::remove_reply))
+        .routes(routes!(moderation::restore_reply))
+        .routes(routes!(moderation::lock, moderation::unlock))
+        .routes(routes!(moderation::pin, moderation::unpin))
+        .routes(routes!(moderation::bans))
+        .routes(routes!(moderation::ban_member, moderation::unban_member))
+        .routes(routes!(moderation::group_log))
         .routes(routes!(admin::instances))
         .routes(routes!(admin::set_policy))
         .routes(routes!(admin::partners))

@@ -3,16 +3,14 @@
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::views::{
-    AdjustInput, BadgeInput, BanInput, LeaderInput, LeaderboardQuery, LeaderboardView,
-    ReputationView,
+    AdjustInput, BadgeInput, LeaderInput, LeaderboardQuery, LeaderboardView, ReputationView,
 };
 use crate::AppState;
 use crate::auth::{ApiUser, MaybeApiUser};
 use crate::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use guildhall_app::{Acting, accounts, moderation, reputation};
+use guildhall_app::{Acting, accounts, reputation};
 
 /// A member's reputation: total and per-group points, rank, trust level,
 /// badges with dates; the recent ledger when you are that member or an admin.
@@ -123,19 +121,4 @@ pub async fn set_leader(
         reputation::set_leader(&state.app, Acting::Member(&admin), &username, input.leader).await?;
     let user = accounts::user(&state.app, &username).await?;
     Ok(Json(ReputationView::new(&user, reputation, None)))
-}
-
-/// Bans or unbans a member (admins). A ban stops their posts and votes and
-/// reverses the points their votes gave.
-#[utoipa::path(put, path = "/api/v1/admin/users/{username}/ban", tag = "admin",
-    security(("bearer" = [])), params(("username" = String, Path)), request_body = BanInput,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn ban(
-    State(state): State<AppState>,
-    ApiUser(admin): ApiUser,
-    ApiPath(username): ApiPath<String>,
-    ApiJson(input): ApiJson<BanInput>,
-) -> AppResult<StatusCode> {
-    moderation::set_banned(&state.app, Acting::Member(&admin), &username, input.banned).await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,7 @@ fn facts() -> VoteFacts {
                 ..Stats::default()
             },
             banned: false,
+            suspended_until: None,
             created_at: 0,
             attested: None,
         },
