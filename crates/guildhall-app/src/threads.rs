@@ -64,10 +64,14 @@ pub async fn list<'a>(
             "invalid limit: must be between 1 and {max}"
         )));
     }
-    let page = app
+    let mut page = app
         .store
         .list_threads_in(scope, sort, filter, cursor, limit, viewer.map(|u| u.id))
         .await?;
+    // A lock's reason is for the thread page, and only some see it there.
+    for thread in &mut page.items {
+        thread.lock_reason = None;
+    }
     Ok((sort, page))
 }
 
@@ -181,10 +185,26 @@ pub async fn open(app: &App, id: ThreadId, viewer: Option<&User>) -> Result<Thre
 
 /// One thread as `viewer` sees it (their vote on it, if any).
 pub async fn thread(app: &App, id: ThreadId, viewer: Option<&User>) -> Result<Thread> {
-    app.store
+    let mut thread = app
+        .store
         .thread(id, viewer.map(|u| u.id))
         .await?
-        .ok_or_else(|| Error::not_found("thread"))
+        .ok_or_else(|| Error::not_found("thread"))?;
+    // Why a thread was locked is for its author and its moderators.
+    if thread.lock_reason.is_some() {
+        let sees = match viewer {
+            Some(user) => {
+                user.id == thread.author_id
+                    || user.is_admin
+                    || app.store.is_moderator(thread.group_id, user.id).await?
+            }
+            None => false,
+        };
+        if !sees {
+            thread.lock_reason = None;
+        }
+    }
+    Ok(thread)
 }
 
 /// A thread its author may edit, for the edit form.

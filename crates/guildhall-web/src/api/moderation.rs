@@ -367,7 +367,8 @@ pub async fn unban_member(
 /// unless the instance hides them.
 #[utoipa::path(get, path = "/api/v1/groups/{name}/modlog", tag = "groups",
     params(("name" = String, Path), LogQuery),
-    responses((status = 200, body = LogView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = LogView), (status = 401, body = ErrorBody, description = "an unknown or expired token"),
+              (status = 404, body = ErrorBody)))]
 pub async fn group_log(
     State(state): State<AppState>,
     MaybeApiUser(user): MaybeApiUser,

@@ -138,6 +138,15 @@ pub struct ThreadView {
     pub last_activity_at: String,
     /// A deleted thread is a tombstone: no text, but its replies remain.
     pub deleted: bool,
+    /// Deleted by a moderator rather than its author: it can be restored.
+    pub removed: bool,
+    /// A locked thread takes no new replies (but its moderators').
+    pub locked: bool,
+    /// Why it was locked: shown to its author and the group's moderators
+    /// only (null for anyone else).
+    pub lock_reason: Option<String>,
+    /// Pinned to the top of its group.
+    pub pinned: bool,
     /// The caller's vote: 1, -1 or null.
     pub my_vote: Option<i64>,
     pub url: String,
@@ -308,6 +317,10 @@ impl ThreadView {
             edited_at: t.edited_at.map(time),
             last_activity_at: time(t.last_activity_at),
             deleted: t.deleted_at.is_some(),
+            removed: t.removed_at.is_some(),
+            locked: t.locked_at.is_some(),
+            lock_reason: t.lock_reason.clone(),
+            pinned: t.pinned_at.is_some(),
             my_vote: t.my_vote,
         }
     }
@@ -340,6 +353,8 @@ pub struct ReplyView {
     pub created_at: String,
     pub edited_at: Option<String>,
     pub deleted: bool,
+    /// Deleted by a moderator rather than its author: it can be restored.
+    pub removed: bool,
     pub my_vote: Option<i64>,
 }
 
@@ -360,6 +375,7 @@ impl ReplyView {
             created_at: time(r.created_at),
             edited_at: r.edited_at.map(time),
             deleted: r.deleted_at.is_some(),
+            removed: r.removed_at.is_some(),
             my_vote: r.my_vote,
         }
     }

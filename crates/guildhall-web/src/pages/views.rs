@@ -331,6 +331,7 @@ pub fn ledger_words(kind: &str, vote: Option<i64>) -> String {
         "answer_withdrawn" => "Accepted answer taken back",
         "idea_staged" => "Idea moved to a new stage",
         "post_removed" => "Post removed by a moderator",
+        "post_restored" => "Removed post restored by a moderator",
         "badge_awarded" => "Badge earned",
         "adjustment" => "Adjusted by an admin",
         other => return other.replace('_', " "),
