@@ -137,10 +137,8 @@ pub fn in_force(expires_at: Option<i64>, now: i64) -> bool {
 /// to `doing` ("post", "vote") there.
 pub fn barred(doing: &str, whence: &str, until: Option<i64>, reason: &str) -> RuleError {
     let mut text = format!("you are banned from {whence} and cannot {doing}");
-    if let Some(until) = until {
-        if let Some(at) = chrono::DateTime::from_timestamp_millis(until) {
-            text.push_str(&format!(" until {}", at.format("%Y-%m-%d %H:%M UTC")));
-        }
+    if let Some(at) = until.and_then(chrono::DateTime::from_timestamp_millis) {
+        text.push_str(&format!(" until {}", at.format("%Y-%m-%d %H:%M UTC")));
     }
     if !reason.is_empty() {
         text.push_str(&format!(" (reason: {reason})"));
