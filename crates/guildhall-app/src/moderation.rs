@@ -7,13 +7,14 @@
 //! by the store in its own transaction (see `guildhall_db::LogEntry`).
 
 use crate::posts::Post;
-use crate::{Acting, App, Error, Result, accounts, groups};
+use crate::{Acting, App, Error, Received, Result, accounts, groups};
 use guildhall_core::RuleError;
 use guildhall_core::ids::ThreadId;
 use guildhall_core::moderation::{self as rules, Action};
 use guildhall_core::reputation::ledger::Object;
 use guildhall_db::{
-    FedGroup, Flag, GroupBan, LogRow, LogScope, NewBan, PostTable, StoreError, User, Via, now_ms,
+    FedGroup, FedUser, Flag, GroupBan, LogRow, LogScope, NewBan, PostTable, StoreError, User, Via,
+    now_ms,
 };
 
 /// Flags a post for its group's moderators (TL1 and up); false if this
@@ -348,4 +349,125 @@ async fn page(app: &App, scope: LogScope, before: Option<i64>) -> Result<Log> {
 /// An action's words for a log row's stored name.
 pub fn action_words(name: &str) -> &'static str {
     name.parse::<Action>().map_or("acted", Action::words)
+}
+
+/// What a group's moderator did to one of its posts, as it arrives from
+/// another server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteAction<'a> {
+    Lock(&'a str),
+    Unlock,
+    Pin,
+    Unpin,
+    /// A removed post restored (the `Undo` of its `Delete`).
+    Restore,
+}
+
+/// Who may moderate from another server: in a remote group, whatever the
+/// group itself announces (its server checked that the actor moderates
+/// it, as it checks a removal); in ours, a remote member we list as one of
+/// its moderators.
+async fn may_act_remote(
+    app: &App,
+    received: &Received<'_>,
+    group: &FedGroup,
+    user: &FedUser,
+) -> Result<()> {
+    let vouched = received
+        .via_group
+        .is_some_and(|g| g.id == group.id && g.origin.is_remote());
+    if vouched || (group.origin.is_local() && app.store.is_moderator(group.id, user.id).await?) {
+        return Ok(());
+    }
+    Err(Error::Forbidden(
+        "only the group's moderators may do this, announced by the group".into(),
+    ))
+}
+
+/// Applies a remote moderator's action on a post to our copy of it (or,
+/// from one of our group's remote moderators, to our post). Repeats and
+/// restores of what is not removed change nothing.
+pub async fn act_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    post: &Post,
+    action: RemoteAction<'_>,
+) -> Result<()> {
+    let user = acting.remote()?.user;
+    received.check_group(&post.group)?;
+    may_act_remote(app, &received, &post.group, user).await?;
+    let via = received.via(&post.group);
+    if action == RemoteAction::Restore {
+        return match app.store.restore_post(post.object, user.id, "", via).await {
+            Ok(()) | Err(StoreError::Rule(RuleError::Conflict(_))) => Ok(()),
+            Err(e) => Err(Error::worded(e)),
+        };
+    }
+    let Object::Thread(id) = post.object else {
+        return Err(Error::Invalid("only threads are locked or pinned".into()));
+    };
+    let done = match action {
+        RemoteAction::Lock(reason) => {
+            let reason = truncated(reason);
+            app.store.set_locked(id, user.id, Some(&reason), via).await
+        }
+        RemoteAction::Unlock => app.store.set_locked(id, user.id, None, via).await,
+        RemoteAction::Pin => app.store.set_pinned(id, user.id, true, via).await,
+        RemoteAction::Unpin => app.store.set_pinned(id, user.id, false, via).await,
+        RemoteAction::Restore => unreachable!("handled above"),
+    };
+    done.map(|_| ()).map_err(Error::worded)
+}
+
+/// A remote moderator's reason, cut to what we keep rather than refused:
+/// the action happened there whatever its length.
+fn truncated(reason: &str) -> String {
+    reason
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(rules::REASON_MAX)
+        .collect()
+}
+
+/// A remote group's moderator bans a member (ours or anyone's) from it, or
+/// lifts the ban (`terms` `None`): our copy of the group honours it, so a
+/// member of ours cannot post there from here either.
+pub async fn ban_remote(
+    app: &App,
+    acting: Acting<'_>,
+    received: Received<'_>,
+    group: &FedGroup,
+    member: &FedUser,
+    terms: Option<BanTerms<'_>>,
+) -> Result<()> {
+    let user = acting.remote()?.user;
+    may_act_remote(app, &received, group, user).await?;
+    let via = received.via(group);
+    let Some(terms) = terms else {
+        let reason = "";
+        app.store
+            .unban_from_group(group.id, member.id, user.id, reason, via)
+            .await?;
+        return Ok(());
+    };
+    let reason = truncated(terms.reason);
+    // A ban that has already ended changes nothing; one ending further
+    // ahead than we keep holds for good.
+    let now = now_ms();
+    if terms.expires_at.is_some_and(|at| at <= now) {
+        return Ok(());
+    }
+    let expires_at = rules::expiry(terms.expires_at, now).unwrap_or(None);
+    let ban = NewBan {
+        group: group.id,
+        member: member.id,
+        by: user.id,
+        reason: &reason,
+        expires_at,
+        remove_content: terms.remove_content,
+    };
+    app.store.ban_from_group(ban, via).await?;
+    Ok(())
 }

@@ -347,6 +347,10 @@ impl Store {
     }
 
     /// A group's pinned live threads, most recently pinned first.
+    pub async fn pinned_threads(&self, group: GroupId) -> Result<Vec<Thread>> {
+        Ok(self.ranked(self.pinned(group, None, None).await?))
+    }
+
     async fn pinned(
         &self,
         group: GroupId,

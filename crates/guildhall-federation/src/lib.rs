@@ -27,6 +27,7 @@ pub mod error;
 pub mod fetch;
 pub mod inbox;
 pub mod keys;
+mod moderation;
 pub mod net;
 pub mod nodeinfo;
 pub mod outbox;

@@ -55,9 +55,20 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
         }
         (EventKind::Accept, EventObject::Group(group_id)) => accept(ctx, event, group_id).await,
         (EventKind::Announce, EventObject::Group(group_id)) => relay(ctx, event, group_id).await,
+        (
+            EventKind::Restore
+            | EventKind::Lock
+            | EventKind::Unlock
+            | EventKind::Pin
+            | EventKind::Unpin,
+            EventObject::Thread(_) | EventObject::Reply(_),
+        ) => crate::moderation::on_post(ctx, event).await,
         (_, EventObject::Thread(_) | EventObject::Reply(_)) => post_activity(ctx, event).await,
         (EventKind::Revoke, EventObject::User(user_id)) => revoke(ctx, event, user_id).await,
         (EventKind::Renew, EventObject::User(user_id)) => renew(ctx, event, user_id).await,
+        (EventKind::Ban | EventKind::Unban, EventObject::Group(group_id)) => {
+            crate::moderation::block(ctx, event, group_id).await
+        }
         _ => Ok(vec![]),
     }
 }
@@ -111,7 +122,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         EventKind::Delete if refs.group.origin.is_local() => PostActivity::Delete(Delete {
             kind: Default::default(),
             object: refs.url.clone(),
-            summary: Some("Removed by a moderator"),
+            summary: Some(crate::moderation::removal_summary(event)),
             envelope,
         }),
         EventKind::Delete => return Ok(vec![]),
@@ -266,7 +277,7 @@ fn vote(
 }
 
 /// A local group relays `object` to its followers.
-fn announce<O>(ctx: &Context, id: &Url, group: &FedGroup, object: O) -> Announce<O> {
+pub(crate) fn announce<O>(ctx: &Context, id: &Url, group: &FedGroup, object: O) -> Announce<O> {
     let group_url = ctx.urls.group(&group.name);
     Announce {
         kind: Default::default(),
@@ -476,7 +487,7 @@ async fn relay(ctx: &Context, event: &Event, group_id: GroupId) -> Result<Vec<Ou
 }
 
 /// An activity to deliver, with the `@context` everything we send has.
-fn outbound(
+pub(crate) fn outbound(
     id: &Url,
     signer: &Url,
     activity: impl Serialize,

@@ -53,7 +53,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(federation: Federation) -> Route
         .route("/g/{name}/outbox", get(group_outbox))
         .route("/g/{name}/followers", get(group_followers))
         .route("/g/{name}/moderators", get(group_moderators))
-        .route("/g/{name}/featured", get(empty_collection))
+        .route("/g/{name}/featured", get(group_featured))
         .route("/t/{id}/replies", get(thread_replies))
         .route("/t/{id}/context", get(thread_replies))
         .route("/.well-known/webfinger", get(webfinger))
@@ -384,6 +384,23 @@ async fn group_outbox(
     }
     let total = items.len() as i64;
     collection(&full_uri(ctx, &uri), items, total)
+}
+
+/// The group's pinned threads, as Lemmy serves a community's featured
+/// posts: the Pages themselves.
+async fn group_featured(
+    State(f): State<Federation>,
+    Path(name): Path<String>,
+    uri: Uri,
+) -> Result<ApJson, FedError> {
+    let ctx = f.context();
+    let group = local_group(ctx, &name).await?;
+    let mut pages = Vec::new();
+    for t in ctx.store.pinned_threads(group.id).await? {
+        pages.push(post_refs(ctx, EventObject::Thread(t.id)).await?.post);
+    }
+    let total = pages.len() as i64;
+    collection(&full_uri(ctx, &uri), pages, total)
 }
 
 /// Follower count only, as Lemmy and Mastodon publish it.

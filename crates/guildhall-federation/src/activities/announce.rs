@@ -34,12 +34,17 @@ async fn receive(announce: &Announce, inbound: &Inbound<'_>) -> Result<(), FedEr
     }
     let object = &announce.object;
     let inner = announce.announced(inbound.actor.ap_id())?;
-    // A group relays its members' posts, edits, deletions and votes; it
-    // cannot follow, unfollow or accept on anyone's behalf.
-    let undoes_vote = matches!(value_type(&inner.object), Some("Like" | "Dislike"));
+    // A group relays its members' posts, edits, deletions and votes, and
+    // its moderators' actions; it cannot follow, unfollow or accept on
+    // anyone's behalf.
+    let undoes = matches!(
+        value_type(&inner.object),
+        Some("Like" | "Dislike" | "Delete" | "Lock" | "Block")
+    );
     match inner.kind.as_str() {
         "Create" | "Update" | "Delete" | "Like" | "Dislike" => {}
-        "Undo" if undoes_vote => {}
+        "Lock" | "Add" | "Remove" | "Block" => {}
+        "Undo" if undoes => {}
         other => {
             return Err(FedError::Unprocessable(format!(
                 "a group does not announce {other:?} activities"

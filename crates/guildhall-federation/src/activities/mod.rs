@@ -6,8 +6,9 @@
 //! are checked there, and the store records the group's relay when the
 //! change happened in a local group.
 //!
-//! Adding an activity (a moderator's Remove, a Block) is one module here and
-//! one line in [`apply`], with its type in [`crate::protocol::inbound`].
+//! Adding an activity is one module here and one line in [`apply`], with
+//! its type in [`crate::protocol::inbound`]. Moderators' actions (`Lock`,
+//! `Add`/`Remove`, `Block`) share one module, `moderate`.
 
 mod announce;
 pub mod backfill;
@@ -15,6 +16,7 @@ mod create;
 mod delete;
 mod flag;
 mod follow;
+mod moderate;
 mod offer;
 mod posts;
 mod states;
@@ -118,6 +120,10 @@ async fn apply_inner(inbound: &Inbound<'_>) -> Result<(), FedError> {
         Activity::Announce(a) => handle(a, inbound).await,
         Activity::Flag(a) => handle(a, inbound).await,
         Activity::Offer(a) => handle(a, inbound).await,
+        Activity::Lock(a) => moderate::apply(inbound, moderate::Verb::Lock, a).await,
+        Activity::Add(a) => moderate::apply(inbound, moderate::Verb::Add, a).await,
+        Activity::Remove(a) => moderate::apply(inbound, moderate::Verb::Remove, a).await,
+        Activity::Block(a) => moderate::apply(inbound, moderate::Verb::Block, a).await,
     }
 }
 

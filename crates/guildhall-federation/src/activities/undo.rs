@@ -1,4 +1,5 @@
-//! Undo of a Follow, Like or Dislike (and of a person's boost, a no-op).
+//! Undo of a Follow, Like or Dislike (and of a person's boost, a no-op),
+//! and of a moderator's removal, lock or ban.
 
 use super::{Handler, Inbound};
 use crate::FedError;
@@ -25,6 +26,11 @@ impl Handler for Undo {
             // A person's boost is not shown here (see announce.rs), so neither
             // is taking it back.
             Some("Announce") if inbound.actor.user().is_some() => Ok(()),
+            // A moderator's: a removal restored, a lock or a ban lifted.
+            Some(kind @ ("Delete" | "Lock" | "Block")) => {
+                super::moderate::undo(inbound, kind, self.object.as_ref(), self.target.as_ref())
+                    .await
+            }
             Some(other) => Err(FedError::Unprocessable(format!(
                 "undoing {other:?} is not supported here"
             ))),

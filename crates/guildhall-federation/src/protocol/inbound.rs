@@ -29,6 +29,19 @@ pub struct Incoming {
     pub cc: Vec<Url>,
     #[serde(default, deserialize_with = "shapes::first_url")]
     pub audience: Option<Url>,
+    /// What a moderator's action is about besides its object: the featured
+    /// or moderators collection of an `Add`/`Remove`, the group of a `Block`.
+    #[serde(default, deserialize_with = "shapes::first_url")]
+    pub target: Option<Url>,
+    /// A moderator's reason (Lemmy's `summary`), and a ban's terms.
+    #[serde(default)]
+    pub summary: Option<Value>,
+    #[serde(default, rename = "removeData")]
+    pub remove_data: Option<Value>,
+    #[serde(default)]
+    pub expires: Option<Value>,
+    #[serde(default, rename = "endTime")]
+    pub end_time: Option<Value>,
 }
 
 /// Why an activity is not one we can take: an unknown type, or an object
@@ -51,6 +64,10 @@ pub enum Activity {
     Announce(Announce),
     Flag(Flag),
     Offer(Offer),
+    Lock(ModAction),
+    Add(ModAction),
+    Remove(ModAction),
+    Block(ModAction),
 }
 
 impl Activity {
@@ -83,6 +100,10 @@ impl Activity {
                 object: object.clone(),
             }),
             "Flag" => Activity::Flag(Flag::read(object)),
+            "Lock" => Activity::Lock(ModAction::read(incoming)),
+            "Add" => Activity::Add(ModAction::read(incoming)),
+            "Remove" => Activity::Remove(ModAction::read(incoming)),
+            "Block" => Activity::Block(ModAction::read(incoming)),
             "Offer" if is_attestation(object) => Activity::Offer(Offer {
                 attestation: object.clone(),
             }),
@@ -132,6 +153,8 @@ pub struct Undo {
     pub actor: Option<Url>,
     /// What the undone activity was about (a group, a post).
     pub object: Option<Url>,
+    /// The undone activity's `target` (the group a `Block` was from).
+    pub target: Option<Url>,
 }
 
 impl Undo {
@@ -140,6 +163,38 @@ impl Undo {
             kind: value_type(inner).map(str::to_owned),
             actor: inner.get("actor").and_then(value_id),
             object: inner.get("object").and_then(value_id),
+            target: inner.get("target").and_then(value_id),
+        }
+    }
+}
+
+/// A moderator's action (Lemmy's shapes): `Lock` a post, `Add`/`Remove`
+/// one to the group's featured collection or a person to its moderators
+/// collection (`target`), `Block` a person from a group (`target`).
+#[derive(Debug)]
+pub struct ModAction {
+    pub object: Option<Url>,
+    pub target: Option<Url>,
+    /// The reason, if one was given as text.
+    pub reason: String,
+    /// A Block's: whether the person's posts go too, and when it ends.
+    pub remove_data: bool,
+    pub expires: Option<String>,
+}
+
+impl ModAction {
+    fn read(incoming: &Incoming) -> ModAction {
+        let text = |v: &Option<Value>| v.as_ref().and_then(Value::as_str).map(str::to_owned);
+        ModAction {
+            object: value_id(&incoming.object),
+            target: incoming.target.clone(),
+            reason: text(&incoming.summary).unwrap_or_default(),
+            remove_data: incoming
+                .remove_data
+                .as_ref()
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            expires: text(&incoming.expires).or_else(|| text(&incoming.end_time)),
         }
     }
 }
@@ -246,6 +301,11 @@ impl Incoming {
             to: vec![],
             cc: vec![],
             audience: Some(group.clone()),
+            target: None,
+            summary: None,
+            remove_data: None,
+            expires: None,
+            end_time: None,
         }
     }
 }

@@ -60,7 +60,45 @@ pub struct Delete {
     pub kind: DeleteType,
     pub object: Url,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary: Option<&'static str>,
+    pub summary: Option<String>,
+    #[serde(flatten)]
+    pub envelope: PostEnvelope,
+}
+
+/// A moderator's action in a group, in Lemmy's shapes: `Lock` a thread;
+/// `Add` or `Remove` it to the group's featured collection (`target`) to
+/// pin or unpin it; `Block` a member from the group (`target` the group,
+/// with `removeData` and the expiry as both `expires`, which Lemmy 0.19
+/// and Mbin read, and `endTime`, which Lemmy 1.0 reads).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModAction {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub object: Url,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Url>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remove_data: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<String>,
+    #[serde(flatten)]
+    pub envelope: PostEnvelope,
+}
+
+/// A moderator's action taken back: `Undo` embedding the `Delete` of a
+/// removal (a restore), a `Lock` or a `Block`.
+#[derive(Debug, Serialize)]
+pub struct UndoAction<O> {
+    #[serde(rename = "type")]
+    pub kind: UndoType,
+    pub object: O,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     #[serde(flatten)]
     pub envelope: PostEnvelope,
 }

@@ -1,0 +1,179 @@
+//! Our moderators' actions on our groups, sent the way Lemmy sends them
+//! (docs/FEDERATION.md, "Moderation"): the moderator's activity, wrapped
+//! in the group's `Announce` for its followers.
+//!
+//! - a removal: `Delete` with the reason as `summary` (outbox.rs, with the
+//!   author's own deletions); a restore: `Undo` of that `Delete`;
+//! - a lock: `Lock`; an unlock: `Undo` of it;
+//! - a pin: `Add` of the thread to the group's `featured` collection; an
+//!   unpin: `Remove` from it;
+//! - a ban from the group: `Block` of the member, `target` the group, with
+//!   `removeData`, `expires` and `endTime`; lifting it: `Undo` of it, which
+//!   also goes to the member themselves.
+//!
+//! A remote group's moderators act on its own server: what ours do to our
+//! copy of it stays here.
+
+use crate::audience::{delivery_inbox, once_per_instance};
+use crate::outbox::{announce, outbound};
+use crate::posts::{group, group_url, post_refs, public, user, user_url};
+use crate::protocol::context::time;
+use crate::protocol::outbound::{Delete, ModAction, PostEnvelope, UndoAction};
+use crate::{Context, FedError};
+use guildhall_core::ids::{GroupId, UserId};
+use guildhall_db::{Event, EventKind, FedGroup, Outbound};
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+/// A removal's `summary`: its reason, or words saying it was a moderator's
+/// (Lemmy tells a removal from an author's deletion by the summary).
+pub(crate) fn removal_summary(event: &Event) -> String {
+    reason(event).unwrap_or_else(|| "Removed by a moderator".into())
+}
+
+/// The reason an event's payload carries, if one was given.
+fn reason(event: &Event) -> Option<String> {
+    let payload: Value = serde_json::from_str(event.payload.as_deref()?).ok()?;
+    payload["reason"]
+        .as_str()
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+}
+
+/// A restore, lock, unlock, pin or unpin of a post in one of our groups.
+pub(crate) async fn on_post(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
+    let refs = post_refs(ctx, event.object).await?;
+    let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
+    if refs.group.origin.is_remote() || moderator.origin.is_remote() {
+        return Ok(vec![]);
+    }
+    let actor = user_url(ctx, &moderator);
+    let id = ctx.urls.activity(&event.token);
+    let envelope = |id: Url| PostEnvelope {
+        id,
+        actor: actor.clone(),
+        to: vec![refs.group_url.clone(), public()],
+        cc: vec![],
+        audience: refs.group_url.clone(),
+    };
+    let action = |kind: &'static str, id: Url, target: Option<Url>| ModAction {
+        kind,
+        object: refs.url.clone(),
+        target,
+        summary: reason(event),
+        remove_data: None,
+        expires: None,
+        end_time: None,
+        envelope: envelope(id),
+    };
+    let featured = Some(ctx.urls.sub(&refs.group_url, "featured"));
+    let activity = match event.kind {
+        EventKind::Restore => json(UndoAction {
+            kind: Default::default(),
+            object: Delete {
+                kind: Default::default(),
+                object: refs.url.clone(),
+                summary: Some(removal_summary(event)),
+                envelope: envelope(ctx.urls.sub(&id, "removal")),
+            },
+            summary: reason(event),
+            envelope: envelope(id.clone()),
+        })?,
+        EventKind::Lock => json(action("Lock", id.clone(), None))?,
+        EventKind::Unlock => json(UndoAction {
+            kind: Default::default(),
+            object: action("Lock", ctx.urls.sub(&id, "lock"), None),
+            summary: reason(event),
+            envelope: envelope(id.clone()),
+        })?,
+        EventKind::Pin => json(action("Add", id.clone(), featured))?,
+        EventKind::Unpin => json(action("Remove", id.clone(), featured))?,
+        _ => return Ok(vec![]),
+    };
+    to_followers(ctx, &id, &actor, &refs.group, activity, vec![]).await
+}
+
+/// A ban from one of our groups, or its end.
+pub(crate) async fn block(
+    ctx: &Context,
+    event: &Event,
+    group_id: GroupId,
+) -> Result<Vec<Outbound>, FedError> {
+    let group = group(ctx, group_id).await?;
+    let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
+    if group.origin.is_remote() || moderator.origin.is_remote() {
+        return Ok(vec![]);
+    }
+    let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
+    let member_id = payload["member"]
+        .as_i64()
+        .ok_or(FedError::NotFound("banned member"))?;
+    let member = user(ctx, UserId(member_id)).await?;
+    let (actor, group_url) = (user_url(ctx, &moderator), group_url(ctx, &group));
+    let id = ctx.urls.activity(&event.token);
+    let envelope = |id: Url| PostEnvelope {
+        id,
+        actor: actor.clone(),
+        to: vec![group_url.clone(), public()],
+        cc: vec![],
+        audience: group_url.clone(),
+    };
+    let expiry = payload["expires_at"].as_i64().map(time);
+    let block = |id: Url| ModAction {
+        kind: "Block",
+        object: user_url(ctx, &member),
+        target: Some(group_url.clone()),
+        summary: reason(event),
+        remove_data: payload["remove_data"].as_bool(),
+        expires: expiry.clone(),
+        end_time: expiry.clone(),
+        envelope: envelope(id),
+    };
+    let activity = if event.kind == EventKind::Ban {
+        json(block(id.clone()))?
+    } else {
+        json(UndoAction {
+            kind: Default::default(),
+            object: block(ctx.urls.sub(&id, "block")),
+            summary: reason(event),
+            envelope: envelope(id.clone()),
+        })?
+    };
+    // The member hears of it directly too, when they are another server's.
+    let direct = if member.origin.is_remote() {
+        delivery_inbox(&member.shared_inbox, &member.inbox)
+            .into_iter()
+            .collect()
+    } else {
+        vec![]
+    };
+    to_followers(ctx, &id, &actor, &group, activity, direct).await
+}
+
+/// The moderator's activity to `direct` inboxes, and the group's Announce
+/// of it to its followers' servers (each once).
+async fn to_followers(
+    ctx: &Context,
+    id: &Url,
+    actor: &Url,
+    group: &FedGroup,
+    activity: Value,
+    direct: Vec<(String, bool)>,
+) -> Result<Vec<Outbound>, FedError> {
+    let mut out = Vec::new();
+    let direct = once_per_instance(direct);
+    if !direct.is_empty() {
+        out.push(outbound(id, actor, &activity, direct)?);
+    }
+    let followers = once_per_instance(ctx.store.follower_deliveries(group.id).await?);
+    let announce_id = ctx.urls.sub(id, "announce");
+    let relayed = announce(ctx, &announce_id, group, activity);
+    let group_actor = ctx.urls.group(&group.name);
+    out.push(outbound(&announce_id, &group_actor, relayed, followers)?);
+    Ok(out)
+}
+
+fn json(activity: impl Serialize) -> Result<Value, FedError> {
+    Ok(serde_json::to_value(activity)?)
+}
