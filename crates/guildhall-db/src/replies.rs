@@ -250,7 +250,9 @@ async fn reply_in(
     can_reply(thread_deleted, parent_deleted)?;
     check_not_banned(conn, group_id, new.author_id, "post").await?;
     if locked_at.is_some() {
-        let moderator = moderates(conn, group_id, new.author_id).await?;
+        // A remote group's lock is its moderators' to lift: our admins
+        // are not among them.
+        let moderator = group_domain.is_none() && moderates(conn, group_id, new.author_id).await?;
         may_reply_locked(true, moderator)?;
     }
     // Trust levels and reputation are about our groups (see threads.rs).

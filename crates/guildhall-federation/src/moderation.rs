@@ -21,6 +21,7 @@ use crate::protocol::context::time;
 use crate::protocol::outbound::{Delete, ModAction, PostEnvelope, UndoAction};
 use crate::{Context, FedError};
 use guildhall_core::ids::{GroupId, UserId};
+use guildhall_core::instances::domain_of;
 use guildhall_db::{Event, EventKind, FedGroup, Outbound};
 use serde::Serialize;
 use serde_json::Value;
@@ -162,11 +163,17 @@ async fn to_followers(
     direct: Vec<(String, bool)>,
 ) -> Result<Vec<Outbound>, FedError> {
     let mut out = Vec::new();
-    let direct = once_per_instance(direct);
+    let followers = once_per_instance(ctx.store.follower_deliveries(group.id).await?);
+    // An instance that follows the group gets the Announce alone: two
+    // copies under one id race each other there.
+    let following: Vec<String> = followers.iter().filter_map(|i| domain_of(i)).collect();
+    let direct: Vec<String> = once_per_instance(direct)
+        .into_iter()
+        .filter(|i| domain_of(i).is_none_or(|d| !following.contains(&d)))
+        .collect();
     if !direct.is_empty() {
         out.push(outbound(id, actor, &activity, direct)?);
     }
-    let followers = once_per_instance(ctx.store.follower_deliveries(group.id).await?);
     let announce_id = ctx.urls.sub(id, "announce");
     let relayed = announce(ctx, &announce_id, group, activity);
     let group_actor = ctx.urls.group(&group.name);
