@@ -16,6 +16,17 @@ pub struct User {
     pub created_at: i64,
     /// An account here, or a copy of a user on another instance.
     pub origin: Origin,
+    /// Banned from the instance since then, if so.
+    pub banned_at: Option<i64>,
+    /// Suspended until then, if so (possibly a time now past).
+    pub suspended_until: Option<i64>,
+}
+
+impl User {
+    /// The end of a suspension still in force at `now`.
+    pub fn suspended_at(&self, now: i64) -> Option<i64> {
+        self.suspended_until.filter(|&until| until > now)
+    }
 }
 
 impl FromRow<'_, AnyRow> for User {
@@ -31,11 +42,13 @@ impl FromRow<'_, AnyRow> for User {
             is_admin: row.try_get::<i64, _>("is_admin")? != 0,
             created_at: row.try_get("created_at")?,
             origin: row.try_get::<Option<String>, _>("domain")?.into(),
+            banned_at: row.try_get("banned_at")?,
+            suspended_until: row.try_get("suspended_until")?,
         })
     }
 }
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.bio, u.bio_html, u.avatar_url, u.is_admin, u.created_at, u.domain";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.bio, u.bio_html, u.avatar_url, u.is_admin, u.created_at, u.domain, u.banned_at, u.suspended_until";
 
 pub struct NewUser<'a> {
     pub username: &'a str,

@@ -150,9 +150,21 @@ pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageRe
         .ledger
         .as_ref()
         .map(|entries| entries.iter().map(LedgerLine::new).collect());
+    // Admins see the account's standing and may suspend it.
+    let now = guildhall_db::now_ms();
+    let standing = page
+        .viewer
+        .as_ref()
+        .filter(|v| v.is_admin && !is_me)
+        .map(|_| {
+            context! {
+                banned => user.banned_at.is_some(),
+                suspended_until => user.suspended_at(now).map(|at| super::views::until(at, now)),
+            }
+        });
     page.render(
         "profile.html",
-        context! { user => UserView::from(&user), threads, is_me, reputation, ledger },
+        context! { user => UserView::from(&user), threads, is_me, reputation, ledger, standing },
     )
 }
 

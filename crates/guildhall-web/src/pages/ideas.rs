@@ -90,7 +90,14 @@ pub async fn set_status(
     let acting = Acting::Member(user);
     let (app, idea) = (&page.state.app, ThreadId(id));
     let changed = ideas::set_status(app, acting, idea, &f.status, &f.response).await;
-    shown_again(&page, id, "status", f.response, changed.map(|_| ())).await
+    shown_again(
+        &page,
+        (id, "#status"),
+        "status",
+        f.response,
+        changed.map(|_| ()),
+    )
+    .await
 }
 
 /// A moderator merges a duplicate into the idea it repeats.
@@ -110,20 +117,21 @@ pub async fn merge(
             "invalid into: give the number of the idea it repeats".into(),
         )),
     };
-    shown_again(&page, id, "merge", f.response, merged).await
+    shown_again(&page, (id, "#status"), "merge", f.response, merged).await
 }
 
-/// After a moderator's form: back to the idea, or, refused, the idea's
-/// page again with the reason by the form and what was written in it.
-async fn shown_again(
+/// After a moderator's form on a thread: back to it (at `anchor`), or,
+/// refused, the thread's page again with the reason by the form and what
+/// was written in it.
+pub(crate) async fn shown_again(
     page: &Page,
-    id: i64,
+    (id, anchor): (i64, &str),
     form: &'static str,
     body: String,
     result: Result<(), guildhall_app::Error>,
 ) -> PageResult {
     match result.map_err(AppError::from) {
-        Ok(()) => Ok(see_other(&format!("/t/{id}#status"))),
+        Ok(()) => Ok(see_other(&format!("/t/{id}{anchor}"))),
         Err(e @ AppError::NotFound(_)) => Err(e.into()),
         Err(e) if e.status().is_client_error() => {
             e.log();

@@ -18,6 +18,7 @@ mod flags;
 mod groups;
 mod ideas;
 pub mod layout;
+mod moderation;
 mod questions;
 pub mod redirect;
 mod replies;
@@ -81,6 +82,23 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{id}/hide", post(flags::hide_thread))
         .route("/r/{id}/hide", post(flags::hide_reply))
         .route("/g/{name}/flags", get(flags::list))
+        .route("/t/{id}/lock", post(moderation::lock))
+        .route("/t/{id}/unlock", post(moderation::unlock))
+        .route("/t/{id}/pin", post(moderation::pin))
+        .route("/t/{id}/unpin", post(moderation::unpin))
+        .route("/t/{id}/remove", post(moderation::remove_thread))
+        .route("/t/{id}/restore", post(moderation::restore_thread))
+        .route("/r/{id}/remove", post(moderation::remove_reply))
+        .route("/r/{id}/restore", post(moderation::restore_reply))
+        .route("/g/{name}/modlog", get(moderation::group_log))
+        .route(
+            "/g/{name}/bans",
+            get(moderation::bans).post(moderation::ban),
+        )
+        .route("/g/{name}/bans/{username}/lift", post(moderation::lift_ban))
+        .route("/admin/modlog", get(moderation::instance_log))
+        .route("/u/{username}/suspend", post(moderation::suspend))
+        .route("/u/{username}/unsuspend", post(moderation::unsuspend))
         .route("/t/{id}/reply", post(replies::create))
         .route("/r/{id}/vote", post(replies::vote))
         .route("/r/{id}/edit", get(replies::edit_form).post(replies::edit))

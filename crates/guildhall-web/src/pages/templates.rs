@@ -34,6 +34,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("thread.html", include_str!("../../templates/thread.html")),
     ("board.html", include_str!("../../templates/board.html")),
     ("product.html", include_str!("../../templates/product.html")),
+    ("modlog.html", include_str!("../../templates/modlog.html")),
+    ("bans.html", include_str!("../../templates/bans.html")),
     ("flags.html", include_str!("../../templates/flags.html")),
     (
         "reply_form.html",

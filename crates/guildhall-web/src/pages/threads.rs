@@ -207,6 +207,8 @@ pub async fn render(
             replies,
             vote_note,
             can_moderate,
+            // Moderating happens on the group's own server.
+            moderates_here => can_moderate && group.origin.is_local(),
             can_hide,
             can_accept,
             qa_page,

@@ -148,6 +148,13 @@ pub struct ThreadView {
     pub edited: Option<When>,
     pub active: When,
     pub deleted: bool,
+    /// Taken down by a moderator (and restorable), not by its author.
+    pub removed: bool,
+    pub locked: bool,
+    /// Why it is locked: for its author and the moderators only (the app
+    /// leaves it out for anyone else).
+    pub lock_reason: Option<String>,
+    pub pinned: bool,
     /// 1, -1, or 0 for no vote.
     pub my_vote: i64,
     /// Whether the viewer wrote it.
@@ -208,6 +215,10 @@ impl ThreadView {
             edited: t.edited_at.map(|e| when(e, now)),
             active: when(t.last_activity_at, now),
             deleted,
+            removed: t.removed_at.is_some(),
+            locked: t.locked_at.is_some(),
+            lock_reason: t.lock_reason.clone().filter(|r| !r.is_empty()),
+            pinned: t.pinned_at.is_some(),
             my_vote: t.my_vote.unwrap_or(0),
             mine: viewer.is_some_and(|u| u.id == t.author_id),
             author_role: None,
@@ -240,6 +251,8 @@ pub struct ReplyView {
     pub created: When,
     pub edited: Option<When>,
     pub deleted: bool,
+    /// Taken down by a moderator (and restorable), not by its author.
+    pub removed: bool,
     pub my_vote: i64,
     pub mine: bool,
     pub depth: usize,
@@ -274,6 +287,7 @@ impl ReplyView {
             created: when(r.created_at, now),
             edited: r.edited_at.map(|e| when(e, now)),
             deleted,
+            removed: r.removed_at.is_some(),
             my_vote: r.my_vote.unwrap_or(0),
             mine: viewer.is_some_and(|u| u.id == r.author_id),
             depth,
