@@ -420,6 +420,110 @@ async fn names_hidden(server: &TestServer) {
         .expect_error(400, "bad_request");
 }
 
+async fn reports(server: &TestServer) {
+    let Cast { mo, ann, bob, boss } = cast(server).await;
+    let id = post_thread(&ann, "lounge", "Cheap watches", "Buy now.").await;
+    for (who, why) in [(&bob, "Spam"), (&boss, "Advertising")] {
+        who.post(&format!("/threads/{id}/flag"), json!({"reason": why}))
+            .await
+            .expect(201);
+    }
+    let queue = mo.get("/groups/lounge/flags").await.expect(200);
+    let flags = queue["flags"].as_array().unwrap();
+    assert_eq!(flags.len(), 2);
+    let (newest, oldest) = (&flags[0], &flags[1]);
+    assert_eq!(
+        (newest["by"].as_str(), newest["reason"].as_str()),
+        (Some("boss"), Some("Advertising"))
+    );
+    assert_eq!(
+        newest["others"], 1,
+        "one other report waits on the same post"
+    );
+    assert_eq!(
+        (newest["excerpt"].as_str(), newest["author"].as_str()),
+        (Some("Buy now."), Some("ann"))
+    );
+    assert_eq!(
+        (newest["status"].as_str(), newest["remote"].as_bool()),
+        (Some("open"), Some(false))
+    );
+    bob.get("/groups/lounge/flags")
+        .await
+        .expect_error(403, "forbidden");
+    mo.get("/groups/lounge/flags?state=shut")
+        .await
+        .expect_error(422, "invalid");
+
+    // A post from here has no other server to be reported to.
+    let resolve = |flag: &Value| format!("/groups/lounge/flags/{}/resolve", flag["id"]);
+    mo.post(
+        &resolve(oldest),
+        json!({"outcome": "resolved", "forward": true}),
+    )
+    .await
+    .expect_error(422, "invalid");
+    mo.post(&resolve(oldest), json!({"outcome": "maybe"}))
+        .await
+        .expect_error(422, "invalid");
+    mo.post(&format!("/threads/{id}/remove"), json!({"reason": "Spam"}))
+        .await
+        .expect(204);
+    mo.post(
+        &resolve(oldest),
+        json!({"outcome": "resolved", "note": "Removed it"}),
+    )
+    .await
+    .expect(204);
+    mo.post(&resolve(oldest), json!({"outcome": "dismissed"}))
+        .await
+        .expect_error(409, "conflict");
+    mo.post(
+        "/groups/lounge/flags/99999/resolve",
+        json!({"outcome": "dismissed"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    let open = mo.get("/groups/lounge/flags").await.expect(200);
+    let left = &open["flags"][0];
+    assert_eq!(
+        (left["others"].as_i64(), left["excerpt"].as_str()),
+        (Some(0), Some("Buy now.")),
+        "a removed post still shows moderators what it said"
+    );
+    mo.post(&resolve(left), json!({"outcome": "dismissed"}))
+        .await
+        .expect(204);
+    assert!(
+        mo.get("/groups/lounge/flags").await.expect(200)["flags"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let closed = mo
+        .get("/groups/lounge/flags?state=closed")
+        .await
+        .expect(200);
+    let statuses: Vec<(&str, &str)> = closed["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["status"].as_str().unwrap(),
+                f["resolved_by"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(statuses, [("dismissed", "mo"), ("resolved", "mo")]);
+    let entries = log(&ann, "/groups/lounge/modlog").await;
+    assert_eq!(entries[0].0, "dismiss_report");
+    assert_eq!(
+        (entries[1].0.as_str(), entries[1].3.as_str()),
+        ("resolve_report", "Removed it")
+    );
+}
+
 macro_rules! both_backends {
     ($($name:ident => $body:ident $(with $adjust:expr)?;)*) => {
         mod sqlite {
@@ -452,4 +556,5 @@ both_backends! {
     moderators_lock_and_pin_threads => lock_and_pin;
     bans_and_suspensions_stop_members_and_are_logged => bans_and_suspensions;
     the_log_can_hide_moderators_names => names_hidden with hide_names;
+    reports_are_resolved_or_dismissed => reports;
 }

@@ -268,6 +268,38 @@ async fn lemmy_followers_get_each_action_in_lemmys_shapes() {
     // A summary marks the undone Delete as a removal (Lemmy reads that).
     assert!(restore["object"]["object"]["summary"].is_string());
 
+    // Reported to her server by the moderator: Mastodon's shape, the
+    // account and the post.
+    let bob = server.api().register("bob").await;
+    bob.post(&format!("/threads/{id}/flag"), json!({"reason": "Spam"}))
+        .await
+        .expect(201);
+    let flags = ann.get("/groups/support/flags").await.expect(200);
+    let flag = &flags["flags"][0];
+    assert_eq!(flag["remote"], true);
+    ann.post(
+        &format!("/groups/support/flags/{}/resolve", flag["id"]),
+        json!({"outcome": "resolved", "note": "Selling watches", "forward": true}),
+    )
+    .await
+    .expect(204);
+    let report = eventually("the Flag reaches carol's server", || async {
+        lemmy.received_of("Flag").into_iter().next()
+    })
+    .await;
+    assert!(report.verified);
+    let carol_url = lemmy.url("/u/carol");
+    assert_eq!(report.body["actor"], ann_url);
+    assert_eq!(report.body["object"], json!([carol_url, page]));
+    assert_eq!(report.body["to"], json!([carol_url]));
+    assert_eq!(
+        (
+            report.body["summary"].as_str(),
+            report.body["content"].as_str()
+        ),
+        (Some("Selling watches"), Some("Selling watches"))
+    );
+
     // A ban of the Lemmy member: announced, and sent to them too.
     let carol = format!("carol@{}", lemmy.domain());
     let until = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
@@ -300,7 +332,7 @@ async fn lemmy_followers_get_each_action_in_lemmys_shapes() {
 #[tokio::test]
 async fn a_lemmy_communitys_announced_actions_apply_here() {
     let server = TestServer::sqlite().await;
-    let _boss = server.api().register("boss").await;
+    let boss = server.api().register("boss").await;
     let bob = server.api().register("bob").await;
     let lemmy = Remote::start().await;
     let community = join_remote_group(&bob, &format!("!lemmy_group@{}", lemmy.domain())).await;
@@ -395,6 +427,33 @@ async fn a_lemmy_communitys_announced_actions_apply_here() {
     let undo = action("Undo", "8", json!({"object": block}));
     assert_eq!(lemmy.send(&inbox, &announce(undo)).await.0, 202);
     post_reply(&bob, id, "Thanks.").await;
+
+    // A report of the community's post, sent on to it by our admin:
+    // Lemmy's shape, the post alone, `to` the community.
+    bob.post(
+        &format!("/threads/{id}/flag"),
+        json!({"reason": "Off topic"}),
+    )
+    .await
+    .expect(201);
+    let flags = boss
+        .get(&format!("/groups/{community}/flags"))
+        .await
+        .expect(200);
+    let flag = &flags["flags"][0];
+    boss.post(
+        &format!("/groups/{community}/flags/{}/resolve", flag["id"]),
+        json!({"outcome": "resolved", "note": "Off topic there", "forward": true}),
+    )
+    .await
+    .expect(204);
+    let report = eventually("the Flag reaches the community", || async {
+        lemmy.received_of("Flag").into_iter().next()
+    })
+    .await;
+    assert_eq!(report.body["object"], page);
+    assert_eq!(report.body["to"], json!([group]));
+    assert_eq!(report.body["summary"], "Off topic there");
 
     // The moderators collection's Add is known, and changes nothing.
     let add_mod = action(

@@ -155,6 +155,50 @@ async fn moderation_from_the_pages(server: &TestServer) {
             .contains("Tabs or spaces?")
     );
 
+    // The report queue: flagged, then dismissed with a note.
+    bob_api
+        .post(
+            &format!("/threads/{id}/flag"),
+            json!({"reason": "Holy war"}),
+        )
+        .await
+        .expect(201);
+    let queue = boss.get("/g/lounge/flags").await.expect(200).body;
+    assert!(
+        queue.contains("Flagged by <strong>bob</strong>: Holy war"),
+        "{queue}"
+    );
+    let flags = server
+        .api()
+        .as_user(&boss_token(server).await)
+        .get("/groups/lounge/flags")
+        .await
+        .expect(200);
+    let fid = flags["flags"][0]["id"].as_i64().unwrap();
+    boss.submit(
+        "/g/lounge/flags",
+        &format!("/g/lounge/flags/{fid}/resolve"),
+        &[("outcome", "dismissed"), ("note", "A fair debate")],
+    )
+    .await
+    .redirect();
+    assert!(
+        boss.get("/g/lounge/flags")
+            .await
+            .expect(200)
+            .body
+            .contains("No open reports.")
+    );
+    let closed = boss
+        .get("/g/lounge/flags?state=closed")
+        .await
+        .expect(200)
+        .body;
+    assert!(
+        closed.contains("Dismissed by boss: A fair debate"),
+        "{closed}"
+    );
+
     // Bans: a refused ban keeps what was typed; a ban is listed and lifted.
     let refused = boss
         .submit(
@@ -250,6 +294,19 @@ async fn moderation_from_the_pages(server: &TestServer) {
         "the instance log names each action's group"
     );
     bob.get("/admin/modlog").await.expect(403);
+}
+
+/// A token for boss, through the API's login.
+async fn boss_token(server: &TestServer) -> String {
+    let login = server
+        .api()
+        .post(
+            "/auth/login",
+            json!({"username": "boss", "password": guildhall_e2e::browser::PASSWORD}),
+        )
+        .await
+        .expect(200);
+    login["token"].as_str().unwrap().to_owned()
 }
 
 async fn server_get(server: &TestServer, path: &str) -> String {

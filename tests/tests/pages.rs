@@ -836,7 +836,7 @@ async fn members_flag_posts_and_moderators_read_the_flags() {
         html.contains(&format!("href=\"/t/{tid}#r{rid}\"")),
         "{html}"
     );
-    assert!(html.contains("Cheap ink") && html.contains("flagged by bob"));
+    assert!(html.contains("Cheap ink") && html.contains("Flagged by <strong>bob</strong>"));
 }
 
 /// A member at TL3 or above (here a leader) sees "Hide as spam" on others'

@@ -13,8 +13,8 @@ use guildhall_core::ids::ThreadId;
 use guildhall_core::moderation::{self as rules, Action};
 use guildhall_core::reputation::ledger::Object;
 use guildhall_db::{
-    FedGroup, FedUser, Flag, GroupBan, LogRow, LogScope, NewBan, PostTable, StoreError, User, Via,
-    now_ms,
+    FedGroup, FedUser, Flag, GroupBan, LogRow, LogScope, NewBan, Outcome, PostTable, Resolution,
+    StoreError, User, Via, now_ms,
 };
 
 /// Flags a post for its group's moderators (TL1 and up); false if this
@@ -68,10 +68,55 @@ pub async fn hide_spam(app: &App, acting: Acting<'_>, object: Object) -> Result<
     Ok(())
 }
 
-/// A group's flags, for its moderators and the instance's admins.
-pub async fn group_flags(app: &App, acting: Acting<'_>, name: &str) -> Result<Vec<Flag>> {
+/// A group's reports, for its moderators and the instance's admins: the
+/// open ones (`open`), or those dealt with.
+pub async fn group_flags(
+    app: &App,
+    acting: Acting<'_>,
+    name: &str,
+    open: bool,
+) -> Result<Vec<Flag>> {
     let group = groups::manageable(app, acting, name).await?;
-    Ok(app.store.flags(group.id, 200).await?)
+    Ok(app.store.flags(group.id, open, 200).await?)
+}
+
+/// A moderator resolves (with the action taken) or dismisses a report,
+/// and may report the post to its home server too, when it lives on
+/// another one.
+pub async fn resolve_flag(
+    app: &App,
+    acting: Acting<'_>,
+    name: &str,
+    flag: i64,
+    (resolution, note): (Resolution, &str),
+    forward: bool,
+) -> Result<()> {
+    let group = groups::manageable(app, acting, name).await?;
+    let by = acting.member()?;
+    let note = rules::reason(note)?;
+    if forward {
+        let open = app.store.flags(group.id, true, 500).await?;
+        let Some(report) = open.iter().find(|f| f.id == flag) else {
+            return Err(Error::not_found("open report"));
+        };
+        if report.remote == 0 {
+            return Err(Error::Invalid(
+                "invalid forward: this post lives here, so there is no other server to report it to"
+                    .into(),
+            ));
+        }
+    }
+    let outcome = Outcome {
+        flag,
+        group: group.id,
+        by: by.id,
+        resolution,
+        note,
+        forward,
+    };
+    app.store.resolve_flag(outcome).await?;
+    tracing::info!(group = %group.name, flag, resolution = resolution.as_str(), forward, "report dealt with");
+    Ok(())
 }
 
 /// The member acting, if they moderate `group` here (or are an admin): a

@@ -46,7 +46,7 @@ pub use federation::{
     InstanceSoftware, InstanceState, KeyPair, Outbound, PostPlace, PostTable, RemoteGroup,
     RemoteUser, Usage, Via, new_token,
 };
-pub use flags::Flag;
+pub use flags::{Flag, Outcome, Resolution};
 pub use groups::{Group, GroupUpdate, NewGroup};
 pub use ideas::{NewStatus, StatusChange};
 pub use moderation::{GroupBan, LogEntry, LogRow, LogScope, NewBan};

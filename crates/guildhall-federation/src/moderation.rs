@@ -184,3 +184,37 @@ async fn to_followers(
 fn json(activity: impl Serialize) -> Result<Value, FedError> {
     Ok(serde_json::to_value(activity)?)
 }
+
+/// A post a moderator reports to its home server: a `Flag` from them, the
+/// reason as both `summary` (Lemmy, Mbin) and `content` (Mastodon). To a
+/// remote group's server it names the post alone, `to` that group (Lemmy
+/// wants exactly one receiver); to a remote author's server, Mastodon's
+/// shape: the account and the status, `to` the author.
+pub(crate) async fn report(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
+    let refs = post_refs(ctx, event.object).await?;
+    let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
+    let actor = user_url(ctx, &moderator);
+    let author = user_url(ctx, &refs.author);
+    let (to, object, inbox) = if refs.group.origin.is_remote() {
+        let inbox = delivery_inbox(&refs.group.shared_inbox, &refs.group.inbox);
+        (refs.group_url.clone(), json(&refs.url)?, inbox)
+    } else if refs.author.origin.is_remote() {
+        let inbox = delivery_inbox(&refs.author.shared_inbox, &refs.author.inbox);
+        (author.clone(), json([&author, &refs.url])?, inbox)
+    } else {
+        return Ok(vec![]);
+    };
+    let id = ctx.urls.activity(&event.token);
+    let reason = reason(event).unwrap_or_else(|| "Reported by a moderator".into());
+    let flag = serde_json::json!({
+        "type": "Flag",
+        "id": id,
+        "actor": actor,
+        "to": [to],
+        "object": object,
+        "summary": reason,
+        "content": reason,
+    });
+    let inboxes = once_per_instance(inbox.into_iter().collect());
+    Ok(vec![outbound(&id, &actor, flag, inboxes)?])
+}

@@ -63,6 +63,9 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
             | EventKind::Unpin,
             EventObject::Thread(_) | EventObject::Reply(_),
         ) => crate::moderation::on_post(ctx, event).await,
+        (EventKind::Report, EventObject::Thread(_) | EventObject::Reply(_)) => {
+            crate::moderation::report(ctx, event).await
+        }
         (_, EventObject::Thread(_) | EventObject::Reply(_)) => post_activity(ctx, event).await,
         (EventKind::Revoke, EventObject::User(user_id)) => revoke(ctx, event, user_id).await,
         (EventKind::Renew, EventObject::User(user_id)) => renew(ctx, event, user_id).await,

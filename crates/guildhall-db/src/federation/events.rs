@@ -76,6 +76,9 @@ pub enum EventKind {
     /// object is the group, the payload names the member and the terms.
     Ban,
     Unban,
+    /// A moderator reports a post to its home server (a `Flag`); the
+    /// payload carries the reason.
+    Report,
 }
 
 impl EventKind {
@@ -98,6 +101,7 @@ impl EventKind {
             EventKind::Unpin => "unpin",
             EventKind::Ban => "ban",
             EventKind::Unban => "unban",
+            EventKind::Report => "report",
         }
     }
 
@@ -120,6 +124,7 @@ impl EventKind {
             "unpin" => EventKind::Unpin,
             "ban" => EventKind::Ban,
             "unban" => EventKind::Unban,
+            "report" => EventKind::Report,
             _ => return None,
         })
     }

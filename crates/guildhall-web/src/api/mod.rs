@@ -5,7 +5,7 @@ mod accounts;
 mod admin;
 mod doc;
 pub mod extract;
-mod flags;
+pub(crate) mod flags;
 mod groups;
 mod ideas;
 mod inputs;
@@ -91,6 +91,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(flags::hide_thread))
         .routes(routes!(flags::hide_reply))
         .routes(routes!(flags::group_flags))
+        .routes(routes!(flags::resolve))
         .routes(routes!(reputation::member))
         .routes(routes!(reputation::instance))
         .routes(routes!(reputation::group))

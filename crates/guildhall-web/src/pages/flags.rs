@@ -3,7 +3,7 @@
 //! alike), and hiding obvious spam at once (TL3).
 
 use super::error::PageResult;
-use super::extract::{NoFields, PageForm, PagePath};
+use super::extract::{NoFields, PageForm, PagePath, PageQuery};
 use super::layout::Page;
 use super::redirect::see_other;
 use super::views::GroupView;
@@ -90,18 +90,62 @@ pub async fn hide_reply(
     Ok(see_other(&format!("/t/{}#r{id}", reply.thread_id)))
 }
 
-/// The group's flags, newest first, for its moderators and the admins.
-pub async fn list(page: Page, PagePath(name): PagePath<String>) -> PageResult {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    /// `closed` for the reports dealt with.
+    state: Option<String>,
+}
+
+/// The group's report queue, newest first, for its moderators and the
+/// admins: the open reports, or (`?state=closed`) those dealt with.
+pub async fn list(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageQuery(q): PageQuery<ListQuery>,
+) -> PageResult {
     let user = page.user(&format!("/g/{name}/flags"))?;
     let group = groups::group(&page.state.app, &name).await?;
+    let open = q.state.as_deref() != Some("closed");
     let flags: Vec<FlagView> =
-        moderation::group_flags(&page.state.app, Acting::Member(user), &name)
+        moderation::group_flags(&page.state.app, Acting::Member(user), &name, open)
             .await?
             .into_iter()
             .map(FlagView::from)
             .collect();
     page.render(
         "flags.html",
-        context! { group => GroupView::from(&group), flags },
+        context! { group => GroupView::from(&group), flags, open },
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResolveForm {
+    outcome: String,
+    note: String,
+    /// A checkbox: present when ticked.
+    forward: Option<String>,
+}
+
+/// A moderator resolves or dismisses a report; back to the queue.
+pub async fn resolve(
+    page: Page,
+    PagePath((name, id)): PagePath<(String, i64)>,
+    PageForm(f): PageForm<ResolveForm>,
+) -> PageResult {
+    let user = page.user(&format!("/g/{name}/flags"))?;
+    let outcome = crate::api::flags::outcome(&f.outcome)?;
+    let acting = Acting::Member(user);
+    let forward = f.forward.is_some();
+    moderation::resolve_flag(
+        &page.state.app,
+        acting,
+        &name,
+        id,
+        (outcome, &f.note),
+        forward,
+    )
+    .await?;
+    Ok(see_other(&format!("/g/{name}/flags")))
 }

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/t/{id}/hide", post(flags::hide_thread))
         .route("/r/{id}/hide", post(flags::hide_reply))
         .route("/g/{name}/flags", get(flags::list))
+        .route("/g/{name}/flags/{id}/resolve", post(flags::resolve))
         .route("/t/{id}/lock", post(moderation::lock))
         .route("/t/{id}/unlock", post(moderation::unlock))
         .route("/t/{id}/pin", post(moderation::pin))

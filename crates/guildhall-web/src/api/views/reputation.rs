@@ -305,10 +305,23 @@ pub struct FlagView {
     /// The thread it is (in), and its title.
     pub thread_id: i64,
     pub thread_title: String,
+    /// The post's text (up to 280 characters; a removed post's as it was)
+    /// and its author.
+    pub excerpt: String,
+    pub author: String,
+    /// Whether the post lives on another server, where it can be reported.
+    pub remote: bool,
     /// Who flagged it.
     pub by: String,
     pub reason: String,
     pub created_at: String,
+    /// How many others flagged the same post and are still waiting.
+    pub others: i64,
+    /// `open`, `resolved` or `dismissed`; by whom, with what note, when.
+    pub status: String,
+    pub resolved_by: Option<String>,
+    pub resolution_note: Option<String>,
+    pub resolved_at: Option<String>,
 }
 
 impl From<guildhall_db::Flag> for FlagView {
@@ -319,9 +332,17 @@ impl From<guildhall_db::Flag> for FlagView {
             object_id: f.object_id,
             thread_id: f.thread_id.get(),
             thread_title: f.thread_title,
+            excerpt: f.excerpt,
+            author: f.author,
+            remote: f.remote != 0,
             by: f.username,
             reason: f.reason,
             created_at: time(f.created_at),
+            others: f.others,
+            status: f.status,
+            resolved_by: f.resolved_by,
+            resolution_note: f.resolution_note,
+            resolved_at: f.resolved_at.map(time),
         }
     }
 }
