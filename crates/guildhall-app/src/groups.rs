@@ -7,6 +7,7 @@ use guildhall_core::ids::{GroupId, UserId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_manage_group};
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{FedGroup, Group, GroupUpdate, NewGroup, User, UserSummary};
 
 /// A group by name, local (`name`) or remote (`name@host`).
@@ -26,7 +27,8 @@ pub async fn group(app: &App, name: &str) -> Result<Group> {
 /// admins), for the settings form.
 pub async fn manageable(app: &App, acting: Acting<'_>, name: &str) -> Result<Group> {
     let user = acting.member()?;
-    let group = group(app, name).await?;
+    // A hidden group is not there for whoever does not belong to it.
+    let group = crate::access::visible(app, name, Some(user)).await?;
     can_manage_group(
         actor(user),
         app.store.is_moderator(group.id, user.id).await?,
@@ -47,6 +49,8 @@ pub struct GroupChange<'a> {
     pub rules: Option<&'a str>,
     pub restricted: Option<bool>,
     pub kind: Option<&'a str>,
+    /// `public`, `private` or `hidden` (see `guildhall_core::visibility`).
+    pub visibility: Option<&'a str>,
 }
 
 pub struct GroupInput<'a> {
@@ -120,8 +124,18 @@ pub async fn update(
         rules,
         restricted,
         kind,
+        visibility,
     } = change;
     let group = manageable(app, acting, name).await?;
+    let visibility = visibility
+        .map(str::parse::<Visibility>)
+        .transpose()?
+        .filter(|v| *v != group.visibility);
+    if visibility.is_some() && group.origin.is_remote() {
+        return Err(Error::Forbidden(
+            "this group lives on another server: its visibility is set there".into(),
+        ));
+    }
     let kind = match kind {
         Some(kind) => {
             let kind = GroupKind::parse(kind)?;
@@ -145,7 +159,7 @@ pub async fn update(
         .map(|r| limits.optional_text("rules", r))
         .transpose()?
         .unwrap_or(group.rules);
-    Ok(app
+    let updated = app
         .store
         .update_group(
             group.id,
@@ -159,7 +173,16 @@ pub async fn update(
                 rules_html: &render_markdown(&rules),
             },
         )
-        .await?)
+        .await?;
+    if let Some(visibility) = visibility {
+        let user = acting.member()?;
+        app.store
+            .set_visibility(group.id, visibility, user.id)
+            .await?;
+        tracing::info!(group = %group.name, %visibility, by = %user.username, "visibility changed");
+        return self::group(app, &updated.name).await;
+    }
+    Ok(updated)
 }
 
 /// Joins (`member = true`) or leaves a group; doing either twice is harmless.
@@ -171,10 +194,11 @@ pub async fn set_membership(
     member: bool,
 ) -> Result<Group> {
     let user = acting.member()?;
-    let found = group(app, name).await?;
     if member {
-        app.store.join_group(found.id, user.id).await?;
-    } else {
+        return Ok(crate::access::join(app, acting, name).await?.0);
+    }
+    let found = crate::access::visible(app, name, Some(user)).await?;
+    {
         app.store.leave_group(found.id, user.id).await?;
     }
     group(app, &found.name).await
@@ -182,7 +206,7 @@ pub async fn set_membership(
 
 /// Whether people on other servers may follow a group of ours: only public ones.
 pub fn followable_remotely(group: &FedGroup) -> Result<()> {
-    if group.visibility != "public" {
+    if group.visibility != Visibility::Public {
         return Err(Error::Forbidden(
             "this group cannot be followed from other servers".into(),
         ));

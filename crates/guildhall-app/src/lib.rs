@@ -10,6 +10,7 @@
 //! from the network (fetching a remote group, issuing an attestation) it
 //! asks of a [`Network`], which guildhall-federation implements.
 
+pub mod access;
 pub mod accounts;
 pub mod attestations;
 pub mod credentials;

@@ -21,6 +21,9 @@ use guildhall_db::{
 /// member had flagged it already.
 pub async fn flag(app: &App, acting: Acting<'_>, object: Object, reason: &str) -> Result<bool> {
     let user = acting.member()?;
+    let group = post_group(app, object).await?;
+    let what = object.stored().0;
+    crate::access::check_read(app, (group.id, group.visibility), Some(user), what).await?;
     app.limits.flags_per_member.hit(&user.id.to_string())?;
     Ok(app.store.flag(user.id, object, reason).await?)
 }
@@ -97,7 +100,11 @@ pub async fn resolve_flag(
     if forward {
         let open = app.store.flags(group.id, true, 500).await?;
         let Some(report) = open.iter().find(|f| f.id == flag) else {
-            return Err(Error::not_found("open report"));
+            let closed = app.store.flags(group.id, false, 500).await?;
+            if closed.iter().any(|f| f.id == flag) {
+                return Err(Error::Conflict("this report was already dealt with".into()));
+            }
+            return Err(Error::not_found("report"));
         };
         if report.remote == 0 {
             return Err(Error::Invalid(
@@ -258,6 +265,11 @@ pub async fn unban_member(
 ) -> Result<()> {
     let group = groups::manageable(app, acting, group_name).await?;
     let by = acting.member()?;
+    if group.origin.is_remote() {
+        return Err(Error::Forbidden(
+            "this group lives on another server: its moderators act there".into(),
+        ));
+    }
     let member = accounts::user(app, username).await?;
     let reason = rules::reason(reason)?;
     if !app
@@ -357,18 +369,24 @@ pub async fn group_log(
     group_name: &str,
     before: Option<i64>,
 ) -> Result<Log> {
-    let group = groups::group(app, group_name).await?;
-    let sees_names = app.settings.show_moderator_names
-        || match acting {
-            Acting::Member(user) => {
-                user.is_admin || app.store.is_moderator(group.id, user.id).await?
-            }
-            _ => acting.is_admin(),
-        };
+    let viewer = match acting {
+        Acting::Member(user) => Some(user),
+        _ => None,
+    };
+    let group = crate::access::readable(app, group_name, viewer).await?;
+    let staff = match acting {
+        Acting::Member(user) => user.is_admin || app.store.is_moderator(group.id, user.id).await?,
+        _ => acting.is_admin(),
+    };
     let mut log = page(app, LogScope::Group(group.id), before).await?;
-    if !sees_names {
-        for entry in &mut log.entries {
+    for entry in &mut log.entries {
+        if !staff && !app.settings.show_moderator_names {
             entry.moderator = Some("a moderator".into());
+        }
+        // Why a thread was locked is for its author and the moderators
+        // (the thread page shows it to them).
+        if !staff && entry.action == Action::LockThread.as_str() {
+            entry.reason.clear();
         }
     }
     Ok(log)
@@ -391,9 +409,13 @@ async fn page(app: &App, scope: LogScope, before: Option<i64>) -> Result<Log> {
     Ok(Log { entries, next })
 }
 
-/// An action's words for a log row's stored name.
-pub fn action_words(name: &str) -> &'static str {
-    name.parse::<Action>().map_or("acted", Action::words)
+/// A log row's action as a sentence about its target ("removed a reply
+/// by ann").
+pub fn summary(row: &LogRow) -> String {
+    match row.action.parse::<Action>() {
+        Ok(action) => action.sentence(row.object_type.as_deref(), row.target.as_deref()),
+        Err(_) => row.action.replace('_', " "),
+    }
 }
 
 /// What a group's moderator did to one of its posts, as it arrives from

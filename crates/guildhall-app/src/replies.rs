@@ -18,6 +18,8 @@ pub async fn replies(
     thread_id: ThreadId,
     viewer: Option<&User>,
 ) -> Result<Vec<(Reply, usize)>> {
+    // The thread's group decides who may read them.
+    crate::threads::thread(app, thread_id, viewer).await?;
     let replies = app
         .store
         .replies(thread_id, viewer.map(|u| u.id), REPLIES_MAX)
@@ -43,6 +45,8 @@ pub async fn create(
 ) -> Result<Reply> {
     let user = acting.member()?;
     let body = app.settings.limits.body(body)?;
+    // Only those who may read the thread reply to it.
+    crate::threads::thread(app, thread_id, Some(user)).await?;
     app.limits.posts_per_member.hit(&user.id.to_string())?;
     let body_html = render_markdown(&body);
     Ok(app
@@ -91,10 +95,18 @@ pub async fn create_remote(
 
 /// One reply as `viewer` sees it (their vote on it, if any).
 pub async fn reply(app: &App, id: ReplyId, viewer: Option<&User>) -> Result<Reply> {
-    app.store
+    let reply = app
+        .store
         .reply(id, viewer.map(|u| u.id))
         .await?
-        .ok_or_else(|| Error::not_found("reply"))
+        .ok_or_else(|| Error::not_found("reply"))?;
+    // Its thread's group decides who may read it; a hidden one's reply
+    // is not there for outsiders.
+    match crate::threads::thread(app, reply.thread_id, viewer).await {
+        Err(Error::NotFound(_)) => Err(Error::not_found("reply")),
+        Err(e) => Err(e),
+        Ok(_) => Ok(reply),
+    }
 }
 
 /// A reply its author may edit, for the edit form.

@@ -1,7 +1,7 @@
 //! Reputation: a member's standing, leaderboards, and what admins and
 //! moderators grant by hand.
 
-use crate::{Acting, App, Error, Result, accounts, groups};
+use crate::{Acting, App, Error, Result, accounts};
 use guildhall_db::{LedgerRow, MemberReputation, Period, Standing, User};
 
 /// A member's reputation; their ledger history too when the viewer is the
@@ -12,7 +12,19 @@ pub async fn reputation(
     viewer: Option<&User>,
 ) -> Result<(User, MemberReputation, Option<Vec<LedgerRow>>)> {
     let user = accounts::user(app, username).await?;
-    let reputation = app.store.member_reputation(user.id).await?;
+    let mut reputation = app.store.member_reputation(user.id).await?;
+    // Points in a private or hidden group are that group's members' to see.
+    let mut shown = Vec::with_capacity(reputation.groups.len());
+    for points in reputation.groups {
+        let group = (points.group_id, points.group_visibility);
+        if crate::access::check_read(app, group, viewer, "group")
+            .await
+            .is_ok()
+        {
+            shown.push(points);
+        }
+    }
+    reputation.groups = shown;
     let sees_ledger = viewer.is_some_and(|v| v.id == user.id || v.is_admin);
     let ledger = if sees_ledger {
         Some(app.store.ledger(user.id, None, 50).await?)
@@ -25,14 +37,14 @@ pub async fn reputation(
 /// The best members, instance-wide or in one group, over a period.
 pub async fn leaderboard(
     app: &App,
-    group_name: Option<&str>,
+    (group_name, viewer): (Option<&str>, Option<&User>),
     period: &str,
     limit: i64,
 ) -> Result<(Period, Vec<Standing>)> {
     let period = Period::parse(period)
         .ok_or_else(|| Error::Invalid(format!("period: all, month or week, not {period:?}")))?;
     let group_id = match group_name {
-        Some(name) => Some(groups::group(app, name).await?.id),
+        Some(name) => Some(crate::access::readable(app, name, viewer).await?.id),
         None => None,
     };
     Ok((

@@ -10,6 +10,7 @@ use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{ProductId, ThreadId};
 use guildhall_core::permissions::can_edit;
 use guildhall_core::reviews::{Rating, may_manage_products, product_link, product_name};
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{
     FedGroup, Federated, Group, NewThread, Product, ProductFields, ReviewOrder, Thread, User, Via,
 };
@@ -33,17 +34,30 @@ pub struct ReviewInput<'a> {
 }
 
 /// A group's products, with how they are rated.
-pub async fn products(app: &App, group_name: &str) -> Result<(Group, Vec<Product>)> {
-    let group = groups::group(app, group_name).await?;
+pub async fn products(
+    app: &App,
+    group_name: &str,
+    viewer: Option<&User>,
+) -> Result<(Group, Vec<Product>)> {
+    let group = crate::access::readable(app, group_name, viewer).await?;
     let products = app.store.products(group.id).await?;
     Ok((group, products))
 }
 
-pub async fn product(app: &App, id: ProductId) -> Result<Product> {
-    app.store
+/// A product, if `viewer` may read its group.
+pub async fn product(app: &App, id: ProductId, viewer: Option<&User>) -> Result<Product> {
+    let product = app
+        .store
         .product(id)
         .await?
-        .ok_or_else(|| Error::not_found("product"))
+        .ok_or_else(|| Error::not_found("product"))?;
+    let group = app
+        .store
+        .group_by_id(product.group_id)
+        .await?
+        .ok_or_else(|| Error::not_found("product"))?;
+    crate::access::check_read(app, (group.id, group.visibility), viewer, "product").await?;
+    Ok(product)
 }
 
 /// A product's fields, checked: its name, its description (Markdown and
@@ -107,7 +121,7 @@ pub async fn update_product(
     input: ProductInput<'_>,
 ) -> Result<Product> {
     let user = acting.member()?;
-    let current = product(app, id).await?;
+    let current = product(app, id, Some(user)).await?;
     let group = app
         .store
         .group_by_id(current.group_id)
@@ -116,7 +130,7 @@ pub async fn update_product(
     manages(app, &group, user).await?;
     let checked = CheckedProduct::new(app, &input)?;
     app.store.update_product(id, checked.fields()).await?;
-    product(app, id).await
+    product(app, id, Some(user)).await
 }
 
 /// Refuses anyone but the group's moderators and the instance's admins.
@@ -156,7 +170,7 @@ pub async fn reviews(
     viewer: Option<&User>,
 ) -> Result<Vec<Thread>> {
     let order = order(sort)?;
-    product(app, id).await?;
+    product(app, id, viewer).await?;
     Ok(app
         .store
         .reviews(id, order, REVIEWS_SHOWN, viewer.map(|u| u.id))
@@ -172,7 +186,7 @@ pub async fn review(
     input: ReviewInput<'_>,
 ) -> Result<Thread> {
     let user = acting.member()?;
-    let product = product(app, id).await?;
+    let product = product(app, id, Some(user)).await?;
     let rating = Rating::from_json(input.rating)?;
     let written = Written::new(app, user, input.title, input.body)?;
     let new = written.thread(product.group_id, user);
@@ -241,13 +255,17 @@ pub async fn create_remote(
     let author = acting.remote()?.user;
     received.check_group(group)?;
     let rating = Rating::from_json(review.rating)?;
-    let product = self::product(app, review.product).await?;
+    let product = app
+        .store
+        .product(review.product)
+        .await?
+        .ok_or_else(|| Error::not_found("product"))?;
     if product.group_id != group.id {
         return Err(Error::Invalid(
             "invalid itemReviewed: the product is not one of this group's".into(),
         ));
     }
-    if group.visibility != "public" {
+    if group.visibility != Visibility::Public {
         return Err(Error::Forbidden(
             "the group does not take posts from other servers".into(),
         ));

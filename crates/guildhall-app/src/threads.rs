@@ -1,7 +1,7 @@
 //! Threads: listing, reading, starting, editing and deleting them.
 
 use crate::posts::{Checked, already_stored_is_fine};
-use crate::{Acting, App, Error, Received, Result, actor, groups};
+use crate::{Acting, App, Error, Received, Result, actor};
 use guildhall_core::content::render_markdown;
 use guildhall_core::cursor::Cursor;
 use guildhall_core::ids::{GroupId, ThreadId};
@@ -10,6 +10,7 @@ use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{FedGroup, Federated, NewThread, Page, Thread, ThreadFilter, ThreadScope, User};
 
 /// What a listing asks for, as a client gives it (empty means absent).
@@ -64,6 +65,14 @@ pub async fn list<'a>(
             "invalid limit: must be between 1 and {max}"
         )));
     }
+    if let ThreadScope::Group(id) = scope {
+        let group = app
+            .store
+            .group_by_id(id)
+            .await?
+            .ok_or_else(|| Error::not_found("group"))?;
+        crate::access::check_read(app, (group.id, group.visibility), viewer, "group").await?;
+    }
     let mut page = app
         .store
         .list_threads_in(scope, sort, filter, cursor, limit, viewer.map(|u| u.id))
@@ -84,7 +93,7 @@ pub async fn create(
     body: &str,
 ) -> Result<Thread> {
     let user = acting.member()?;
-    let group = groups::group(app, group_name).await?;
+    let group = crate::access::readable(app, group_name, Some(user)).await?;
     if group.kind == GroupKind::Reviews {
         return Err(Error::Invalid(
             "invalid group: a thread of a reviews group is a review of one of its products (POST /api/v1/products/{id}/reviews)".into(),
@@ -148,7 +157,7 @@ pub async fn create_remote(
             "invalid post: a thread of a reviews group is a review of one of its products (itemReviewed)".into(),
         ));
     }
-    if group.visibility != "public" {
+    if group.visibility != Visibility::Public {
         return Err(Error::Forbidden(
             "the group does not take posts from other servers".into(),
         ));
@@ -190,6 +199,8 @@ pub async fn thread(app: &App, id: ThreadId, viewer: Option<&User>) -> Result<Th
         .thread(id, viewer.map(|u| u.id))
         .await?
         .ok_or_else(|| Error::not_found("thread"))?;
+    let group = (thread.group_id, thread.group_visibility);
+    crate::access::check_read(app, group, viewer, "thread").await?;
     // Why a thread was locked is for its author and its moderators.
     if thread.lock_reason.is_some() {
         let sees = match viewer {

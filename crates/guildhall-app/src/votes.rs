@@ -19,6 +19,18 @@ pub async fn vote(
 ) -> Result<Tallies> {
     let user = acting.member()?;
     let vote = value.map(Vote::from_value).transpose()?;
+    // Only those who may read a group's posts vote on them.
+    let (table, id) = match target {
+        VoteTarget::Thread(id) => (guildhall_db::PostTable::Threads, id.get()),
+        VoteTarget::Reply(id) => (guildhall_db::PostTable::Replies, id.get()),
+    };
+    if let Some((_, group)) = app.store.post_place(table, id).await? {
+        let what = match target {
+            VoteTarget::Thread(_) => "thread",
+            VoteTarget::Reply(_) => "reply",
+        };
+        crate::access::check_read(app, (group.id, group.visibility), Some(user), what).await?;
+    }
     Ok(app.store.vote(user.id, target, vote).await?)
 }
 

@@ -21,6 +21,7 @@ pub mod rate;
 pub mod reputation;
 pub mod reviews;
 pub mod tree;
+pub mod visibility;
 pub mod votes;
 
 pub use error::RuleError;

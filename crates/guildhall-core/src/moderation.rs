@@ -31,7 +31,8 @@ macro_rules! actions {
                 match self { $(Action::$variant => $name),* }
             }
 
-            /// In words, for the log's page ("removed a post").
+            /// In words, for the log's page, `{}` standing for the
+            /// member acted on ("banned {} from the group").
             pub fn words(self) -> &'static str {
                 match self { $(Action::$variant => $words),* }
             }
@@ -50,27 +51,54 @@ macro_rules! actions {
 }
 
 actions! {
-    RemovePost => "remove_post", "removed a post";
-    RestorePost => "restore_post", "restored a post";
-    LockThread => "lock_thread", "locked a thread";
-    UnlockThread => "unlock_thread", "unlocked a thread";
-    PinThread => "pin_thread", "pinned a thread";
-    UnpinThread => "unpin_thread", "unpinned a thread";
-    BanMember => "ban_member", "banned a member from the group";
-    UnbanMember => "unban_member", "lifted a member's ban from the group";
-    SuspendUser => "suspend_user", "suspended an account";
-    UnsuspendUser => "unsuspend_user", "lifted an account's suspension";
-    BanUser => "ban_user", "banned an account from the instance";
-    UnbanUser => "unban_user", "lifted an account's instance ban";
+    RemovePost => "remove_post", "removed a post by {}";
+    RestorePost => "restore_post", "restored a post by {}";
+    LockThread => "lock_thread", "locked a thread by {}";
+    UnlockThread => "unlock_thread", "unlocked a thread by {}";
+    PinThread => "pin_thread", "pinned a thread by {}";
+    UnpinThread => "unpin_thread", "unpinned a thread by {}";
+    BanMember => "ban_member", "banned {} from the group";
+    UnbanMember => "unban_member", "lifted the ban of {} from the group";
+    SuspendUser => "suspend_user", "suspended {}";
+    UnsuspendUser => "unsuspend_user", "lifted the suspension of {}";
+    BanUser => "ban_user", "banned {} from the instance";
+    UnbanUser => "unban_user", "lifted the instance ban of {}";
     SetVisibility => "set_visibility", "changed the group's visibility";
-    ResolveReport => "resolve_report", "resolved a report";
-    DismissReport => "dismiss_report", "dismissed a report";
-    AddModerator => "add_moderator", "made a member a moderator";
-    RemoveModerator => "remove_moderator", "removed a moderator";
-    SetIdeaStatus => "set_idea_status", "changed an idea's status";
-    MergeIdea => "merge_idea", "merged a duplicate idea";
-    AcceptAnswer => "accept_answer", "accepted an answer for the asker";
-    WithdrawAnswer => "withdraw_answer", "took back an accepted answer";
+    ResolveReport => "resolve_report", "resolved a report on a post by {}";
+    DismissReport => "dismiss_report", "dismissed a report on a post by {}";
+    AddModerator => "add_moderator", "made {} a moderator";
+    RemoveModerator => "remove_moderator", "removed {} as a moderator";
+    SetIdeaStatus => "set_idea_status", "changed the status of an idea by {}";
+    MergeIdea => "merge_idea", "merged a duplicate idea by {}";
+    AcceptAnswer => "accept_answer", "accepted an answer to a question by {}";
+    WithdrawAnswer => "withdraw_answer", "took back the accepted answer to a question by {}";
+}
+
+impl Action {
+    /// The action in words about `target` (a member's name), a post named
+    /// for what it is (`object_type`: thread or reply): "removed a reply
+    /// by ann". Split around the name, for a page that links it.
+    pub fn phrase(self, object_type: Option<&str>) -> (String, String) {
+        let words = match object_type {
+            Some(kind @ ("thread" | "reply")) => {
+                self.words().replace("a post", &format!("a {kind}"))
+            }
+            _ => self.words().to_owned(),
+        };
+        match words.split_once("{}") {
+            Some((before, after)) => (before.to_owned(), after.to_owned()),
+            None => (words, String::new()),
+        }
+    }
+
+    /// The same as one line, with `target` in its place.
+    pub fn sentence(self, object_type: Option<&str>, target: Option<&str>) -> String {
+        let (before, after) = self.phrase(object_type);
+        if after.is_empty() && !self.words().contains("{}") {
+            return before;
+        }
+        format!("{before}{}{after}", target.unwrap_or("someone"))
+    }
 }
 
 impl fmt::Display for Action {
@@ -164,9 +192,29 @@ mod tests {
     fn every_action_reads_back_from_its_name() {
         for &action in Action::ALL {
             assert_eq!(action.as_str().parse::<Action>().unwrap(), action);
-            assert!(!action.words().is_empty());
+            assert!(action.words().matches("{}").count() <= 1);
         }
         assert!("nuke".parse::<Action>().is_err());
+    }
+
+    #[test]
+    fn actions_read_as_sentences() {
+        assert_eq!(
+            Action::RemovePost.sentence(Some("reply"), Some("ann")),
+            "removed a reply by ann"
+        );
+        assert_eq!(
+            Action::BanMember.sentence(None, Some("bob")),
+            "banned bob from the group"
+        );
+        assert_eq!(
+            Action::SetVisibility.sentence(None, None),
+            "changed the group's visibility"
+        );
+        assert_eq!(
+            Action::BanMember.phrase(None),
+            ("banned ".to_owned(), " from the group".to_owned())
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::error::{Result, StoreError};
 use crate::{Store, now_ms};
 use guildhall_core::ids::{GroupId, Origin, UserId};
 use guildhall_core::kinds::GroupKind;
+use guildhall_core::visibility::Visibility;
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -18,7 +19,8 @@ pub struct Group {
     pub rules_html: String,
     #[sqlx(try_from = "String")]
     pub kind: GroupKind,
-    pub visibility: String,
+    #[sqlx(try_from = "String")]
+    pub visibility: Visibility,
     pub creator_id: UserId,
     pub member_count: i64,
     pub thread_count: i64,
@@ -116,14 +118,23 @@ impl Store {
             .await?)
     }
 
-    /// Public groups, largest first.
-    pub async fn list_groups(&self, limit: i64) -> Result<Vec<Group>> {
+    /// The groups `viewer` may see listed, largest first: public and
+    /// private ones, and hidden ones they belong to (or all, for an admin).
+    pub async fn list_groups(
+        &self,
+        limit: i64,
+        viewer: Option<&crate::User>,
+    ) -> Result<Vec<Group>> {
         let sql = format!(
-            "SELECT {GROUP_COLUMNS} FROM groups WHERE visibility = 'public' \
+            "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.visibility <> 'hidden' OR $2 = 1 \
+               OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = $3 AND m.pending = 0) \
+               OR EXISTS (SELECT 1 FROM group_moderators o WHERE o.group_id = g.id AND o.user_id = $3) \
              ORDER BY member_count DESC, name ASC LIMIT $1"
         );
         Ok(sqlx::query_as::<_, Group>(AssertSqlSafe(sql))
             .bind(limit)
+            .bind(viewer.is_some_and(|u| u.is_admin) as i64)
+            .bind(viewer.map_or(-1, |u| u.id.get()))
             .fetch_all(&self.pool)
             .await?)
     }

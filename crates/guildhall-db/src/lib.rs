@@ -13,6 +13,7 @@
 //! queue instead of reading stale tallies, and SQLite never has to upgrade a
 //! read snapshot to a write lock (which fails with SQLITE_BUSY).
 
+mod access;
 mod attestations;
 mod error;
 mod federation;
@@ -39,6 +40,7 @@ mod votes;
 #[doc(hidden)]
 pub mod testing;
 
+pub use access::Membership;
 pub use attestations::{AttestationKey, ImportedAttestation, IssuedAttestation, NewKey, Partner};
 pub use error::StoreError;
 pub use federation::{

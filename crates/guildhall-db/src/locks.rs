@@ -54,7 +54,8 @@ impl Store {
              WHERE id = $3 AND deleted_at IS NULL AND pinned_at IS NULL AND $2 = $2 RETURNING group_id, author_id"
         } else {
             "UPDATE threads SET pinned_at = NULL \
-             WHERE id = $3 AND pinned_at IS NOT NULL AND $1 = $1 AND $2 = $2 RETURNING group_id, author_id"
+             WHERE id = $3 AND deleted_at IS NULL AND pinned_at IS NOT NULL AND $1 = $1 AND $2 = $2 \
+             RETURNING group_id, author_id"
         };
         let (action, kind) = if pinned {
             (Action::PinThread, EventKind::Pin)

@@ -65,6 +65,9 @@ pub struct Standing {
 pub struct GroupPoints {
     pub group_id: GroupId,
     pub group_name: String,
+    /// Who may see the group (and so these points).
+    #[sqlx(try_from = "String")]
+    pub group_visibility: guildhall_core::visibility::Visibility,
     pub points: i64,
 }
 
@@ -122,7 +125,7 @@ impl Store {
         .await?;
         let total = total.unwrap_or(0);
         let groups = sqlx::query_as::<_, GroupPoints>(
-            "SELECT s.group_id, g.name AS group_name, s.points FROM reputation_scores s \
+            "SELECT s.group_id, g.name AS group_name, g.visibility AS group_visibility, s.points FROM reputation_scores s \
              JOIN groups g ON g.id = s.group_id WHERE s.member_id = $1 ORDER BY s.points DESC, g.name",
         )
         .bind(user_id)

@@ -28,6 +28,9 @@ pub struct Thread {
     /// question in a `questions` group).
     #[sqlx(try_from = "String")]
     pub group_kind: GroupKind,
+    /// Who may read it (its group's visibility).
+    #[sqlx(try_from = "String")]
+    pub group_visibility: guildhall_core::visibility::Visibility,
     pub author_id: UserId,
     pub author_name: String,
     pub title: String,
@@ -89,7 +92,7 @@ pub struct Page<T> {
 
 /// Columns of a thread as read with `t` = threads, `g` = groups, `u` = author,
 /// `v` = the viewer's vote (joined on `$1`, -1 for nobody).
-pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, \
+pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group_name, g.domain AS group_domain, g.kind AS group_kind, g.visibility AS group_visibility, \
      t.author_id, u.username AS author_name, \
      t.title, t.body, t.body_html, t.score, t.upvotes, t.downvotes, t.reply_count, t.hot_rank, t.created_at, \
      t.edited_at, t.last_activity_at, t.deleted_at, t.removed_at, t.locked_at, t.lock_reason, t.pinned_at, t.accepted_reply_id, t.accepted_by, ab.username AS accepted_by_name, t.accepted_at, \

@@ -11,12 +11,13 @@ use crate::urls::Local;
 use crate::{Context, FedData, FedError};
 use guildhall_core::content::sanitize_html;
 use guildhall_core::ids::ProductId;
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{FedGroup, Product, ProductFields};
 use url::Url;
 
 /// One of our products as an object, if its group is ours and public.
 pub fn object(ctx: &Context, product: &Product, group: &FedGroup) -> Option<ProductObject> {
-    if group.origin.is_remote() || group.visibility != "public" {
+    if group.origin.is_remote() || group.visibility != Visibility::Public {
         return None;
     }
     let group_url = group_url(ctx, group);

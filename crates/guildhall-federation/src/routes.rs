@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use guildhall_core::ids::{ProductId, ReplyId, ThreadId};
 use guildhall_core::ranking::Sort;
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{ActorKey, EventObject};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -159,7 +160,7 @@ async fn local_group(ctx: &Context, name: &str) -> Result<guildhall_db::FedGroup
     ctx.store
         .fed_group(ActorKey::Name(name))
         .await?
-        .filter(|g| g.origin.is_local() && g.visibility == "public")
+        .filter(|g| g.origin.is_local() && g.visibility == Visibility::Public)
         .ok_or(FedError::NotFound("group"))
 }
 
@@ -276,7 +277,7 @@ async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<
 async fn post_response(ctx: &Context, object: EventObject) -> Result<Response, FedError> {
     let post = post_refs(ctx, object).await?;
     // Copies of remote posts are not served: they live at their origin.
-    if !ctx.urls.is_local(&post.url) || post.group.visibility != "public" {
+    if !ctx.urls.is_local(&post.url) || post.group.visibility != Visibility::Public {
         return Err(FedError::NotFound("post"));
     }
     if post.deleted {

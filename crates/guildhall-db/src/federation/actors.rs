@@ -64,7 +64,7 @@ pub struct FedGroup {
     pub name: String,
     pub title: String,
     pub description_html: String,
-    pub visibility: String,
+    pub visibility: guildhall_core::visibility::Visibility,
     pub member_count: i64,
     /// What the group is for (a remote group's, as its actor says).
     pub kind: GroupKind,
@@ -89,7 +89,10 @@ impl FromRow<'_, AnyRow> for FedGroup {
             name: row.try_get("name")?,
             title: row.try_get("title")?,
             description_html: row.try_get("description_html")?,
-            visibility: row.try_get("visibility")?,
+            visibility: row
+                .try_get::<String, _>("visibility")?
+                .parse()
+                .map_err(|e: guildhall_core::RuleError| sqlx::Error::Decode(e.into()))?,
             member_count: row.try_get("member_count")?,
             kind: GroupKind::try_from(row.try_get::<String, _>("kind")?)
                 .map_err(|e| sqlx::Error::Decode(e.into()))?,

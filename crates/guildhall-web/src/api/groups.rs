@@ -6,29 +6,38 @@ use crate::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use guildhall_app::{Acting, groups};
-use guildhall_db::{Group, User};
+use guildhall_app::{Acting, access, groups};
+use guildhall_db::{Group, Membership, User};
 
 /// How many groups the list returns at most.
 const GROUPS_MAX: i64 = 500;
 
 async fn view(state: &AppState, group: Group, viewer: Option<&User>) -> AppResult<GroupView> {
     let moderators = state.store.moderators(group.id).await?;
-    let joined = match viewer {
-        Some(u) => state.store.is_member(group.id, u.id).await?,
-        None => false,
+    let membership = match viewer {
+        Some(u) => state.store.membership(group.id, u.id).await?,
+        None => None,
     };
-    Ok(GroupView::new(group, moderators, joined, &state.settings))
+    let mut view = GroupView::new(
+        group,
+        moderators,
+        membership == Some(Membership::Member),
+        &state.settings,
+    );
+    view.requested = membership == Some(Membership::Pending);
+    Ok(view)
 }
 
-/// Public groups, largest first.
+/// The groups the caller may see, largest first: public and private ones
+/// (a private group's content is for its members), and the hidden ones
+/// they belong to.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", security((), ("bearer" = [])), responses((status = 200, body = Vec<GroupView>)))]
 pub async fn list(
     State(state): State<AppState>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> AppResult<Json<Vec<GroupView>>> {
     let mut out = Vec::new();
-    for group in state.store.list_groups(GROUPS_MAX).await? {
+    for group in access::list(&state.app, viewer.as_ref(), GROUPS_MAX).await? {
         out.push(view(&state, group, viewer.as_ref()).await?);
     }
     Ok(Json(out))
@@ -58,13 +67,14 @@ pub async fn create(
 }
 
 #[utoipa::path(get, path = "/api/v1/groups/{name}", tag = "groups", security((), ("bearer" = [])), params(("name" = String, Path)),
-    responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = GroupView), (status = 401, body = ErrorBody, description = "an unknown or expired token"),
+              (status = 404, body = ErrorBody, description = "no such group, or a hidden one the caller is not in")))]
 pub async fn get(
     State(state): State<AppState>,
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<GroupView>> {
-    let group = groups::group(&state.app, &name).await?;
+    let group = access::visible(&state.app, &name, viewer.as_ref()).await?;
     Ok(Json(view(&state, group, viewer.as_ref()).await?))
 }
 
@@ -90,13 +100,16 @@ pub async fn update(
             rules: input.rules.as_deref(),
             restricted: input.restricted,
             kind: input.kind.as_deref(),
+            visibility: input.visibility.as_deref(),
         },
     )
     .await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
 }
 
-/// Joins (subscribes to) a group. Joining twice is harmless.
+/// Joins (subscribes to) a public group; asks to join a private one
+/// (`requested` is then true until a moderator decides). Joining twice is
+/// harmless. A hidden group takes members by invitation: 404.
 #[utoipa::path(post, path = "/api/v1/groups/{name}/join", tag = "groups", security(("bearer" = [])),
     params(("name" = String, Path)), responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
 pub async fn join(
@@ -178,4 +191,58 @@ pub async fn lookup(
 ) -> AppResult<Json<GroupView>> {
     let group = groups::lookup_remote(&state.app, &input.query).await?;
     Ok(Json(view(&state, group, Some(&user)).await?))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct JoinRequestView {
+    pub username: String,
+    pub requested_at: String,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct JoinRequestList {
+    pub requests: Vec<JoinRequestView>,
+}
+
+/// Who asked to join a private group, oldest first (its moderators).
+#[utoipa::path(get, path = "/api/v1/groups/{name}/requests", tag = "groups", security(("bearer" = [])),
+    params(("name" = String, Path)),
+    responses((status = 200, body = JoinRequestList), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn requests(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath(name): ApiPath<String>,
+) -> AppResult<Json<JoinRequestList>> {
+    let waiting = access::requests(&state.app, Acting::Member(&user), &name).await?;
+    Ok(Json(JoinRequestList {
+        requests: waiting
+            .into_iter()
+            .map(|(who, at)| JoinRequestView {
+                username: who.username,
+                requested_at: time(at),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// true lets them in; false turns the request down.
+    pub approve: bool,
+}
+
+/// A moderator lets a member in, or turns the request down.
+#[utoipa::path(post, path = "/api/v1/groups/{name}/requests/{username}", tag = "groups", security(("bearer" = [])),
+    params(("name" = String, Path), ("username" = String, Path)), request_body = DecisionInput,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such request")))]
+pub async fn decide(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiPath((name, username)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> AppResult<StatusCode> {
+    let acting = Acting::Member(&user);
+    access::decide(&state.app, acting, &name, &username, input.approve).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

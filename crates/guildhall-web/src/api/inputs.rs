@@ -56,6 +56,9 @@ pub struct GroupPatch {
     pub restricted: Option<bool>,
     /// `discussion`, `questions`, `ideas` or `reviews`; only admins change it.
     pub kind: Option<String>,
+    /// `public`, `private` (content for approved members; joining by
+    /// request) or `hidden` (found by its members only); logged.
+    pub visibility: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]

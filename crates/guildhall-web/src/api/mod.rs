@@ -71,6 +71,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(groups::lookup))
         .routes(routes!(groups::join))
         .routes(routes!(groups::leave))
+        .routes(routes!(groups::requests))
+        .routes(routes!(groups::decide))
         .routes(routes!(groups::add_moderator))
         .routes(routes!(groups::remove_moderator))
         .routes(routes!(threads::list, threads::create))

@@ -122,11 +122,12 @@ pub struct LogEntryView {
 
 impl From<LogRow> for LogEntryView {
     fn from(r: LogRow) -> Self {
+        let summary = moderation::summary(&r);
         LogEntryView {
             id: r.id,
             group: r.group_name,
             moderator: r.moderator,
-            summary: moderation::action_words(&r.action).into(),
+            summary,
             action: r.action,
             target: r.target,
             object_type: r.object_type,

@@ -37,7 +37,7 @@ pub async fn instance(
 ) -> AppResult<Json<LeaderboardView>> {
     let period = q.period.as_deref().unwrap_or("all");
     let (period, standings) =
-        reputation::leaderboard(&state.app, None, period, q.limit.unwrap_or(10)).await?;
+        reputation::leaderboard(&state.app, (None, None), period, q.limit.unwrap_or(10)).await?;
     Ok(Json(LeaderboardView::new(
         &state.store,
         None,
@@ -48,16 +48,23 @@ pub async fn instance(
 
 /// One group's leaderboard: points earned in that group.
 #[utoipa::path(get, path = "/api/v1/groups/{name}/leaderboard", tag = "reputation",
-    params(("name" = String, Path), LeaderboardQuery),
-    responses((status = 200, body = LeaderboardView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("name" = String, Path), LeaderboardQuery), security((), ("bearer" = [])),
+    responses((status = 200, body = LeaderboardView), (status = 401, body = ErrorBody, description = "an unknown or expired token"), (status = 403, body = ErrorBody, description = "a private group's, for its members"),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn group(
     State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<LeaderboardQuery>,
 ) -> AppResult<Json<LeaderboardView>> {
     let period = q.period.as_deref().unwrap_or("all");
-    let (period, standings) =
-        reputation::leaderboard(&state.app, Some(&name), period, q.limit.unwrap_or(10)).await?;
+    let (period, standings) = reputation::leaderboard(
+        &state.app,
+        (Some(&name), viewer.as_ref()),
+        period,
+        q.limit.unwrap_or(10),
+    )
+    .await?;
     Ok(Json(LeaderboardView::new(
         &state.store,
         Some(name),

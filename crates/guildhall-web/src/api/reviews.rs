@@ -28,13 +28,14 @@ async fn view(state: &AppState, product: Product) -> AppResult<ProductView> {
 }
 
 /// A reviews group's products, by name, with their ratings.
-#[utoipa::path(get, path = "/api/v1/groups/{name}/products", tag = "reviews", params(("name" = String, Path)),
-    responses((status = 200, body = ProductList), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{name}/products", tag = "reviews", security((), ("bearer" = [])), params(("name" = String, Path)),
+    responses((status = 200, body = ProductList), (status = 401, body = ErrorBody, description = "an unknown or expired token"), (status = 403, body = ErrorBody, description = "a private group's, for its members"), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(name): ApiPath<String>,
 ) -> AppResult<Json<ProductList>> {
-    let (group, products) = reviews::products(&state.app, &name).await?;
+    let (group, products) = reviews::products(&state.app, &name, viewer.as_ref()).await?;
     let products = products
         .into_iter()
         .map(|p| ProductView::new(p, &group.name, &state.settings))
@@ -69,13 +70,14 @@ pub async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "reviews", params(("id" = i64, Path)),
-    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "reviews", security((), ("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = ProductView), (status = 401, body = ErrorBody, description = "an unknown or expired token"), (status = 403, body = ErrorBody, description = "a private group's, for its members"), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ProductView>> {
-    let product = reviews::product(&state.app, ProductId(id)).await?;
+    let product = reviews::product(&state.app, ProductId(id), viewer.as_ref()).await?;
     Ok(Json(view(&state, product).await?))
 }
 
@@ -91,7 +93,7 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ProductPatch>,
 ) -> AppResult<Json<ProductView>> {
-    let current = reviews::product(&state.app, ProductId(id)).await?;
+    let current = reviews::product(&state.app, ProductId(id), Some(&user)).await?;
     let fields = ProductInput {
         name: input.name.as_deref().unwrap_or(&current.name),
         description: input.description.as_deref().unwrap_or(&current.description),

@@ -83,7 +83,8 @@ pub struct GroupView {
     pub rules_html: String,
     /// `discussion`, `questions`, `ideas` or `reviews`.
     pub kind: String,
-    /// `public` for now; `private` comes later.
+    /// `public`; `private` (listed, its content for approved members,
+    /// joined by request); or `hidden` (found by its members only).
     pub visibility: String,
     pub member_count: i64,
     pub thread_count: i64,
@@ -93,6 +94,9 @@ pub struct GroupView {
     pub moderators: Vec<UserRef>,
     /// Whether the caller has joined (false when anonymous).
     pub joined: bool,
+    /// Whether the caller asked to join and waits for a moderator (or, in
+    /// a remote group, for its Accept).
+    pub requested: bool,
     pub url: String,
 }
 
@@ -109,12 +113,13 @@ impl GroupView {
             rules: g.rules,
             rules_html: g.rules_html,
             kind: g.kind.to_string(),
-            visibility: g.visibility,
+            visibility: g.visibility.to_string(),
             member_count: g.member_count,
             thread_count: g.thread_count,
             created_at: time(g.created_at),
             moderators: moderators.into_iter().map(UserRef::from).collect(),
             joined,
+            requested: false,
         }
     }
 }

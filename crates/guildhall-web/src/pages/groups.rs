@@ -9,8 +9,9 @@ use super::reviews::ProductCard;
 use super::views::{GroupView, Staff, SummaryView, ThreadView};
 use crate::api::views::LeaderboardView;
 use crate::error::AppError;
-use guildhall_app::{Acting, groups, reputation, threads};
+use guildhall_app::{Acting, access, groups, reputation, threads};
 use guildhall_core::kinds::GroupKind;
+use guildhall_db::Membership;
 use guildhall_db::ThreadScope;
 use minijinja::context;
 use serde::Deserialize;
@@ -46,6 +47,8 @@ pub struct GroupForm {
     /// discussion, questions, ideas or reviews; absent from the edit form
     /// of a moderator who is not an admin.
     kind: Option<String>,
+    /// public, private or hidden (the edit form).
+    visibility: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -74,7 +77,7 @@ impl ListQuery {
 }
 
 pub async fn home(page: Page) -> PageResult {
-    let groups = page.state.store.list_groups(HOME_GROUPS).await?;
+    let groups = access::list(&page.state.app, page.viewer.as_ref(), HOME_GROUPS).await?;
     let groups: Vec<GroupView> = groups.iter().map(GroupView::from).collect();
     let leaders = leaders(&page, None).await?;
     page.render("home.html", context! { groups, leaders })
@@ -82,7 +85,8 @@ pub async fn home(page: Page) -> PageResult {
 
 /// The top 10 members this month, instance-wide or in one group.
 async fn leaders(page: &Page, group: Option<&str>) -> Result<LeaderboardView, AppError> {
-    let (period, standings) = reputation::leaderboard(&page.state.app, group, "month", 10).await?;
+    let scope = (group, page.viewer.as_ref());
+    let (period, standings) = reputation::leaderboard(&page.state.app, scope, "month", 10).await?;
     Ok(LeaderboardView::new(
         &page.state.store,
         group.map(str::to_owned),
@@ -128,20 +132,32 @@ pub async fn show(
     PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult {
     let state = &page.state;
-    let group = groups::group(&state.app, &name).await?;
     let viewer = page.viewer.as_ref();
+    let group = access::visible(&state.app, &name, viewer).await?;
+    let moderators = state.store.moderators(group.id).await?;
+    let membership = match viewer {
+        Some(u) => state.store.membership(group.id, u.id).await?,
+        None => None,
+    };
+    let is_member = membership == Some(Membership::Member);
+    let requested = membership == Some(Membership::Pending);
+    let is_moderator = viewer.is_some_and(|u| moderators.iter().any(|m| m.id == u.id));
+    let where_ = (group.id, group.visibility);
+    if access::check_read(&state.app, where_, viewer, "group")
+        .await
+        .is_err()
+    {
+        // A private group shows who it is and how to get in, nothing more.
+        let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
+        return page.render(
+            "group.html",
+            context! { group => GroupView::from(&group), moderators, private => true, is_member, requested },
+        );
+    }
     let scope = ThreadScope::Group(group.id);
     let (sort, list) = threads::list(&state.app, scope, q.listing(), viewer).await?;
     let state_filter = q.state.as_deref().filter(|s| !s.is_empty());
     let status_filter = q.status.as_deref().filter(|s| !s.is_empty());
-    let moderators = state.store.moderators(group.id).await?;
-    let (is_member, is_moderator) = match viewer {
-        Some(u) => (
-            state.store.is_member(group.id, u.id).await?,
-            moderators.iter().any(|m| m.id == u.id),
-        ),
-        None => (false, false),
-    };
     let staff = Staff::of(&state.store, group.id).await?;
     let threads: Vec<ThreadView> = list
         .items
@@ -167,6 +183,7 @@ pub async fn show(
             moderators,
             leaders,
             is_member,
+            requested,
             is_moderator,
             can_manage => is_moderator || viewer.is_some_and(|u| u.is_admin),
             sort => sort.as_str(),
@@ -206,7 +223,7 @@ pub async fn leave(
 /// The group's settings (title, description, rules), for its moderators
 /// and the instance's admins.
 pub async fn edit_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
-    let group = groups::group(&page.state.app, &name).await?;
+    let group = access::visible(&page.state.app, &name, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/g/{}/edit", group.name))?;
     let group = groups::manageable(&page.state.app, Acting::Member(user), &group.name).await?;
     page.render(
@@ -221,6 +238,7 @@ pub async fn edit_form(page: Page, PagePath(name): PagePath<String>) -> PageResu
             kind => group.kind.as_str(),
             kinds => kinds(),
             may_change_kind => user.is_admin,
+            visibility => group.visibility.as_str(),
         },
     )
 }
@@ -230,7 +248,7 @@ pub async fn edit(
     PagePath(name): PagePath<String>,
     PageForm(f): PageForm<GroupForm>,
 ) -> PageResult {
-    let group = groups::group(&page.state.app, &name).await?;
+    let group = access::visible(&page.state.app, &name, page.viewer.as_ref()).await?;
     let user = page.user(&format!("/g/{}/edit", group.name))?;
     match groups::update(
         &page.state.app,
@@ -242,6 +260,7 @@ pub async fn edit(
             rules: Some(&f.rules),
             restricted: Some(f.restricted.is_some()),
             kind: f.kind.as_deref(),
+            visibility: f.visibility.as_deref(),
         },
     )
     .await

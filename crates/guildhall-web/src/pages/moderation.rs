@@ -12,6 +12,7 @@ use crate::error::AppError;
 use guildhall_app::moderation::{self, BanTerms, Log};
 use guildhall_app::{Acting, groups, replies};
 use guildhall_core::ids::{ReplyId, ThreadId};
+use guildhall_core::moderation::Action;
 use guildhall_core::reputation::ledger::Object;
 use guildhall_db::{GroupBan, LogRow, now_ms};
 use minijinja::context;
@@ -136,7 +137,9 @@ pub async fn restore_reply(
 struct EntryView {
     group: Option<String>,
     moderator: Option<String>,
-    words: &'static str,
+    /// The action's words before and after the member's name.
+    before: String,
+    after: String,
     target: Option<String>,
     /// A link to the post acted on.
     link: Option<String>,
@@ -148,7 +151,11 @@ struct EntryView {
 
 impl EntryView {
     fn new(e: LogRow, now: i64) -> Self {
-        // A public log shows when, not the exact minute of each action.
+        let (before, after) = e
+            .action
+            .parse::<Action>()
+            .map(|a| a.phrase(e.object_type.as_deref()))
+            .unwrap_or_else(|_| (e.action.replace('_', " "), String::new()));
         let link = match (e.object_type.as_deref(), e.thread_id, e.object_id) {
             (Some("reply"), Some(t), Some(r)) => Some(format!("/t/{t}#r{r}")),
             (_, Some(t), _) => Some(format!("/t/{t}")),
@@ -165,14 +172,15 @@ impl EntryView {
             chrono::DateTime::from_timestamp_millis(at)
                 .map(|d| format!("until {}", d.format("%-d %b %Y, %H:%M UTC")))
         } else if e.action == "ban_member" {
-            Some("for good".into())
+            Some("permanent".into())
         } else {
             None
         };
         EntryView {
             group: e.group_name,
             moderator: e.moderator,
-            words: moderation::action_words(&e.action),
+            before,
+            after,
             target: e.target,
             link,
             reason: e.reason,

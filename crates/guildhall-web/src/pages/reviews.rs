@@ -107,7 +107,7 @@ async fn product_page(
 ) -> Result<minijinja::Value, super::error::PageError> {
     let state = &page.state;
     let viewer = page.viewer.as_ref();
-    let product = reviews::product(&state.app, ProductId(id)).await?;
+    let product = reviews::product(&state.app, ProductId(id), viewer).await?;
     let group = state
         .store
         .group_by_id(product.group_id)

@@ -52,7 +52,8 @@ pub fn until(ms: i64, now_ms: i64) -> String {
         0 => "now".into(),
         1..60 => plural(secs, "second"),
         60..3600 => plural(secs / 60, "minute"),
-        _ => plural(secs / 3600, "hour"),
+        3600..172_800 => plural(secs / 3600, "hour"),
+        _ => plural(secs / 86_400, "day"),
     }
 }
 
