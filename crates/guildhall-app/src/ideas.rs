@@ -8,7 +8,7 @@ use guildhall_core::content::render_markdown;
 use guildhall_core::ideas::{DUPLICATE, Idea, check_merge, may_stage};
 use guildhall_core::ids::{ThreadId, UserId};
 use guildhall_core::permissions::Actor;
-use guildhall_db::{FedGroup, NewStatus, StatusChange, Thread, Via};
+use guildhall_db::{FedGroup, NewStatus, StatusChange, Thread, User, Via};
 
 /// The idea a thread is, for the rules.
 pub fn idea(thread: &Thread) -> Idea {
@@ -201,6 +201,8 @@ pub struct RemoteStatus<'a> {
 }
 
 /// An idea's status changes, oldest first (none for other threads).
-pub async fn history(app: &App, id: ThreadId) -> Result<Vec<StatusChange>> {
+pub async fn history(app: &App, id: ThreadId, viewer: Option<&User>) -> Result<Vec<StatusChange>> {
+    // The idea's group decides who may read its history.
+    crate::threads::thread(app, id, viewer).await?;
     Ok(app.store.idea_history(id).await?)
 }

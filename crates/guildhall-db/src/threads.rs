@@ -105,6 +105,15 @@ pub(crate) const THREAD_SELECT: &str = "SELECT t.id, t.group_id, g.name AS group
      LEFT JOIN thread_votes v ON v.thread_id = t.id AND v.user_id = $1 \
      LEFT JOIN reputation_scores rs ON rs.member_id = t.author_id AND rs.group_id = 0";
 
+/// Keeps the threads whose group the viewer (`$1`, -1 for nobody) may
+/// read: public groups, and the others they belong to, moderate, or (as
+/// an admin) oversee. The app layer checks single threads the same way
+/// (`guildhall_app::access`); this is for lists spanning groups.
+pub(crate) const READABLE: &str = "(g.visibility = 'public' \
+     OR EXISTS (SELECT 1 FROM group_members rm WHERE rm.group_id = g.id AND rm.user_id = $1 AND rm.pending = 0) \
+     OR EXISTS (SELECT 1 FROM group_moderators ro WHERE ro.group_id = g.id AND ro.user_id = $1) \
+     OR EXISTS (SELECT 1 FROM users ra WHERE ra.id = $1 AND ra.is_admin = 1))";
+
 /// Who is looking, for `my_vote` (threads' and replies'); ids are
 /// positive so -1 matches no one.
 pub(crate) fn viewer_id(viewer: Option<UserId>) -> i64 {
@@ -382,7 +391,8 @@ impl Store {
         viewer: Option<UserId>,
     ) -> Result<Vec<Thread>> {
         let sql = format!(
-            "{THREAD_SELECT} WHERE t.author_id = $2 AND t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC LIMIT $3"
+            "{THREAD_SELECT} WHERE t.author_id = $2 AND t.deleted_at IS NULL AND {READABLE} \
+             ORDER BY t.created_at DESC, t.id DESC LIMIT $3"
         );
         let threads = sqlx::query_as::<_, Thread>(AssertSqlSafe(sql))
             .bind(viewer_id(viewer))

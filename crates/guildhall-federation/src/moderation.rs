@@ -16,7 +16,7 @@
 
 use crate::audience::{delivery_inbox, once_per_instance};
 use crate::outbox::{announce, outbound};
-use crate::posts::{group, group_url, post_refs, public, user, user_url};
+use crate::posts::{federates, group, group_url, post_refs, public, user, user_url};
 use crate::protocol::context::time;
 use crate::protocol::outbound::{Delete, ModAction, PostEnvelope, UndoAction};
 use crate::{Context, FedError};
@@ -46,7 +46,7 @@ fn reason(event: &Event) -> Option<String> {
 pub(crate) async fn on_post(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
     let refs = post_refs(ctx, event.object).await?;
     let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
-    if refs.group.origin.is_remote() || moderator.origin.is_remote() {
+    if refs.group.origin.is_remote() || moderator.origin.is_remote() || !federates(&refs.group) {
         return Ok(vec![]);
     }
     let actor = user_url(ctx, &moderator);
@@ -103,7 +103,7 @@ pub(crate) async fn block(
 ) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
-    if group.origin.is_remote() || moderator.origin.is_remote() {
+    if group.origin.is_remote() || moderator.origin.is_remote() || !federates(&group) {
         return Ok(vec![]);
     }
     let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;

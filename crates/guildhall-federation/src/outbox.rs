@@ -79,6 +79,9 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
 /// A member's Create/Update/Delete/vote on a post, and its relay.
 async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
     let refs = post_refs(ctx, event.object).await?;
+    if !crate::posts::federates(&refs.group) {
+        return Ok(vec![]);
+    }
     let mut actor_id = event.actor_id.ok_or(FedError::NotFound("actor"))?;
     // A thread's Update speaks for its Page, which its author's server
     // alone may change (Mastodon and Guildhall take a Page's Update from
@@ -476,6 +479,9 @@ async fn accept(
 /// except the server it came from.
 async fn relay(ctx: &Context, event: &Event, group_id: GroupId) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
+    if !crate::posts::federates(&group) {
+        return Ok(vec![]);
+    }
     let inner: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("null"))?;
     let origin =
         value_id(&inner["actor"]).and_then(|a| guildhall_core::instances::domain_of(a.as_str()));

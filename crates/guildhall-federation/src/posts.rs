@@ -23,6 +23,13 @@ pub struct PostRefs {
     pub post: Post,
 }
 
+/// Whether what happens in `group` goes out at all: a private or hidden
+/// group of ours does not federate (a private group's approved followers
+/// on other servers are the next step of issue 16).
+pub fn federates(group: &FedGroup) -> bool {
+    group.origin.is_remote() || group.visibility == guildhall_core::visibility::Visibility::Public
+}
+
 pub fn user_url(ctx: &Context, u: &FedUser) -> Url {
     match &u.ap_id {
         Some(id) => Url::parse(id).unwrap_or_else(|_| ctx.urls.user(&u.username)),

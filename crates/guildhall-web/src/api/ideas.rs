@@ -5,7 +5,7 @@
 use super::extract::{ApiJson, ApiPath};
 use super::views::{StatusHistory, ThreadView};
 use crate::AppState;
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, MaybeApiUser};
 use crate::error::{AppResult, ErrorBody};
 use axum::Json;
 use axum::extract::State;
@@ -69,13 +69,14 @@ pub async fn merge(
 /// official response.
 #[utoipa::path(get, path = "/api/v1/threads/{id}/status", tag = "threads", security((), ("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, body = StatusHistory), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StatusHistory), (status = 401, body = ErrorBody, description = "an unknown or expired token"),
+              (status = 403, body = ErrorBody, description = "a private group's, for its members"), (status = 404, body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
+    MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<StatusHistory>> {
-    guildhall_app::threads::thread(&state.app, ThreadId(id), None).await?;
-    let changes = ideas::history(&state.app, ThreadId(id)).await?;
+    let changes = ideas::history(&state.app, ThreadId(id), viewer.as_ref()).await?;
     Ok(Json(StatusHistory {
         changes: changes.into_iter().map(Into::into).collect(),
     }))

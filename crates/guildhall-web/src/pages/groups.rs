@@ -150,8 +150,8 @@ pub async fn show(
         // A private group shows who it is and how to get in, nothing more.
         let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
         return page.render(
-            "group.html",
-            context! { group => GroupView::from(&group), moderators, private => true, is_member, requested },
+            "group_private.html",
+            context! { group => GroupView::from(&group), moderators, requested },
         );
     }
     let scope = ThreadScope::Group(group.id);

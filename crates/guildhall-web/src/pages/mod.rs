@@ -98,6 +98,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/g/{name}/bans/{username}/lift", post(moderation::lift_ban))
         .route("/admin/modlog", get(moderation::instance_log))
+        .route("/g/{name}/requests", get(moderation::requests))
+        .route(
+            "/g/{name}/requests/{username}/approve",
+            post(moderation::approve),
+        )
+        .route(
+            "/g/{name}/requests/{username}/refuse",
+            post(moderation::refuse),
+        )
         .route("/u/{username}/suspend", post(moderation::suspend))
         .route("/u/{username}/unsuspend", post(moderation::unsuspend))
         .route("/t/{id}/reply", post(replies::create))

@@ -10,7 +10,7 @@ use super::redirect::see_other;
 use super::views::{GroupView, When, when};
 use crate::error::AppError;
 use guildhall_app::moderation::{self, BanTerms, Log};
-use guildhall_app::{Acting, groups, replies};
+use guildhall_app::{Acting, access, groups, replies};
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::moderation::Action;
 use guildhall_core::reputation::ledger::Object;
@@ -362,4 +362,59 @@ pub async fn unsuspend(
     let acting = Acting::Member(user);
     moderation::set_suspended(&page.state.app, acting, &username, None, "").await?;
     Ok(see_other(&format!("/u/{username}")))
+}
+
+#[derive(Serialize)]
+struct RequestView {
+    username: String,
+    at: When,
+}
+
+/// Who asked to join a private group (its moderators).
+pub async fn requests(page: Page, PagePath(name): PagePath<String>) -> PageResult {
+    let user = page.user(&format!("/g/{name}/requests"))?;
+    let app = &page.state.app;
+    let waiting = access::requests(app, Acting::Member(user), &name).await?;
+    let group = groups::group(app, &name).await?;
+    let now = now_ms();
+    let requests: Vec<RequestView> = waiting
+        .into_iter()
+        .map(|(who, at)| RequestView {
+            username: who.username,
+            at: when(at, now),
+        })
+        .collect();
+    page.render(
+        "requests.html",
+        context! { group => GroupView::from(&group), requests },
+    )
+}
+
+async fn decide(page: Page, name: &str, username: &str, approve: bool) -> PageResult {
+    let user = page.user(&format!("/g/{name}/requests"))?;
+    access::decide(
+        &page.state.app,
+        Acting::Member(user),
+        name,
+        username,
+        approve,
+    )
+    .await?;
+    Ok(see_other(&format!("/g/{name}/requests")))
+}
+
+pub async fn approve(
+    page: Page,
+    PagePath((name, username)): PagePath<(String, String)>,
+    PageForm(_): PageForm<ReasonForm>,
+) -> PageResult {
+    decide(page, &name, &username, true).await
+}
+
+pub async fn refuse(
+    page: Page,
+    PagePath((name, username)): PagePath<(String, String)>,
+    PageForm(_): PageForm<ReasonForm>,
+) -> PageResult {
+    decide(page, &name, &username, false).await
 }

@@ -36,6 +36,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("product.html", include_str!("../../templates/product.html")),
     ("modlog.html", include_str!("../../templates/modlog.html")),
     ("bans.html", include_str!("../../templates/bans.html")),
+    (
+        "group_private.html",
+        include_str!("../../templates/group_private.html"),
+    ),
+    (
+        "requests.html",
+        include_str!("../../templates/requests.html"),
+    ),
     ("flags.html", include_str!("../../templates/flags.html")),
     (
         "reply_form.html",

@@ -157,7 +157,7 @@ pub async fn render(
         None => None,
     };
     let (history, official) = if thread.group_kind == GroupKind::Ideas {
-        let history = ideas::history(&state.app, thread.id).await?;
+        let history = ideas::history(&state.app, thread.id, viewer).await?;
         // The latest official response is shown highlighted on the idea.
         let official = history
             .iter()

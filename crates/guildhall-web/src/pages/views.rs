@@ -105,6 +105,8 @@ pub struct GroupView {
     pub name: String,
     /// discussion, questions, ideas or reviews.
     pub kind: &'static str,
+    /// public, private or hidden.
+    pub visibility: &'static str,
     pub title: String,
     pub description: String,
     pub description_html: String,
@@ -120,6 +122,7 @@ impl From<&Group> for GroupView {
         GroupView {
             name: g.name.clone(),
             kind: g.kind.as_str(),
+            visibility: g.visibility.as_str(),
             title: g.title.clone(),
             description: g.description.clone(),
             description_html: g.description_html.clone(),
