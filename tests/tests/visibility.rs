@@ -447,6 +447,176 @@ async fn joining_through_the_pages(server: &TestServer) {
     Browser::new(server).get("/g/betatesters").await.expect(404);
 }
 
+async fn invitations(server: &TestServer) {
+    let World {
+        mo, ann, eve, room, ..
+    } = world(server).await;
+    let fay = server.api().register("fay").await;
+    let zed = server.api().register("zed").await;
+
+    // By name, into the hidden group: eve sees it, and joins at once.
+    mo.post("/groups/secretroom/invitations", json!({"username": "eve"}))
+        .await
+        .expect(201);
+    assert_eq!(
+        eve.get("/groups/secretroom").await.expect(200)["visibility"],
+        "hidden"
+    );
+    eve.get("/groups/secretroom/threads")
+        .await
+        .expect_error(404, "not_found");
+    let joined = eve
+        .post("/groups/secretroom/join", json!({}))
+        .await
+        .expect(200);
+    assert_eq!(joined["joined"], true);
+    eve.get(&format!("/threads/{}", room.0)).await.expect(200);
+    // Refusals: a member already, invited already, someone unknown, a
+    // member below the trust level, an outsider.
+    mo.post("/groups/secretroom/invitations", json!({"username": "eve"}))
+        .await
+        .expect_error(409, "conflict");
+    mo.post("/groups/secretroom/invitations", json!({"username": "ann"}))
+        .await
+        .expect(201);
+    mo.post("/groups/secretroom/invitations", json!({"username": "ann"}))
+        .await
+        .expect_error(409, "conflict");
+    mo.post(
+        "/groups/secretroom/invitations",
+        json!({"username": "nobody"}),
+    )
+    .await
+    .expect_error(404, "not_found");
+    let detail = ann
+        .post(
+            "/groups/betatesters/invitations",
+            json!({"username": "fay"}),
+        )
+        .await
+        .expect_error(403, "forbidden");
+    assert!(
+        detail.contains("TL2") || detail.contains("trust"),
+        "{detail}"
+    );
+    fay.post(
+        "/groups/betatesters/invitations",
+        json!({"username": "zed"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    fay.post("/groups/secretroom/invitations", json!({"username": "zed"}))
+        .await
+        .expect_error(404, "not_found");
+
+    // Moderators list and revoke: ann's invitation goes, and with it her
+    // sight of the hidden group.
+    assert_eq!(ann.get("/groups/secretroom").await.status.as_u16(), 200);
+    let list = mo.get("/groups/secretroom/invitations").await.expect(200);
+    let ann_inv = list["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["username"] == "ann")
+        .expect("ann's invitation")["id"]
+        .as_i64()
+        .unwrap();
+    eve.get("/groups/secretroom/invitations")
+        .await
+        .expect_error(403, "forbidden");
+    mo.delete(&format!("/groups/secretroom/invitations/{ann_inv}"))
+        .await
+        .expect(204);
+    mo.delete(&format!("/groups/secretroom/invitations/{ann_inv}"))
+        .await
+        .expect_error(404, "not_found");
+    ann.get("/groups/secretroom")
+        .await
+        .expect_error(404, "not_found");
+
+    // A link with one use: fay joins; zed is too late. Bad terms refused.
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    mo.post(
+        "/groups/secretroom/invitations",
+        json!({"expires_at": past}),
+    )
+    .await
+    .expect_error(422, "invalid");
+    mo.post("/groups/secretroom/invitations", json!({"max_uses": 0}))
+        .await
+        .expect_error(422, "invalid");
+    mo.post(
+        "/groups/secretroom/invitations",
+        json!({"username": "zed", "max_uses": 3}),
+    )
+    .await
+    .expect_error(422, "invalid");
+    let soon = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let made = mo
+        .post(
+            "/groups/secretroom/invitations",
+            json!({"expires_at": soon, "max_uses": 1}),
+        )
+        .await
+        .expect(201);
+    let url = made["url"].as_str().unwrap();
+    let token = url.rsplit('/').next().unwrap();
+    fay.post(&format!("/invitations/{token}/accept"), json!({}))
+        .await
+        .expect(204);
+    fay.get(&format!("/threads/{}", room.0)).await.expect(200);
+    zed.post(&format!("/invitations/{token}/accept"), json!({}))
+        .await
+        .expect_error(409, "conflict");
+    zed.post("/invitations/not-a-token/accept", json!({}))
+        .await
+        .expect_error(404, "not_found");
+    zed.get("/groups/secretroom")
+        .await
+        .expect_error(404, "not_found");
+
+    // The link's page: whoever holds it sees where it leads.
+    let browser = Browser::new(server);
+    let page = browser
+        .get(&format!("/invite/{token}"))
+        .await
+        .expect(200)
+        .body;
+    assert!(
+        page.contains("invites you to Back room") && page.contains("used up"),
+        "{page}"
+    );
+    let fresh = mo
+        .post("/groups/secretroom/invitations", json!({}))
+        .await
+        .expect(201);
+    let fresh = fresh["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    browser.register("yan").await;
+    let to = browser
+        .submit(
+            &format!("/invite/{fresh}"),
+            &format!("/invite/{fresh}"),
+            &[],
+        )
+        .await
+        .redirect();
+    assert_eq!(to, "/g/secretroom");
+    assert!(
+        browser
+            .get("/g/secretroom")
+            .await
+            .expect(200)
+            .body
+            .contains("SECRET-ROOM plan")
+    );
+}
+
 macro_rules! both_backends {
     ($($name:ident => $body:ident;)*) => {
         mod sqlite {
@@ -473,4 +643,5 @@ both_backends! {
     private_groups_are_joined_by_request => asking_to_join;
     no_documented_route_leaks_private_or_hidden_content => nothing_leaks;
     joining_and_visibility_through_the_pages => joining_through_the_pages;
+    invitations_by_name_and_by_link => invitations;
 }

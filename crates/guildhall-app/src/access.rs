@@ -53,7 +53,14 @@ pub async fn visible(app: &App, name: &str, viewer: Option<&User>) -> Result<Gro
     let group = groups::group(app, name).await?;
     if group.visibility == Visibility::Hidden {
         let reader = reader(app, group.id, viewer).await?;
-        may_see_group(group.visibility, reader).map_err(|d| refused(d, "group"))?;
+        // A member invited by name sees the group they are invited to.
+        let invited = match viewer {
+            Some(user) => app.store.invitation_for(group.id, user.id).await?.is_some(),
+            None => false,
+        };
+        if !invited {
+            may_see_group(group.visibility, reader).map_err(|d| refused(d, "group"))?;
+        }
     }
     Ok(group)
 }
@@ -124,6 +131,11 @@ pub async fn join(app: &App, acting: Acting<'_>, name: &str) -> Result<(Group, J
         (_, Reader::Insider) => {
             app.store.join_group(group.id, user.id).await?;
             app.store.approve_member(group.id, user.id).await?;
+            Joined::Member
+        }
+        // Invited by name: in at once.
+        (_, _) if let Some(id) = app.store.invitation_for(group.id, user.id).await? => {
+            crate::invitations::join_invited(app, &group, id, user).await?;
             Joined::Member
         }
         (Visibility::Private, _) if group.origin.is_local() => {

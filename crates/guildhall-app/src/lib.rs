@@ -18,6 +18,7 @@ mod error;
 pub mod groups;
 pub mod ideas;
 pub mod instances;
+pub mod invitations;
 pub mod keys;
 pub mod limits;
 pub mod moderation;

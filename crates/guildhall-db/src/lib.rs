@@ -21,6 +21,7 @@ mod flags;
 mod group_commit;
 mod groups;
 mod ideas;
+mod invitations;
 mod locks;
 mod members;
 mod moderation;
@@ -51,6 +52,7 @@ pub use federation::{
 pub use flags::{Flag, Outcome, Resolution};
 pub use groups::{Group, GroupUpdate, NewGroup};
 pub use ideas::{NewStatus, StatusChange};
+pub use invitations::{Invitation, NewInvitation};
 pub use moderation::{GroupBan, LogEntry, LogRow, LogScope, NewBan};
 pub use recompute::Recomputed;
 pub use replies::{NewReply, Reply};

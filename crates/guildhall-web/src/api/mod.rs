@@ -9,6 +9,7 @@ pub(crate) mod flags;
 mod groups;
 mod ideas;
 mod inputs;
+mod invitations;
 mod moderation;
 mod questions;
 mod replies;
@@ -112,6 +113,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(moderation::bans))
         .routes(routes!(moderation::ban_member, moderation::unban_member))
         .routes(routes!(moderation::group_log))
+        .routes(routes!(invitations::invite, invitations::invitations_of))
+        .routes(routes!(invitations::revoke_invitation))
+        .routes(routes!(invitations::accept_invitation))
         .routes(routes!(admin::instances))
         .routes(routes!(admin::set_policy))
         .routes(routes!(admin::partners))

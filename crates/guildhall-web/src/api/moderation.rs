@@ -164,7 +164,7 @@ pub struct LogQuery {
 }
 
 /// An RFC 3339 time as milliseconds, or 422 naming `field`.
-fn parse_time(field: &str, text: &str) -> Result<i64, AppError> {
+pub(super) fn parse_time(field: &str, text: &str) -> Result<i64, AppError> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|t| t.timestamp_millis())
         .map_err(|_| {

@@ -17,6 +17,7 @@ mod feed;
 mod flags;
 mod groups;
 mod ideas;
+mod invitations;
 pub mod layout;
 mod moderation;
 mod questions;
@@ -98,6 +99,19 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/g/{name}/bans/{username}/lift", post(moderation::lift_ban))
         .route("/admin/modlog", get(moderation::instance_log))
+        .route(
+            "/g/{name}/invitations",
+            get(invitations::show).post(invitations::invite),
+        )
+        .route("/g/{name}/invitations/link", post(invitations::make_link))
+        .route(
+            "/g/{name}/invitations/{id}/revoke",
+            post(invitations::revoke),
+        )
+        .route(
+            "/invite/{token}",
+            get(invitations::link).post(invitations::accept),
+        )
         .route("/g/{name}/requests", get(moderation::requests))
         .route(
             "/g/{name}/requests/{username}/approve",

@@ -44,6 +44,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "requests.html",
         include_str!("../../templates/requests.html"),
     ),
+    (
+        "invitations.html",
+        include_str!("../../templates/invitations.html"),
+    ),
+    ("invite.html", include_str!("../../templates/invite.html")),
     ("flags.html", include_str!("../../templates/flags.html")),
     (
         "reply_form.html",
