@@ -122,6 +122,13 @@ impl Browser {
         assert_eq!(to, format!("/g/{name}"));
     }
 
+    /// Logs in through the form, as a member registered elsewhere (the API).
+    pub async fn login(&self, username: &str) {
+        let fields = [("username", username), ("password", PASSWORD)];
+        let got = self.submit("/login", "/login", &fields).await;
+        assert_eq!(got.status.as_u16(), 303, "{username} logs in: {}", got.body);
+    }
+
     pub async fn register(&self, username: &str) {
         let to = self
             .submit(

@@ -22,29 +22,9 @@ async fn moderation_from_the_pages(server: &TestServer) {
         .await
         .expect(200);
     let ann = Browser::new(server);
-    let got = ann
-        .submit(
-            "/login",
-            "/login",
-            &[
-                ("username", "ann"),
-                ("password", guildhall_e2e::browser::PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(got.status.as_u16(), 303);
+    ann.login("ann").await;
     let bob = Browser::new(server);
-    let got = bob
-        .submit(
-            "/login",
-            "/login",
-            &[
-                ("username", "bob"),
-                ("password", guildhall_e2e::browser::PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(got.status.as_u16(), 303);
+    bob.login("bob").await;
     let id = post_thread(&ann_api, "lounge", "Heated debate", "Tabs or spaces?").await;
     let reply = post_reply(&bob_api, id, "Spaces, obviously.").await;
     let page = format!("/t/{id}");

@@ -396,17 +396,7 @@ async fn joining_through_the_pages(server: &TestServer) {
     let door = zed.get("/g/betatesters").await.expect(200).body;
     assert!(door.contains("waiting for a moderator"), "{door}");
     let mo = Browser::new(server);
-    let got = mo
-        .submit(
-            "/login",
-            "/login",
-            &[
-                ("username", "mo"),
-                ("password", guildhall_e2e::browser::PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(got.status.as_u16(), 303);
+    mo.login("mo").await;
     let list = mo.get("/g/betatesters/requests").await.expect(200).body;
     assert!(list.contains("zed"), "{list}");
     mo.submit(
@@ -568,6 +558,28 @@ async fn invitations(server: &TestServer) {
     zed.post(&format!("/invitations/{token}/accept"), json!({}))
         .await
         .expect_error(409, "conflict");
+    // A link that has expired lets nobody in.
+    let brief = (chrono::Utc::now() + chrono::Duration::milliseconds(800)).to_rfc3339();
+    let made = mo
+        .post(
+            "/groups/secretroom/invitations",
+            json!({"expires_at": brief}),
+        )
+        .await
+        .expect(201);
+    let expired = made["url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let detail = zed
+        .post(&format!("/invitations/{expired}/accept"), json!({}))
+        .await
+        .expect_error(409, "conflict");
+    assert!(detail.contains("expired"), "{detail}");
     zed.post("/invitations/not-a-token/accept", json!({}))
         .await
         .expect_error(404, "not_found");
