@@ -629,6 +629,28 @@ async fn invitations(server: &TestServer) {
     );
 }
 
+/// Servers elsewhere cannot take part in a private or hidden group: a
+/// reply or a vote on their posts from a Lemmy-shaped server is refused
+/// and changes nothing.
+async fn no_part_from_elsewhere(server: &TestServer) {
+    let World { mo, beta, room, .. } = world(server).await;
+    let lemmy = guildhall_e2e::remote::Remote::start().await;
+    for ((thread, reply), status) in [(beta, 403), (room, 404)] {
+        let like = lemmy.fixture("lemmy_like", server, thread, reply);
+        let (got, body) = lemmy.send(&server.url("/inbox"), &like).await;
+        assert_eq!(got.as_u16(), status, "{body}");
+        let mut answer = lemmy.fixture("lemmy_create_note_reply", server, thread, reply);
+        answer["id"] = json!(lemmy.url(&format!("/activities/create/private-{thread}")));
+        answer["object"]["id"] = json!(lemmy.url(&format!("/comment/private-{thread}")));
+        let (got, body) = lemmy.send(&server.url("/inbox"), &answer).await;
+        assert_eq!(got.as_u16(), status, "{body}");
+        let seen = mo.get(&format!("/threads/{thread}")).await.expect(200);
+        assert_eq!(seen["reply_count"], 1, "only the member's reply");
+        let r = mo.get(&format!("/replies/{reply}")).await.expect(200);
+        assert_eq!(r["score"], 0);
+    }
+}
+
 macro_rules! both_backends {
     ($($name:ident => $body:ident;)*) => {
         mod sqlite {
@@ -656,4 +678,5 @@ both_backends! {
     no_documented_route_leaks_private_or_hidden_content => nothing_leaks;
     joining_and_visibility_through_the_pages => joining_through_the_pages;
     invitations_by_name_and_by_link => invitations;
+    other_servers_take_no_part => no_part_from_elsewhere;
 }

@@ -48,6 +48,19 @@ pub async fn check_read(
     may_read(visibility, reader).map_err(|d| refused(d, what))
 }
 
+/// Whether people on other servers may take part in `group` (reply, vote,
+/// report): in ours, only while it is public, since a private or hidden
+/// group does not federate (a hidden one is not there at all).
+pub fn open_to_remote(group: &guildhall_db::FedGroup) -> Result<()> {
+    match (group.origin.is_local(), group.visibility) {
+        (false, _) | (true, Visibility::Public) => Ok(()),
+        (true, Visibility::Hidden) => Err(Error::not_found("post")),
+        (true, Visibility::Private) => Err(Error::Forbidden(
+            "this group is private and takes no part from other servers".into(),
+        )),
+    }
+}
+
 /// A group by name that `viewer` may see (its name and description).
 pub async fn visible(app: &App, name: &str, viewer: Option<&User>) -> Result<Group> {
     let group = groups::group(app, name).await?;

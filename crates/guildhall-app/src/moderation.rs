@@ -44,6 +44,9 @@ pub async fn flag_remote(
         if post.group.origin.is_remote() || post.deleted {
             continue;
         }
+        if crate::access::open_to_remote(&post.group).is_err() {
+            continue;
+        }
         match app
             .store
             .flag_from_remote(reporter.id, post.object, reason)
@@ -463,6 +466,7 @@ pub async fn act_remote(
 ) -> Result<()> {
     let user = acting.remote()?.user;
     received.check_group(&post.group)?;
+    crate::access::open_to_remote(&post.group)?;
     may_act_remote(app, &received, &post.group, user).await?;
     let via = received.via(&post.group);
     if action == RemoteAction::Restore {
