@@ -275,6 +275,37 @@ async fn asking_to_join(server: &TestServer) {
             .unwrap()
             .is_empty()
     );
+    // A banned member may not ask, nor be let in.
+    let gus = server.api().register("gus").await;
+    gus.post("/groups/betatesters/join", json!({}))
+        .await
+        .expect(200);
+    mo.put("/groups/betatesters/bans/gus", json!({"reason": "Spam"}))
+        .await
+        .expect(200);
+    mo.post("/groups/betatesters/requests/gus", json!({"approve": true}))
+        .await
+        .expect_error(409, "conflict");
+    let hal = server.api().register("hal").await;
+    mo.put("/groups/betatesters/bans/hal", json!({}))
+        .await
+        .expect(200);
+    hal.post("/groups/betatesters/join", json!({}))
+        .await
+        .expect_error(403, "forbidden");
+    // Made public, the group lets in whoever was waiting.
+    let ivy = server.api().register("ivy").await;
+    ivy.post("/groups/betatesters/join", json!({}))
+        .await
+        .expect(200);
+    mo.patch("/groups/betatesters", json!({"visibility": "public"}))
+        .await
+        .expect(200);
+    let group = ivy.get("/groups/betatesters").await.expect(200);
+    assert_eq!(
+        (group["joined"].as_bool(), group["requested"].as_bool()),
+        (Some(true), Some(false))
+    );
 }
 
 /// Every documented GET route, the pages and the ActivityPub documents,
@@ -338,6 +369,9 @@ async fn nothing_leaks(server: &TestServer) {
         "/u/ann".to_owned(),
         "/g/secretroom/modlog".to_owned(),
         "/g/betatesters/new".to_owned(),
+        "/g/secretroom/new".to_owned(),
+        "/g/secretroom/board".to_owned(),
+        "/g/secretroom/edit".to_owned(),
     ];
     for path in &pages {
         for who in [&visitor, &member] {
@@ -372,6 +406,10 @@ async fn nothing_leaks(server: &TestServer) {
         format!("/t/{}", beta.0),
         format!("/r/{}", room.1),
         "/g/secretroom/outbox".to_owned(),
+        format!("/t/{}/replies", beta.0),
+        format!("/t/{}/context", beta.0),
+        format!("/t/{}/replies", room.0),
+        format!("/t/{}/context", room.0),
     ] {
         let url = server.url(&path);
         let got = reqwest::Client::new()
@@ -595,8 +633,12 @@ async fn invitations(server: &TestServer) {
         .expect(200)
         .body;
     assert!(
-        page.contains("invites you to Back room") && page.contains("used up"),
+        page.contains("no longer works") && page.contains("used up"),
         "{page}"
+    );
+    assert!(
+        !page.contains("Back room"),
+        "a dead link says nothing of the hidden group"
     );
     let fresh = mo
         .post("/groups/secretroom/invitations", json!({}))

@@ -54,7 +54,7 @@ pub async fn check_read(
 pub fn open_to_remote(group: &guildhall_db::FedGroup) -> Result<()> {
     match (group.origin.is_local(), group.visibility) {
         (false, _) | (true, Visibility::Public) => Ok(()),
-        (true, Visibility::Hidden) => Err(Error::not_found("post")),
+        (true, Visibility::Hidden) => Err(Error::not_found("group")),
         (true, Visibility::Private) => Err(Error::Forbidden(
             "this group is private and takes no part from other servers".into(),
         )),
@@ -131,6 +131,11 @@ pub enum Joined {
 pub async fn join(app: &App, acting: Acting<'_>, name: &str) -> Result<(Group, Joined)> {
     let user = acting.member()?;
     let group = visible(app, name, Some(user)).await?;
+    if let Some(ban) = app.store.group_ban(group.id, user.id).await? {
+        let bar =
+            guildhall_core::moderation::barred("join", "this group", ban.expires_at, &ban.reason);
+        return Err(bar.into());
+    }
     let reader = reader(app, group.id, Some(user)).await?;
     let joined = match (group.visibility, reader) {
         (Visibility::Public, _) => {
@@ -185,6 +190,12 @@ pub async fn decide(
 ) -> Result<()> {
     let group = groups::manageable(app, acting, name).await?;
     let member = accounts::user(app, username).await?;
+    if approve && app.store.group_ban(group.id, member.id).await?.is_some() {
+        return Err(Error::Conflict(format!(
+            "{} is banned from this group: lift the ban first",
+            member.username
+        )));
+    }
     let done = if approve {
         app.store.approve_member(group.id, member.id).await?
     } else {

@@ -206,12 +206,14 @@ pub async fn set_membership(
 
 /// Whether people on other servers may follow a group of ours: only public ones.
 pub fn followable_remotely(group: &FedGroup) -> Result<()> {
-    if group.visibility != Visibility::Public {
-        return Err(Error::Forbidden(
+    match group.visibility {
+        Visibility::Public => Ok(()),
+        // To other servers a hidden group does not exist at all.
+        Visibility::Hidden => Err(Error::not_found("group")),
+        Visibility::Private => Err(Error::Forbidden(
             "this group cannot be followed from other servers".into(),
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// A remote member follows a group of ours: accepted at once, the Accept

@@ -49,6 +49,12 @@ async fn may_invite(app: &App, group: &Group, user: &User) -> Result<()> {
     Ok(privileges::check(level, Privilege::Invite)?)
 }
 
+/// Whether `user` may invite to `group` (for pages, which offer the forms
+/// only then; the actions check again).
+pub async fn may(app: &App, group: &Group, user: &User) -> bool {
+    may_invite(app, group, user).await.is_ok()
+}
+
 /// Invites a member by name; the invitation's id.
 pub async fn invite_member(
     app: &App,

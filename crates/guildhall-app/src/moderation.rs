@@ -109,6 +109,11 @@ pub async fn resolve_flag(
             }
             return Err(Error::not_found("report"));
         };
+        if group.visibility != guildhall_core::visibility::Visibility::Public {
+            return Err(Error::Invalid(
+                "invalid forward: a private or hidden group's reports stay on this server".into(),
+            ));
+        }
         if report.remote == 0 {
             return Err(Error::Invalid(
                 "invalid forward: this post lives here, so there is no other server to report it to"

@@ -5,7 +5,7 @@
 
 use crate::posts::Checked;
 use crate::threads::Written;
-use crate::{Acting, App, Error, Received, Result, actor, groups, threads};
+use crate::{Acting, App, Error, Received, Result, actor, threads};
 use guildhall_core::content::render_markdown;
 use guildhall_core::ids::{ProductId, ThreadId};
 use guildhall_core::permissions::can_edit;
@@ -104,7 +104,7 @@ pub async fn create_product(
     input: ProductInput<'_>,
 ) -> Result<Product> {
     let user = acting.member()?;
-    let group = groups::group(app, group_name).await?;
+    let group = crate::access::visible(app, group_name, Some(user)).await?;
     manages(app, &group, user).await?;
     let product = CheckedProduct::new(app, &input)?;
     Ok(app

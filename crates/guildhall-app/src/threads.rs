@@ -10,7 +10,6 @@ use guildhall_core::permissions::{can_delete, can_edit};
 use guildhall_core::questions::QuestionState;
 use guildhall_core::ranking::Sort;
 use guildhall_core::reputation::privileges::{self, Privilege};
-use guildhall_core::visibility::Visibility;
 use guildhall_db::{FedGroup, Federated, NewThread, Page, Thread, ThreadFilter, ThreadScope, User};
 
 /// What a listing asks for, as a client gives it (empty means absent).
@@ -157,11 +156,7 @@ pub async fn create_remote(
             "invalid post: a thread of a reviews group is a review of one of its products (itemReviewed)".into(),
         ));
     }
-    if group.visibility != Visibility::Public {
-        return Err(Error::Forbidden(
-            "the group does not take posts from other servers".into(),
-        ));
-    }
+    crate::access::open_to_remote(group)?;
     let stored = app
         .store
         .create_thread_via(

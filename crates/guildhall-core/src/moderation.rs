@@ -135,11 +135,11 @@ pub fn expiry(expires_at: Option<i64>, now: i64) -> Result<Option<i64>, RuleErro
         None => Ok(None),
         Some(at) if at <= now => Err(RuleError::invalid(
             "expires_at",
-            "the expiry is in the past: give a future time, or none for a permanent ban",
+            "the expiry is in the past: give a future time, or none for no end",
         )),
         Some(at) if at - now > LONGEST_TERM_MS => Err(RuleError::invalid(
             "expires_at",
-            "at most ten years ahead: give none for a permanent ban",
+            "at most ten years ahead, or none for no end",
         )),
         Some(at) => Ok(Some(at)),
     }

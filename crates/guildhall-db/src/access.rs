@@ -115,6 +115,22 @@ impl Store {
             .bind(group)
             .execute(&mut *tx)
             .await?;
+        // Open now: whoever was waiting to join is in.
+        if visibility == Visibility::Public {
+            let let_in = sqlx::query(
+                "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND pending = 1 \
+                 AND user_id IN (SELECT id FROM users WHERE domain IS NULL)",
+            )
+            .bind(group)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query("UPDATE groups SET member_count = member_count + $1 WHERE id = $2")
+                .bind(let_in as i64)
+                .bind(group)
+                .execute(&mut *tx)
+                .await?;
+        }
         let detail = serde_json::json!({ "from": before, "to": visibility.as_str() });
         let entry = LogEntry {
             detail: Some(detail.to_string()),

@@ -55,6 +55,7 @@ pub use ideas::{NewStatus, StatusChange};
 pub use invitations::{Invitation, NewInvitation};
 pub use moderation::{GroupBan, LogEntry, LogRow, LogScope, NewBan};
 pub use recompute::Recomputed;
+pub use removals::RemovedText;
 pub use replies::{NewReply, Reply};
 pub use reviews::{Product, ProductFields, ReviewOrder};
 pub use standings::{GroupPoints, HeldBadge, LedgerRow, MemberReputation, Period, Standing};

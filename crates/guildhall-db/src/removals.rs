@@ -22,6 +22,16 @@ use guildhall_core::reputation::votes::post_restored;
 use guildhall_core::votes::Vote;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+/// What removals took off a thread and its replies (see
+/// [`Store::removed_text`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RemovedText {
+    /// The thread's title and HTML, if it is removed.
+    pub thread: Option<(String, String)>,
+    /// Each removed reply's HTML.
+    pub replies: std::collections::HashMap<ReplyId, String>,
+}
+
 /// A post as a take-down or restore reads it, after locking its row.
 struct Held {
     group: GroupId,
@@ -187,6 +197,29 @@ pub(crate) async fn live_posts_in(
 }
 
 impl Store {
+    /// What removals took off a thread and its replies, kept for a restore:
+    /// the thread's title and text (if it is removed), and each removed
+    /// reply's text, for the moderators' eyes.
+    pub async fn removed_text(&self, thread: ThreadId) -> Result<RemovedText> {
+        let own: Option<(Option<String>, String)> = sqlx::query_as(
+            "SELECT title, body_html FROM removed_posts WHERE object_type = 'thread' AND object_id = $1",
+        )
+        .bind(thread)
+        .fetch_optional(&self.pool)
+        .await?;
+        let replies: Vec<(ReplyId, String)> = sqlx::query_as(
+            "SELECT p.object_id, p.body_html FROM removed_posts p JOIN replies r ON r.id = p.object_id \
+             WHERE p.object_type = 'reply' AND r.thread_id = $1",
+        )
+        .bind(thread)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(RemovedText {
+            thread: own.map(|(title, html)| (title.unwrap_or_default(), html)),
+            replies: replies.into_iter().collect(),
+        })
+    }
+
     /// A moderator removes a live post, with a reason: its text is kept
     /// for a restore, and the removal is logged and counted against its
     /// author.

@@ -445,11 +445,13 @@ async fn thread_replies(
         .thread(ThreadId(id), None)
         .await?
         .ok_or(FedError::NotFound("thread"))?;
-    if ctx
-        .store
-        .ap_id_of(guildhall_db::PostTable::Threads, t.id.get())
-        .await?
-        .is_some()
+    // A private or hidden group's threads are not served (nor its replies).
+    if t.group_visibility != Visibility::Public
+        || ctx
+            .store
+            .ap_id_of(guildhall_db::PostTable::Threads, t.id.get())
+            .await?
+            .is_some()
     {
         return Err(FedError::NotFound("thread"));
     }

@@ -111,7 +111,7 @@ pub async fn update(
 /// (`requested` is then true until a moderator decides). Joining twice is
 /// harmless. A hidden group takes members by invitation: 404.
 #[utoipa::path(post, path = "/api/v1/groups/{name}/join", tag = "groups", security(("bearer" = [])),
-    params(("name" = String, Path)), responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
+    params(("name" = String, Path)), responses((status = 200, body = GroupView), (status = 403, body = ErrorBody, description = "banned from the group, or a private group of another server"), (status = 404, body = ErrorBody)))]
 pub async fn join(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -135,7 +135,7 @@ pub async fn revoke_invitation(
 /// Joins a group through an invitation link's token.
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/accept", tag = "groups", security(("bearer" = [])),
     params(("id" = String, Path, description = "the link's token")),
-    responses((status = 204), (status = 404, body = ErrorBody),
+    responses((status = 204), (status = 403, body = ErrorBody, description = "banned from the group"), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "expired, revoked, used up, or a member already")))]
 pub async fn accept_invitation(
     State(state): State<AppState>,

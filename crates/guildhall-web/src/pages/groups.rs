@@ -149,9 +149,13 @@ pub async fn show(
     {
         // A private group shows who it is and how to get in, nothing more.
         let moderators: Vec<SummaryView> = moderators.iter().map(SummaryView::from).collect();
+        let invited = match viewer {
+            Some(u) => state.store.invitation_for(group.id, u.id).await?.is_some(),
+            None => false,
+        };
         return page.render(
             "group_private.html",
-            context! { group => GroupView::from(&group), moderators, requested },
+            context! { group => GroupView::from(&group), moderators, requested, invited },
         );
     }
     let scope = ThreadScope::Group(group.id);
@@ -184,6 +188,10 @@ pub async fn show(
             leaders,
             is_member,
             requested,
+            may_invite => match viewer {
+                Some(u) => guildhall_app::invitations::may(&state.app, &group, u).await,
+                None => false,
+            },
             is_moderator,
             can_manage => is_moderator || viewer.is_some_and(|u| u.is_admin),
             sort => sort.as_str(),
@@ -279,6 +287,8 @@ pub async fn edit(
                 kind => f.kind.unwrap_or_else(|| group.kind.to_string()),
                 kinds => kinds(),
                 may_change_kind => user.is_admin,
+                // As chosen: a refused edit must not turn the group public.
+                visibility => f.visibility.unwrap_or_else(|| group.visibility.to_string()),
             },
         ),
     }

@@ -9,7 +9,7 @@ use super::redirect::see_other;
 use super::threads::Draft;
 use super::views::{GroupView, ThreadView};
 use crate::error::AppError;
-use guildhall_app::{Acting, groups, ideas, threads};
+use guildhall_app::{Acting, ideas, threads};
 use guildhall_core::ideas::DUPLICATE;
 use guildhall_core::ids::ThreadId;
 use guildhall_core::kinds::GroupKind;
@@ -46,7 +46,7 @@ struct Column {
 /// The board: a column per stage, the most-voted ideas first.
 pub async fn board(page: Page, PagePath(name): PagePath<String>) -> PageResult {
     let state = &page.state;
-    let group = groups::group(&state.app, &name).await?;
+    let group = guildhall_app::access::readable(&state.app, &name, page.viewer.as_ref()).await?;
     if group.kind != GroupKind::Ideas {
         return Err(AppError::not_found("board (only ideas groups have one)").into());
     }

@@ -95,7 +95,10 @@ pub async fn show(page: Page, PagePath(name): PagePath<String>) -> PageResult {
 /// A refusal the page shows by its forms; others are the error page's.
 async fn again(page: &Page, name: &str, e: guildhall_app::Error) -> PageResult {
     let e = AppError::from(e);
-    if e.status().is_client_error() && !matches!(e, AppError::NotFound(_)) {
+    // The group was readable to get here: a "not found" is the member named.
+    if e.status().is_client_error()
+        && !matches!(e, AppError::Forbidden(_) | AppError::Unauthorized(_))
+    {
         e.log();
         return render(page, name, None, Some(e)).await;
     }
@@ -165,10 +168,18 @@ pub async fn revoke(
 /// What a link opens: the group it invites to, and a button to join.
 pub async fn link(page: Page, PagePath(token): PagePath<String>) -> PageResult {
     let (group, invitation, live) = invitations::by_link(&page.state.app, &token).await?;
-    let group_view = GroupView::from(&group);
+    let member = match page.viewer.as_ref() {
+        Some(u) => {
+            page.state.store.membership(group.id, u.id).await?
+                == Some(guildhall_db::Membership::Member)
+        }
+        None => false,
+    };
+    // A dead link says nothing of where it led (a hidden group stays so).
+    let group_view = live.then(|| GroupView::from(&group));
     page.render(
         "invite.html",
-        context! { group => group_view, live, token, invited_by => invitation.invited_by },
+        context! { group => group_view, live, token, member, invited_by => invitation.invited_by },
     )
 }
 

@@ -11,8 +11,8 @@ use super::views::{GroupView, ThreadView};
 use crate::api::views::time;
 use crate::error::AppError;
 use crate::settings::WebSettings;
+use guildhall_app::Acting;
 use guildhall_app::reviews::{self, ProductInput, ReviewInput};
-use guildhall_app::{Acting, groups};
 use guildhall_core::ids::ProductId;
 use guildhall_db::{Product, Thread};
 use minijinja::context;
@@ -164,7 +164,8 @@ pub async fn create(
     PagePath(name): PagePath<String>,
     PageForm(f): PageForm<ProductForm>,
 ) -> PageResult {
-    let group = groups::group(&page.state.app, &name).await?;
+    let viewer = page.viewer.as_ref();
+    let group = guildhall_app::access::readable(&page.state.app, &name, viewer).await?;
     let user = page.user(&format!("/g/{}", group.name))?;
     let input = ProductInput {
         name: &f.name,

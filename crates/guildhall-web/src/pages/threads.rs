@@ -9,7 +9,7 @@ use super::redirect::see_other;
 use super::views::{GroupView, ReplyView, Staff, ThreadView};
 use crate::error::AppError;
 use axum::http::StatusCode;
-use guildhall_app::{Acting, groups, ideas, replies, reviews, threads, votes};
+use guildhall_app::{Acting, ideas, replies, reviews, threads, votes};
 use guildhall_core::ids::{ReplyId, ThreadId};
 use guildhall_core::kinds::GroupKind;
 use guildhall_core::reputation::privileges::{self, Privilege};
@@ -55,7 +55,8 @@ pub fn vote_value(value: &str) -> Result<Option<i64>, AppError> {
 }
 
 pub async fn new_form(page: Page, PagePath(name): PagePath<String>) -> PageResult {
-    let group = groups::group(&page.state.app, &name).await?;
+    let viewer = page.viewer.as_ref();
+    let group = guildhall_app::access::readable(&page.state.app, &name, viewer).await?;
     page.user(&format!("/g/{}/new", group.name))?;
     page.render(
         "thread_form.html",
@@ -68,7 +69,8 @@ pub async fn create(
     PagePath(name): PagePath<String>,
     PageForm(f): PageForm<ThreadForm>,
 ) -> PageResult {
-    let group = groups::group(&page.state.app, &name).await?;
+    let viewer = page.viewer.as_ref();
+    let group = guildhall_app::access::readable(&page.state.app, &name, viewer).await?;
     let user = page.user(&format!("/g/{}/new", group.name))?;
     match threads::create(
         &page.state.app,
@@ -139,6 +141,32 @@ pub async fn render(
         Some(u) => votes::refusal(&state.app, u, &group.origin).await?,
         None => None,
     };
+    // What a removal took off, for the moderators who may restore it.
+    let kept = if can_moderate && group.origin.is_local() {
+        let text = state.store.removed_text(thread.id).await?;
+        Some(context! {
+            thread => text.thread.map(|(title, html)| context! { title, html }),
+            replies => text.replies.into_iter().map(|(id, html)| (id.get().to_string(), html)).collect::<std::collections::BTreeMap<_, _>>(),
+        })
+    } else {
+        None
+    };
+    // A member banned from the group learns it here, not after writing.
+    let barred = match viewer {
+        Some(u) => state.store.group_ban(group.id, u.id).await?.map(|ban| {
+            guildhall_core::moderation::barred(
+                "post, vote or flag",
+                "this group",
+                ban.expires_at,
+                &ban.reason,
+            )
+            .to_string()
+            .trim_start_matches("forbidden: ")
+            .replacen("you are", "You are", 1)
+        }),
+        None => None,
+    };
+    let vote_note = barred.clone().or(vote_note);
     let staff = Staff::of(&state.store, group.id).await?;
     let is_question = thread.group_kind == GroupKind::Questions;
     // The asker or a moderator may accept an answer (the action checks again).
@@ -211,6 +239,8 @@ pub async fn render(
             moderates_here => can_moderate && group.origin.is_local(),
             can_hide,
             can_accept,
+            barred => barred.is_some(),
+            kept,
             qa_page,
             draft,
             flagged,
