@@ -90,32 +90,6 @@ pub async fn list(app: &App, viewer: Option<&User>, limit: i64) -> Result<Vec<Gr
     Ok(app.store.list_groups(limit, viewer).await?)
 }
 
-/// Its moderators and admins make a group public, private or hidden;
-/// logged. A remote group's visibility is its own server's.
-pub async fn set_visibility(
-    app: &App,
-    acting: Acting<'_>,
-    name: &str,
-    visibility: &str,
-) -> Result<Group> {
-    let group = groups::manageable(app, acting, name).await?;
-    let user = acting.member()?;
-    let visibility: Visibility = visibility.parse()?;
-    if group.origin.is_remote() {
-        return Err(Error::Forbidden(
-            "this group lives on another server: its visibility is set there".into(),
-        ));
-    }
-    if app
-        .store
-        .set_visibility(group.id, visibility, user.id)
-        .await?
-    {
-        tracing::info!(group = %group.name, %visibility, by = %user.username, "visibility changed");
-    }
-    groups::group(app, name).await
-}
-
 /// What asking to join a group did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joined {

@@ -1,6 +1,5 @@
 //! Invitations into private and hidden groups: a moderator, or a member at
-//! the trust level the rules name for `Privilege::Invite` (TL2 by
-//! default), invites a member by name or makes a link with an expiry and
+//! the trust level `Privilege::Invite` takes (TL2), invites a member by name or makes a link with an expiry and
 //! a number of uses; moderators list and revoke them. An invited member
 //! sees the group (even a hidden one) and joins it at once.
 
