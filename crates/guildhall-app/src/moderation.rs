@@ -341,7 +341,7 @@ pub async fn set_suspended(
 ) -> Result<bool> {
     let by = instance_actor(acting, "suspending members")?;
     let member = accounts::user(app, username).await?;
-    if by == Some(member.id) {
+    if by == Some(member.id) && until.is_some() {
         return Err(Error::Invalid("admins cannot suspend themselves".into()));
     }
     if until.is_some() && member.is_admin {

@@ -235,7 +235,8 @@ pub struct DecisionInput {
 /// A moderator lets a member in, or turns the request down.
 #[utoipa::path(post, path = "/api/v1/groups/{name}/requests/{username}", tag = "groups", security(("bearer" = [])),
     params(("name" = String, Path), ("username" = String, Path)), request_body = DecisionInput,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such request")))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such request"),
+              (status = 409, body = ErrorBody, description = "the member is banned from the group")))]
 pub async fn decide(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

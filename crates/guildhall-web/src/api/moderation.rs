@@ -436,7 +436,8 @@ pub async fn unsuspend(
 /// their votes gave.
 #[utoipa::path(put, path = "/api/v1/admin/users/{username}/ban", tag = "admin",
     security(("bearer" = [])), params(("username" = String, Path)), request_body = BanInput,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "a reason too long, or an admin banning themselves")))]
 pub async fn ban(
     State(state): State<AppState>,
     ApiUser(admin): ApiUser,
