@@ -437,13 +437,16 @@ async fn joining_through_the_pages(server: &TestServer) {
     mo.login("mo").await;
     let list = mo.get("/g/betatesters/requests").await.expect(200).body;
     assert!(list.contains("zed"), "{list}");
-    mo.submit(
-        "/g/betatesters/requests",
-        "/g/betatesters/requests/zed/approve",
-        &[],
-    )
-    .await
-    .redirect();
+    let to = mo
+        .submit(
+            "/g/betatesters/requests",
+            "/g/betatesters/requests/zed/approve",
+            &[],
+        )
+        .await
+        .redirect();
+    let said = mo.get(&to).await.expect(200).body;
+    assert!(said.contains("zed is a member now."), "{said}");
     assert!(
         mo.get("/g/betatesters/requests")
             .await

@@ -370,8 +370,13 @@ struct RequestView {
     at: When,
 }
 
-/// Who asked to join a private group (its moderators).
-pub async fn requests(page: Page, PagePath(name): PagePath<String>) -> PageResult {
+/// Who asked to join a private group (its moderators); after a decision,
+/// it says which.
+pub async fn requests(
+    page: Page,
+    PagePath(name): PagePath<String>,
+    PageQuery(q): PageQuery<Decided>,
+) -> PageResult {
     let user = page.user(&format!("/g/{name}/requests"))?;
     let app = &page.state.app;
     let waiting = access::requests(app, Acting::Member(user), &name).await?;
@@ -384,9 +389,14 @@ pub async fn requests(page: Page, PagePath(name): PagePath<String>) -> PageResul
             at: when(at, now),
         })
         .collect();
+    let decided = match (q.done.as_deref(), q.who) {
+        (Some("in"), Some(who)) => Some(format!("{who} is a member now.")),
+        (Some("down"), Some(who)) => Some(format!("{who}'s request was turned down.")),
+        _ => None,
+    };
     page.render(
         "requests.html",
-        context! { group => GroupView::from(&group), requests },
+        context! { group => GroupView::from(&group), requests, decided },
     )
 }
 
@@ -400,7 +410,19 @@ async fn decide(page: Page, name: &str, username: &str, approve: bool) -> PageRe
         approve,
     )
     .await?;
-    Ok(see_other(&format!("/g/{name}/requests")))
+    let done = if approve { "in" } else { "down" };
+    let who: String = url::form_urlencoded::byte_serialize(username.as_bytes()).collect();
+    Ok(see_other(&format!(
+        "/g/{name}/requests?done={done}&who={who}"
+    )))
+}
+
+/// A decision just made, for the requests page to say.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Decided {
+    done: Option<String>,
+    who: Option<String>,
 }
 
 pub async fn approve(
