@@ -342,91 +342,76 @@ async fn a_lemmy_communitys_announced_actions_apply_here() {
     let id = thread_titled(&bob, &community, "Which label printer do you use?").await;
     let page = lemmy.url("/post/1002");
     lemmy.set_actor_fields("/u/lemmy_mod", json!({}));
-    let moderator = lemmy.url("/u/lemmy_mod");
     let group = lemmy.url(LEMMY_GROUP);
-    let mut n = 0;
-    let mut announce = |inner: Value| {
-        n += 1;
-        json!({
-            "@context": ["https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"],
-            "type": "Announce",
-            "id": lemmy.url(&format!("/activities/announce/mod/{n}")),
-            "actor": group,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "cc": [format!("{group}/followers")],
-            "object": inner,
-        })
-    };
-    let action = |kind: &str, n: &str, extra: Value| {
-        let mut a = json!({
-            "type": kind,
-            "id": lemmy.url(&format!("/activities/{}/{n}", kind.to_lowercase())),
-            "actor": moderator,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "cc": [group],
-            "audience": group,
-            "object": page,
-        });
-        a.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        a
-    };
     let inbox = server.url("/inbox");
+    let deliver = |name: &'static str| {
+        let activity = lemmy.fixture(name, &server, 0, 0);
+        let lemmy = &lemmy;
+        let inbox = inbox.clone();
+        async move { lemmy.send(&inbox, &activity).await }
+    };
 
     // A moderator's Lock sent on its own, vouched for by no group: refused.
-    let (status, _) = lemmy
-        .send(&inbox, &action("Lock", "direct", json!({"summary": "x"})))
-        .await;
+    let (status, _) = deliver("lemmy_lock_page_direct").await;
     assert_eq!(status, 403);
     assert_eq!(thread(&bob, id).await["locked"], false);
 
-    let lock = action("Lock", "1", json!({"summary": "A reason for the lock"}));
-    assert_eq!(lemmy.send(&inbox, &announce(lock.clone())).await.0, 202);
+    // Lemmy's own shapes (its test assets), as its community announces them.
+    assert_eq!(deliver("lemmy_announce_lock_page").await.0, 202);
     assert_eq!(thread(&bob, id).await["locked"], true);
     bob.post(&format!("/threads/{id}/replies"), json!({"body": "Hi"}))
         .await
         .expect_error(409, "conflict");
-    let undo = action("Undo", "2", json!({"object": lock}));
-    assert_eq!(lemmy.send(&inbox, &announce(undo)).await.0, 202);
+    assert_eq!(deliver("lemmy_announce_undo_lock_page").await.0, 202);
     assert_eq!(thread(&bob, id).await["locked"], false);
 
-    let featured = json!({"target": format!("{group}/featured")});
-    let add = action("Add", "3", featured.clone());
-    assert_eq!(lemmy.send(&inbox, &announce(add)).await.0, 202);
+    assert_eq!(deliver("lemmy_announce_add_featured_post").await.0, 202);
     assert_eq!(thread(&bob, id).await["pinned"], true);
-    let remove = action("Remove", "4", featured);
-    assert_eq!(lemmy.send(&inbox, &announce(remove)).await.0, 202);
+    assert_eq!(deliver("lemmy_announce_remove_featured_post").await.0, 202);
     assert_eq!(thread(&bob, id).await["pinned"], false);
 
-    let removal = action("Delete", "5", json!({"summary": "bad post"}));
-    assert_eq!(lemmy.send(&inbox, &announce(removal.clone())).await.0, 202);
+    assert_eq!(deliver("lemmy_announce_remove_page").await.0, 202);
     assert_eq!(thread(&bob, id).await["removed"], true);
-    let undo = action("Undo", "6", json!({"object": removal}));
-    assert_eq!(lemmy.send(&inbox, &announce(undo)).await.0, 202);
+    assert_eq!(deliver("lemmy_announce_undo_remove_page").await.0, 202);
     let t = thread(&bob, id).await;
     assert_eq!(
         (t["removed"].as_bool(), t["title"].as_str()),
         (Some(false), Some("Which label printer do you use?"))
     );
 
-    // bob banned from the community (0.19's `expires`): he cannot post in
-    // it from here until the Undo.
-    let ends = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let block = action(
-        "Block",
-        "7",
-        json!({"object": server.url("/u/bob"), "target": group, "summary": "spam", "expires": ends}),
-    );
-    assert_eq!(lemmy.send(&inbox, &announce(block.clone())).await.0, 202);
+    // bob banned from the community (with both expiry fields): he cannot
+    // post in it from here until the Undo.
+    assert_eq!(deliver("lemmy_announce_block_user").await.0, 202);
     let detail = bob
         .post(&format!("/threads/{id}/replies"), json!({"body": "Hi"}))
         .await
         .expect_error(403, "forbidden");
     assert!(detail.contains("banned from this group"), "{detail}");
-    let undo = action("Undo", "8", json!({"object": block}));
-    assert_eq!(lemmy.send(&inbox, &announce(undo)).await.0, 202);
+    assert!(
+        detail.contains("2030-11-01"),
+        "the expiry is kept: {detail}"
+    );
+    assert_eq!(deliver("lemmy_announce_undo_block_user").await.0, 202);
     post_reply(&bob, id, "Thanks.").await;
+
+    // Its moderators collection's Add is known, and changes nothing.
+    let add_mod = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Announce",
+        "id": lemmy.url("/activities/announce/add/mod-1"),
+        "actor": group,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": {
+            "type": "Add",
+            "id": lemmy.url("/activities/add/mod-1"),
+            "actor": lemmy.url("/u/lemmy_mod"),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [group],
+            "object": lemmy.url("/u/carol"),
+            "target": format!("{group}/moderators"),
+        },
+    });
+    assert_eq!(lemmy.send(&inbox, &add_mod).await.0, 202);
 
     // A report of the community's post, sent on to it by our admin:
     // Lemmy's shape, the post alone, `to` the community.
@@ -454,12 +439,4 @@ async fn a_lemmy_communitys_announced_actions_apply_here() {
     assert_eq!(report.body["object"], page);
     assert_eq!(report.body["to"], json!([group]));
     assert_eq!(report.body["summary"], "Off topic there");
-
-    // The moderators collection's Add is known, and changes nothing.
-    let add_mod = action(
-        "Add",
-        "9",
-        json!({"object": lemmy.url("/u/carol"), "target": format!("{group}/moderators")}),
-    );
-    assert_eq!(lemmy.send(&inbox, &announce(add_mod)).await.0, 202);
 }
