@@ -295,6 +295,34 @@ impl Remote {
         self.shared.rfc9421_only.store(true, Ordering::SeqCst);
     }
 
+    /// GETs `url` as ActivityStreams, signed (draft-cavage, over
+    /// `(request-target) host date`) by this server's actor at `actor`
+    /// (a path), as a server fetching another's objects does.
+    pub async fn fetch_signed(&self, url: &str, actor: &str) -> (StatusCode, String) {
+        let signer = self.url(actor);
+        let signed = ["(request-target)", "host", "date"];
+        let headers = sign_headers(
+            "get",
+            url,
+            b"",
+            SystemTime::now(),
+            &signer,
+            &self.shared.key,
+            &signed,
+            None,
+        );
+        let mut req = self
+            .shared
+            .http
+            .get(url)
+            .header("accept", "application/activity+json");
+        for (name, value) in headers.into_iter().filter(|(n, _)| *n != "digest") {
+            req = req.header(name, value);
+        }
+        let resp = req.send().await.expect("the server answers");
+        (resp.status(), resp.text().await.unwrap_or_default())
+    }
+
     /// Every POST to an inbox so far, refused ones too, in order.
     pub fn knocks(&self) -> Vec<Knock> {
         self.shared.knocks.lock().unwrap().clone()

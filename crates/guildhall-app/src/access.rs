@@ -48,16 +48,27 @@ pub async fn check_read(
     may_read(visibility, reader).map_err(|d| refused(d, what))
 }
 
-/// Whether people on other servers may take part in `group` (reply, vote,
-/// report): in ours, only while it is public, since a private or hidden
-/// group does not federate (a hidden one is not there at all).
-pub fn open_to_remote(group: &guildhall_db::FedGroup) -> Result<()> {
+/// Whether `user`, from another server, may take part in `group` (post,
+/// reply, vote, report): in a public group anyone; in a private group of
+/// ours its approved followers alone; a hidden group of ours does not
+/// federate, so to them it is not there. A remote group's own server
+/// decides who takes part in it.
+pub async fn open_to_remote(
+    app: &App,
+    group: &guildhall_db::FedGroup,
+    user: guildhall_core::ids::UserId,
+) -> Result<()> {
     match (group.origin.is_local(), group.visibility) {
         (false, _) | (true, Visibility::Public) => Ok(()),
         (true, Visibility::Hidden) => Err(Error::not_found("group")),
-        (true, Visibility::Private) => Err(Error::Forbidden(
-            "this group is private and takes no part from other servers".into(),
-        )),
+        (true, Visibility::Private) => {
+            if app.store.membership(group.id, user).await? == Some(Membership::Member) {
+                return Ok(());
+            }
+            Err(Error::Forbidden(
+                "this group is private: only its approved followers take part".into(),
+            ))
+        }
     }
 }
 
@@ -119,8 +130,9 @@ pub async fn join(app: &App, acting: Acting<'_>, name: &str) -> Result<(Group, J
                 _ => Joined::Member,
             }
         }
-        // Moderators and admins are in already; make it a membership.
-        (_, Reader::Insider) => {
+        // Moderators and admins are in already; make it a membership. (A
+        // remote group's own moderators decide who follows it.)
+        (_, Reader::Insider) if group.origin.is_local() => {
             app.store.join_group(group.id, user.id).await?;
             app.store.approve_member(group.id, user.id).await?;
             Joined::Member
@@ -134,10 +146,10 @@ pub async fn join(app: &App, acting: Acting<'_>, name: &str) -> Result<(Group, J
             app.store.request_to_join(group.id, user.id).await?;
             Joined::Requested
         }
+        // A remote private group: our Follow waits for its moderators.
         (Visibility::Private, _) => {
-            return Err(Error::Forbidden(
-                "this group is private: ask on its own server".into(),
-            ));
+            app.store.join_group(group.id, user.id).await?;
+            Joined::Requested
         }
         (Visibility::Hidden, _) => return Err(Error::not_found("group")),
     };

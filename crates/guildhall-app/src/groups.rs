@@ -8,7 +8,7 @@ use guildhall_core::kinds::GroupKind;
 use guildhall_core::names;
 use guildhall_core::permissions::{can_create_group, can_manage_group};
 use guildhall_core::visibility::Visibility;
-use guildhall_db::{FedGroup, Group, GroupUpdate, NewGroup, User, UserSummary};
+use guildhall_db::{FedGroup, Group, GroupUpdate, Membership, NewGroup, User, UserSummary};
 
 /// A group by name, local (`name`) or remote (`name@host`).
 pub async fn group(app: &App, name: &str) -> Result<Group> {
@@ -207,17 +207,17 @@ pub async fn set_membership(
 /// Whether people on other servers may follow a group of ours: only public ones.
 pub fn followable_remotely(group: &FedGroup) -> Result<()> {
     match group.visibility {
-        Visibility::Public => Ok(()),
+        Visibility::Public | Visibility::Private => Ok(()),
         // To other servers a hidden group does not exist at all.
         Visibility::Hidden => Err(Error::not_found("group")),
-        Visibility::Private => Err(Error::Forbidden(
-            "this group cannot be followed from other servers".into(),
-        )),
     }
 }
 
-/// A remote member follows a group of ours: accepted at once, the Accept
-/// queued with the membership. `received` is their Follow.
+/// A remote actor follows a group of ours. A public group accepts at once,
+/// the Accept queued with the membership; a private group keeps the Follow
+/// for its moderators, who answer it with an Accept or a Reject (unless
+/// they are a member already: then it is accepted again). A member banned
+/// from the group is refused. `received` is their Follow.
 pub async fn follow_remote(
     app: &App,
     acting: Acting<'_>,
@@ -226,6 +226,19 @@ pub async fn follow_remote(
 ) -> Result<()> {
     followable_remotely(group)?;
     let user = acting.remote()?.user;
+    if let Some(ban) = app.store.group_ban(group.id, user.id).await? {
+        let bar =
+            guildhall_core::moderation::barred("follow", "this group", ban.expires_at, &ban.reason);
+        return Err(bar.into());
+    }
+    let member = app.store.membership(group.id, user.id).await? == Some(Membership::Member);
+    if group.visibility == Visibility::Private && !member {
+        app.store
+            .add_pending_follower(group.id, user.id, received.id, received.raw)
+            .await?;
+        tracing::info!(group = %group.name, follower = %user.username, "remote follow waits for a moderator");
+        return Ok(());
+    }
     app.store
         .add_follower(group.id, user.id, received.id, received.raw)
         .await

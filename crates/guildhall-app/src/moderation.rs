@@ -44,7 +44,10 @@ pub async fn flag_remote(
         if post.group.origin.is_remote() || post.deleted {
             continue;
         }
-        if crate::access::open_to_remote(&post.group).is_err() {
+        if crate::access::open_to_remote(app, &post.group, reporter.id)
+            .await
+            .is_err()
+        {
             continue;
         }
         match app
@@ -471,7 +474,7 @@ pub async fn act_remote(
 ) -> Result<()> {
     let user = acting.remote()?.user;
     received.check_group(&post.group)?;
-    crate::access::open_to_remote(&post.group)?;
+    crate::access::open_to_remote(app, &post.group, user.id).await?;
     may_act_remote(app, &received, &post.group, user).await?;
     let via = received.via(&post.group);
     if action == RemoteAction::Restore {

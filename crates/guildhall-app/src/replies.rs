@@ -72,7 +72,7 @@ pub async fn create_remote(
 ) -> Result<()> {
     let author = acting.remote()?.user;
     received.check_group(&parent.group)?;
-    crate::access::open_to_remote(&parent.group)?;
+    crate::access::open_to_remote(app, &parent.group, author.id).await?;
     let parent_id = match parent.object {
         Object::Thread(_) => None,
         Object::Reply(id) => Some(id),

@@ -156,7 +156,7 @@ pub async fn create_remote(
             "invalid post: a thread of a reviews group is a review of one of its products (itemReviewed)".into(),
         ));
     }
-    crate::access::open_to_remote(group)?;
+    crate::access::open_to_remote(app, group, author.id).await?;
     let stored = app
         .store
         .create_thread_via(

@@ -92,7 +92,7 @@ pub async fn vote_remote(
 ) -> Result<()> {
     let remote = acting.remote()?;
     received.check_group(&post.group)?;
-    crate::access::open_to_remote(&post.group)?;
+    crate::access::open_to_remote(app, &post.group, remote.user.id).await?;
     if vote.is_some() && !daily.count(remote.domain).await? {
         tracing::info!(domain = %remote.domain, "remote vote not counted: daily cap reached");
         return Ok(());

@@ -3,6 +3,7 @@
 //! The rules are guildhall-core's `visibility`; guildhall-app applies them.
 
 use crate::error::{Result, StoreError};
+use crate::federation::events::{EventKind, EventObject, record};
 use crate::moderation::{LogEntry, log};
 use crate::{Store, UserSummary, now_ms};
 use guildhall_core::ids::{GroupId, UserId};
@@ -81,13 +82,10 @@ impl Store {
         self.accept_follow(group, user).await
     }
 
-    /// A moderator turns a request down; false if nobody was waiting.
+    /// A moderator turns a request down (a remote Follow gets a Reject);
+    /// false if nobody was waiting.
     pub async fn refuse_member(&self, group: GroupId, user: UserId) -> Result<bool> {
-        let pending = self.membership(group, user).await? == Some(Membership::Pending);
-        if !pending {
-            return Ok(false);
-        }
-        self.follow_rejected(group, user).await
+        self.refuse_pending(group, user).await
     }
 
     /// Changes a group's visibility on `by`'s word, logged with what it
@@ -115,11 +113,24 @@ impl Store {
             .bind(group)
             .execute(&mut *tx)
             .await?;
-        // Open now: whoever was waiting to join is in.
+        // Open now: whoever was waiting to join is in, and a remote
+        // actor's Follow that waited is accepted.
         if visibility == Visibility::Public {
+            let follows: Vec<String> = sqlx::query_scalar(
+                "SELECT follow_activity FROM group_members \
+                 WHERE group_id = $1 AND pending = 1 AND follow_activity IS NOT NULL",
+            )
+            .bind(group)
+            .fetch_all(&mut *tx)
+            .await?;
+            for follow in &follows {
+                let object = EventObject::Group(group);
+                record(&mut tx, EventKind::Accept, object, None, Some(follow)).await?;
+            }
             let let_in = sqlx::query(
-                "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND pending = 1 \
-                 AND user_id IN (SELECT id FROM users WHERE domain IS NULL)",
+                "UPDATE group_members SET pending = 0, follow_activity = NULL WHERE group_id = $1 \
+                 AND pending = 1 AND (follow_activity IS NOT NULL \
+                 OR user_id IN (SELECT id FROM users WHERE domain IS NULL))",
             )
             .bind(group)
             .execute(&mut *tx)

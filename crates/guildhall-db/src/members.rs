@@ -115,24 +115,104 @@ impl Store {
         Ok(true)
     }
 
-    /// A remote group accepted a local member's Follow; false if there was
-    /// no pending follow.
+    /// A pending membership becomes active: a remote group accepted a local
+    /// member's Follow, or a moderator let someone into a private group.
+    /// When it was a remote actor's Follow of ours, the group's Accept of it
+    /// is queued in the same transaction. False if nobody was pending.
     pub async fn accept_follow(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE group_members SET pending = 0 WHERE group_id = $1 AND user_id = $2 AND pending = 1",
+        // RETURNING gives the row as updated, so the kept Follow is cleared
+        // in a second statement.
+        let accepted: Option<Option<String>> = sqlx::query_scalar(
+            "UPDATE group_members SET pending = 0 \
+             WHERE group_id = $1 AND user_id = $2 AND pending = 1 RETURNING follow_activity",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(follow) = accepted else {
+            return Ok(false);
+        };
+        sqlx::query(
+            "UPDATE group_members SET follow_activity = NULL WHERE group_id = $1 AND user_id = $2",
         )
         .bind(group_id)
         .bind(user_id)
         .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        if done {
-            bump_members(&mut tx, group_id, 1).await?;
+        .await?;
+        bump_members(&mut tx, group_id, 1).await?;
+        if let Some(follow) = follow {
+            let object = EventObject::Group(group_id);
+            record(&mut tx, EventKind::Accept, object, None, Some(&follow)).await?;
         }
         tx.commit().await?;
-        Ok(done)
+        Ok(true)
+    }
+
+    /// A remote actor asks to follow one of our private groups: the
+    /// membership waits for a moderator with the Follow kept to answer. A
+    /// repeated Follow replaces the one kept. False if they already belong.
+    pub async fn add_pending_follower(
+        &self,
+        group_id: GroupId,
+        user_id: UserId,
+        follow_id: &str,
+        follow: &str,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, joined_at, pending, requested_at, follow_id, follow_activity) \
+             VALUES ($1, $2, $3, 1, $3, $4, $5) \
+             ON CONFLICT (group_id, user_id) DO UPDATE SET follow_id = excluded.follow_id, \
+             follow_activity = excluded.follow_activity WHERE group_members.pending = 1",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .bind(now)
+        .bind(follow_id)
+        .bind(follow)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A moderator turns down a waiting request; a remote actor's Follow
+    /// gets the group's Reject, queued in the same transaction. False if
+    /// nobody was waiting.
+    pub async fn refuse_pending(&self, group_id: GroupId, user_id: UserId) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let refused: Option<Option<String>> = sqlx::query_scalar(
+            "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2 AND pending = 1 \
+             RETURNING follow_activity",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(follow) = refused else {
+            return Ok(false);
+        };
+        if let Some(follow) = follow {
+            let object = EventObject::Group(group_id);
+            record(&mut tx, EventKind::Reject, object, None, Some(&follow)).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether an approved member of `group_id` has an account on `domain`:
+    /// that server may read a private group's content (signed fetches).
+    pub async fn has_member_on(&self, group_id: GroupId, domain: &str) -> Result<bool> {
+        Ok(sqlx::query(
+            "SELECT 1 FROM group_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.group_id = $1 AND m.pending = 0 AND u.domain = $2",
+        )
+        .bind(group_id)
+        .bind(domain)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some())
     }
 
     /// A remote actor follows a local group: it becomes a member and the

@@ -40,6 +40,7 @@ pub mod rfc9421;
 pub mod routes;
 pub mod settings;
 pub mod signatures;
+pub mod signed_fetch;
 pub mod signing;
 mod states;
 pub mod urls;

@@ -16,7 +16,7 @@
 
 use crate::audience::{delivery_inbox, once_per_instance};
 use crate::outbox::{announce, outbound};
-use crate::posts::{federates, group, group_url, post_refs, public, user, user_url};
+use crate::posts::{federates, group, group_url, post_refs, reach, user, user_url};
 use crate::protocol::context::time;
 use crate::protocol::outbound::{Delete, ModAction, PostEnvelope, UndoAction};
 use crate::{Context, FedError};
@@ -54,7 +54,7 @@ pub(crate) async fn on_post(ctx: &Context, event: &Event) -> Result<Vec<Outbound
     let envelope = |id: Url| PostEnvelope {
         id,
         actor: actor.clone(),
-        to: vec![refs.group_url.clone(), public()],
+        to: vec![refs.group_url.clone(), reach(ctx, &refs.group)],
         cc: vec![],
         audience: refs.group_url.clone(),
     };
@@ -116,7 +116,7 @@ pub(crate) async fn block(
     let envelope = |id: Url| PostEnvelope {
         id,
         actor: actor.clone(),
-        to: vec![group_url.clone(), public()],
+        to: vec![group_url.clone(), reach(ctx, &group)],
         cc: vec![],
         audience: group_url.clone(),
     };

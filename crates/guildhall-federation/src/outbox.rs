@@ -9,10 +9,11 @@
 use crate::attestations;
 use crate::audience::{delivery_inbox, once_per_instance, takes_attestations};
 use crate::nodeinfo;
-use crate::posts::{group, group_url, post_refs, public, user, user_url};
+use crate::posts::{group, group_url, post_refs, public, reach, user, user_url};
 use crate::protocol::context::context;
 use crate::protocol::outbound::{
-    Accept, Announce, Create, Delete, Follow, PostActivity, PostEnvelope, UndoFollow, UndoVote,
+    Accept, Announce, Create, Delete, Follow, PostActivity, PostEnvelope, Reject, UndoFollow,
+    UndoVote,
     UndoneVote, Update, Vote, VoteKind, WithContext,
 };
 use crate::protocol::shapes::value_id;
@@ -53,7 +54,9 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
         (EventKind::Follow | EventKind::Unfollow, EventObject::Group(group_id)) => {
             follow(ctx, event, group_id).await
         }
-        (EventKind::Accept, EventObject::Group(group_id)) => accept(ctx, event, group_id).await,
+        (EventKind::Accept | EventKind::Reject, EventObject::Group(group_id)) => {
+            answer(ctx, event, group_id).await
+        }
         (EventKind::Announce, EventObject::Group(group_id)) => relay(ctx, event, group_id).await,
         (
             EventKind::Restore
@@ -101,7 +104,7 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
     let envelope = PostEnvelope {
         id: id.clone(),
         actor: actor_url.clone(),
-        to: vec![refs.group_url.clone(), public()],
+        to: vec![refs.group_url.clone(), reach(ctx, &refs.group)],
         cc: vec![],
         audience: refs.group_url.clone(),
     };
@@ -202,6 +205,12 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         relayed,
         relay_to.clone(),
     )?);
+    // A Mastodon follower cannot boost or show a followers-only post as
+    // the group's: a private group sends its followers the Announce alone.
+    let public_group = refs.group.visibility == guildhall_core::visibility::Visibility::Public;
+    if !public_group {
+        return Ok(out);
+    }
     if thread_update && actor_id == refs.author.id {
         // Mastodon does not read Announce(Update) either: its followers
         // get the author's Update itself (an edit, an accepted answer).
@@ -282,16 +291,22 @@ fn vote(
     }))
 }
 
-/// A local group relays `object` to its followers.
+/// A local group relays `object` to its followers: publicly, or (a
+/// private group) to them alone.
 pub(crate) fn announce<O>(ctx: &Context, id: &Url, group: &FedGroup, object: O) -> Announce<O> {
     let group_url = ctx.urls.group(&group.name);
+    let followers = ctx.urls.sub(&group_url, "followers");
+    let (to, cc) = match reach(ctx, group) {
+        r if r == followers => (vec![followers], vec![]),
+        r => (vec![r], vec![followers]),
+    };
     Announce {
         kind: Default::default(),
         id: id.clone(),
         actor: group_url.clone(),
         object,
-        to: vec![public()],
-        cc: vec![ctx.urls.sub(&group_url, "followers")],
+        to,
+        cc,
         audience: Some(group_url),
     }
 }
@@ -446,8 +461,9 @@ async fn renew(ctx: &Context, event: &Event, user_id: UserId) -> Result<Vec<Outb
     )?])
 }
 
-/// A local group accepts a remote Follow.
-async fn accept(
+/// A local group answers a remote Follow: its Accept, or (a private
+/// group's moderators said no) its Reject.
+async fn answer(
     ctx: &Context,
     event: &Event,
     group_id: GroupId,
@@ -465,12 +481,23 @@ async fn accept(
     };
     let group_url = ctx.urls.group(&group.name);
     let id = ctx.urls.activity(&event.token);
+    let to = vec![user_url(ctx, &follower)];
+    if event.kind == EventKind::Reject {
+        let reject = Reject {
+            kind: Default::default(),
+            id: id.clone(),
+            actor: group_url.clone(),
+            object: follow,
+            to,
+        };
+        return Ok(vec![outbound(&id, &group_url, reject, vec![inbox])?]);
+    }
     let accept = Accept {
         kind: Default::default(),
         id: id.clone(),
         actor: group_url.clone(),
         object: follow,
-        to: vec![user_url(ctx, &follower)],
+        to,
     };
     Ok(vec![outbound(&id, &group_url, accept, vec![inbox])?])
 }

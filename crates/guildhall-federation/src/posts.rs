@@ -7,6 +7,7 @@ use crate::protocol::objects::{Mention, Note, Page, Post, Source, notice_suffix}
 use crate::states;
 use crate::{Context, FedError};
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{ActorKey, EventObject, FedGroup, FedUser};
 use url::Url;
 
@@ -23,11 +24,25 @@ pub struct PostRefs {
     pub post: Post,
 }
 
-/// Whether what happens in `group` goes out at all: a private or hidden
-/// group of ours does not federate (a private group's approved followers
-/// on other servers are the next step of issue 16).
+/// Whether what happens in `group` goes out at all: a hidden group of ours
+/// does not federate; a private one goes to its approved followers alone
+/// (see [`reach`]).
 pub fn federates(group: &FedGroup) -> bool {
-    group.origin.is_remote() || group.visibility == guildhall_core::visibility::Visibility::Public
+    group.origin.is_remote() || group.visibility != Visibility::Hidden
+}
+
+/// Whom a group's activities are for, beside the group itself: everyone
+/// (the public collection) in a public group; in a private one its
+/// followers alone, never the public, as Lemmy addresses a private
+/// community's activities.
+pub(crate) fn reach(ctx: &Context, group: &FedGroup) -> Url {
+    if group.visibility == Visibility::Public {
+        return public();
+    }
+    match (&group.followers_url, group.origin.is_local()) {
+        (Some(url), false) => Url::parse(url).unwrap_or_else(|_| public()),
+        _ => ctx.urls.sub(&group_url(ctx, group), "followers"),
+    }
 }
 
 pub fn user_url(ctx: &Context, u: &FedUser) -> Url {
@@ -109,7 +124,7 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
                 content,
                 media_type: "text/html",
                 source: markdown(body),
-                to: vec![group_url.clone(), public()],
+                to: vec![group_url.clone(), reach(ctx, &group)],
                 cc: vec![],
                 audience: group_url.clone(),
                 url: url.clone(),
@@ -174,7 +189,7 @@ pub async fn post_refs(ctx: &Context, object: EventObject) -> Result<PostRefs, F
                 media_type: "text/html",
                 source: markdown(r.body),
                 in_reply_to: parent_url,
-                to: vec![group_url.clone(), public()],
+                to: vec![group_url.clone(), reach(ctx, &group)],
                 cc: vec![parent_author_url.clone()],
                 audience: group_url.clone(),
                 url: url.clone(),

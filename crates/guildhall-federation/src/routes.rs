@@ -4,11 +4,10 @@
 
 use crate::actors::{Standing, served};
 use crate::posts::post_refs;
-use crate::protocol::PUBLIC;
 use crate::protocol::context::context;
 use crate::protocol::objects::{OrderedCollection, Tombstone};
 use crate::protocol::outbound::{Announce, Listed, ListedCreate};
-use crate::{Context, FedError, Federation, attestations, inbox};
+use crate::{Context, FedError, Federation, attestations, inbox, signed_fetch};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -156,12 +155,37 @@ async fn local_user(ctx: &Context, name: &str) -> Result<guildhall_db::FedUser, 
         .ok_or(FedError::NotFound("user"))
 }
 
+/// A group of ours as other servers see it: a hidden one is not there; a
+/// private one shows its profile (to be followed), and its content only to
+/// its followers' servers ([`readable_group`]).
 async fn local_group(ctx: &Context, name: &str) -> Result<guildhall_db::FedGroup, FedError> {
     ctx.store
         .fed_group(ActorKey::Name(name))
         .await?
-        .filter(|g| g.origin.is_local() && g.visibility == Visibility::Public)
+        .filter(|g| g.origin.is_local() && g.visibility != Visibility::Hidden)
         .ok_or(FedError::NotFound("group"))
+}
+
+/// What a fetch's signature is checked against.
+type Parts = (Method, Uri, HeaderMap);
+
+fn fetch_of(parts: &Parts) -> signed_fetch::Request<'_> {
+    signed_fetch::Request {
+        method: &parts.0,
+        uri: &parts.1,
+        headers: &parts.2,
+    }
+}
+
+/// A group of ours whose content the fetch may read ([`signed_fetch`]).
+async fn readable_group(
+    f: &Federation,
+    name: &str,
+    request: signed_fetch::Request<'_>,
+) -> Result<guildhall_db::FedGroup, FedError> {
+    let group = local_group(f.context(), name).await?;
+    signed_fetch::check(&f.data(), &group, request).await?;
+    Ok(group)
 }
 
 async fn person(State(f): State<Federation>, Path(name): Path<String>) -> Result<ApJson, FedError> {
@@ -274,12 +298,18 @@ async fn group(State(f): State<Federation>, Path(name): Path<String>) -> Result<
 }
 
 /// A thread or reply of ours as a Page or Note; a tombstone as 410 Gone.
-async fn post_response(ctx: &Context, object: EventObject) -> Result<Response, FedError> {
+async fn post_response(
+    f: &Federation,
+    object: EventObject,
+    request: signed_fetch::Request<'_>,
+) -> Result<Response, FedError> {
+    let ctx = f.context();
     let post = post_refs(ctx, object).await?;
     // Copies of remote posts are not served: they live at their origin.
-    if !ctx.urls.is_local(&post.url) || post.group.visibility != Visibility::Public {
+    if !ctx.urls.is_local(&post.url) {
         return Err(FedError::NotFound("post"));
     }
+    signed_fetch::check(&f.data(), &post.group, request).await?;
     if post.deleted {
         return gone(Tombstone {
             kind: Default::default(),
@@ -291,12 +321,20 @@ async fn post_response(ctx: &Context, object: EventObject) -> Result<Response, F
     Ok(ApJson::of(post.post)?.into_response())
 }
 
-async fn thread(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
-    post_response(f.context(), EventObject::Thread(ThreadId(id))).await
+async fn thread(
+    State(f): State<Federation>,
+    Path(id): Path<i64>,
+    parts: Parts,
+) -> Result<Response, FedError> {
+    post_response(&f, EventObject::Thread(ThreadId(id)), fetch_of(&parts)).await
 }
 
-async fn reply(State(f): State<Federation>, Path(id): Path<i64>) -> Result<Response, FedError> {
-    post_response(f.context(), EventObject::Reply(ReplyId(id))).await
+async fn reply(
+    State(f): State<Federation>,
+    Path(id): Path<i64>,
+    parts: Parts,
+) -> Result<Response, FedError> {
+    post_response(&f, EventObject::Reply(ReplyId(id)), fetch_of(&parts)).await
 }
 
 /// A product of one of our public reviews groups.
@@ -344,16 +382,24 @@ fn full_uri(ctx: &Context, uri: &Uri) -> Uri {
 async fn group_outbox(
     State(f): State<Federation>,
     Path(name): Path<String>,
-    uri: Uri,
+    parts: Parts,
 ) -> Result<ApJson, FedError> {
-    let ctx = f.context();
-    let group = local_group(ctx, &name).await?;
+    let group = readable_group(&f, &name, fetch_of(&parts)).await?;
+    let (ctx, uri) = (f.context(), &parts.1);
     let group_url = ctx.urls.group(&group.name);
     let page = ctx
         .store
         .list_threads(group.id, Sort::New, None, 50, None)
         .await?;
-    let public = url::Url::parse(PUBLIC).expect("the public collection is a URL");
+    // Addressed as the group's activities are: a private group's to its
+    // followers alone.
+    let reach = crate::posts::reach(ctx, &group);
+    let followers = ctx.urls.sub(&group_url, "followers");
+    let cc = if reach == followers {
+        vec![]
+    } else {
+        vec![followers]
+    };
     let mut items = Vec::new();
     for t in page.items {
         let post = post_refs(ctx, EventObject::Thread(t.id)).await?;
@@ -367,7 +413,7 @@ async fn group_outbox(
                 id: ctx.urls.sub(&local_url, "create"),
                 actor: post.post.attributed_to().clone(),
                 object: post.post,
-                to: vec![group_url.clone(), public.clone()],
+                to: vec![group_url.clone(), reach.clone()],
                 audience: group_url.clone(),
             }))
         } else {
@@ -378,13 +424,13 @@ async fn group_outbox(
             id: ctx.urls.sub(&local_url, "announce"),
             actor: group_url.clone(),
             object,
-            to: vec![public.clone()],
-            cc: vec![ctx.urls.sub(&group_url, "followers")],
+            to: vec![reach.clone()],
+            cc: cc.clone(),
             audience: None,
         });
     }
     let total = items.len() as i64;
-    collection(&full_uri(ctx, &uri), items, total)
+    collection(&full_uri(ctx, uri), items, total)
 }
 
 /// The group's pinned threads, as Lemmy serves a community's featured
@@ -392,27 +438,27 @@ async fn group_outbox(
 async fn group_featured(
     State(f): State<Federation>,
     Path(name): Path<String>,
-    uri: Uri,
+    parts: Parts,
 ) -> Result<ApJson, FedError> {
-    let ctx = f.context();
-    let group = local_group(ctx, &name).await?;
+    let group = readable_group(&f, &name, fetch_of(&parts)).await?;
+    let (ctx, uri) = (f.context(), &parts.1);
     let mut pages = Vec::new();
     for t in ctx.store.pinned_threads(group.id).await? {
         pages.push(post_refs(ctx, EventObject::Thread(t.id)).await?.post);
     }
     let total = pages.len() as i64;
-    collection(&full_uri(ctx, &uri), pages, total)
+    collection(&full_uri(ctx, uri), pages, total)
 }
 
 /// Follower count only, as Lemmy and Mastodon publish it.
 async fn group_followers(
     State(f): State<Federation>,
     Path(name): Path<String>,
-    uri: Uri,
+    parts: Parts,
 ) -> Result<ApJson, FedError> {
-    let ctx = f.context();
-    let group = local_group(ctx, &name).await?;
-    collection::<Value>(&full_uri(ctx, &uri), vec![], group.member_count)
+    let group = readable_group(&f, &name, fetch_of(&parts)).await?;
+    let (ctx, uri) = (f.context(), &parts.1);
+    collection::<Value>(&full_uri(ctx, uri), vec![], group.member_count)
 }
 
 async fn group_moderators(
@@ -437,24 +483,26 @@ async fn group_moderators(
 async fn thread_replies(
     State(f): State<Federation>,
     Path(id): Path<i64>,
-    uri: Uri,
+    parts: Parts,
 ) -> Result<ApJson, FedError> {
-    let ctx = f.context();
+    let (ctx, uri) = (f.context(), &parts.1);
     let t = ctx
         .store
         .thread(ThreadId(id), None)
         .await?
         .ok_or(FedError::NotFound("thread"))?;
-    // A private or hidden group's threads are not served (nor its replies).
-    if t.group_visibility != Visibility::Public
-        || ctx
-            .store
-            .ap_id_of(guildhall_db::PostTable::Threads, t.id.get())
-            .await?
-            .is_some()
+    // A copy of a remote thread is not ours to serve.
+    if ctx
+        .store
+        .ap_id_of(guildhall_db::PostTable::Threads, t.id.get())
+        .await?
+        .is_some()
     {
         return Err(FedError::NotFound("thread"));
     }
+    // A private group's replies go to its followers' servers alone.
+    let group = crate::posts::group(ctx, t.group_id).await?;
+    signed_fetch::check(&f.data(), &group, fetch_of(&parts)).await?;
     let mut items = Vec::new();
     for r in ctx.store.replies(t.id, None, 1000).await? {
         if r.deleted_at.is_none() {
@@ -462,7 +510,7 @@ async fn thread_replies(
         }
     }
     let total = items.len() as i64;
-    collection(&full_uri(ctx, &uri), items, total)
+    collection(&full_uri(ctx, uri), items, total)
 }
 
 #[derive(Deserialize)]

@@ -36,12 +36,16 @@ pub(crate) const FUTURE_WINDOW: Duration = Duration::from_secs(60 * 60);
 pub const REQUIRED_POST: [&str; 4] = ["(request-target)", "host", "date", "digest"];
 pub const REQUIRED_GET: [&str; 3] = ["(request-target)", "host", "date"];
 
-static CONFIG: LazyLock<Config> = LazyLock::new(|| {
-    REQUIRED_POST
+static CONFIG: LazyLock<Config> = LazyLock::new(|| config(&REQUIRED_POST));
+/// For signed fetches (a GET has no body, so no digest).
+static CONFIG_GET: LazyLock<Config> = LazyLock::new(|| config(&REQUIRED_GET));
+
+fn config(required: &[&str]) -> Config {
+    required
         .iter()
         .fold(Config::new().mastodon_compat(), |c, h| c.require_header(h))
         .set_expiration(PAST_WINDOW)
-});
+}
 
 /// Whether `host` (a `Host` header, or the host a signature covers) names
 /// this instance, whose domain is `domain` (`example.com`, or
@@ -125,7 +129,11 @@ pub fn begin(
         }
     }
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let unverified = CONFIG
+    let config = match *method {
+        Method::GET | Method::HEAD => &CONFIG_GET,
+        _ => &CONFIG,
+    };
+    let unverified = config
         .begin_verify(method.as_str(), path, map)
         .map_err(|e| FedError::Unauthorized(format!("HTTP signature refused: {e}")))?;
     let mut signer = Url::parse(unverified.key_id())

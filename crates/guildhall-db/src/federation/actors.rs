@@ -148,6 +148,9 @@ pub struct RemoteGroup {
     pub posting_restricted: bool,
     pub kind: GroupKind,
     pub public_key_pem: String,
+    /// Private when it approves its followers; a remote group is never
+    /// hidden (we would not know of it).
+    pub visibility: guildhall_core::visibility::Visibility,
 }
 
 const FED_USER: &str = "SELECT id, username, display_name, bio_html, avatar_url, domain, ap_id, inbox, shared_inbox, \
@@ -305,13 +308,13 @@ impl Store {
     pub async fn upsert_remote_group(&self, g: &RemoteGroup) -> Result<FedGroup> {
         sqlx::query(
             "INSERT INTO groups (name, title, description, description_html, creator_id, domain, ap_id, inbox, \
-             shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, fetched_at, created_at, kind) \
-             VALUES ($1, $2, '', $3, COALESCE($4, (SELECT MIN(id) FROM users WHERE domain IS NULL)), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) \
+             shared_inbox, outbox_url, followers_url, profile_url, posting_restricted, public_key_pem, fetched_at, created_at, kind, visibility) \
+             VALUES ($1, $2, '', $3, COALESCE($4, (SELECT MIN(id) FROM users WHERE domain IS NULL)), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) \
              ON CONFLICT (ap_id) DO UPDATE SET title = excluded.title, description_html = excluded.description_html, \
              inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, outbox_url = excluded.outbox_url, \
              followers_url = excluded.followers_url, profile_url = excluded.profile_url, \
              posting_restricted = excluded.posting_restricted, public_key_pem = excluded.public_key_pem, \
-             fetched_at = excluded.fetched_at, kind = excluded.kind",
+             fetched_at = excluded.fetched_at, kind = excluded.kind, visibility = excluded.visibility",
         )
         .bind(&g.name)
         .bind(&g.title)
@@ -328,6 +331,7 @@ impl Store {
         .bind(&g.public_key_pem)
         .bind(now_ms())
         .bind(g.kind.as_str())
+        .bind(g.visibility.as_str())
         .execute(&self.writer)
         .await
         .map_err(|e| StoreError::taken_or(e, format!("the name {} is taken", g.name)))?;

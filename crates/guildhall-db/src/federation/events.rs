@@ -58,6 +58,8 @@ pub enum EventKind {
     Follow,
     Unfollow,
     Accept,
+    /// A private group turned down a remote actor's Follow.
+    Reject,
     Announce,
     /// A member's attestations were revoked: tell the instances holding them.
     Revoke,
@@ -91,6 +93,7 @@ impl EventKind {
             EventKind::Follow => "follow",
             EventKind::Unfollow => "unfollow",
             EventKind::Accept => "accept",
+            EventKind::Reject => "reject",
             EventKind::Announce => "announce",
             EventKind::Revoke => "revoke",
             EventKind::Renew => "renew",
@@ -114,6 +117,7 @@ impl EventKind {
             "follow" => EventKind::Follow,
             "unfollow" => EventKind::Unfollow,
             "accept" => EventKind::Accept,
+            "reject" => EventKind::Reject,
             "announce" => EventKind::Announce,
             "revoke" => EventKind::Revoke,
             "renew" => EventKind::Renew,

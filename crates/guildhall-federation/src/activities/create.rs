@@ -13,6 +13,7 @@ use crate::protocol::objects::PostJson;
 use chrono::DateTime;
 use guildhall_app::posts::{self, Checked, Draft};
 use guildhall_app::{replies, reviews, threads};
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{FedGroup, Federated};
 
 /// What the content rules read of a post.
@@ -100,8 +101,9 @@ impl Handler for Create {
             ));
         }
         // A direct or followers-only post addressed to a member here must
-        // not be shown to everyone (Lemmy refuses them too).
-        if !self.is_public() {
+        // not be shown to everyone (Lemmy refuses them too); only a private
+        // group's posts, addressed to its followers, are not public.
+        if !self.is_public() && !self.in_private_group(inbound).await? {
             return Err(FedError::Unprocessable(
                 "only public posts can join a group's threads; direct and followers-only posts stay private"
                     .into(),
@@ -184,6 +186,27 @@ impl Create {
             .attributed_to
             .iter()
             .any(|a| a == inbound.actor.ap_id())
+    }
+
+    /// Whether the post belongs to a private group (ours, or a remote one
+    /// that approves its followers): the group relaying it, the group of
+    /// the post it answers, or the group it is addressed to.
+    async fn in_private_group(&self, inbound: &Inbound<'_>) -> Result<bool, FedError> {
+        let private = |g: &FedGroup| g.visibility == Visibility::Private;
+        if let Some(group) = inbound.via_group {
+            return Ok(private(group));
+        }
+        if let Some(parent) = &self.post.in_reply_to
+            && let Some(parent) = find_post(inbound.data, parent).await?
+        {
+            return Ok(private(&parent.group));
+        }
+        for url in self.post.addressees() {
+            if let Some(group) = find_group(inbound.data, &url).await? {
+                return Ok(private(&group));
+            }
+        }
+        Ok(false)
     }
 
     /// An Update of a question's state, announced by a group: the group's

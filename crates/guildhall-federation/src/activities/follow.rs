@@ -26,7 +26,7 @@ impl Handler for Follow {
         let domain = inbound.actor.domain();
         let acting = inbound.acting(&domain)?;
         groups::follow_remote(&inbound.data.app, acting, inbound.received(), &group).await?;
-        tracing::info!(group = %group.name, follower = %inbound.actor.ap_id(), "remote follow accepted");
+        tracing::info!(group = %group.name, follower = %inbound.actor.ap_id(), "remote follow received");
         Ok(())
     }
 }

@@ -18,6 +18,7 @@ use activitypub_federation::protocol::verification::verify_domains_match;
 use activitypub_federation::traits::{Actor, Object};
 use chrono::{DateTime, Utc};
 use guildhall_core::kinds::GroupKind;
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{ActorKey, FedGroup, FedUser, RemoteGroup, RemoteUser};
 use url::Url;
 
@@ -210,6 +211,11 @@ impl Object for StoredActor {
                         .and_then(|k| GroupKind::parse(k).ok())
                         .unwrap_or_default(),
                     public_key_pem: json.public_key.public_key_pem,
+                    visibility: if json.manually_approves_followers == Some(true) {
+                        Visibility::Private
+                    } else {
+                        Visibility::Public
+                    },
                 })
                 .await?;
             Ok(StoredActor::Group(group, json.id))

@@ -6,6 +6,7 @@ use crate::protocol::actors::{
     Application, Endpoints, Group, Image, Multikey, Person, PropertyValue, PublicKey,
 };
 use crate::protocol::context::{context, instance_context, person_context, time};
+use guildhall_core::visibility::Visibility;
 use guildhall_db::{AttestationKey, FedGroup, FedUser};
 
 /// What a local member's profile shows of their reputation here.
@@ -80,7 +81,9 @@ pub fn group(ctx: &Context, g: &FedGroup) -> Group {
         posting_restricted_to_mods: g.posting_restricted,
         group_kind: g.kind.as_str(),
         sensitive: false,
-        manually_approves_followers: false,
+        // A private group's followers wait for its moderators (Lemmy's
+        // private communities say so the same way).
+        manually_approves_followers: g.visibility == Visibility::Private,
         id,
     }
 }

@@ -155,6 +155,10 @@ pub struct ActorJson {
     /// A Guildhall group's kind; absent (or unknown) means discussion.
     #[serde(default, deserialize_with = "deserialize_skip_error")]
     pub group_kind: Option<String>,
+    /// A group that approves its followers (Lemmy's private communities,
+    /// Guildhall's private groups) shows its content to them alone.
+    #[serde(default, deserialize_with = "deserialize_skip_error")]
+    pub manually_approves_followers: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

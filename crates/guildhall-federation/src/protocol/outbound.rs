@@ -5,7 +5,8 @@
 
 use super::objects::Post;
 use activitypub_federation::kinds::activity::{
-    AcceptType, AnnounceType, CreateType, DeleteType, FollowType, OfferType, UndoType, UpdateType,
+    AcceptType, AnnounceType, CreateType, DeleteType, FollowType, OfferType, RejectType, UndoType,
+    UpdateType,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -180,6 +181,18 @@ pub struct Accept {
     pub id: Url,
     pub actor: Url,
     /// The Follow as the follower sent it, verbatim (Lemmy matches it).
+    pub object: Value,
+    pub to: Vec<Url>,
+}
+
+/// A private group of ours turns down a remote Follow.
+#[derive(Debug, Serialize)]
+pub struct Reject {
+    #[serde(rename = "type")]
+    pub kind: RejectType,
+    pub id: Url,
+    pub actor: Url,
+    /// The Follow as the follower sent it, verbatim.
     pub object: Value,
     pub to: Vec<Url>,
 }
