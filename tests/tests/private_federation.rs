@@ -95,7 +95,11 @@ async fn with_stand_ins(server: &TestServer) {
     assert_eq!(actor["manuallyApprovesFollowers"], true);
     assert!(!actor.to_string().contains("SECRET"));
 
-    let (yes, no, waits) = (Remote::start().await, Remote::start().await, Remote::start().await);
+    let (yes, no, waits) = (
+        Remote::start().await,
+        Remote::start().await,
+        Remote::start().await,
+    );
     for remote in [&yes, &no, &waits] {
         follow_from(server, remote).await;
     }
@@ -159,11 +163,15 @@ async fn with_stand_ins(server: &TestServer) {
     // group's followers and never to the public.
     let next = post_thread(&mo, "beta", "SECRET launch date", "Next week.").await;
     let reply = post_reply(&mo, next, "Confirmed.").await;
-    eventually("the approved follower gets the thread and reply", || async {
-        let got = yes.received_of("Announce");
-        let text = serde_json::to_string(&got.iter().map(|r| &r.body).collect::<Vec<_>>()).unwrap();
-        (text.contains("SECRET launch date") && text.contains("Confirmed.")).then_some(())
-    })
+    eventually(
+        "the approved follower gets the thread and reply",
+        || async {
+            let got = yes.received_of("Announce");
+            let text =
+                serde_json::to_string(&got.iter().map(|r| &r.body).collect::<Vec<_>>()).unwrap();
+            (text.contains("SECRET launch date") && text.contains("Confirmed.")).then_some(())
+        },
+    )
     .await;
     for announce in yes.received_of("Announce") {
         assert_eq!(
@@ -179,7 +187,12 @@ async fn with_stand_ins(server: &TestServer) {
     for remote in [&no, &waits] {
         assert!(remote.received_of("Announce").is_empty());
         assert!(remote.received_of("Accept").is_empty());
-        assert!(!remote.received().iter().any(|r| r.body.to_string().contains("SECRET")));
+        assert!(
+            !remote
+                .received()
+                .iter()
+                .any(|r| r.body.to_string().contains("SECRET"))
+        );
     }
 
     // Fetches: the approved follower's server reads, signed; nobody else.
@@ -213,7 +226,34 @@ async fn with_stand_ins(server: &TestServer) {
     let (status, body) = waits.send(&server.url("/inbox"), &uninvited).await;
     assert_eq!(status, 403, "{body}");
     let t = mo.get(&format!("/threads/{next}")).await.expect(200);
-    assert_eq!(t["reply_count"], 2, "mo's reply and the approved follower's");
+    assert_eq!(
+        t["reply_count"], 2,
+        "mo's reply and the approved follower's"
+    );
+
+    // Invited by name from elsewhere (looked up by WebFinger): the Follow
+    // is accepted without waiting. A hidden group invites no one from
+    // elsewhere, since it does not federate.
+    let invited = Remote::start().await;
+    let handle = format!("carol@{}", invited.domain());
+    mo.post("/groups/beta/invitations", json!({"username": handle}))
+        .await
+        .expect(201);
+    follow_from(server, &invited).await;
+    eventually("the invited follower's Accept", || async {
+        invited.received_of("Accept").into_iter().next()
+    })
+    .await;
+    assert!(!requests(&mo).await.contains(&handle));
+    mo.post("/groups", json!({"name": "room", "title": "Back room"}))
+        .await
+        .expect(201);
+    mo.patch("/groups/room", json!({"visibility": "hidden"}))
+        .await
+        .expect(200);
+    mo.post("/groups/room/invitations", json!({"username": handle}))
+        .await
+        .expect_error(422, "invalid");
 }
 
 /// Two Guildhalls: bob asks from B, waits, is let in, reads the group's

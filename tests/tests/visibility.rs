@@ -399,10 +399,29 @@ async fn nothing_leaks(server: &TestServer) {
     let door = member.get("/g/betatesters").await.expect(200).body;
     assert!(door.contains("Ask to join") && door.contains("private"));
     member.get("/g/secretroom").await.expect(404);
-    // ActivityPub: neither group, nor their posts, are served.
+    // ActivityPub: the private group's profile is served (to be followed
+    // from elsewhere), with nothing of its content; the hidden group is not
+    // there; neither's posts are served to an unsigned fetch
+    // (tests/tests/private_federation.rs signs them).
+    let profile = reqwest::Client::new()
+        .get(server.url("/g/betatesters"))
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(profile.status(), 200);
+    let profile = profile.text().await.unwrap();
+    assert!(
+        profile.contains("\"manuallyApprovesFollowers\":true"),
+        "{profile}"
+    );
+    for secret in SECRETS {
+        assert!(!profile.contains(secret), "the profile shows {secret:?}");
+    }
     for path in [
-        "/g/betatesters".to_owned(),
         "/g/secretroom".to_owned(),
+        "/g/betatesters/outbox".to_owned(),
+        "/g/betatesters/featured".to_owned(),
         format!("/t/{}", beta.0),
         format!("/r/{}", room.1),
         "/g/secretroom/outbox".to_owned(),

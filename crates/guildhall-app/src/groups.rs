@@ -216,8 +216,9 @@ pub fn followable_remotely(group: &FedGroup) -> Result<()> {
 /// A remote actor follows a group of ours. A public group accepts at once,
 /// the Accept queued with the membership; a private group keeps the Follow
 /// for its moderators, who answer it with an Accept or a Reject (unless
-/// they are a member already: then it is accepted again). A member banned
-/// from the group is refused. `received` is their Follow.
+/// they are a member already, or invited by name: then it is accepted at
+/// once). A member banned from the group is refused. `received` is their
+/// Follow.
 pub async fn follow_remote(
     app: &App,
     acting: Acting<'_>,
@@ -231,7 +232,15 @@ pub async fn follow_remote(
             guildhall_core::moderation::barred("follow", "this group", ban.expires_at, &ban.reason);
         return Err(bar.into());
     }
-    let member = app.store.membership(group.id, user.id).await? == Some(Membership::Member);
+    let mut member = app.store.membership(group.id, user.id).await? == Some(Membership::Member);
+    // Invited by name: let in at once (an invitation that has expired
+    // leaves the Follow to wait like any other).
+    if group.visibility == Visibility::Private
+        && !member
+        && let Some(id) = app.store.invitation_for(group.id, user.id).await?
+    {
+        member = app.store.accept_invitation(id, user.id).await.is_ok();
+    }
     if group.visibility == Visibility::Private && !member {
         app.store
             .add_pending_follower(group.id, user.id, received.id, received.raw)

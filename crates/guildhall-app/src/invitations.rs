@@ -64,13 +64,7 @@ pub async fn invite_member(
     let user = acting.member()?;
     let group = access::readable(app, group_name, Some(user)).await?;
     may_invite(app, &group, user).await?;
-    let invited = accounts::user(app, username).await?;
-    if invited.origin.is_remote() {
-        return Err(Error::Invalid(
-            "invalid username: members of other servers cannot join a private or hidden group yet"
-                .into(),
-        ));
-    }
+    let invited = invitee(app, &group, username).await?;
     if app.store.membership(group.id, invited.id).await? == Some(Membership::Member) {
         return Err(Error::Conflict(format!(
             "{} is a member of this group already",
@@ -170,6 +164,29 @@ pub async fn accept_link(app: &App, acting: Acting<'_>, token: &str) -> Result<G
     let (group, invitation, _) = by_link(app, token).await?;
     join_invited(app, &group, invitation.id, user).await?;
     Ok(group)
+}
+
+/// The member invited by name: one of ours, or (to a private group, which
+/// federates with its followers) someone on another server, looked up if
+/// not known yet. Their Follow of the group is then accepted at once.
+async fn invitee(app: &App, group: &Group, username: &str) -> Result<User> {
+    if !username.contains('@') {
+        return accounts::user(app, username).await;
+    }
+    if group.visibility != Visibility::Private {
+        return Err(Error::Invalid(
+            "invalid username: a hidden group does not federate, so only members of this server can be invited"
+                .into(),
+        ));
+    }
+    if let Ok(known) = accounts::user(app, username).await {
+        return Ok(known);
+    }
+    let network = app
+        .network()
+        .ok_or_else(|| Error::Forbidden("this instance does not federate".into()))?;
+    let name = network.lookup_user(username).await?;
+    accounts::user(app, &name).await
 }
 
 /// Joins `user` to `group` with the invitation `id`.

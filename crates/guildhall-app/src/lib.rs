@@ -190,6 +190,9 @@ pub trait Network: Send + Sync {
     /// Finds a remote group by `!name@host`, `@name@host` or URL and stores
     /// it; returns the name it is stored under.
     async fn lookup_group(&self, query: &str) -> Result<String>;
+    /// Finds a person on another server (`name@host`) and stores them;
+    /// their name here.
+    async fn lookup_user(&self, query: &str) -> Result<String>;
 
     /// Issues a local member a new attestation (after a withdrawal).
     async fn restore_attestation(&self, member_id: UserId) -> Result<()>;

@@ -17,6 +17,10 @@ impl guildhall_app::Network for Federation {
         Ok(resolve::lookup_group(&self.data(), query).await?.name)
     }
 
+    async fn lookup_user(&self, query: &str) -> guildhall_app::Result<String> {
+        Ok(resolve::lookup_user(&self.data(), query).await?.username)
+    }
+
     async fn restore_attestation(&self, member_id: UserId) -> guildhall_app::Result<()> {
         let ctx = self.context();
         let member = ctx

@@ -13,8 +13,7 @@ use crate::posts::{group, group_url, post_refs, public, reach, user, user_url};
 use crate::protocol::context::context;
 use crate::protocol::outbound::{
     Accept, Announce, Create, Delete, Follow, PostActivity, PostEnvelope, Reject, UndoFollow,
-    UndoVote,
-    UndoneVote, Update, Vote, VoteKind, WithContext,
+    UndoVote, UndoneVote, Update, Vote, VoteKind, WithContext,
 };
 use crate::protocol::shapes::value_id;
 use crate::{Context, FedError};

@@ -46,6 +46,26 @@ pub async fn lookup_group(data: &FedData, query: &str) -> Result<FedGroup, FedEr
     }
 }
 
+/// Looks up a remote person (`@name@host`, `name@host` or a URL) and
+/// stores them.
+pub async fn lookup_user(data: &FedData, query: &str) -> Result<guildhall_db::FedUser, FedError> {
+    let query = query.trim();
+    let found = if query.starts_with("http://") || query.starts_with("https://") {
+        let url = Url::parse(query).map_err(|_| FedError::BadRequest("not a URL".into()))?;
+        fetch::dereference::<StoredActor>(&url, data, false).await?
+    } else {
+        let name = query.trim_start_matches('@');
+        if !name.contains('@') {
+            return Err(FedError::BadRequest("expected @name@host or a URL".into()));
+        }
+        fetch::webfinger::<StoredActor>(name, data).await?
+    };
+    match found {
+        StoredActor::User(user, _) => Ok(user),
+        StoredActor::Group(..) => Err(FedError::NotFound("user")),
+    }
+}
+
 /// How often one remote thread's replies are fetched at most.
 const REFRESH_EVERY: Duration = Duration::from_secs(5 * 60);
 /// How long opening a thread waits for the fetch before showing what it has

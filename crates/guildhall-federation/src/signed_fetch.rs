@@ -75,7 +75,9 @@ async fn follower_server(
         .ok_or("the signature's key has no host")?;
     // The cheap checks first: no key is fetched for a server that may not
     // read the group anyway.
-    check_domain(data, &domain).await.map_err(|e| e.to_string())?;
+    check_domain(data, &domain)
+        .await
+        .map_err(|e| e.to_string())?;
     if !data
         .store
         .has_member_on(group.id, &domain)
