@@ -137,11 +137,16 @@ pub async fn resolve_flag(
     Ok(())
 }
 
-/// The member acting, if they moderate `group` here (or are an admin): a
-/// remote group's posts are moderated on its own server.
+/// The member acting, if they moderate `group` here (or are an admin). A
+/// remote group is moderated by those its own server lists: a member of
+/// ours among them acts on it from here (the action goes to the group,
+/// which applies it and tells its followers); an admin here does not.
 async fn moderator_of<'a>(app: &App, acting: Acting<'a>, group: &FedGroup) -> Result<&'a User> {
     let user = acting.member()?;
     if group.origin.is_remote() {
+        if app.store.is_moderator(group.id, user.id).await? {
+            return Ok(user);
+        }
         return Err(Error::Forbidden(
             "this group lives on another server: its moderators act there".into(),
         ));
@@ -451,6 +456,11 @@ async fn may_act_remote(
     group: &FedGroup,
     user: &FedUser,
 ) -> Result<()> {
+    // A hidden group of ours does not federate: to them it is not there.
+    if group.origin.is_local() && group.visibility == guildhall_core::visibility::Visibility::Hidden
+    {
+        return Err(Error::not_found("group"));
+    }
     let vouched = received
         .via_group
         .is_some_and(|g| g.id == group.id && g.origin.is_remote());
@@ -474,7 +484,6 @@ pub async fn act_remote(
 ) -> Result<()> {
     let user = acting.remote()?.user;
     received.check_group(&post.group)?;
-    crate::access::open_to_remote(app, &post.group, user.id).await?;
     may_act_remote(app, &received, &post.group, user).await?;
     let via = received.via(&post.group);
     if action == RemoteAction::Restore {

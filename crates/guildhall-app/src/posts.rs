@@ -112,10 +112,15 @@ pub async fn delete_remote(
 ) -> Result<()> {
     let user = acting.remote()?.user;
     received.check_group(&post.group)?;
+    // A removal: announced by the remote group it happened in, or sent to
+    // a group of ours by a remote member we list as its moderator.
     let removal_by_group = received
         .via_group
         .is_some_and(|g| g.id == post.group.id && g.origin.is_remote());
-    if post.author_id != user.id && !removal_by_group {
+    let removal_by_moderator = post.group.origin.is_local()
+        && post.group.visibility != guildhall_core::visibility::Visibility::Hidden
+        && app.store.is_moderator(post.group.id, user.id).await?;
+    if post.author_id != user.id && !removal_by_group && !removal_by_moderator {
         return Err(Error::Forbidden(
             "only the author or the group's moderators may delete this".into(),
         ));

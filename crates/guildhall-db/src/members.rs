@@ -369,6 +369,43 @@ impl Store {
         .await
     }
 
+    /// Our copy of a remote group takes the moderators its server lists
+    /// (those with accounts known here), in that order; the server keeps
+    /// the list, so nothing here is logged. Refused for a group of ours.
+    pub async fn sync_moderators(&self, group_id: GroupId, users: &[UserId]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let remote: Option<Option<String>> =
+            sqlx::query_scalar("SELECT domain FROM groups WHERE id = $1")
+                .bind(group_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if remote.ok_or(StoreError::NotFound("group"))?.is_none() {
+            return Err(StoreError::Rule(
+                guildhall_core::error::RuleError::Forbidden(
+                    "a group of ours keeps its own moderators".into(),
+                ),
+            ));
+        }
+        sqlx::query("DELETE FROM group_moderators WHERE group_id = $1")
+            .bind(group_id)
+            .execute(&mut *tx)
+            .await?;
+        let now = now_ms();
+        for (i, user) in users.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO group_moderators (group_id, user_id, added_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(group_id)
+            .bind(user)
+            .bind(now + i as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Runs `sql` (binding the group, the member and now) and logs `action`
     /// if it changed anything.
     async fn change_moderators(
@@ -392,6 +429,14 @@ impl Store {
             ..LogEntry::new(Some(group_id), by, action)
         };
         log(&mut tx, &entry).await?;
+        let kind = if action == Action::AddModerator {
+            EventKind::AddModerator
+        } else {
+            EventKind::RemoveModerator
+        };
+        let payload = serde_json::json!({ "member": user_id.get() }).to_string();
+        let object = EventObject::Group(group_id);
+        record(&mut tx, kind, object, Some(by), Some(&payload)).await?;
         tx.commit().await?;
         Ok(true)
     }

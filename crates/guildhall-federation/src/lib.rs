@@ -35,6 +35,7 @@ pub mod policy;
 pub mod posts;
 pub mod products;
 pub mod protocol;
+mod remote_moderators;
 pub mod resolve;
 pub mod rfc9421;
 pub mod routes;

@@ -42,11 +42,18 @@ fn reason(event: &Event) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// A restore, lock, unlock, pin or unpin of a post in one of our groups.
+/// A restore, lock, unlock, pin or unpin of a post: in one of our groups,
+/// announced to its followers; in a remote group, by one of its listed
+/// moderators here, sent to the group.
 pub(crate) async fn on_post(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> {
     let refs = post_refs(ctx, event.object).await?;
     let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
-    if refs.group.origin.is_remote() || moderator.origin.is_remote() || !federates(&refs.group) {
+    if moderator.origin.is_remote() || !federates(&refs.group) {
+        return Ok(vec![]);
+    }
+    // In a remote group, only a moderator its server lists acts from here.
+    let remote = refs.group.origin.is_remote();
+    if remote && !ctx.store.is_moderator(refs.group.id, moderator.id).await? {
         return Ok(vec![]);
     }
     let actor = user_url(ctx, &moderator);
@@ -92,6 +99,13 @@ pub(crate) async fn on_post(ctx: &Context, event: &Event) -> Result<Vec<Outbound
         EventKind::Unpin => json(action("Remove", id.clone(), featured))?,
         _ => return Ok(vec![]),
     };
+    if remote {
+        // To the group, which checks its list and announces it (Lemmy's
+        // way with a moderator from another server).
+        let inbox = delivery_inbox(&refs.group.shared_inbox, &refs.group.inbox);
+        let inboxes = once_per_instance(inbox.into_iter().collect());
+        return Ok(vec![outbound(&id, &actor, activity, inboxes)?]);
+    }
     to_followers(ctx, &id, &actor, &refs.group, activity, vec![]).await
 }
 
@@ -150,6 +164,49 @@ pub(crate) async fn block(
         vec![]
     };
     to_followers(ctx, &id, &actor, &group, activity, direct).await
+}
+
+/// A moderator added to or removed from one of our groups: Lemmy's `Add`
+/// or `Remove` of the person to the group's moderators collection,
+/// announced to its followers.
+pub(crate) async fn moderators(
+    ctx: &Context,
+    event: &Event,
+    group_id: GroupId,
+) -> Result<Vec<Outbound>, FedError> {
+    let group = group(ctx, group_id).await?;
+    let by = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
+    if group.origin.is_remote() || by.origin.is_remote() || !federates(&group) {
+        return Ok(vec![]);
+    }
+    let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
+    let member_id = payload["member"]
+        .as_i64()
+        .ok_or(FedError::NotFound("moderator"))?;
+    let member = user(ctx, UserId(member_id)).await?;
+    let (actor, group_url) = (user_url(ctx, &by), group_url(ctx, &group));
+    let id = ctx.urls.activity(&event.token);
+    let change = ModAction {
+        kind: if event.kind == EventKind::AddModerator {
+            "Add"
+        } else {
+            "Remove"
+        },
+        object: user_url(ctx, &member),
+        target: Some(ctx.urls.sub(&group_url, "moderators")),
+        summary: None,
+        remove_data: None,
+        expires: None,
+        end_time: None,
+        envelope: PostEnvelope {
+            id: id.clone(),
+            actor: actor.clone(),
+            to: vec![group_url.clone(), reach(ctx, &group)],
+            cc: vec![],
+            audience: group_url,
+        },
+    };
+    to_followers(ctx, &id, &actor, &group, json(change)?, vec![]).await
 }
 
 /// The moderator's activity to `direct` inboxes, and the group's Announce

@@ -74,6 +74,9 @@ async fn build(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, FedError> 
         (EventKind::Ban | EventKind::Unban, EventObject::Group(group_id)) => {
             crate::moderation::block(ctx, event, group_id).await
         }
+        (EventKind::AddModerator | EventKind::RemoveModerator, EventObject::Group(group_id)) => {
+            crate::moderation::moderators(ctx, event, group_id).await
+        }
         _ => Ok(vec![]),
     }
 }
@@ -125,14 +128,21 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
             envelope,
         }),
         // A moderator's removal: Lemmy's shape, a Delete from the moderator
-        // with a `summary`, announced by the group. A remote group's posts
-        // are the remote moderators' to remove: ours hides it locally only.
-        EventKind::Delete if refs.group.origin.is_local() => PostActivity::Delete(Delete {
-            kind: Default::default(),
-            object: refs.url.clone(),
-            summary: Some(crate::moderation::removal_summary(event)),
-            envelope,
-        }),
+        // with a `summary`, announced by the group. In a remote group, one
+        // of our members its server lists as a moderator sends it to the
+        // group, which announces it; anyone else's removal (an admin's
+        // here) hides the post locally only.
+        EventKind::Delete
+            if refs.group.origin.is_local()
+                || ctx.store.is_moderator(refs.group.id, actor_id).await? =>
+        {
+            PostActivity::Delete(Delete {
+                kind: Default::default(),
+                object: refs.url.clone(),
+                summary: Some(crate::moderation::removal_summary(event)),
+                envelope,
+            })
+        }
         EventKind::Delete => return Ok(vec![]),
         EventKind::Vote => vote(ctx, event, &refs.url, envelope)?,
         _ => return Ok(vec![]),

@@ -40,6 +40,7 @@ pub async fn lookup_group(data: &FedData, query: &str) -> Result<FedGroup, FedEr
             // Members join groups they looked up: knowing the software by
             // then decides whether their attestation is offered there.
             crate::nodeinfo::refresh(data, &id).await;
+            crate::remote_moderators::sync_logged(data, &g).await;
             Ok(g)
         }
         StoredActor::User(..) => Err(FedError::NotFound("group")),

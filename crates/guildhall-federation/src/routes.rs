@@ -468,13 +468,12 @@ async fn group_moderators(
 ) -> Result<ApJson, FedError> {
     let ctx = f.context();
     let group = local_group(ctx, &name).await?;
-    let mods: Vec<url::Url> = ctx
-        .store
-        .moderators(group.id)
-        .await?
-        .into_iter()
-        .map(|m| ctx.urls.user(&m.username))
-        .collect();
+    // Each by their id: a moderator may be someone on another server.
+    let mut mods: Vec<url::Url> = Vec::new();
+    for m in ctx.store.moderators(group.id).await? {
+        let user = crate::posts::user(ctx, m.id).await?;
+        mods.push(crate::posts::user_url(ctx, &user));
+    }
     let total = mods.len() as i64;
     collection(&full_uri(ctx, &uri), mods, total)
 }

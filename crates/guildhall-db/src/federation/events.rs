@@ -81,6 +81,10 @@ pub enum EventKind {
     /// A moderator reports a post to its home server (a `Flag`); the
     /// payload carries the reason.
     Report,
+    /// A group of ours gained or lost a moderator (the payload names the
+    /// member): copies elsewhere read the list again.
+    AddModerator,
+    RemoveModerator,
 }
 
 impl EventKind {
@@ -105,6 +109,8 @@ impl EventKind {
             EventKind::Ban => "ban",
             EventKind::Unban => "unban",
             EventKind::Report => "report",
+            EventKind::AddModerator => "add_moderator",
+            EventKind::RemoveModerator => "remove_moderator",
         }
     }
 
@@ -129,6 +135,8 @@ impl EventKind {
             "ban" => EventKind::Ban,
             "unban" => EventKind::Unban,
             "report" => EventKind::Report,
+            "add_moderator" => EventKind::AddModerator,
+            "remove_moderator" => EventKind::RemoveModerator,
             _ => return None,
         })
     }

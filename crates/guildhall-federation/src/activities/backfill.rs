@@ -133,7 +133,7 @@ async fn apply_post(
 }
 
 /// The items of a (possibly paged) collection: `orderedItems`/`items`, or those of its `first` page.
-async fn collection_items(data: &FedData, url: &Url) -> Result<Vec<Value>, FedError> {
+pub(crate) async fn collection_items(data: &FedData, url: &Url) -> Result<Vec<Value>, FedError> {
     let collection: Value = fetch::object(url, data).await?;
     let items = |c: &Value| {
         c.get("orderedItems")

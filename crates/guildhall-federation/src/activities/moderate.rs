@@ -2,8 +2,9 @@
 //! `crate::moderation` for what we send): `Lock` and its `Undo`; `Add` and
 //! `Remove` of a thread to a group's `featured` collection (a pin); the
 //! `Undo` of a removal's `Delete` (a restore); `Block` of a person from a
-//! group and its `Undo`. `Add`/`Remove` of a person to a group's
-//! moderators collection are taken as known and change nothing here.
+//! group and its `Undo`. `Add`/`Remove` of a person to a remote group's
+//! moderators collection, announced by the group, has its list read again
+//! (`crate::remote_moderators`).
 //!
 //! Who may is decided in guildhall-app (`moderation::act_remote`): a
 //! remote group's own Announce vouches for its moderators; in our groups,
@@ -48,8 +49,14 @@ pub async fn apply(inbound: &Inbound<'_>, verb: Verb, action: &ModAction) -> Res
                     };
                     on_post(inbound, object, pin).await
                 }
-                // Its moderators are the group's server's to keep.
-                Some("moderators") => Ok(()),
+                // Its moderators are the group's server's to keep: a change
+                // it announces is read again from there.
+                Some("moderators") => {
+                    if let Some(group) = inbound.via_group.filter(|g| g.origin.is_remote()) {
+                        crate::remote_moderators::sync_logged(inbound.data, group).await;
+                    }
+                    Ok(())
+                }
                 _ => Err(FedError::Unprocessable(format!(
                     "{verb:?} to {target} is not supported here"
                 ))),
