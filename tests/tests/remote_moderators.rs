@@ -112,7 +112,46 @@ async fn between(a: TestServer, b: TestServer) {
     let log = ann.get("/groups/lounge/modlog").await.expect(200);
     assert!(log.to_string().contains("bob@"), "A's log names bob: {log}");
 
+    // bob bans eve (of A, known on B by her thread) from B; A applies the
+    // ban and eve cannot post there; the ban lifted, she can.
+    let eve = a.api().register("eve").await;
+    post_thread(&eve, "lounge", "Buy my stuff", "Cheap.").await;
+    thread_titled(&bob, &on_b, "Buy my stuff").await;
+    let eve_on_b = format!("eve@{}", a.domain());
+    bob.put(
+        &format!("/groups/{on_b}/bans/{eve_on_b}"),
+        json!({"reason": "Spam"}),
+    )
+    .await
+    .expect(200);
+    eventually("the ban reaches A", || async {
+        let tried = eve
+            .post(
+                "/groups/lounge/threads",
+                json!({"title": "Again", "body": "Cheap."}),
+            )
+            .await;
+        (tried.status.as_u16() == 403).then_some(())
+    })
+    .await;
+    bob.delete(&format!("/groups/{on_b}/bans/{eve_on_b}"))
+        .await
+        .expect(204);
+    eventually("the unban reaches A", || async {
+        let bans = ann.get("/groups/lounge/bans").await.expect(200);
+        (bans["bans"].as_array().is_some_and(|b| b.is_empty())).then_some(())
+    })
+    .await;
+    let log = ann.get("/groups/lounge/modlog").await.expect(200);
+    assert!(log.to_string().contains("Spam"), "{log}");
+
     // carl, on B but not listed, is refused there.
+    carl.put(
+        &format!("/groups/{on_b}/bans/{eve_on_b}"),
+        json!({"reason": "Mine"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
     carl.put(&format!("/threads/{id_b}/lock"), json!({"reason": "Mine"}))
         .await
         .expect_error(403, "forbidden");

@@ -291,6 +291,11 @@ pub async fn set_moderator(
     add: bool,
 ) -> Result<Vec<UserSummary>> {
     let group = manageable(app, acting, group_name).await?;
+    if group.origin.is_remote() {
+        return Err(Error::Forbidden(
+            "this group lives on another server, which keeps its moderators".into(),
+        ));
+    }
     let user = acting.member()?;
     let target = accounts::user(app, username).await?;
     if add {

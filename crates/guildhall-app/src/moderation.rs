@@ -239,11 +239,7 @@ pub async fn ban_member(
 ) -> Result<(GroupBan, usize)> {
     let group = groups::manageable(app, acting, group_name).await?;
     let by = acting.member()?;
-    if group.origin.is_remote() {
-        return Err(Error::Forbidden(
-            "this group lives on another server: its moderators act there".into(),
-        ));
-    }
+    listed_if_remote(app, &group, by).await?;
     let member = accounts::user(app, username).await?;
     if member.id == by.id {
         return Err(Error::Invalid("moderators cannot ban themselves".into()));
@@ -271,6 +267,17 @@ pub async fn ban_member(
     Ok((ban, removed))
 }
 
+/// In a remote group, only those its server lists as moderators act from
+/// here (their action goes to the group); an admin here does not.
+async fn listed_if_remote(app: &App, group: &guildhall_db::Group, user: &User) -> Result<()> {
+    if group.origin.is_remote() && !app.store.is_moderator(group.id, user.id).await? {
+        return Err(Error::Forbidden(
+            "this group lives on another server: its moderators act there".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Lifts a member's ban from a group.
 pub async fn unban_member(
     app: &App,
@@ -281,11 +288,7 @@ pub async fn unban_member(
 ) -> Result<()> {
     let group = groups::manageable(app, acting, group_name).await?;
     let by = acting.member()?;
-    if group.origin.is_remote() {
-        return Err(Error::Forbidden(
-            "this group lives on another server: its moderators act there".into(),
-        ));
-    }
+    listed_if_remote(app, &group, by).await?;
     let member = accounts::user(app, username).await?;
     let reason = rules::reason(reason)?;
     if !app

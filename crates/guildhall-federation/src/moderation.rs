@@ -100,11 +100,7 @@ pub(crate) async fn on_post(ctx: &Context, event: &Event) -> Result<Vec<Outbound
         _ => return Ok(vec![]),
     };
     if remote {
-        // To the group, which checks its list and announces it (Lemmy's
-        // way with a moderator from another server).
-        let inbox = delivery_inbox(&refs.group.shared_inbox, &refs.group.inbox);
-        let inboxes = once_per_instance(inbox.into_iter().collect());
-        return Ok(vec![outbound(&id, &actor, activity, inboxes)?]);
+        return Ok(vec![to_group(&id, &actor, &refs.group, activity)?]);
     }
     to_followers(ctx, &id, &actor, &refs.group, activity, vec![]).await
 }
@@ -117,7 +113,11 @@ pub(crate) async fn block(
 ) -> Result<Vec<Outbound>, FedError> {
     let group = group(ctx, group_id).await?;
     let moderator = user(ctx, event.actor_id.ok_or(FedError::NotFound("actor"))?).await?;
-    if group.origin.is_remote() || moderator.origin.is_remote() || !federates(&group) {
+    if moderator.origin.is_remote() || !federates(&group) {
+        return Ok(vec![]);
+    }
+    let remote = group.origin.is_remote();
+    if remote && !ctx.store.is_moderator(group.id, moderator.id).await? {
         return Ok(vec![]);
     }
     let payload: Value = serde_json::from_str(event.payload.as_deref().unwrap_or("{}"))?;
@@ -155,6 +155,9 @@ pub(crate) async fn block(
             envelope: envelope(id.clone()),
         })?
     };
+    if remote {
+        return Ok(vec![to_group(&id, &actor, &group, activity)?]);
+    }
     // The member hears of it directly too, when they are another server's.
     let direct = if member.origin.is_remote() {
         delivery_inbox(&member.shared_inbox, &member.inbox)
@@ -207,6 +210,24 @@ pub(crate) async fn moderators(
         },
     };
     to_followers(ctx, &id, &actor, &group, json(change)?, vec![]).await
+}
+
+/// A listed moderator's action in a remote group, to the group, which
+/// checks its list and announces it (Lemmy's way with a moderator from
+/// another server).
+fn to_group(
+    id: &Url,
+    actor: &Url,
+    group: &FedGroup,
+    activity: Value,
+) -> Result<Outbound, FedError> {
+    let inbox = delivery_inbox(&group.shared_inbox, &group.inbox);
+    outbound(
+        id,
+        actor,
+        activity,
+        once_per_instance(inbox.into_iter().collect()),
+    )
 }
 
 /// The moderator's activity to `direct` inboxes, and the group's Announce

@@ -124,10 +124,18 @@ pub async fn render(
         .group_by_name(&thread.group_name)
         .await?
         .ok_or_else(|| AppError::not_found("group"))?;
-    // Only decides which buttons to draw; the delete action checks again.
-    let can_moderate = match viewer {
-        Some(u) => u.is_admin || state.store.is_moderator(group.id, u.id).await?,
+    // Only decides which buttons to draw; the actions check again.
+    let listed = match viewer {
+        Some(u) => state.store.is_moderator(group.id, u.id).await?,
         None => false,
+    };
+    let can_moderate = listed || viewer.is_some_and(|u| u.is_admin);
+    // A remote group is moderated (from here too) by those its server
+    // lists; an admin here may only hide its posts here.
+    let moderates_here = if group.origin.is_local() {
+        can_moderate
+    } else {
+        listed
     };
     // Members at TL3 may hide others' obvious spam (the action checks again).
     let can_hide = match viewer {
@@ -142,7 +150,7 @@ pub async fn render(
         None => None,
     };
     // What a removal took off, for the moderators who may restore it.
-    let kept = if can_moderate && group.origin.is_local() {
+    let kept = if moderates_here {
         let text = state.store.removed_text(thread.id).await?;
         Some(context! {
             thread => text.thread.map(|(title, html)| context! { title, html }),
@@ -236,7 +244,7 @@ pub async fn render(
             vote_note,
             can_moderate,
             // Moderating happens on the group's own server.
-            moderates_here => can_moderate && group.origin.is_local(),
+            moderates_here,
             can_hide,
             can_accept,
             barred => barred.is_some(),
