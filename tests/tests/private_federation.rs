@@ -26,13 +26,14 @@ async fn private_group(server: &TestServer) -> (Api, i64) {
     (mo, first)
 }
 
-/// A stand-in's carol asks to follow `beta`.
-async fn follow_from(server: &TestServer, remote: &Remote) {
+/// A stand-in's carol asks to follow `beta`; returns her Follow.
+async fn follow_from(server: &TestServer, remote: &Remote) -> Value {
     let mut follow = remote.fixture("lemmy_follow", server, 0, 0);
     follow["object"] = json!(server.url("/g/beta"));
     follow["to"] = json!([server.url("/g/beta")]);
     let (status, body) = remote.send(&server.url("/inbox"), &follow).await;
     assert_eq!(status, 202, "{body}");
+    follow
 }
 
 async fn requests(mo: &Api) -> Vec<String> {
@@ -100,7 +101,8 @@ async fn with_stand_ins(server: &TestServer) {
         Remote::start().await,
         Remote::start().await,
     );
-    for remote in [&yes, &no, &waits] {
+    let yes_follow = follow_from(server, &yes).await;
+    for remote in [&no, &waits] {
         follow_from(server, remote).await;
     }
     let carols: Vec<String> = [&yes, &no, &waits]
@@ -229,6 +231,52 @@ async fn with_stand_ins(server: &TestServer) {
     assert_eq!(
         t["reply_count"], 2,
         "mo's reply and the approved follower's"
+    );
+
+    // carol leaves (an Undo of her Follow): an answer to her reply no
+    // longer reaches her server, not even as the direct copy an author
+    // answered gets.
+    let list = mo
+        .get(&format!("/threads/{next}/replies"))
+        .await
+        .expect(200);
+    let carols = list["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["author"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("carol@")
+        })
+        .expect("carol's reply")["id"]
+        .as_i64()
+        .unwrap();
+    let undo = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Undo",
+        "id": yes.url("/activities/undo/leaving"),
+        "actor": yes.url(LEMMY_CAROL),
+        "object": yes_follow,
+    });
+    let (status, body) = yes.send(&server.url("/inbox"), &undo).await;
+    assert_eq!(status, 202, "{body}");
+    let heard = yes.received().len();
+    mo.post(
+        &format!("/threads/{next}/replies"),
+        json!({"body": "Thanks, carol.", "parent_id": carols}),
+    )
+    .await
+    .expect(201);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let after = yes.received();
+    assert!(
+        !after[heard..]
+            .iter()
+            .any(|r| r.body.to_string().contains("Thanks, carol")),
+        "{:?}",
+        &after[heard..]
     );
 
     // Invited by name from elsewhere (looked up by WebFinger): the Follow

@@ -183,6 +183,17 @@ async fn who_sees_what(server: &TestServer) {
     // moderators' and the admins'.
     ann.get("/groups/betatesters/threads").await.expect(200);
     ann.get(&format!("/replies/{}", beta.1)).await.expect(200);
+    let listed = ann
+        .get(&format!("/threads/{}/replies", beta.0))
+        .await
+        .expect(200);
+    assert_eq!(listed["replies"].as_array().map(Vec::len), Some(1));
+    eve.get(&format!("/threads/{}/replies", beta.0))
+        .await
+        .expect_error(403, "forbidden");
+    eve.get(&format!("/threads/{}/replies", room.0))
+        .await
+        .expect_error(404, "not_found");
     ann.get("/groups/secretroom/threads")
         .await
         .expect_error(404, "not_found");

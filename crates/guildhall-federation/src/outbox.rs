@@ -168,7 +168,16 @@ async fn post_activity(ctx: &Context, event: &Event) -> Result<Vec<Outbound>, Fe
         refs.parent_author.as_ref()
     };
     if let Some(p) = interested.filter(|p| p.origin.is_remote()) {
-        direct.extend(delivery_inbox(&p.shared_inbox, &p.inbox));
+        // In a private group of ours, only while they are an approved
+        // follower: one who left or was let go hears nothing more.
+        let private = refs.group.origin.is_local()
+            && refs.group.visibility != guildhall_core::visibility::Visibility::Public;
+        let member = !private
+            || ctx.store.membership(refs.group.id, p.id).await?
+                == Some(guildhall_db::Membership::Member);
+        if member {
+            direct.extend(delivery_inbox(&p.shared_inbox, &p.inbox));
+        }
     }
     if refs.group.origin.is_remote() {
         // The group's instance gets it once, at its shared inbox if it has

@@ -18,7 +18,9 @@ pub async fn list(
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyList>> {
-    threads::open(&state.app, ThreadId(id), None).await?;
+    // The thread must exist and be readable by the caller (a private
+    // group's by its members).
+    threads::open(&state.app, ThreadId(id), viewer.as_ref()).await?;
     let replies = replies::replies(&state.app, ThreadId(id), viewer.as_ref()).await?;
     Ok(Json(ReplyList {
         replies: replies
