@@ -22,6 +22,7 @@ pub mod invitations;
 pub mod keys;
 pub mod limits;
 pub mod moderation;
+pub mod notifications;
 pub mod partners;
 pub mod posts;
 pub mod questions;

@@ -14,6 +14,7 @@ pub mod integrity;
 pub mod kinds;
 pub mod moderation;
 pub mod names;
+pub mod notifications;
 pub mod permissions;
 pub mod questions;
 pub mod ranking;

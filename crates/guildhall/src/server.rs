@@ -36,6 +36,9 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
     let app = guildhall_app::App::new(store.clone(), config.app_settings());
     let federation = start_federation(config, &app).await?;
     let worker = guildhall_federation::delivery::spawn(&federation);
+    // Notices become notifications in the background (they wait in the
+    // database, so a stop loses none).
+    let notifier = guildhall_app::notifications::spawn(app.clone());
     let kept = federation.clone();
     let mut settings = config.web_settings();
     // Keys for the web side come from the instance's private key, which the
@@ -69,6 +72,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Server> {
         .await;
         housekeeping.abort();
         worker.abort();
+        notifier.abort();
         // Receipts and vote counts the worker had not written yet.
         if let Err(e) = kept.flush().await {
             tracing::warn!(error = %e, "could not write inbound receipts at shutdown");

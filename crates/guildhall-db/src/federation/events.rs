@@ -152,7 +152,7 @@ pub enum EventObject {
 }
 
 impl EventObject {
-    fn parts(self) -> (&'static str, i64) {
+    pub(crate) fn parts(self) -> (&'static str, i64) {
         match self {
             EventObject::Thread(id) => ("thread", id.get()),
             EventObject::Reply(id) => ("reply", id.get()),
@@ -230,6 +230,10 @@ pub(crate) async fn record_via(
     actor_id: UserId,
     payload: Option<&str>,
 ) -> sqlx::Result<Option<String>> {
+    // A new post, from here or elsewhere, may concern members here.
+    if kind == EventKind::Create {
+        crate::notifications::notice(conn, kind, object, Some(actor_id)).await?;
+    }
     match via {
         Via::Local => Ok(Some(
             record(conn, kind, object, Some(actor_id), payload).await?,

@@ -11,6 +11,7 @@ mod ideas;
 mod inputs;
 mod invitations;
 mod moderation;
+mod notifications;
 mod questions;
 mod replies;
 mod reputation;
@@ -39,6 +40,7 @@ use utoipa_axum::routes;
         (name = "threads", description = "Threads and their votes"),
         (name = "replies", description = "Nested replies and their votes"),
         (name = "reviews", description = "Products of reviews groups and their reviews"),
+        (name = "notifications", description = "A member's notifications; watching and muting threads and groups"),
         (name = "reputation", description = "Members' points, ranks, trust levels, badges; leaderboards"),
         (name = "admin", description = "Instance administration: federation policy and delivery health"),
     )
@@ -116,6 +118,22 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invitations::invite, invitations::invitations_of))
         .routes(routes!(invitations::revoke_invitation))
         .routes(routes!(invitations::accept_invitation))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::read_one))
+        .routes(routes!(notifications::read_all))
+        .routes(routes!(
+            notifications::preferences,
+            notifications::set_preferences
+        ))
+        .routes(routes!(
+            notifications::watch_thread,
+            notifications::unwatch_thread
+        ))
+        .routes(routes!(
+            notifications::watch_group,
+            notifications::unwatch_group
+        ))
         .routes(routes!(admin::instances))
         .routes(routes!(admin::set_policy))
         .routes(routes!(admin::partners))

@@ -1,0 +1,272 @@
+//! Notifications: the notifier, which turns the notices changes write into
+//! each concerned member's notification (`expand_pending`, run in the
+//! background by `spawn`), and what members do with theirs: read them,
+//! mark them read, watch or mute threads and groups, choose per kind.
+
+use crate::{Acting, App, Error, Result};
+use guildhall_core::ids::{GroupId, ThreadId, UserId};
+use guildhall_core::notifications::{
+    Concerned, Delivery, Kind, Watch, linked_names, mentioned_names, recipients,
+};
+use guildhall_core::visibility::Visibility;
+use guildhall_db::{EventKind, EventObject, NewNotification, Notice, Notification, Watched};
+use std::time::Duration;
+
+/// Notices turned into notifications per pass.
+pub const BATCH: i64 = 200;
+/// Mentions read from one post at most.
+const MENTIONS_MAX: usize = 20;
+/// How often the notifier looks for notices when there were none.
+const IDLE: Duration = Duration::from_millis(250);
+
+/// Turns up to a batch of notices into notifications; returns how many
+/// notices it took. Each notice's notifications are written, and the
+/// notice deleted, in one transaction.
+pub async fn expand_pending(app: &App) -> Result<usize> {
+    let notices = app.store.pending_notices(BATCH).await?;
+    for notice in &notices {
+        let made = match (notice.kind, notice.object) {
+            (EventKind::Create, EventObject::Thread(_) | EventObject::Reply(_)) => {
+                on_post(app, notice).await?
+            }
+            _ => vec![],
+        };
+        app.store.expand_notice(notice.id, &made).await?;
+    }
+    Ok(notices.len())
+}
+
+/// Runs the notifier until the task is aborted; a failed pass is logged
+/// and tried again.
+pub fn spawn(app: App) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match expand_pending(&app).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "notifier pass failed"),
+            }
+            tokio::time::sleep(IDLE).await;
+        }
+    })
+}
+
+/// A new thread or reply: the author answered, those it mentions, and
+/// those watching the thread (its author by default) or, for a thread,
+/// its group.
+async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
+    let Some(post) = app.store.post_facts(notice.object).await? else {
+        return Ok(vec![]); // deleted or removed before we got to it
+    };
+    let mut candidates = Vec::new();
+    if post.reply_id.is_some()
+        && let Some(answered) = post.answered_id
+    {
+        candidates.push((answered, Kind::Reply));
+    }
+    let domain = &app.settings.domain;
+    let mut names = if post.remote {
+        linked_names(&post.body_html, domain)
+    } else {
+        mentioned_names(&post.body, domain)
+    };
+    names.truncate(MENTIONS_MAX);
+    for (id, _) in app.store.local_members_named(&names).await? {
+        candidates.push((id, Kind::Mention));
+    }
+    let group_watch = app.store.watchers(Watched::Group(post.group_id)).await?;
+    let mut muted: Vec<UserId> = muted_of(&group_watch);
+    if post.reply_id.is_some() {
+        let thread_watch = app.store.watchers(Watched::Thread(post.thread_id)).await?;
+        muted.extend(muted_of(&thread_watch));
+        // The thread's author watches it unless they said otherwise.
+        if !thread_watch
+            .iter()
+            .any(|(u, _)| *u == post.thread_author_id)
+        {
+            candidates.push((post.thread_author_id, Kind::Watched));
+        }
+        candidates.extend(watching(&thread_watch).map(|u| (u, Kind::Watched)));
+    } else {
+        candidates.extend(watching(&group_watch).map(|u| (u, Kind::GroupThread)));
+    }
+    let mut off = Vec::new();
+    for (user, _) in &candidates {
+        for kind in app.store.kinds_off(*user).await? {
+            off.push((*user, kind));
+        }
+    }
+    let concerned = Concerned {
+        actor: Some(post.author_id),
+        candidates,
+        muted,
+        off,
+    };
+    let mut made = Vec::new();
+    for (user_id, kind) in recipients(&concerned) {
+        if !may_hear(app, user_id, post.group_id).await? {
+            continue;
+        }
+        made.push(NewNotification {
+            user_id,
+            kind,
+            actor_id: Some(post.author_id),
+            group_id: Some(post.group_id),
+            thread_id: Some(post.thread_id),
+            reply_id: post.reply_id,
+        });
+    }
+    Ok(made)
+}
+
+fn muted_of(watch: &[(UserId, Watch)]) -> Vec<UserId> {
+    watch
+        .iter()
+        .filter(|(_, w)| *w == Watch::Muted)
+        .map(|(u, _)| *u)
+        .collect()
+}
+
+fn watching(watch: &[(UserId, Watch)]) -> impl Iterator<Item = UserId> + '_ {
+    watch
+        .iter()
+        .filter(|(_, w)| *w == Watch::Watching)
+        .map(|(u, _)| *u)
+}
+
+/// Only members here hear (those elsewhere hear through federation), and
+/// only of what they may read: a private group's posts reach its members.
+async fn may_hear(app: &App, user_id: UserId, group_id: GroupId) -> Result<bool> {
+    let Some(user) = app.store.user_by_id(user_id).await? else {
+        return Ok(false);
+    };
+    if user.origin.is_remote() {
+        return Ok(false);
+    }
+    let Some(group) = app.store.group_by_id(group_id).await? else {
+        return Ok(false);
+    };
+    if group.visibility == Visibility::Public {
+        return Ok(true);
+    }
+    let read = crate::access::check_read(app, (group.id, group.visibility), Some(&user), "thread");
+    Ok(read.await.is_ok())
+}
+
+/// Notifications per page, and the most a client may ask for.
+pub const PAGE: i64 = 30;
+pub const PAGE_MAX: i64 = 100;
+
+/// The member's notifications, newest first, before the id `before`.
+pub async fn list(
+    app: &App,
+    acting: Acting<'_>,
+    before: Option<i64>,
+    limit: Option<i64>,
+) -> Result<Vec<Notification>> {
+    let user = acting.member()?;
+    let limit = limit.unwrap_or(PAGE);
+    if !(1..=PAGE_MAX).contains(&limit) {
+        return Err(Error::Invalid(format!(
+            "invalid limit: between 1 and {PAGE_MAX}"
+        )));
+    }
+    Ok(app.store.notifications(user.id, before, limit).await?)
+}
+
+/// How many of the member's notifications are unread.
+pub async fn unread(app: &App, acting: Acting<'_>) -> Result<i64> {
+    let user = acting.member()?;
+    Ok(app.store.unread_notifications(user.id).await?)
+}
+
+/// Marks one of the member's notifications read: someone else's is "not
+/// found", as it is not theirs to see.
+pub async fn mark_read(app: &App, acting: Acting<'_>, id: i64) -> Result<()> {
+    let user = acting.member()?;
+    if !app.store.mark_notification_read(user.id, id).await? {
+        return Err(Error::not_found("notification"));
+    }
+    Ok(())
+}
+
+/// Marks all the member's notifications read, or those of one thread.
+pub async fn mark_all_read(app: &App, acting: Acting<'_>, thread: Option<ThreadId>) -> Result<u64> {
+    let user = acting.member()?;
+    Ok(app.store.mark_notifications_read(user.id, thread).await?)
+}
+
+/// The member's delivery for every kind (their choice or the default).
+pub async fn preferences(app: &App, acting: Acting<'_>) -> Result<Vec<(Kind, Delivery)>> {
+    let user = acting.member()?;
+    let chosen = app.store.notification_prefs(user.id).await?;
+    Ok(Kind::ALL
+        .iter()
+        .map(|kind| {
+            let delivery = chosen
+                .iter()
+                .find(|(k, _)| k == kind.as_str())
+                .and_then(|(_, d)| d.parse().ok())
+                .unwrap_or(kind.default_delivery());
+            (*kind, delivery)
+        })
+        .collect())
+}
+
+/// Sets the member's delivery for some kinds, all checked before any is
+/// changed (an unknown kind or delivery changes nothing).
+pub async fn set_preferences(
+    app: &App,
+    acting: Acting<'_>,
+    changes: &[(String, String)],
+) -> Result<Vec<(Kind, Delivery)>> {
+    let user = acting.member()?;
+    let mut parsed = Vec::new();
+    for (kind, delivery) in changes {
+        let kind: Kind = kind.parse()?;
+        let delivery: Delivery = delivery.parse()?;
+        parsed.push((kind, delivery));
+    }
+    for (kind, delivery) in parsed {
+        app.store
+            .set_notification_pref(user.id, kind, delivery.as_str())
+            .await?;
+    }
+    preferences(app, acting).await
+}
+
+/// Watches or mutes a thread (or, with None, goes back to the default),
+/// one the member may read.
+pub async fn watch_thread(
+    app: &App,
+    acting: Acting<'_>,
+    thread: ThreadId,
+    level: Option<Watch>,
+) -> Result<()> {
+    let user = acting.member()?;
+    crate::threads::thread(app, thread, Some(user)).await?;
+    app.store
+        .set_watch(user.id, Watched::Thread(thread), level)
+        .await?;
+    Ok(())
+}
+
+/// Watches or mutes a group the member may read (None: the default).
+pub async fn watch_group(
+    app: &App,
+    acting: Acting<'_>,
+    name: &str,
+    level: Option<Watch>,
+) -> Result<()> {
+    let user = acting.member()?;
+    let group = crate::access::readable(app, name, Some(user)).await?;
+    app.store
+        .set_watch(user.id, Watched::Group(group.id), level)
+        .await?;
+    Ok(())
+}
+
+/// The member's watch on a thread and on a group, for the pages.
+pub async fn watch_of(app: &App, user: UserId, of: Watched) -> Result<Option<Watch>> {
+    Ok(app.store.watch_of(user, of).await?)
+}

@@ -1,0 +1,258 @@
+//! In-app notifications (issue 17, first step): a reply to you, a mention
+//! (`@name` here, a link to your profile from a Mastodon-shaped server),
+//! a new reply in a thread you watch (your own by default), a new thread in
+//! a group you watch; muting; a kind turned off; marking read; none for
+//! what you may not read; none lost across a restart, none made twice.
+
+use guildhall_e2e::remote::Remote;
+use guildhall_e2e::steps::{post_reply, post_thread};
+use guildhall_e2e::{Api, TestServer, eventually};
+use serde_json::{Value, json};
+
+async fn notifications(api: &Api) -> Value {
+    api.get("/notifications").await.expect(200)
+}
+
+/// Waits until `api` has `count` notifications; returns them.
+async fn until_count(api: &Api, count: usize, what: &str) -> Vec<Value> {
+    eventually(what, || async {
+        let list = notifications(api).await;
+        let items = list["notifications"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        (items.len() == count).then_some(items)
+    })
+    .await
+}
+
+fn kinds(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn reply_to(api: &Api, thread: i64, parent: i64, body: &str) -> i64 {
+    api.post(
+        &format!("/threads/{thread}/replies"),
+        json!({"body": body, "parent_id": parent}),
+    )
+    .await
+    .expect(201)["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Lets the notifier catch up with what is queued (it looks every 250 ms).
+async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+}
+
+async fn scenario(server: &mut TestServer) {
+    let ann = server.api().register("ann").await;
+    let bob = server.api().register("bob").await;
+    let carl = server.api().register("carl").await;
+    ann.post("/groups", json!({"name": "support", "title": "Support"}))
+        .await
+        .expect(201);
+    let thread = post_thread(&ann, "support", "Printer jams", "Every morning.").await;
+
+    // bob answers ann's thread: ann hears of a reply to her.
+    let bobs = post_reply(&bob, thread, "Try a new tray.").await;
+    let items = until_count(&ann, 1, "ann hears of bob's reply").await;
+    assert_eq!(kinds(&items), ["reply"]);
+    assert_eq!(items[0]["actor"], "bob");
+    assert_eq!(items[0]["thread_id"], thread);
+    assert_eq!(items[0]["thread_title"], "Printer jams");
+    assert_eq!(items[0]["reply_id"], bobs);
+    assert_eq!(notifications(&ann).await["unread"], 1);
+    assert!(
+        notifications(&bob).await["notifications"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // carl answers bob and names ann: bob hears of a reply, ann of a
+    // mention (closer than her watching her own thread), once each.
+    reply_to(&carl, thread, bobs, "Agreed, and @ann should log a ticket.").await;
+    let items = until_count(&ann, 2, "ann hears of the mention").await;
+    assert_eq!(kinds(&items), ["mention", "reply"]);
+    assert_eq!(
+        kinds(&until_count(&bob, 1, "bob hears of carl's answer").await),
+        ["reply"]
+    );
+    assert_eq!(
+        notifications(&carl).await["unread"],
+        0,
+        "never of one's own doing"
+    );
+
+    // An answer to bob in ann's thread: she watches it as its author.
+    reply_to(&carl, thread, bobs, "Me too.").await;
+    let items = until_count(&ann, 3, "ann hears of a reply in her thread").await;
+    assert_eq!(kinds(&items)[0], "watched");
+    assert_eq!(
+        kinds(&until_count(&bob, 2, "bob hears of carl's").await)[0],
+        "reply"
+    );
+
+    // bob watches the thread: a reply to ann in it reaches him as watched.
+    bob.put(
+        &format!("/threads/{thread}/watch"),
+        json!({"level": "watch"}),
+    )
+    .await
+    .expect(204);
+    post_reply(&carl, thread, "Also, check the rollers.").await;
+    assert_eq!(
+        kinds(&until_count(&ann, 4, "ann's reply").await)[0],
+        "reply"
+    );
+    assert_eq!(
+        kinds(&until_count(&bob, 3, "bob watches").await)[0],
+        "watched"
+    );
+
+    // ann mutes her thread: nothing more from it, replies to her included.
+    ann.put(
+        &format!("/threads/{thread}/watch"),
+        json!({"level": "mute"}),
+    )
+    .await
+    .expect(204);
+    post_reply(&carl, thread, "Did it work?").await;
+    until_count(&bob, 4, "bob still hears of the thread").await;
+    // bob watches the group: a new thread in it reaches him.
+    bob.put("/groups/support/watch", json!({"level": "watch"}))
+        .await
+        .expect(204);
+    let second = post_thread(&carl, "support", "Toner smears", "Since Monday.").await;
+    let items = until_count(&bob, 5, "bob hears of the new thread").await;
+    assert_eq!(kinds(&items)[0], "group_thread");
+    assert_eq!(items[0]["thread_id"], second);
+    assert_eq!(
+        until_count(&ann, 4, "ann heard nothing more").await.len(),
+        4
+    );
+
+    // Preferences: bob turns new threads off; an unknown kind or an email
+    // delivery is refused and changes nothing.
+    let prefs = bob.get("/notifications/preferences").await.expect(200);
+    assert_eq!(prefs["deliveries"]["group_thread"], "in_app");
+    bob.put(
+        "/notifications/preferences",
+        json!({"deliveries": {"group_thread": "off", "likes": "off"}}),
+    )
+    .await
+    .expect_error(422, "invalid");
+    bob.put(
+        "/notifications/preferences",
+        json!({"deliveries": {"reply": "email"}}),
+    )
+    .await
+    .expect_error(422, "invalid");
+    let same = bob.get("/notifications/preferences").await.expect(200);
+    assert_eq!(same, prefs);
+    let set = bob
+        .put(
+            "/notifications/preferences",
+            json!({"deliveries": {"group_thread": "off"}}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(set["deliveries"]["group_thread"], "off");
+    post_thread(&carl, "support", "Paper sizes", "A4 or letter?").await;
+    reply_to(&carl, thread, bobs, "Ping.").await;
+    let items = until_count(&bob, 6, "bob hears of carl's ping").await;
+    assert_eq!(
+        kinds(&items)[..2],
+        ["reply", "group_thread"],
+        "and not of the new thread"
+    );
+
+    // Marking read: one, someone else's (404, nothing changed), all.
+    let unread = notifications(&bob).await["unread"].as_i64().unwrap();
+    let first = items[0]["id"].as_i64().unwrap();
+    bob.post(&format!("/notifications/{first}/read"), json!({}))
+        .await
+        .expect(204);
+    let ann_first = notifications(&ann).await["notifications"][0]["id"]
+        .as_i64()
+        .unwrap();
+    bob.post(&format!("/notifications/{ann_first}/read"), json!({}))
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(notifications(&ann).await["unread"], 4);
+    assert_eq!(notifications(&bob).await["unread"], unread - 1);
+    let marked = bob.post("/notifications/read", json!({})).await.expect(200);
+    assert_eq!(marked["marked"], unread - 1);
+    assert_eq!(
+        bob.get("/notifications/unread").await.expect(200)["unread"],
+        0
+    );
+
+    // Nothing of what one may not read: a mention of carl in a private
+    // group he is not in.
+    ann.post("/groups", json!({"name": "staff", "title": "Staff"}))
+        .await
+        .expect(201);
+    ann.patch("/groups/staff", json!({"visibility": "private"}))
+        .await
+        .expect(200);
+    post_thread(&ann, "staff", "About @carl", "Promote @carl?").await;
+    let carl_before = notifications(&carl).await["notifications"]
+        .as_array()
+        .unwrap()
+        .len();
+    reply_to(&ann, thread, bobs, "@carl thanks").await;
+    until_count(&carl, carl_before + 1, "carl hears of the public mention").await;
+    let carls = notifications(&carl).await;
+    assert!(!carls.to_string().contains("About @carl"), "{carls}");
+
+    // From a Mastodon-shaped server: alice answers ann's thread naming bob
+    // (a link to his profile): ann hears of the reply, bob of the mention.
+    ann.delete(&format!("/threads/{thread}/watch"))
+        .await
+        .expect(204);
+    let remote = Remote::start().await;
+    let note = remote.fixture("mastodon_create_note_reply", server, thread, 0);
+    let (status, body) = remote.send(&server.url("/inbox"), &note).await;
+    assert_eq!(status, 202, "{body}");
+    let items = until_count(&bob, 8, "bob hears of alice's mention").await;
+    assert_eq!(kinds(&items)[0], "mention");
+    assert!(items[0]["actor"].as_str().unwrap().starts_with("alice@"));
+    let items = until_count(&ann, 5, "ann hears of alice's reply").await;
+    assert_eq!(kinds(&items)[0], "reply");
+
+    // None lost across a restart, none made twice: a reply written just
+    // before the server stops is notified once it is back.
+    let before = notifications(&ann).await["notifications"]
+        .as_array()
+        .unwrap()
+        .len();
+    post_reply(&bob, thread, "Last word before the restart.").await;
+    server.restart().await;
+    until_count(&ann, before + 1, "the reply from before the restart").await;
+    settle().await;
+    assert_eq!(
+        notifications(&ann).await["notifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        before + 1
+    );
+}
+
+#[tokio::test]
+async fn members_hear_of_what_concerns_them() {
+    scenario(&mut TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn members_hear_of_what_concerns_them_on_postgres() {
+    if let Some(mut server) = TestServer::postgres("notifications").await {
+        scenario(&mut server).await;
+    }
+}
