@@ -4,6 +4,7 @@
 //! a group you watch; muting; a kind turned off; marking read; none for
 //! what you may not read; none lost across a restart, none made twice.
 
+use guildhall_e2e::browser::Browser;
 use guildhall_e2e::remote::Remote;
 use guildhall_e2e::steps::{post_reply, post_thread};
 use guildhall_e2e::{Api, TestServer, eventually};
@@ -243,6 +244,123 @@ async fn scenario(server: &mut TestServer) {
             .len(),
         before + 1
     );
+}
+
+/// The pages: the bell's count on every page, the notifications page
+/// grouped by thread, marking read, watching and muting, the preferences.
+async fn pages(server: &mut TestServer) {
+    let ann = server.api().register("ann").await;
+    let bob = server.api().register("bob").await;
+    ann.post("/groups", json!({"name": "support", "title": "Support"}))
+        .await
+        .expect(201);
+    let thread = post_thread(&ann, "support", "Printer jams every morning", "Help.").await;
+    let browser = Browser::new(server);
+    browser.login("ann").await;
+    let empty = browser.get("/notifications").await.expect(200).body;
+    assert!(empty.contains("Nothing yet."), "{empty}");
+    assert!(
+        !browser
+            .get("/")
+            .await
+            .expect(200)
+            .body
+            .contains("class=\"count\"")
+    );
+
+    post_reply(&bob, thread, "Try a new tray.").await;
+    post_reply(&bob, thread, "Or the rollers.").await;
+    until_count(&ann, 2, "ann's two notifications").await;
+    let home = browser.get("/").await.expect(200).body;
+    assert!(home.contains("Notifications: 2 unread"), "{home}");
+    let list = browser.get("/notifications").await.expect(200).body;
+    assert!(list.contains("bob replied to you"), "{list}");
+    assert!(
+        list.contains("Printer jams every morning") && list.contains("2 unread"),
+        "{list}"
+    );
+    assert_eq!(list.matches("<article").count(), 1, "grouped by thread");
+
+    // One read, then the rest.
+    let first = notifications(&ann).await["notifications"][0]["id"]
+        .as_i64()
+        .unwrap();
+    browser
+        .submit(
+            "/notifications",
+            &format!("/notifications/{first}/read"),
+            &[],
+        )
+        .await
+        .redirect();
+    assert!(
+        browser
+            .get("/")
+            .await
+            .expect(200)
+            .body
+            .contains("Notifications: 1 unread")
+    );
+    browser
+        .submit("/notifications", "/notifications/read", &[])
+        .await
+        .redirect();
+    assert!(
+        browser
+            .get("/")
+            .await
+            .expect(200)
+            .body
+            .contains("Notifications: 0 unread")
+    );
+
+    // Muting from the thread's page.
+    let to = browser
+        .submit(
+            &format!("/t/{thread}"),
+            &format!("/t/{thread}/watch"),
+            &[("level", "mute")],
+        )
+        .await
+        .redirect();
+    assert!(browser.get(&to).await.expect(200).body.contains("Muted"));
+    let group = browser
+        .submit("/g/support", "/g/support/watch", &[("level", "watch")])
+        .await
+        .redirect();
+    assert!(
+        browser
+            .get(&group)
+            .await
+            .expect(200)
+            .body
+            .contains("Watching")
+    );
+
+    // The settings page: each kind's delivery.
+    let settings = browser.get("/settings").await.expect(200).body;
+    assert!(settings.contains("A mention of you (@name)"), "{settings}");
+    let to = browser
+        .submit(
+            "/settings",
+            "/settings/notifications",
+            &[("mention", "off")],
+        )
+        .await
+        .redirect();
+    assert!(browser.get(&to).await.expect(200).body.contains("Saved."));
+    let prefs = ann.get("/notifications/preferences").await.expect(200);
+    assert_eq!(prefs["deliveries"]["mention"], "off");
+    assert_eq!(prefs["deliveries"]["reply"], "in_app");
+    let refused = browser
+        .submit("/settings", "/settings/notifications", &[("likes", "off")])
+        .await;
+    assert_eq!(refused.status.as_u16(), 422, "{}", refused.body);
+}
+
+#[tokio::test]
+async fn the_pages_show_and_mark_notifications() {
+    pages(&mut TestServer::sqlite().await).await;
 }
 
 #[tokio::test]

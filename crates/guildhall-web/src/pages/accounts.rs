@@ -168,14 +168,24 @@ pub async fn profile(page: Page, PagePath(username): PagePath<String>) -> PageRe
     )
 }
 
-pub async fn settings_form(page: Page) -> PageResult {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SettingsQuery {
+    /// Which form was just saved.
+    saved: Option<String>,
+}
+
+pub async fn settings_form(page: Page, PageQuery(q): PageQuery<SettingsQuery>) -> PageResult {
     let user = page.user("/settings")?;
+    let preferences = super::notifications::preferences_view(&page).await?;
     page.render(
         "settings.html",
         context! {
             display_name => user.display_name.clone().unwrap_or_default(),
             bio => user.bio,
             avatar_url => user.avatar_url.clone().unwrap_or_default(),
+            preferences,
+            saved => q.saved,
         },
     )
 }
@@ -192,15 +202,19 @@ pub async fn settings(page: Page, PageForm(f): PageForm<SettingsForm>) -> PageRe
     .await
     {
         Ok(u) => Ok(see_other(&format!("/u/{}", u.username))),
-        Err(e) => page.reshow(
-            e,
-            "settings.html",
-            context! {
-                display_name => f.display_name,
-                bio => f.bio,
-                avatar_url => f.avatar_url,
-            },
-        ),
+        Err(e) => {
+            let preferences = super::notifications::preferences_view(&page).await?;
+            page.reshow(
+                e,
+                "settings.html",
+                context! {
+                    display_name => f.display_name,
+                    bio => f.bio,
+                    avatar_url => f.avatar_url,
+                    preferences,
+                },
+            )
+        }
     }
 }
 

@@ -179,6 +179,15 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let watch = match viewer {
+        Some(u) => {
+            let of = guildhall_db::Watched::Group(group.id);
+            guildhall_app::notifications::watch_of(&state.app, u.id, of)
+                .await?
+                .map(|w| w.as_str())
+        }
+        None => None,
+    };
     page.render(
         "group.html",
         context! {
@@ -186,6 +195,7 @@ pub async fn show(
             threads,
             moderators,
             leaders,
+            watch,
             is_member,
             requested,
             may_invite => match viewer {

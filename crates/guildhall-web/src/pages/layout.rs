@@ -26,6 +26,8 @@ pub struct Page {
     pub csrf: String,
     pub session: Option<String>,
     pub here: String,
+    /// The signed-in member's unread notifications (the bell).
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -52,12 +54,17 @@ impl FromRequestParts<AppState> for Page {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
+        let unread = match &viewer {
+            Some(user) => state.store.unread_notifications(user.id).await?,
+            None => 0,
+        };
         Ok(Page {
             state: state.clone(),
             viewer,
             csrf,
             session,
             here,
+            unread,
         })
     }
 }
@@ -94,6 +101,7 @@ impl Page {
                 registration_open => rules.registration_open,
             },
             viewer => self.viewer.as_ref().map(UserView::from),
+            unread => self.unread,
             csrf => self.csrf,
             login_next => login_next,
             can_create_group => self.can_create_group(),
@@ -228,12 +236,14 @@ async fn error_page(
             .flatten(),
         None => None,
     };
+    // An error page shows no count rather than risk another failure.
     let page = Page {
         state: state.clone(),
         viewer,
         csrf,
         session,
         here,
+        unread: 0,
     };
     let ctx = context! {
         status => failure.status.as_u16(),

@@ -20,6 +20,7 @@ mod ideas;
 mod invitations;
 pub mod layout;
 mod moderation;
+mod notifications;
 mod questions;
 pub mod redirect;
 mod replies;
@@ -123,6 +124,15 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/u/{username}/suspend", post(moderation::suspend))
         .route("/u/{username}/unsuspend", post(moderation::unsuspend))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::read_all))
+        .route("/notifications/{id}/read", post(notifications::read_one))
+        .route("/t/{id}/watch", post(notifications::watch_thread))
+        .route("/g/{name}/watch", post(notifications::watch_group))
+        .route(
+            "/settings/notifications",
+            post(notifications::set_preferences),
+        )
         .route("/t/{id}/reply", post(replies::create))
         .route("/r/{id}/vote", post(replies::vote))
         .route("/r/{id}/edit", get(replies::edit_form).post(replies::edit))

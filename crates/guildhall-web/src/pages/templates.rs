@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("invite.html", include_str!("../../templates/invite.html")),
     ("flags.html", include_str!("../../templates/flags.html")),
     (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
+    (
         "reply_form.html",
         include_str!("../../templates/reply_form.html"),
     ),
