@@ -5,7 +5,7 @@
 -- the server stops and none is made twice.
 CREATE TABLE notice_events (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind        TEXT    NOT NULL,   -- as federation_events.kind
+    kind        TEXT    NOT NULL,   -- new_post, answer_accepted, idea_status, moderated, invited, join_decided
     object_type TEXT    NOT NULL,   -- thread, reply, group, user
     object_id   BIGINT,
     actor_id    BIGINT,             -- users.id of whoever did it
@@ -23,6 +23,7 @@ CREATE TABLE notifications (
     group_id    BIGINT  REFERENCES groups(id) ON DELETE CASCADE,
     thread_id   BIGINT  REFERENCES threads(id) ON DELETE CASCADE,
     reply_id    BIGINT  REFERENCES replies(id) ON DELETE CASCADE,
+    detail      TEXT,               -- a reason, a stage, an answer
     source      BIGINT  NOT NULL,
     created_at  BIGINT  NOT NULL,
     read_at     BIGINT,

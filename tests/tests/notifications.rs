@@ -6,7 +6,7 @@
 
 use guildhall_e2e::browser::Browser;
 use guildhall_e2e::remote::Remote;
-use guildhall_e2e::steps::{post_reply, post_thread};
+use guildhall_e2e::steps::{kind_group, post_reply, post_thread};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
@@ -356,6 +356,135 @@ async fn pages(server: &mut TestServer) {
         .submit("/settings", "/settings/notifications", &[("likes", "off")])
         .await;
     assert_eq!(refused.status.as_u16(), 422, "{}", refused.body);
+}
+
+/// The newest notification of `api` once there are `count`.
+async fn newest(api: &Api, count: usize, what: &str) -> Value {
+    until_count(api, count, what).await[0].clone()
+}
+
+/// Each other kind, from the action that causes it.
+async fn other_kinds(server: &TestServer) {
+    let ann = server.api().register("ann").await;
+    let bob = server.api().register("bob").await;
+    let carl = server.api().register("carl").await;
+    let dan = server.api().register("dan").await;
+
+    // A question answered, the answer accepted.
+    kind_group(&ann, "help", "Help", "questions").await;
+    let question = post_thread(&ann, "help", "How do I reset the printer?", "It blinks.").await;
+    let answer = post_reply(&bob, question, "Hold the power button for ten seconds.").await;
+    let n = newest(&ann, 1, "ann's question answered").await;
+    assert_eq!(
+        (n["kind"].as_str(), n["actor"].as_str()),
+        (Some("question_answered"), Some("bob"))
+    );
+    ann.put(
+        &format!("/threads/{question}/answer"),
+        json!({"reply_id": answer}),
+    )
+    .await
+    .expect(200);
+    let n = newest(&bob, 1, "bob's answer accepted").await;
+    assert_eq!(n["kind"], "answer_accepted");
+    assert_eq!(n["reply_id"], answer);
+
+    // An idea moved on: its author and those who voted for it.
+    kind_group(&ann, "ideas", "Ideas", "ideas").await;
+    let idea = post_thread(&bob, "ideas", "Duplex printing", "Both sides.").await;
+    carl.put(&format!("/threads/{idea}/vote"), json!({"value": 1}))
+        .await
+        .expect(200);
+    ann.put(
+        &format!("/threads/{idea}/status"),
+        json!({"status": "planned"}),
+    )
+    .await
+    .expect(200);
+    for (who, count) in [(&bob, 2), (&carl, 1)] {
+        let n = newest(who, count, "the idea's new stage").await;
+        assert_eq!(
+            (n["kind"].as_str(), n["detail"].as_str()),
+            (Some("idea_status"), Some("planned"))
+        );
+    }
+
+    // A moderator's action on one's post, with the reason.
+    let off = post_reply(&carl, idea, "Buy my toner!").await;
+    ann.post(
+        &format!("/replies/{off}/remove"),
+        json!({"reason": "Advertising"}),
+    )
+    .await
+    .expect(204);
+    let n = newest(&carl, 2, "carl hears of the removal").await;
+    assert_eq!(n["kind"], "moderation");
+    assert_eq!(n["detail"], "removed your post: Advertising");
+    let carls = reqwest::Client::new()
+        .get(server.url("/notifications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        carls.url().path(),
+        "/login",
+        "the page is for members signed in"
+    );
+    ann.put(
+        &format!("/threads/{idea}/lock"),
+        json!({"reason": "Decided"}),
+    )
+    .await
+    .expect(204);
+    let n = newest(&bob, 3, "bob hears of the lock").await;
+    assert_eq!(n["detail"], "locked your thread: Decided");
+
+    // An invitation, and the answer to a request to join.
+    ann.post("/groups", json!({"name": "beta", "title": "Beta"}))
+        .await
+        .expect(201);
+    ann.patch("/groups/beta", json!({"visibility": "private"}))
+        .await
+        .expect(200);
+    ann.post("/groups/beta/invitations", json!({"username": "dan"}))
+        .await
+        .expect(201);
+    let n = newest(&dan, 1, "dan's invitation").await;
+    assert_eq!(
+        (n["kind"].as_str(), n["group"].as_str()),
+        (Some("invitation"), Some("beta"))
+    );
+    carl.post("/groups/beta/join", json!({})).await.expect(200);
+    ann.post("/groups/beta/requests/carl", json!({"approve": false}))
+        .await
+        .expect(204);
+    let n = newest(&carl, 3, "carl's request answered").await;
+    assert_eq!(
+        (n["kind"].as_str(), n["detail"].as_str()),
+        (Some("join_request"), Some("refused"))
+    );
+    // Joining a public group is no request, and no news.
+    bob.post("/groups/help/join", json!({})).await.expect(200);
+    settle().await;
+    assert_eq!(
+        notifications(&bob).await["notifications"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn each_kind_comes_from_its_action() {
+    other_kinds(&TestServer::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn each_kind_comes_from_its_action_on_postgres() {
+    if let Some(server) = TestServer::postgres("notification_kinds").await {
+        other_kinds(&server).await;
+    }
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use guildhall_core::notifications::{
     Concerned, Delivery, Kind, Watch, linked_names, mentioned_names, recipients,
 };
 use guildhall_core::visibility::Visibility;
-use guildhall_db::{EventKind, EventObject, NewNotification, Notice, Notification, Watched};
+use guildhall_db::{EventObject, NewNotification, Notice, NoticeKind, Notification, Watched};
 use std::time::Duration;
 
 /// Notices turned into notifications per pass.
@@ -25,11 +25,11 @@ const IDLE: Duration = Duration::from_millis(250);
 pub async fn expand_pending(app: &App) -> Result<usize> {
     let notices = app.store.pending_notices(BATCH).await?;
     for notice in &notices {
-        let made = match (notice.kind, notice.object) {
-            (EventKind::Create, EventObject::Thread(_) | EventObject::Reply(_)) => {
-                on_post(app, notice).await?
-            }
-            _ => vec![],
+        let made = match notice.kind {
+            NoticeKind::NewPost => on_post(app, notice).await?,
+            NoticeKind::AnswerAccepted | NoticeKind::Moderated => on_author(app, notice).await?,
+            NoticeKind::IdeaStatus => on_idea(app, notice).await?,
+            NoticeKind::Invited | NoticeKind::JoinDecided => on_member(app, notice).await?,
         };
         app.store.expand_notice(notice.id, &made).await?;
     }
@@ -62,7 +62,14 @@ async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
     if post.reply_id.is_some()
         && let Some(answered) = post.answered_id
     {
-        candidates.push((answered, Kind::Reply));
+        // In a questions group, an answer to the asker answers the question.
+        let asked = post.group_kind == "questions" && answered == post.thread_author_id;
+        let kind = if asked {
+            Kind::QuestionAnswered
+        } else {
+            Kind::Reply
+        };
+        candidates.push((answered, kind));
     }
     let domain = &app.settings.domain;
     let mut names = if post.remote {
@@ -74,11 +81,8 @@ async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
     for (id, _) in app.store.local_members_named(&names).await? {
         candidates.push((id, Kind::Mention));
     }
-    let group_watch = app.store.watchers(Watched::Group(post.group_id)).await?;
-    let mut muted: Vec<UserId> = muted_of(&group_watch);
     if post.reply_id.is_some() {
         let thread_watch = app.store.watchers(Watched::Thread(post.thread_id)).await?;
-        muted.extend(muted_of(&thread_watch));
         // The thread's author watches it unless they said otherwise.
         if !thread_watch
             .iter()
@@ -88,7 +92,146 @@ async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         }
         candidates.extend(watching(&thread_watch).map(|u| (u, Kind::Watched)));
     } else {
+        let group_watch = app.store.watchers(Watched::Group(post.group_id)).await?;
         candidates.extend(watching(&group_watch).map(|u| (u, Kind::GroupThread)));
+    }
+    let place = Place {
+        group: post.group_id,
+        thread: Some(post.thread_id),
+        reply: post.reply_id,
+        author: post.author_id,
+    };
+    deliver(app, notice, &place, candidates, None).await
+}
+
+/// Where a notice's post is: (group, thread, author, the reply if it is one).
+async fn place(app: &App, object: EventObject) -> Result<Option<Place>> {
+    let reply = match object {
+        EventObject::Reply(id) => Some(id),
+        _ => None,
+    };
+    Ok(app
+        .store
+        .post_place_of(object)
+        .await?
+        .map(|(group, thread, author)| Place {
+            group,
+            thread: Some(thread),
+            reply,
+            author,
+        }))
+}
+
+struct Place {
+    group: GroupId,
+    thread: Option<ThreadId>,
+    reply: Option<guildhall_core::ids::ReplyId>,
+    author: UserId,
+}
+
+/// What happened to one member's post: their answer accepted, or a
+/// moderator's removal, restore, lock or unlock (with the reason).
+async fn on_author(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
+    let Some(place) = place(app, notice.object).await? else {
+        return Ok(vec![]);
+    };
+    let (kind, detail) = match notice.kind {
+        NoticeKind::AnswerAccepted => (Kind::AnswerAccepted, None),
+        _ => (Kind::Moderation, Some(moderation_words(&notice.payload))),
+    };
+    let author = place.author;
+    deliver(app, notice, &place, vec![(author, kind)], detail).await
+}
+
+/// "removed your post: Off topic", from a moderation notice's payload.
+fn moderation_words(payload: &serde_json::Value) -> String {
+    let words = match payload["action"].as_str().unwrap_or_default() {
+        "removed" => "removed your post",
+        "restored" => "restored your post",
+        "locked" => "locked your thread",
+        "unlocked" => "unlocked your thread",
+        _ => "acted on your post",
+    };
+    match payload["reason"].as_str().filter(|r| !r.is_empty()) {
+        Some(reason) => format!("{words}: {reason}"),
+        None => words.to_owned(),
+    }
+}
+
+/// An idea moved to another stage: its author and those who voted for it.
+async fn on_idea(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
+    let Some(place) = place(app, notice.object).await? else {
+        return Ok(vec![]);
+    };
+    let EventObject::Thread(idea) = notice.object else {
+        return Ok(vec![]);
+    };
+    let mut candidates = vec![(place.author, Kind::IdeaStatus)];
+    for voter in app.store.upvoters(idea).await? {
+        candidates.push((voter, Kind::IdeaStatus));
+    }
+    let stage = notice.payload["stage"].as_str().map(str::to_owned);
+    deliver(app, notice, &place, candidates, stage).await
+}
+
+/// An invitation to a group, or the answer to a request to join one (only
+/// a private group's: following a public group needs no answer).
+async fn on_member(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
+    let EventObject::Group(group) = notice.object else {
+        return Ok(vec![]);
+    };
+    let Some(member) = notice.payload["member"].as_i64().map(UserId) else {
+        return Ok(vec![]);
+    };
+    let (kind, detail) = if notice.kind == NoticeKind::Invited {
+        (Kind::Invitation, None)
+    } else {
+        let public = app
+            .store
+            .group_by_id(group)
+            .await?
+            .is_none_or(|g| g.visibility == Visibility::Public);
+        if public {
+            return Ok(vec![]);
+        }
+        let approved = notice.payload["approved"].as_bool() == Some(true);
+        (
+            Kind::JoinRequest,
+            Some(if approved { "approved" } else { "refused" }.to_owned()),
+        )
+    };
+    let Some(user) = app.store.user_by_id(member).await? else {
+        return Ok(vec![]);
+    };
+    if user.origin.is_remote() || app.store.kinds_off(member).await?.contains(&kind) {
+        return Ok(vec![]);
+    }
+    // An invitation shows the group (even a hidden one) to the invited.
+    Ok(vec![NewNotification {
+        user_id: member,
+        kind,
+        actor_id: notice.actor_id,
+        group_id: Some(group),
+        thread_id: None,
+        reply_id: None,
+        detail,
+    }])
+}
+
+/// The rule applied to `candidates` about a post: mutes of its thread and
+/// group, kinds turned off, never the actor, only who may read it.
+async fn deliver(
+    app: &App,
+    notice: &Notice,
+    place: &Place,
+    candidates: Vec<(UserId, Kind)>,
+    detail: Option<String>,
+) -> Result<Vec<NewNotification>> {
+    let mut muted = muted_of(&app.store.watchers(Watched::Group(place.group)).await?);
+    if let Some(thread) = place.thread {
+        muted.extend(muted_of(
+            &app.store.watchers(Watched::Thread(thread)).await?,
+        ));
     }
     let mut off = Vec::new();
     for (user, _) in &candidates {
@@ -97,24 +240,24 @@ async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         }
     }
     let concerned = Concerned {
-        actor: Some(post.author_id),
+        actor: notice.actor_id,
         candidates,
         muted,
         off,
     };
     let mut made = Vec::new();
     for (user_id, kind) in recipients(&concerned) {
-        if !may_hear(app, user_id, post.group_id).await? {
-            continue;
+        if may_hear(app, user_id, place.group).await? {
+            made.push(NewNotification {
+                user_id,
+                kind,
+                actor_id: notice.actor_id,
+                group_id: Some(place.group),
+                thread_id: place.thread,
+                reply_id: place.reply,
+                detail: detail.clone(),
+            });
         }
-        made.push(NewNotification {
-            user_id,
-            kind,
-            actor_id: Some(post.author_id),
-            group_id: Some(post.group_id),
-            thread_id: Some(post.thread_id),
-            reply_id: post.reply_id,
-        });
     }
     Ok(made)
 }

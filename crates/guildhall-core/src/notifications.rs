@@ -50,6 +50,12 @@ macro_rules! kinds {
 kinds! {
     Reply => "reply", "A reply to your thread or reply";
     Mention => "mention", "A mention of you (@name)";
+    QuestionAnswered => "question_answered", "An answer to your question";
+    AnswerAccepted => "answer_accepted", "Your answer accepted";
+    IdeaStatus => "idea_status", "A new stage for an idea you posted or voted for";
+    Moderation => "moderation", "A moderator's action on your post";
+    Invitation => "invitation", "An invitation to a group";
+    JoinRequest => "join_request", "The answer to your request to join a group";
     Watched => "watched", "A new reply in a thread you watch";
     GroupThread => "group_thread", "A new thread in a group you watch";
 }

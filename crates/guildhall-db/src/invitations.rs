@@ -46,7 +46,8 @@ const FROM: &str =
 impl Store {
     /// Records an invitation; its id.
     pub async fn create_invitation(&self, new: NewInvitation<'_>) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.writer.begin().await?;
+        let id = sqlx::query_scalar(
             "INSERT INTO invitations (group_id, invited_by, user_id, token_hash, max_uses, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
@@ -57,8 +58,17 @@ impl Store {
         .bind(new.max_uses)
         .bind(new.expires_at)
         .bind(now_ms())
-        .fetch_one(&self.writer)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        // The member invited by name hears of it.
+        if let Some(user) = new.user {
+            let kind = crate::notifications::NoticeKind::Invited;
+            let who = serde_json::json!({ "member": user.get() });
+            let object = crate::federation::events::EventObject::Group(new.group);
+            crate::notifications::notice(&mut tx, kind, object, Some(new.by), Some(who)).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// A group's invitations still usable, newest first.

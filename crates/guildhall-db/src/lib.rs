@@ -55,7 +55,7 @@ pub use groups::{Group, GroupUpdate, NewGroup};
 pub use ideas::{NewStatus, StatusChange};
 pub use invitations::{Invitation, NewInvitation};
 pub use moderation::{GroupBan, LogEntry, LogRow, LogScope, NewBan};
-pub use notifications::{NewNotification, Notice, Notification, PostFacts, Watched};
+pub use notifications::{NewNotification, Notice, NoticeKind, Notification, PostFacts, Watched};
 pub use recompute::Recomputed;
 pub use removals::RemovedText;
 pub use replies::{NewReply, Reply};

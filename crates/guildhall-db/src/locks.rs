@@ -105,6 +105,17 @@ impl Store {
         let payload = serde_json::json!({ "reason": reason }).to_string();
         let object = EventObject::Thread(id);
         record_via(&mut tx, via, kind, object, group, by, Some(&payload)).await?;
+        // The author hears of a lock (pins are no news to them).
+        let said = match kind {
+            EventKind::Lock => Some("locked"),
+            EventKind::Unlock => Some("unlocked"),
+            _ => None,
+        };
+        if let Some(action) = said {
+            let what = serde_json::json!({ "action": action, "reason": reason });
+            let notice = crate::notifications::NoticeKind::Moderated;
+            crate::notifications::notice(&mut tx, notice, object, Some(by), Some(what)).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

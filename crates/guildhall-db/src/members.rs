@@ -91,6 +91,9 @@ impl Store {
         };
         if pending == 0 {
             bump_members(&mut tx, group_id, -1).await?;
+        } else if !unfollow {
+            // A remote group turned a member's Follow down.
+            join_decided(&mut tx, group_id, user_id, false).await?;
         }
         if let Some(follow_id) = follow_id.filter(|_| unfollow) {
             let remote: Option<String> =
@@ -146,6 +149,7 @@ impl Store {
             let object = EventObject::Group(group_id);
             record(&mut tx, EventKind::Accept, object, None, Some(&follow)).await?;
         }
+        join_decided(&mut tx, group_id, user_id, true).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -197,6 +201,7 @@ impl Store {
             let object = EventObject::Group(group_id);
             record(&mut tx, EventKind::Reject, object, None, Some(&follow)).await?;
         }
+        join_decided(&mut tx, group_id, user_id, false).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -440,6 +445,21 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
+}
+
+/// A notice that a request to join (or a Follow of a remote group) was
+/// answered, for the member who asked.
+async fn join_decided(
+    tx: &mut Transaction<'static, Any>,
+    group_id: GroupId,
+    user_id: UserId,
+    approved: bool,
+) -> Result<()> {
+    let kind = crate::notifications::NoticeKind::JoinDecided;
+    let said = serde_json::json!({ "member": user_id.get(), "approved": approved });
+    let object = EventObject::Group(group_id);
+    crate::notifications::notice(tx, kind, object, None, Some(said)).await?;
+    Ok(())
 }
 
 async fn bump_members(

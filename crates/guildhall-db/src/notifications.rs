@@ -4,38 +4,85 @@
 //! guildhall-core's `notifications`; guildhall-app's notifier applies it.
 
 use crate::error::Result;
-use crate::federation::events::{EventKind, EventObject};
+use crate::federation::events::EventObject;
 use crate::{Store, now_ms};
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::notifications::{Kind, Watch};
 // The column names formatted into SQL are `Watched::column`'s constants.
 use sqlx::{AnyConnection, AssertSqlSafe};
 
+/// What a notice says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// A new thread or reply, from here or elsewhere.
+    NewPost,
+    /// A reply was accepted as its question's answer.
+    AnswerAccepted,
+    /// An idea moved to another stage (the payload names it).
+    IdeaStatus,
+    /// A moderator removed, restored or locked a post (payload: what, why).
+    Moderated,
+    /// A member was invited to a group (payload: who).
+    Invited,
+    /// A request to join a group was answered (payload: who, yes or no).
+    JoinDecided,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::NewPost => "new_post",
+            NoticeKind::AnswerAccepted => "answer_accepted",
+            NoticeKind::IdeaStatus => "idea_status",
+            NoticeKind::Moderated => "moderated",
+            NoticeKind::Invited => "invited",
+            NoticeKind::JoinDecided => "join_decided",
+        }
+    }
+
+    fn parse(s: &str) -> Option<NoticeKind> {
+        [
+            NoticeKind::NewPost,
+            NoticeKind::AnswerAccepted,
+            NoticeKind::IdeaStatus,
+            NoticeKind::Moderated,
+            NoticeKind::Invited,
+            NoticeKind::JoinDecided,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
 /// A change that may concern members, waiting for the notifier.
 #[derive(Debug, Clone)]
 pub struct Notice {
     pub id: i64,
-    pub kind: EventKind,
+    pub kind: NoticeKind,
     pub object: EventObject,
     pub actor_id: Option<UserId>,
+    /// JSON: the reason, the stage, the member, as the kind says.
+    pub payload: serde_json::Value,
 }
 
 /// Writes a notice in the change's own transaction.
 pub(crate) async fn notice(
     conn: &mut AnyConnection,
-    kind: EventKind,
+    kind: NoticeKind,
     object: EventObject,
     actor_id: Option<UserId>,
+    payload: Option<serde_json::Value>,
 ) -> sqlx::Result<()> {
     let (object_type, object_id) = object.parts();
     sqlx::query(
-        "INSERT INTO notice_events (kind, object_type, object_id, actor_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO notice_events (kind, object_type, object_id, actor_id, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(kind.as_str())
     .bind(object_type)
     .bind(object_id)
     .bind(actor_id)
+    .bind(payload.map(|p| p.to_string()))
     .bind(now_ms())
     .execute(conn)
     .await?;
@@ -56,6 +103,8 @@ pub struct PostFacts {
     pub body: String,
     pub body_html: String,
     pub remote: bool,
+    /// The group's kind (`questions`...).
+    pub group_kind: String,
 }
 
 /// A notification to make.
@@ -67,6 +116,8 @@ pub struct NewNotification {
     pub group_id: Option<GroupId>,
     pub thread_id: Option<ThreadId>,
     pub reply_id: Option<ReplyId>,
+    /// What else it says: a reason, a stage, an answer.
+    pub detail: Option<String>,
 }
 
 /// A notification as a member reads it.
@@ -79,6 +130,7 @@ pub struct Notification {
     pub thread_id: Option<ThreadId>,
     pub thread_title: Option<String>,
     pub reply_id: Option<ReplyId>,
+    pub detail: Option<String>,
     pub created_at: i64,
     pub read_at: Option<i64>,
 }
@@ -99,8 +151,15 @@ impl Watched {
     }
 }
 
-/// id, kind, object type, object id, actor.
-type NoticeRow = (i64, String, String, Option<i64>, Option<UserId>);
+/// id, kind, object type, object id, actor, payload.
+type NoticeRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<UserId>,
+    Option<String>,
+);
 
 type FactsRow = (
     GroupId,
@@ -111,25 +170,29 @@ type FactsRow = (
     String,
     String,
     Option<String>,
+    String,
 );
 
 impl Store {
     /// The oldest notices, up to `limit`.
     pub async fn pending_notices(&self, limit: i64) -> Result<Vec<Notice>> {
         let rows: Vec<NoticeRow> = sqlx::query_as(
-            "SELECT id, kind, object_type, object_id, actor_id FROM notice_events ORDER BY id LIMIT $1",
+            "SELECT id, kind, object_type, object_id, actor_id, payload FROM notice_events ORDER BY id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(id, kind, otype, oid, actor_id)| {
+            .filter_map(|(id, kind, otype, oid, actor_id, payload)| {
                 Some(Notice {
                     id,
-                    kind: EventKind::parse(&kind)?,
+                    kind: NoticeKind::parse(&kind)?,
                     object: EventObject::parse(&otype, oid?)?,
                     actor_id,
+                    payload: payload
+                        .and_then(|p| serde_json::from_str(&p).ok())
+                        .unwrap_or_default(),
                 })
             })
             .collect())
@@ -140,8 +203,8 @@ impl Store {
         let row: Option<FactsRow> = match object {
             EventObject::Thread(id) => {
                 sqlx::query_as(
-                    "SELECT t.group_id, t.id, t.author_id, CAST(NULL AS BIGINT), t.author_id, t.body, t.body_html, u.domain \
-                     FROM threads t JOIN users u ON u.id = t.author_id \
+                    "SELECT t.group_id, t.id, t.author_id, CAST(NULL AS BIGINT), t.author_id, t.body, t.body_html, u.domain, g.kind \
+                     FROM threads t JOIN users u ON u.id = t.author_id JOIN groups g ON g.id = t.group_id \
                      WHERE t.id = $1 AND t.deleted_at IS NULL AND t.removed_at IS NULL",
                 )
                 .bind(id)
@@ -151,8 +214,9 @@ impl Store {
             EventObject::Reply(id) => {
                 sqlx::query_as(
                     "SELECT t.group_id, t.id, r.author_id, COALESCE(p.author_id, t.author_id), t.author_id, \
-                     r.body, r.body_html, u.domain \
+                     r.body, r.body_html, u.domain, g.kind \
                      FROM replies r JOIN threads t ON t.id = r.thread_id JOIN users u ON u.id = r.author_id \
+                     JOIN groups g ON g.id = t.group_id \
                      LEFT JOIN replies p ON p.id = r.parent_id \
                      WHERE r.id = $1 AND r.deleted_at IS NULL AND r.removed_at IS NULL",
                 )
@@ -176,6 +240,7 @@ impl Store {
                 body,
                 body_html,
                 domain,
+                group_kind,
             )| {
                 PostFacts {
                     group_id,
@@ -187,9 +252,46 @@ impl Store {
                     body,
                     body_html,
                     remote: domain.is_some(),
+                    group_kind,
                 }
             },
         ))
+    }
+
+    /// Where a post is (its group and thread) and who wrote it, whatever
+    /// its state.
+    pub async fn post_place_of(
+        &self,
+        object: EventObject,
+    ) -> Result<Option<(GroupId, ThreadId, UserId)>> {
+        Ok(match object {
+            EventObject::Thread(id) => {
+                sqlx::query_as("SELECT group_id, id, author_id FROM threads WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+            }
+            EventObject::Reply(id) => {
+                sqlx::query_as(
+                    "SELECT t.group_id, t.id, r.author_id FROM replies r JOIN threads t ON t.id = r.thread_id \
+                     WHERE r.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+            }
+            _ => None,
+        })
+    }
+
+    /// Who voted an idea up.
+    pub async fn upvoters(&self, thread: ThreadId) -> Result<Vec<UserId>> {
+        Ok(sqlx::query_scalar(
+            "SELECT user_id FROM thread_votes WHERE thread_id = $1 AND value > 0 ORDER BY user_id LIMIT 10000",
+        )
+        .bind(thread)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Who watches (or muted) a thread or a group.
@@ -317,8 +419,8 @@ impl Store {
         let now = now_ms();
         for n in made {
             sqlx::query(
-                "INSERT INTO notifications (user_id, kind, actor_id, group_id, thread_id, reply_id, source, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, user_id) DO NOTHING",
+                "INSERT INTO notifications (user_id, kind, actor_id, group_id, thread_id, reply_id, detail, source, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (source, user_id) DO NOTHING",
             )
             .bind(n.user_id)
             .bind(n.kind.as_str())
@@ -326,6 +428,7 @@ impl Store {
             .bind(n.group_id)
             .bind(n.thread_id)
             .bind(n.reply_id)
+            .bind(&n.detail)
             .bind(notice)
             .bind(now)
             .execute(&mut *tx)
@@ -344,7 +447,7 @@ impl Store {
     ) -> Result<Vec<Notification>> {
         Ok(sqlx::query_as(
             "SELECT n.id, n.kind, a.username AS actor, g.name AS group_name, n.thread_id, \
-             t.title AS thread_title, n.reply_id, n.created_at, n.read_at \
+             t.title AS thread_title, n.reply_id, n.detail, n.created_at, n.read_at \
              FROM notifications n LEFT JOIN users a ON a.id = n.actor_id \
              LEFT JOIN groups g ON g.id = n.group_id LEFT JOIN threads t ON t.id = n.thread_id \
              WHERE n.user_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR n.id < $2) ORDER BY n.id DESC LIMIT $3",

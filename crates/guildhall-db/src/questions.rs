@@ -108,6 +108,11 @@ impl Store {
             None,
         )
         .await?;
+        if let Some(id) = answer {
+            let kind = crate::notifications::NoticeKind::AnswerAccepted;
+            let object = EventObject::Reply(id);
+            crate::notifications::notice(&mut tx, kind, object, Some(by), None).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -232,7 +232,8 @@ pub(crate) async fn record_via(
 ) -> sqlx::Result<Option<String>> {
     // A new post, from here or elsewhere, may concern members here.
     if kind == EventKind::Create {
-        crate::notifications::notice(conn, kind, object, Some(actor_id)).await?;
+        let new = crate::notifications::NoticeKind::NewPost;
+        crate::notifications::notice(conn, new, object, Some(actor_id), None).await?;
     }
     match via {
         Via::Local => Ok(Some(

@@ -20,8 +20,10 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: i64,
-    /// `reply`, `mention`, `watched` (a new reply in a thread you watch)
-    /// or `group_thread` (a new thread in a group you watch).
+    /// `reply`, `mention`, `question_answered`, `answer_accepted`,
+    /// `idea_status`, `moderation`, `invitation`, `join_request`, `watched`
+    /// (a new reply in a thread you watch) or `group_thread` (a new thread
+    /// in a group you watch).
     pub kind: String,
     /// Who did it (`name`, or `name@host` from elsewhere).
     pub actor: Option<String>,
@@ -29,6 +31,9 @@ pub struct NotificationView {
     pub thread_id: Option<i64>,
     pub thread_title: Option<String>,
     pub reply_id: Option<i64>,
+    /// What else it says: the idea's new stage, the moderator's action and
+    /// reason ("removed your post: Off topic"), `approved` or `refused`.
+    pub detail: Option<String>,
     pub created_at: String,
     pub read: bool,
 }
@@ -43,6 +48,7 @@ impl From<Notification> for NotificationView {
             thread_id: n.thread_id.map(|t| t.get()),
             thread_title: n.thread_title,
             reply_id: n.reply_id.map(|r| r.get()),
+            detail: n.detail,
             created_at: time(n.created_at),
             read: n.read_at.is_some(),
         }

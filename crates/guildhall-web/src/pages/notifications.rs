@@ -44,9 +44,18 @@ struct ThreadGroup {
 
 fn said(n: &Notification) -> String {
     let who = n.actor.clone().unwrap_or_else(|| "Someone".into());
+    let detail = n.detail.clone().unwrap_or_default();
+    let group = n.group_name.clone().unwrap_or_default();
     match n.kind.parse::<Kind>() {
         Ok(Kind::Reply) => format!("{who} replied to you"),
         Ok(Kind::Mention) => format!("{who} mentioned you"),
+        Ok(Kind::QuestionAnswered) => format!("{who} answered your question"),
+        Ok(Kind::AnswerAccepted) => format!("{who} accepted your answer"),
+        Ok(Kind::IdeaStatus) => format!("{who} moved the idea to \u{201c}{detail}\u{201d}"),
+        // Who moderated is the mod log's to show, as the instance decides.
+        Ok(Kind::Moderation) => format!("A moderator {detail}"),
+        Ok(Kind::Invitation) => format!("{who} invited you to g/{group}"),
+        Ok(Kind::JoinRequest) => format!("Your request to join g/{group} was {detail}"),
         Ok(Kind::Watched) => format!("{who} replied in a thread you watch"),
         Ok(Kind::GroupThread) => format!("{who} started a thread in a group you watch"),
         Err(_) => format!("{who} did something ({})", n.kind),
@@ -54,9 +63,10 @@ fn said(n: &Notification) -> String {
 }
 
 fn link(n: &Notification) -> String {
-    match (n.thread_id, n.reply_id) {
-        (Some(t), Some(r)) => format!("/t/{}#r{}", t.get(), r.get()),
-        (Some(t), None) => format!("/t/{}", t.get()),
+    match (n.thread_id, n.reply_id, &n.group_name) {
+        (Some(t), Some(r), _) => format!("/t/{}#r{}", t.get(), r.get()),
+        (Some(t), None, _) => format!("/t/{}", t.get()),
+        (None, _, Some(g)) => format!("/g/{g}"),
         _ => "/notifications".into(),
     }
 }
