@@ -10,6 +10,19 @@ use guildhall_e2e::steps::{kind_group, post_reply, post_thread};
 use guildhall_e2e::{Api, TestServer, eventually};
 use serde_json::{Value, json};
 
+/// A member who hears of everything but their badges (which their first
+/// posts earn), so the counts below are those of the kinds under test.
+async fn member(server: &TestServer, name: &str) -> Api {
+    let api = server.api().register(name).await;
+    api.put(
+        "/notifications/preferences",
+        json!({"deliveries": {"badge": "off"}}),
+    )
+    .await
+    .expect(200);
+    api
+}
+
 async fn notifications(api: &Api) -> Value {
     api.get("/notifications").await.expect(200)
 }
@@ -51,9 +64,9 @@ async fn settle() {
 }
 
 async fn scenario(server: &mut TestServer) {
-    let ann = server.api().register("ann").await;
-    let bob = server.api().register("bob").await;
-    let carl = server.api().register("carl").await;
+    let ann = member(server, "ann").await;
+    let bob = member(server, "bob").await;
+    let carl = member(server, "carl").await;
     ann.post("/groups", json!({"name": "support", "title": "Support"}))
         .await
         .expect(201);
@@ -249,8 +262,8 @@ async fn scenario(server: &mut TestServer) {
 /// The pages: the bell's count on every page, the notifications page
 /// grouped by thread, marking read, watching and muting, the preferences.
 async fn pages(server: &mut TestServer) {
-    let ann = server.api().register("ann").await;
-    let bob = server.api().register("bob").await;
+    let ann = member(server, "ann").await;
+    let bob = member(server, "bob").await;
     ann.post("/groups", json!({"name": "support", "title": "Support"}))
         .await
         .expect(201);
@@ -365,10 +378,10 @@ async fn newest(api: &Api, count: usize, what: &str) -> Value {
 
 /// Each other kind, from the action that causes it.
 async fn other_kinds(server: &TestServer) {
-    let ann = server.api().register("ann").await;
-    let bob = server.api().register("bob").await;
-    let carl = server.api().register("carl").await;
-    let dan = server.api().register("dan").await;
+    let ann = member(server, "ann").await;
+    let bob = member(server, "bob").await;
+    let carl = member(server, "carl").await;
+    let dan = member(server, "dan").await;
 
     // A question answered, the answer accepted.
     kind_group(&ann, "help", "Help", "questions").await;
@@ -462,6 +475,14 @@ async fn other_kinds(server: &TestServer) {
     assert_eq!(
         (n["kind"].as_str(), n["detail"].as_str()),
         (Some("join_request"), Some("refused"))
+    );
+    // A badge: erin's first thread earns "first_thread".
+    let erin = server.api().register("erin").await;
+    post_thread(&erin, "help", "Where is the manual?", "Thanks.").await;
+    let n = newest(&erin, 1, "erin's badge").await;
+    assert_eq!(
+        (n["kind"].as_str(), n["detail"].as_str()),
+        (Some("badge"), Some("first_thread"))
     );
     // Joining a public group is no request, and no news.
     bob.post("/groups/help/join", json!({})).await.expect(200);

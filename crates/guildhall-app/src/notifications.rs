@@ -30,6 +30,7 @@ pub async fn expand_pending(app: &App) -> Result<usize> {
             NoticeKind::AnswerAccepted | NoticeKind::Moderated => on_author(app, notice).await?,
             NoticeKind::IdeaStatus => on_idea(app, notice).await?,
             NoticeKind::Invited | NoticeKind::JoinDecided => on_member(app, notice).await?,
+            NoticeKind::Badge => on_badge(app, notice).await?,
         };
         app.store.expand_notice(notice.id, &made).await?;
     }
@@ -215,6 +216,35 @@ async fn on_member(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         thread_id: None,
         reply_id: None,
         detail,
+    }])
+}
+
+/// A badge earned (or granted): the member hears which, and where.
+async fn on_badge(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
+    let EventObject::User(member) = notice.object else {
+        return Ok(vec![]);
+    };
+    let Some(user) = app.store.user_by_id(member).await? else {
+        return Ok(vec![]);
+    };
+    if user.origin.is_remote() || app.store.kinds_off(member).await?.contains(&Kind::Badge) {
+        return Ok(vec![]);
+    }
+    let group = notice.payload["group"].as_i64().map(GroupId);
+    // Earned in a group the member can no longer read: named nowhere.
+    if let Some(g) = group
+        && !may_hear(app, member, g).await?
+    {
+        return Ok(vec![]);
+    }
+    Ok(vec![NewNotification {
+        user_id: member,
+        kind: Kind::Badge,
+        actor_id: notice.actor_id,
+        group_id: group,
+        thread_id: None,
+        reply_id: None,
+        detail: notice.payload["badge"].as_str().map(str::to_owned),
     }])
 }
 

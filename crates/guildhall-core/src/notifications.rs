@@ -56,6 +56,7 @@ kinds! {
     Moderation => "moderation", "A moderator's action on your post";
     Invitation => "invitation", "An invitation to a group";
     JoinRequest => "join_request", "The answer to your request to join a group";
+    Badge => "badge", "A badge you earned";
     Watched => "watched", "A new reply in a thread you watch";
     GroupThread => "group_thread", "A new thread in a group you watch";
 }

@@ -26,6 +26,8 @@ pub enum NoticeKind {
     Invited,
     /// A request to join a group was answered (payload: who, yes or no).
     JoinDecided,
+    /// A member earned a badge (payload: which, and in which group).
+    Badge,
 }
 
 impl NoticeKind {
@@ -37,6 +39,7 @@ impl NoticeKind {
             NoticeKind::Moderated => "moderated",
             NoticeKind::Invited => "invited",
             NoticeKind::JoinDecided => "join_decided",
+            NoticeKind::Badge => "badge",
         }
     }
 
@@ -48,6 +51,7 @@ impl NoticeKind {
             NoticeKind::Moderated,
             NoticeKind::Invited,
             NoticeKind::JoinDecided,
+            NoticeKind::Badge,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 pub struct NotificationView {
     pub id: i64,
     /// `reply`, `mention`, `question_answered`, `answer_accepted`,
-    /// `idea_status`, `moderation`, `invitation`, `join_request`, `watched`
+    /// `idea_status`, `moderation`, `invitation`, `join_request`, `badge`, `watched`
     /// (a new reply in a thread you watch) or `group_thread` (a new thread
     /// in a group you watch).
     pub kind: String,

@@ -56,6 +56,7 @@ fn said(n: &Notification) -> String {
         Ok(Kind::Moderation) => format!("A moderator {detail}"),
         Ok(Kind::Invitation) => format!("{who} invited you to g/{group}"),
         Ok(Kind::JoinRequest) => format!("Your request to join g/{group} was {detail}"),
+        Ok(Kind::Badge) => format!("You earned the badge \u{201c}{detail}\u{201d}"),
         Ok(Kind::Watched) => format!("{who} replied in a thread you watch"),
         Ok(Kind::GroupThread) => format!("{who} started a thread in a group you watch"),
         Err(_) => format!("{who} did something ({})", n.kind),
