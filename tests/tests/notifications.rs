@@ -287,12 +287,47 @@ async fn pages(server: &mut TestServer) {
     let home = browser.get("/").await.expect(200).body;
     assert!(home.contains("Notifications: 2 unread"), "{home}");
     let list = browser.get("/notifications").await.expect(200).body;
-    assert!(list.contains("bob replied to you"), "{list}");
+    assert!(list.contains("bob replied to your thread"), "{list}");
     assert!(
         list.contains("Printer jams every morning") && list.contains("2 unread"),
         "{list}"
     );
     assert_eq!(list.matches("<article").count(), 1, "grouped by thread");
+
+    // The thread's, by the form under it.
+    let thread_field = thread.to_string();
+    browser
+        .submit(
+            "/notifications",
+            "/notifications/read",
+            &[("thread_id", thread_field.as_str())],
+        )
+        .await
+        .redirect();
+    assert!(
+        browser
+            .get("/")
+            .await
+            .expect(200)
+            .body
+            .contains("Notifications: 0 unread")
+    );
+    post_reply(&bob, thread, "And the drum.").await;
+    post_reply(&bob, thread, "And the fuser.").await;
+    until_count(&ann, 4, "two more").await;
+
+    // Pages of two: the last says there is no next.
+    let first_page = ann.get("/notifications?limit=2").await.expect(200);
+    let next = first_page["next"].as_i64().expect("a next page");
+    let rest = ann
+        .get(&format!("/notifications?limit=2&before={next}"))
+        .await
+        .expect(200);
+    assert_eq!(rest["notifications"].as_array().unwrap().len(), 2);
+    assert!(rest["next"].is_null(), "{rest}");
+    ann.get("/notifications?limit=0")
+        .await
+        .expect_error(422, "invalid");
 
     // One read, then the rest.
     let first = notifications(&ann).await["notifications"][0]["id"]

@@ -102,7 +102,9 @@ async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         reply: post.reply_id,
         author: post.author_id,
     };
-    deliver(app, notice, &place, candidates, None).await
+    // A reply to the thread itself says so ("replied to your thread").
+    let detail = (post.reply_id.is_some() && post.direct).then(|| "thread".to_owned());
+    deliver(app, notice, &place, candidates, detail).await
 }
 
 /// Where a notice's post is: (group, thread, author, the reply if it is one).
@@ -330,13 +332,14 @@ async fn may_hear(app: &App, user_id: UserId, group_id: GroupId) -> Result<bool>
 pub const PAGE: i64 = 30;
 pub const PAGE_MAX: i64 = 100;
 
-/// The member's notifications, newest first, before the id `before`.
+/// The member's notifications, newest first, before the id `before`, and
+/// the `before` of the next page if there is one.
 pub async fn list(
     app: &App,
     acting: Acting<'_>,
     before: Option<i64>,
     limit: Option<i64>,
-) -> Result<Vec<Notification>> {
+) -> Result<(Vec<Notification>, Option<i64>)> {
     let user = acting.member()?;
     let limit = limit.unwrap_or(PAGE);
     if !(1..=PAGE_MAX).contains(&limit) {
@@ -344,7 +347,15 @@ pub async fn list(
             "invalid limit: between 1 and {PAGE_MAX}"
         )));
     }
-    Ok(app.store.notifications(user.id, before, limit).await?)
+    // One more than asked says whether there is a next page.
+    let mut page = app.store.notifications(user.id, before, limit + 1).await?;
+    let next = if page.len() as i64 > limit {
+        page.truncate(limit as usize);
+        page.last().map(|n| n.id)
+    } else {
+        None
+    };
+    Ok((page, next))
 }
 
 /// How many of the member's notifications are unread.

@@ -109,6 +109,8 @@ pub struct PostFacts {
     pub remote: bool,
     /// The group's kind (`questions`...).
     pub group_kind: String,
+    /// A reply to the thread itself (not to another reply).
+    pub direct: bool,
 }
 
 /// A notification to make.
@@ -175,6 +177,7 @@ type FactsRow = (
     String,
     Option<String>,
     String,
+    i64,
 );
 
 impl Store {
@@ -207,7 +210,7 @@ impl Store {
         let row: Option<FactsRow> = match object {
             EventObject::Thread(id) => {
                 sqlx::query_as(
-                    "SELECT t.group_id, t.id, t.author_id, CAST(NULL AS BIGINT), t.author_id, t.body, t.body_html, u.domain, g.kind \
+                    "SELECT t.group_id, t.id, t.author_id, CAST(NULL AS BIGINT), t.author_id, t.body, t.body_html, u.domain, g.kind, CAST(0 AS BIGINT) \
                      FROM threads t JOIN users u ON u.id = t.author_id JOIN groups g ON g.id = t.group_id \
                      WHERE t.id = $1 AND t.deleted_at IS NULL AND t.removed_at IS NULL",
                 )
@@ -218,7 +221,8 @@ impl Store {
             EventObject::Reply(id) => {
                 sqlx::query_as(
                     "SELECT t.group_id, t.id, r.author_id, COALESCE(p.author_id, t.author_id), t.author_id, \
-                     r.body, r.body_html, u.domain, g.kind \
+                     r.body, r.body_html, u.domain, g.kind, \
+                     CASE WHEN r.parent_id IS NULL THEN 1 ELSE 0 END \
                      FROM replies r JOIN threads t ON t.id = r.thread_id JOIN users u ON u.id = r.author_id \
                      JOIN groups g ON g.id = t.group_id \
                      LEFT JOIN replies p ON p.id = r.parent_id \
@@ -245,6 +249,7 @@ impl Store {
                 body_html,
                 domain,
                 group_kind,
+                direct,
             )| {
                 PostFacts {
                     group_id,
@@ -257,6 +262,7 @@ impl Store {
                     body_html,
                     remote: domain.is_some(),
                     group_kind,
+                    direct: direct == 1,
                 }
             },
         ))

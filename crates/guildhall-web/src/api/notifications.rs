@@ -31,8 +31,9 @@ pub struct NotificationView {
     pub thread_id: Option<i64>,
     pub thread_title: Option<String>,
     pub reply_id: Option<i64>,
-    /// What else it says: the idea's new stage, the moderator's action and
-    /// reason ("removed your post: Off topic"), `approved` or `refused`.
+    /// What else it says: `thread` for a reply to the thread itself, the
+    /// idea's new stage, the moderator's action and reason ("removed your
+    /// post: Off topic"), `approved` or `refused`, the badge.
     pub detail: Option<String>,
     pub created_at: String,
     pub read: bool,
@@ -82,11 +83,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> AppResult<Json<NotificationList>> {
     let acting = Acting::Member(&user);
-    let page = notifications::list(&state.app, acting, query.before, query.limit).await?;
-    let limit = query.limit.unwrap_or(notifications::PAGE) as usize;
-    let next = (page.len() == limit)
-        .then(|| page.last().map(|n| n.id))
-        .flatten();
+    let (page, next) = notifications::list(&state.app, acting, query.before, query.limit).await?;
     Ok(Json(NotificationList {
         unread: notifications::unread(&state.app, acting).await?,
         notifications: page.into_iter().map(NotificationView::from).collect(),

@@ -47,6 +47,9 @@ fn said(n: &Notification) -> String {
     let detail = n.detail.clone().unwrap_or_default();
     let group = n.group_name.clone().unwrap_or_default();
     match n.kind.parse::<Kind>() {
+        Ok(Kind::Reply) if n.detail.as_deref() == Some("thread") => {
+            format!("{who} replied to your thread")
+        }
         Ok(Kind::Reply) => format!("{who} replied to you"),
         Ok(Kind::Mention) => format!("{who} mentioned you"),
         Ok(Kind::QuestionAnswered) => format!("{who} answered your question"),
@@ -106,10 +109,7 @@ pub async fn list(page: Page, PageQuery(q): PageQuery<ListPage>) -> PageResult {
     let user = page.user("/notifications")?;
     let app = &page.state.app;
     let acting = Acting::Member(user);
-    let list = notifications::list(app, acting, q.before, None).await?;
-    let next = (list.len() as i64 == notifications::PAGE)
-        .then(|| list.last().map(|n| n.id))
-        .flatten();
+    let (list, next) = notifications::list(app, acting, q.before, None).await?;
     page.render(
         "notifications.html",
         context! {
@@ -124,12 +124,17 @@ pub async fn list(page: Page, PageQuery(q): PageQuery<ListPage>) -> PageResult {
 #[serde(default)]
 pub struct ReadForm {
     /// Only this thread's; empty: all.
-    thread_id: Option<i64>,
+    thread_id: String,
 }
 
 pub async fn read_all(page: Page, PageForm(f): PageForm<ReadForm>) -> PageResult {
     let user = page.user("/notifications")?;
-    let thread = f.thread_id.map(ThreadId);
+    let thread = match f.thread_id.trim() {
+        "" => None,
+        id => Some(ThreadId(id.parse().map_err(|_| {
+            guildhall_app::Error::Invalid("invalid thread_id: a thread's number".into())
+        })?)),
+    };
     notifications::mark_all_read(&page.state.app, Acting::Member(user), thread).await?;
     Ok(see_other("/notifications"))
 }
