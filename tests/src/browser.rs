@@ -138,7 +138,7 @@ impl Browser {
             )
             .await
             .redirect();
-        assert_eq!(to, "/");
+        assert_eq!(to, "/welcome", "a newcomer lands on the welcome page");
     }
 }
 

@@ -56,6 +56,7 @@ pub async fn register(app: &App, acting: Acting<'_>, new: Registration<'_>) -> R
     if user.is_admin && !new.admin {
         tracing::info!(username = %user.username, "first account registered; it is the instance admin");
     }
+    crate::onboarding::welcome(app, &user).await?;
     Ok(user)
 }
 

@@ -23,6 +23,7 @@ pub mod keys;
 pub mod limits;
 pub mod moderation;
 pub mod notifications;
+pub mod onboarding;
 pub mod partners;
 pub mod posts;
 pub mod questions;

@@ -31,6 +31,7 @@ pub async fn expand_pending(app: &App) -> Result<usize> {
             NoticeKind::IdeaStatus => on_idea(app, notice).await?,
             NoticeKind::Invited | NoticeKind::JoinDecided => on_member(app, notice).await?,
             NoticeKind::Badge => on_badge(app, notice).await?,
+            NoticeKind::Welcome => on_welcome(notice),
         };
         app.store.expand_notice(notice.id, &made).await?;
     }
@@ -219,6 +220,22 @@ async fn on_member(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         reply_id: None,
         detail,
     }])
+}
+
+/// The community team's welcome, for a new member of ours.
+fn on_welcome(notice: &Notice) -> Vec<NewNotification> {
+    let EventObject::User(member) = notice.object else {
+        return vec![];
+    };
+    vec![NewNotification {
+        user_id: member,
+        kind: Kind::Welcome,
+        actor_id: None,
+        group_id: None,
+        thread_id: None,
+        reply_id: None,
+        detail: None,
+    }]
 }
 
 /// A badge earned (or granted): the member hears which, and where.

@@ -25,6 +25,8 @@ pub struct Settings {
     pub stages: guildhall_core::ideas::Stages,
     /// Whether a group's public mod log names its moderators.
     pub show_moderator_names: bool,
+    /// What newcomers get: default groups, the welcome.
+    pub onboarding: crate::onboarding::Onboarding,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             rate_limits: Default::default(),
             stages: Default::default(),
             show_moderator_names: true,
+            onboarding: Default::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod kinds;
 pub mod moderation;
 pub mod names;
 pub mod notifications;
+pub mod onboarding;
 pub mod permissions;
 pub mod questions;
 pub mod ranking;

@@ -57,6 +57,7 @@ kinds! {
     Invitation => "invitation", "An invitation to a group";
     JoinRequest => "join_request", "The answer to your request to join a group";
     Badge => "badge", "A badge you earned";
+    Welcome => "welcome", "The community team's welcome";
     Watched => "watched", "A new reply in a thread you watch";
     GroupThread => "group_thread", "A new thread in a group you watch";
 }

@@ -26,6 +26,7 @@ mod locks;
 mod members;
 mod moderation;
 mod notifications;
+mod onboarding;
 mod questions;
 mod recompute;
 mod removals;

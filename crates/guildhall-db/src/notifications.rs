@@ -28,6 +28,8 @@ pub enum NoticeKind {
     JoinDecided,
     /// A member earned a badge (payload: which, and in which group).
     Badge,
+    /// A new member, to be welcomed by the community team.
+    Welcome,
 }
 
 impl NoticeKind {
@@ -40,6 +42,7 @@ impl NoticeKind {
             NoticeKind::Invited => "invited",
             NoticeKind::JoinDecided => "join_decided",
             NoticeKind::Badge => "badge",
+            NoticeKind::Welcome => "welcome",
         }
     }
 
@@ -52,6 +55,7 @@ impl NoticeKind {
             NoticeKind::Invited,
             NoticeKind::JoinDecided,
             NoticeKind::Badge,
+            NoticeKind::Welcome,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -445,6 +449,14 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Queues the community team's welcome for a new member.
+    pub async fn welcome_notice(&self, user: UserId) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        let object = EventObject::User(user);
+        notice(&mut conn, NoticeKind::Welcome, object, None, None).await?;
         Ok(())
     }
 

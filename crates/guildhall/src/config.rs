@@ -26,6 +26,7 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub groups: GroupsConfig,
     pub moderation: ModerationConfig,
+    pub onboarding: OnboardingConfig,
     /// The stages ideas move through (`[ideas] stages`).
     pub ideas: guildhall_core::ideas::Stages,
     pub log: LogConfig,
@@ -186,6 +187,17 @@ pub struct ModerationConfig {
     pub show_moderator_names: bool,
 }
 
+/// `[onboarding]`: what a new member gets.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OnboardingConfig {
+    /// Groups of this instance every new member joins, by name.
+    pub default_groups: Vec<String>,
+    /// The community team's welcome (Markdown), shown on the welcome page
+    /// and sent as a notification; empty: none.
+    pub welcome: String,
+}
+
 impl Default for ModerationConfig {
     fn default() -> Self {
         ModerationConfig {
@@ -337,6 +349,15 @@ impl Config {
             rate_limits: self.rate_limits.clone(),
             stages: self.ideas.clone(),
             show_moderator_names: self.moderation.show_moderator_names,
+            onboarding: guildhall_app::onboarding::Onboarding {
+                default_groups: self
+                    .onboarding
+                    .default_groups
+                    .iter()
+                    .map(|g| g.trim().to_ascii_lowercase())
+                    .collect(),
+                welcome: self.onboarding.welcome.clone(),
+            },
         }
     }
 

@@ -12,6 +12,7 @@ mod inputs;
 mod invitations;
 mod moderation;
 mod notifications;
+mod onboarding;
 mod questions;
 mod replies;
 mod reputation;
@@ -118,6 +119,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invitations::invite, invitations::invitations_of))
         .routes(routes!(invitations::revoke_invitation))
         .routes(routes!(invitations::accept_invitation))
+        .routes(routes!(onboarding::checklist))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::unread))
         .routes(routes!(notifications::read_one))

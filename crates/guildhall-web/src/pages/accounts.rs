@@ -116,6 +116,8 @@ pub async fn register(
     if let Err(e) = accounts::register(&page.state.app, visitor, registration).await {
         return page.reshow(e, "register.html", ctx());
     }
+    // A newcomer lands on the welcome page, unless they came for something.
+    let next = if next == "/" { "/welcome" } else { next };
     // Signed in straight away: the account was just made with this password.
     match accounts::login(&page.state.app, visitor, &f.username, &f.password, "cookie").await {
         Ok((_, token)) => Ok(signed_in(&page, &token, next)),

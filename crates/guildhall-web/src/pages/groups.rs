@@ -80,7 +80,29 @@ pub async fn home(page: Page) -> PageResult {
     let groups = access::list(&page.state.app, page.viewer.as_ref(), HOME_GROUPS).await?;
     let groups: Vec<GroupView> = groups.iter().map(GroupView::from).collect();
     let leaders = leaders(&page, None).await?;
-    page.render("home.html", context! { groups, leaders })
+    // A newcomer's checklist, until every step is done.
+    let checklist = match page.viewer.as_ref() {
+        Some(u) => {
+            let steps =
+                guildhall_app::onboarding::steps(&page.state.app, Acting::Member(u)).await?;
+            (!guildhall_core::onboarding::finished(&steps)).then_some(steps)
+        }
+        None => None,
+    };
+    page.render("home.html", context! { groups, leaders, checklist })
+}
+
+/// The welcome page a new member lands on: the community team's word and
+/// the checklist.
+pub async fn welcome(page: Page) -> PageResult {
+    let user = page.user("/welcome")?;
+    let app = &page.state.app;
+    let steps = guildhall_app::onboarding::steps(app, Acting::Member(user)).await?;
+    let welcome_html = guildhall_app::onboarding::welcome_html(app);
+    page.render(
+        "welcome.html",
+        context! { steps, welcome_html, finished => guildhall_core::onboarding::finished(&steps) },
+    )
 }
 
 /// The top 10 members this month, instance-wide or in one group.

@@ -41,6 +41,7 @@ use axum::routing::{get, post};
 pub fn router(state: AppState) -> Router<AppState> {
     let pages = Router::new()
         .route("/", get(groups::home))
+        .route("/welcome", get(groups::welcome))
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route(
             "/register",

@@ -60,6 +60,7 @@ fn said(n: &Notification) -> String {
         Ok(Kind::Invitation) => format!("{who} invited you to g/{group}"),
         Ok(Kind::JoinRequest) => format!("Your request to join g/{group} was {detail}"),
         Ok(Kind::Badge) => format!("You earned the badge \u{201c}{detail}\u{201d}"),
+        Ok(Kind::Welcome) => "Welcome! A word from the community team".to_owned(),
         Ok(Kind::Watched) => format!("{who} replied in a thread you watch"),
         Ok(Kind::GroupThread) => format!("{who} started a thread in a group you watch"),
         Err(_) => format!("{who} did something ({})", n.kind),
@@ -67,6 +68,9 @@ fn said(n: &Notification) -> String {
 }
 
 fn link(n: &Notification) -> String {
+    if n.kind == Kind::Welcome.as_str() {
+        return "/welcome".into();
+    }
     match (n.thread_id, n.reply_id, &n.group_name) {
         (Some(t), Some(r), _) => format!("/t/{}#r{}", t.get(), r.get()),
         (Some(t), None, _) => format!("/t/{}", t.get()),

@@ -50,6 +50,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("invite.html", include_str!("../../templates/invite.html")),
     ("flags.html", include_str!("../../templates/flags.html")),
+    ("welcome.html", include_str!("../../templates/welcome.html")),
     (
         "notifications.html",
         include_str!("../../templates/notifications.html"),
