@@ -240,6 +240,29 @@ async fn scenario(server: &mut TestServer) {
     let items = until_count(&ann, 5, "ann hears of alice's reply").await;
     assert_eq!(kinds(&items)[0], "reply");
 
+    // A status in no group here, naming bob: he hears of it, with its
+    // address on its server.
+    let mut status = remote.fixture("mastodon_create_note_reply", server, thread, 0);
+    let id = remote.url("/users/alice/statuses/110000000000000077");
+    status["id"] = json!(format!("{id}/activity"));
+    status["object"]["id"] = json!(id);
+    status["object"]["inReplyTo"] = serde_json::Value::Null;
+    let (status_code, body) = remote.send(&server.url("/inbox"), &status).await;
+    assert_eq!(status_code, 202, "{body}");
+    let n = newest(&bob, 9, "bob's mention elsewhere").await;
+    assert_eq!(
+        (n["kind"].as_str(), n["detail"].as_str()),
+        (Some("mention"), Some(id.as_str()))
+    );
+    assert!(n["thread_id"].is_null());
+    // One naming nobody here is still refused.
+    status["id"] = json!(remote.url("/users/alice/statuses/78/activity"));
+    status["object"]["id"] = json!(remote.url("/users/alice/statuses/78"));
+    status["object"]["content"] = json!("<p>Hello world</p>");
+    status["object"]["tag"] = json!([]);
+    let (status_code, _) = remote.send(&server.url("/inbox"), &status).await;
+    assert_eq!(status_code, 422);
+
     // None lost across a restart, none made twice: a reply written just
     // before the server stops is notified once it is back.
     let before = notifications(&ann).await["notifications"]

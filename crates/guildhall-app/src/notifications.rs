@@ -32,6 +32,7 @@ pub async fn expand_pending(app: &App) -> Result<usize> {
             NoticeKind::Invited | NoticeKind::JoinDecided => on_member(app, notice).await?,
             NoticeKind::Badge => on_badge(app, notice).await?,
             NoticeKind::Welcome => on_welcome(notice),
+            NoticeKind::MentionElsewhere => on_mention_elsewhere(app, notice).await?,
         };
         app.store.expand_notice(notice.id, &made).await?;
     }
@@ -220,6 +221,60 @@ async fn on_member(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         reply_id: None,
         detail,
     }])
+}
+
+/// Someone elsewhere (a Mastodon user, say) mentions members of ours in a
+/// post that is in no group here: each hears of it, with its address.
+pub async fn mention_elsewhere(
+    app: &App,
+    acting: Acting<'_>,
+    url: &str,
+    html: &str,
+) -> Result<usize> {
+    let author = acting.remote()?.user;
+    let mut names = linked_names(html, &app.settings.domain);
+    names.truncate(MENTIONS_MAX);
+    let members: Vec<UserId> = app
+        .store
+        .local_members_named(&names)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if !members.is_empty() {
+        app.store
+            .mention_elsewhere(author.id, url, &members)
+            .await?;
+    }
+    Ok(members.len())
+}
+
+async fn on_mention_elsewhere(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
+    let url = notice.payload["url"].as_str().map(str::to_owned);
+    let members = notice.payload["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut made = Vec::new();
+    for member in members.iter().filter_map(|m| m.as_i64()).map(UserId) {
+        let local = app
+            .store
+            .user_by_id(member)
+            .await?
+            .is_some_and(|u| u.origin.is_local());
+        if local && !app.store.kinds_off(member).await?.contains(&Kind::Mention) {
+            made.push(NewNotification {
+                user_id: member,
+                kind: Kind::Mention,
+                actor_id: notice.actor_id,
+                group_id: None,
+                thread_id: None,
+                reply_id: None,
+                detail: url.clone(),
+            });
+        }
+    }
+    Ok(made)
 }
 
 /// The community team's welcome, for a new member of ours.

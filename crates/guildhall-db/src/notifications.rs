@@ -30,6 +30,9 @@ pub enum NoticeKind {
     Badge,
     /// A new member, to be welcomed by the community team.
     Welcome,
+    /// A post elsewhere, in no group here, mentions members of ours
+    /// (payload: its URL and the members).
+    MentionElsewhere,
 }
 
 impl NoticeKind {
@@ -43,6 +46,7 @@ impl NoticeKind {
             NoticeKind::JoinDecided => "join_decided",
             NoticeKind::Badge => "badge",
             NoticeKind::Welcome => "welcome",
+            NoticeKind::MentionElsewhere => "mention_elsewhere",
         }
     }
 
@@ -56,6 +60,7 @@ impl NoticeKind {
             NoticeKind::JoinDecided,
             NoticeKind::Badge,
             NoticeKind::Welcome,
+            NoticeKind::MentionElsewhere,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -449,6 +454,23 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Queues the mention of `members` in a post elsewhere (`url`) by
+    /// `actor`, someone on another server.
+    pub async fn mention_elsewhere(
+        &self,
+        actor: UserId,
+        url: &str,
+        members: &[UserId],
+    ) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        let ids: Vec<i64> = members.iter().map(|m| m.get()).collect();
+        let said = serde_json::json!({ "url": url, "members": ids });
+        let object = EventObject::User(actor);
+        let kind = NoticeKind::MentionElsewhere;
+        notice(&mut conn, kind, object, Some(actor), Some(said)).await?;
         Ok(())
     }
 

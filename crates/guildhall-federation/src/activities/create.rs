@@ -12,7 +12,7 @@ use crate::protocol::inbound::Create;
 use crate::protocol::objects::PostJson;
 use chrono::DateTime;
 use guildhall_app::posts::{self, Checked, Draft};
-use guildhall_app::{replies, reviews, threads};
+use guildhall_app::{notifications, replies, reviews, threads};
 use guildhall_core::visibility::Visibility;
 use guildhall_db::{FedGroup, Federated};
 
@@ -146,7 +146,20 @@ impl Handler for Create {
                     .await
             }
             None => {
-                let group = addressed_group(inbound, post).await?;
+                let group = match addressed_group(inbound, post).await {
+                    Ok(group) => group,
+                    // In no group here, but naming members of ours (a
+                    // Mastodon status mentioning them): they hear of it.
+                    Err(e) => {
+                        let html = post.content_html();
+                        let url = post.id.to_string();
+                        let app = &ctx.app;
+                        if notifications::mention_elsewhere(app, acting, &url, html).await? > 0 {
+                            return Ok(());
+                        }
+                        return Err(e);
+                    }
+                };
                 match &post.item_reviewed {
                     Some(product) => {
                         let product = products::resolve(ctx, product, &group).await?;

@@ -51,6 +51,7 @@ fn said(n: &Notification) -> String {
             format!("{who} replied to your thread")
         }
         Ok(Kind::Reply) => format!("{who} replied to you"),
+        Ok(Kind::Mention) if n.thread_id.is_none() => format!("{who} mentioned you elsewhere"),
         Ok(Kind::Mention) => format!("{who} mentioned you"),
         Ok(Kind::QuestionAnswered) => format!("{who} answered your question"),
         Ok(Kind::AnswerAccepted) => format!("{who} accepted your answer"),
@@ -72,6 +73,10 @@ fn link(n: &Notification) -> String {
         return "/welcome".into();
     }
     match (n.thread_id, n.reply_id, &n.group_name) {
+        // A mention in a post elsewhere: the post, on its server.
+        (None, None, None) if n.detail.as_deref().is_some_and(|d| d.starts_with("http")) => {
+            n.detail.clone().unwrap_or_default()
+        }
         (Some(t), Some(r), _) => format!("/t/{}#r{}", t.get(), r.get()),
         (Some(t), None, _) => format!("/t/{}", t.get()),
         (None, _, Some(g)) => format!("/g/{g}"),
