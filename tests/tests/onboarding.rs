@@ -60,6 +60,10 @@ async fn onboarding(server: &TestServer) {
         page.contains("Welcome! A word from the community team"),
         "{page}"
     );
+    // Seen on its page, the welcome is read.
+    browser.get("/welcome").await.expect(200);
+    let list = nina.get("/notifications").await.expect(200);
+    assert_eq!(list["unread"], 0, "{list}");
 
     // Each step ticks as nina acts; joining a default group is no step.
     let steps = |v: &serde_json::Value| -> Vec<(String, bool)> {

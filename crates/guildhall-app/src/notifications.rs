@@ -446,6 +446,13 @@ pub async fn mark_read(app: &App, acting: Acting<'_>, id: i64) -> Result<()> {
     Ok(())
 }
 
+/// The member saw the welcome page: its notification is read.
+pub async fn welcome_seen(app: &App, acting: Acting<'_>) -> Result<()> {
+    let user = acting.member()?;
+    app.store.mark_kind_read(user.id, Kind::Welcome).await?;
+    Ok(())
+}
+
 /// Marks all the member's notifications read, or those of one thread.
 pub async fn mark_all_read(app: &App, acting: Acting<'_>, thread: Option<ThreadId>) -> Result<u64> {
     let user = acting.member()?;

@@ -38,19 +38,19 @@ pub fn checklist(progress: Progress) -> Vec<Step> {
         Step {
             key: "introduce",
             words: "Introduce yourself in a thread",
-            link: "/",
+            link: "/#groups",
             done: progress.threads > 0,
         },
         Step {
             key: "question",
-            words: "Ask or answer a first question",
-            link: "/",
+            words: "Ask or answer a question",
+            link: "/#groups",
             done: progress.questions > 0,
         },
         Step {
             key: "group",
-            words: "Join or follow a group",
-            link: "/",
+            words: "Join or follow a group of your choice",
+            link: "/#groups",
             done: progress.groups > 0,
         },
     ]

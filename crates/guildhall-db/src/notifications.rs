@@ -527,6 +527,20 @@ impl Store {
         Ok(found.rows_affected() > 0)
     }
 
+    /// Marks a member's unread notifications of one kind read (the welcome,
+    /// once its page was seen).
+    pub async fn mark_kind_read(&self, user: UserId, kind: Kind) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND kind = $3 AND read_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(user)
+        .bind(kind.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Marks all of a member's notifications read (or those of one thread);
     /// returns how many were unread.
     pub async fn mark_notifications_read(

@@ -99,6 +99,8 @@ pub async fn welcome(page: Page) -> PageResult {
     let app = &page.state.app;
     let steps = guildhall_app::onboarding::steps(app, Acting::Member(user)).await?;
     let welcome_html = guildhall_app::onboarding::welcome_html(app);
+    // Seen here, the welcome is read.
+    guildhall_app::notifications::welcome_seen(app, Acting::Member(user)).await?;
     page.render(
         "welcome.html",
         context! { steps, welcome_html, finished => guildhall_core::onboarding::finished(&steps) },

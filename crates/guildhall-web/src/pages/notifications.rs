@@ -60,7 +60,11 @@ fn said(n: &Notification) -> String {
         Ok(Kind::Moderation) => format!("A moderator {detail}"),
         Ok(Kind::Invitation) => format!("{who} invited you to g/{group}"),
         Ok(Kind::JoinRequest) => format!("Your request to join g/{group} was {detail}"),
-        Ok(Kind::Badge) => format!("You earned the badge \u{201c}{detail}\u{201d}"),
+        Ok(Kind::Badge) => {
+            let name = guildhall_core::reputation::badges::badge(&detail)
+                .map_or(detail.as_str(), |b| b.name);
+            format!("You earned the badge \u{201c}{name}\u{201d}")
+        }
         Ok(Kind::Welcome) => "Welcome! A word from the community team".to_owned(),
         Ok(Kind::Watched) => format!("{who} replied in a thread you watch"),
         Ok(Kind::GroupThread) => format!("{who} started a thread in a group you watch"),
