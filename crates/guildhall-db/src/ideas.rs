@@ -68,10 +68,10 @@ impl Store {
                 None,
             )
             .await?;
-            let kind = crate::notifications::NoticeKind::IdeaStatus;
+            let kind = crate::federation::events::NoticeKind::IdeaStatus;
             let stage = serde_json::json!({ "stage": status.to });
             let object = EventObject::Thread(idea.id);
-            crate::notifications::notice(&mut tx, kind, object, Some(by), Some(stage)).await?;
+            crate::federation::events::notice(&mut tx, kind, object, Some(by), Some(stage)).await?;
         }
         tx.commit().await?;
         Ok(changed)

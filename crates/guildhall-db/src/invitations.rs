@@ -62,10 +62,11 @@ impl Store {
         .await?;
         // The member invited by name hears of it.
         if let Some(user) = new.user {
-            let kind = crate::notifications::NoticeKind::Invited;
+            let kind = crate::federation::events::NoticeKind::Invited;
             let who = serde_json::json!({ "member": user.get() });
             let object = crate::federation::events::EventObject::Group(new.group);
-            crate::notifications::notice(&mut tx, kind, object, Some(new.by), Some(who)).await?;
+            crate::federation::events::notice(&mut tx, kind, object, Some(new.by), Some(who))
+                .await?;
         }
         tx.commit().await?;
         Ok(id)

@@ -48,15 +48,15 @@ pub use attestations::{AttestationKey, ImportedAttestation, IssuedAttestation, N
 pub use error::StoreError;
 pub use federation::{
     ActorKey, ActorTable, Delivery, Event, EventKind, EventObject, FedGroup, FedUser, Federated,
-    InstanceSoftware, InstanceState, KeyPair, Outbound, PostPlace, PostTable, RemoteGroup,
-    RemoteUser, Usage, Via, new_token,
+    InstanceSoftware, InstanceState, KeyPair, NoticeKind, Outbound, PostPlace, PostTable,
+    RemoteGroup, RemoteUser, Usage, Via, new_token,
 };
 pub use flags::{Flag, Outcome, Resolution};
 pub use groups::{Group, GroupUpdate, NewGroup};
 pub use ideas::{NewStatus, StatusChange};
 pub use invitations::{Invitation, NewInvitation};
 pub use moderation::{GroupBan, LogEntry, LogRow, LogScope, NewBan};
-pub use notifications::{NewNotification, Notice, NoticeKind, Notification, PostFacts, Watched};
+pub use notifications::{NewNotification, Notice, Notification, PostFacts, Watched};
 pub use recompute::Recomputed;
 pub use removals::RemovedText;
 pub use replies::{NewReply, Reply};

@@ -113,8 +113,9 @@ impl Store {
         };
         if let Some(action) = said {
             let what = serde_json::json!({ "action": action, "reason": reason });
-            let notice = crate::notifications::NoticeKind::Moderated;
-            crate::notifications::notice(&mut tx, notice, object, Some(by), Some(what)).await?;
+            let notice = crate::federation::events::NoticeKind::Moderated;
+            crate::federation::events::notice(&mut tx, notice, object, Some(by), Some(what))
+                .await?;
         }
         tx.commit().await?;
         Ok(true)

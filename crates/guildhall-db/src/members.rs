@@ -455,10 +455,10 @@ async fn join_decided(
     user_id: UserId,
     approved: bool,
 ) -> Result<()> {
-    let kind = crate::notifications::NoticeKind::JoinDecided;
+    let kind = crate::federation::events::NoticeKind::JoinDecided;
     let said = serde_json::json!({ "member": user_id.get(), "approved": approved });
     let object = EventObject::Group(group_id);
-    crate::notifications::notice(tx, kind, object, None, Some(said)).await?;
+    crate::federation::events::notice(tx, kind, object, None, Some(said)).await?;
     Ok(())
 }
 

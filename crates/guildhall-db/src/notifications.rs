@@ -4,68 +4,12 @@
 //! guildhall-core's `notifications`; guildhall-app's notifier applies it.
 
 use crate::error::Result;
-use crate::federation::events::EventObject;
+use crate::federation::events::{EventObject, NoticeKind, notice};
 use crate::{Store, now_ms};
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::notifications::{Kind, Watch};
 // The column names formatted into SQL are `Watched::column`'s constants.
-use sqlx::{AnyConnection, AssertSqlSafe};
-
-/// What a notice says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeKind {
-    /// A new thread or reply, from here or elsewhere.
-    NewPost,
-    /// A reply was accepted as its question's answer.
-    AnswerAccepted,
-    /// An idea moved to another stage (the payload names it).
-    IdeaStatus,
-    /// A moderator removed, restored or locked a post (payload: what, why).
-    Moderated,
-    /// A member was invited to a group (payload: who).
-    Invited,
-    /// A request to join a group was answered (payload: who, yes or no).
-    JoinDecided,
-    /// A member earned a badge (payload: which, and in which group).
-    Badge,
-    /// A new member, to be welcomed by the community team.
-    Welcome,
-    /// A post elsewhere, in no group here, mentions members of ours
-    /// (payload: its URL and the members).
-    MentionElsewhere,
-}
-
-impl NoticeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::NewPost => "new_post",
-            NoticeKind::AnswerAccepted => "answer_accepted",
-            NoticeKind::IdeaStatus => "idea_status",
-            NoticeKind::Moderated => "moderated",
-            NoticeKind::Invited => "invited",
-            NoticeKind::JoinDecided => "join_decided",
-            NoticeKind::Badge => "badge",
-            NoticeKind::Welcome => "welcome",
-            NoticeKind::MentionElsewhere => "mention_elsewhere",
-        }
-    }
-
-    fn parse(s: &str) -> Option<NoticeKind> {
-        [
-            NoticeKind::NewPost,
-            NoticeKind::AnswerAccepted,
-            NoticeKind::IdeaStatus,
-            NoticeKind::Moderated,
-            NoticeKind::Invited,
-            NoticeKind::JoinDecided,
-            NoticeKind::Badge,
-            NoticeKind::Welcome,
-            NoticeKind::MentionElsewhere,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+use sqlx::AssertSqlSafe;
 
 /// A change that may concern members, waiting for the notifier.
 #[derive(Debug, Clone)]
@@ -76,30 +20,6 @@ pub struct Notice {
     pub actor_id: Option<UserId>,
     /// JSON: the reason, the stage, the member, as the kind says.
     pub payload: serde_json::Value,
-}
-
-/// Writes a notice in the change's own transaction.
-pub(crate) async fn notice(
-    conn: &mut AnyConnection,
-    kind: NoticeKind,
-    object: EventObject,
-    actor_id: Option<UserId>,
-    payload: Option<serde_json::Value>,
-) -> sqlx::Result<()> {
-    let (object_type, object_id) = object.parts();
-    sqlx::query(
-        "INSERT INTO notice_events (kind, object_type, object_id, actor_id, payload, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(kind.as_str())
-    .bind(object_type)
-    .bind(object_id)
-    .bind(actor_id)
-    .bind(payload.map(|p| p.to_string()))
-    .bind(now_ms())
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// What the notifier needs to know of a new post.

@@ -109,9 +109,9 @@ impl Store {
         )
         .await?;
         if let Some(id) = answer {
-            let kind = crate::notifications::NoticeKind::AnswerAccepted;
+            let kind = crate::federation::events::NoticeKind::AnswerAccepted;
             let object = EventObject::Reply(id);
-            crate::notifications::notice(&mut tx, kind, object, Some(by), None).await?;
+            crate::federation::events::notice(&mut tx, kind, object, Some(by), None).await?;
         }
         tx.commit().await?;
         Ok(true)

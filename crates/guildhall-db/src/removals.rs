@@ -151,9 +151,10 @@ pub(crate) async fn take_down(
         };
         log(conn, &entry).await?;
         let what = serde_json::json!({ "action": "removed", "reason": reason });
-        let kind = crate::notifications::NoticeKind::Moderated;
+        let kind = crate::federation::events::NoticeKind::Moderated;
         let notice_of = event_object(object);
-        crate::notifications::notice(conn, kind, notice_of, Some(moderator), Some(what)).await?;
+        crate::federation::events::notice(conn, kind, notice_of, Some(moderator), Some(what))
+            .await?;
     }
     let payload = removal.map(|_| serde_json::json!({ "reason": reason }).to_string());
     let actor = by.unwrap_or(held.author);
@@ -306,8 +307,8 @@ impl Store {
         let kind = EventKind::Restore;
         record_via(&mut tx, via, kind, event, held.group, by, Some(&payload)).await?;
         let what = serde_json::json!({ "action": "restored", "reason": reason });
-        let kind = crate::notifications::NoticeKind::Moderated;
-        crate::notifications::notice(&mut tx, kind, event, Some(by), Some(what)).await?;
+        let kind = crate::federation::events::NoticeKind::Moderated;
+        crate::federation::events::notice(&mut tx, kind, event, Some(by), Some(what)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -176,10 +176,10 @@ pub(crate) async fn award(conn: &mut AnyConnection, award: &BadgeAward, now: i64
     }
     insert(conn, &[award.line(now)]).await?;
     // The member hears of it (with the group it was earned in, if any).
-    let kind = crate::notifications::NoticeKind::Badge;
+    let kind = crate::federation::events::NoticeKind::Badge;
     let what = serde_json::json!({ "badge": award.key, "group": award.group.map(|g| g.get()) });
     let member = crate::federation::events::EventObject::User(award.member);
-    crate::notifications::notice(conn, kind, member, award.granted_by, Some(what)).await?;
+    crate::federation::events::notice(conn, kind, member, award.granted_by, Some(what)).await?;
     Ok(true)
 }
 

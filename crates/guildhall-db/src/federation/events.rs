@@ -232,8 +232,8 @@ pub(crate) async fn record_via(
 ) -> sqlx::Result<Option<String>> {
     // A new post, from here or elsewhere, may concern members here.
     if kind == EventKind::Create {
-        let new = crate::notifications::NoticeKind::NewPost;
-        crate::notifications::notice(conn, new, object, Some(actor_id), None).await?;
+        let new = NoticeKind::NewPost;
+        notice(conn, new, object, Some(actor_id), None).await?;
     }
     match via {
         Via::Local => Ok(Some(
@@ -295,4 +295,88 @@ impl Store {
             )
             .collect())
     }
+}
+
+// Notices: what may concern members here, written beside the federation
+// events in the change's own transaction (and, unlike those, for changes
+// from other servers too); `crate::notifications` reads them.
+
+/// What a notice says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// A new thread or reply, from here or elsewhere.
+    NewPost,
+    /// A reply was accepted as its question's answer.
+    AnswerAccepted,
+    /// An idea moved to another stage (the payload names it).
+    IdeaStatus,
+    /// A moderator removed, restored or locked a post (payload: what, why).
+    Moderated,
+    /// A member was invited to a group (payload: who).
+    Invited,
+    /// A request to join a group was answered (payload: who, yes or no).
+    JoinDecided,
+    /// A member earned a badge (payload: which, and in which group).
+    Badge,
+    /// A new member, to be welcomed by the community team.
+    Welcome,
+    /// A post elsewhere, in no group here, mentions members of ours
+    /// (payload: its URL and the members).
+    MentionElsewhere,
+}
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::NewPost => "new_post",
+            NoticeKind::AnswerAccepted => "answer_accepted",
+            NoticeKind::IdeaStatus => "idea_status",
+            NoticeKind::Moderated => "moderated",
+            NoticeKind::Invited => "invited",
+            NoticeKind::JoinDecided => "join_decided",
+            NoticeKind::Badge => "badge",
+            NoticeKind::Welcome => "welcome",
+            NoticeKind::MentionElsewhere => "mention_elsewhere",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<NoticeKind> {
+        [
+            NoticeKind::NewPost,
+            NoticeKind::AnswerAccepted,
+            NoticeKind::IdeaStatus,
+            NoticeKind::Moderated,
+            NoticeKind::Invited,
+            NoticeKind::JoinDecided,
+            NoticeKind::Badge,
+            NoticeKind::Welcome,
+            NoticeKind::MentionElsewhere,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// Writes a notice in the change's own transaction.
+pub(crate) async fn notice(
+    conn: &mut AnyConnection,
+    kind: NoticeKind,
+    object: EventObject,
+    actor_id: Option<UserId>,
+    payload: Option<serde_json::Value>,
+) -> sqlx::Result<()> {
+    let (object_type, object_id) = object.parts();
+    sqlx::query(
+        "INSERT INTO notice_events (kind, object_type, object_id, actor_id, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(kind.as_str())
+    .bind(object_type)
+    .bind(object_id)
+    .bind(actor_id)
+    .bind(payload.map(|p| p.to_string()))
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -14,5 +14,5 @@ pub use actors::{
     RemoteUser, Usage,
 };
 pub use deliveries::{Delivery, Outbound};
-pub use events::{Event, EventKind, EventObject, Via, new_token};
+pub use events::{Event, EventKind, EventObject, NoticeKind, Via, new_token};
 pub use instances::{InstanceSoftware, InstanceState};
