@@ -204,7 +204,9 @@ pub async fn set_membership(
     group(app, &found.name).await
 }
 
-/// Whether people on other servers may follow a group of ours: only public ones.
+/// Whether people on other servers may follow a group of ours: a public
+/// one, or a private one (its moderators then answer the Follow); a hidden
+/// group is not there for them.
 pub fn followable_remotely(group: &FedGroup) -> Result<()> {
     match group.visibility {
         Visibility::Public | Visibility::Private => Ok(()),
