@@ -80,6 +80,17 @@ async fn community_flow(server: &TestServer) -> (i64, i64, i64) {
         .await
         .expect(201);
     let r3id = r3["id"].as_i64().unwrap();
+    // Each says how deep it sits, as made and as read on its own.
+    assert_eq!(
+        (
+            r1["depth"].as_u64(),
+            r2["depth"].as_u64(),
+            r3["depth"].as_u64()
+        ),
+        (Some(0), Some(1), Some(2))
+    );
+    let read = alice.get(&format!("/replies/{r3id}")).await.expect(200);
+    assert_eq!(read["depth"], 2);
 
     // Votes: one per member, changeable, removable, not on one's own post.
     let v = alice

@@ -110,6 +110,25 @@ pub async fn reply(app: &App, id: ReplyId, viewer: Option<&User>) -> Result<Repl
     }
 }
 
+/// Parents walked at most to tell a reply's depth (a guard, not a limit
+/// of nesting anyone reaches).
+const DEPTH_WALK_MAX: usize = 1_000;
+
+/// How deep a reply sits in its thread: 0 for an answer to the thread
+/// itself, 1 for an answer to such a reply, and so on.
+pub async fn depth(app: &App, reply: &Reply) -> Result<usize> {
+    let mut depth = 0;
+    let mut parent = reply.parent_id;
+    while let Some(id) = parent {
+        if depth >= DEPTH_WALK_MAX {
+            break;
+        }
+        depth += 1;
+        parent = app.store.reply(id, None).await?.and_then(|p| p.parent_id);
+    }
+    Ok(depth)
+}
+
 /// A reply its author may edit, for the edit form.
 pub async fn editable(app: &App, acting: Acting<'_>, id: ReplyId) -> Result<Reply> {
     let user = acting.member()?;

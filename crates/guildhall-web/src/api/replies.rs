@@ -49,7 +49,8 @@ pub async fn create(
         &input.body,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(ReplyView::new(reply, 0))))
+    let depth = replies::depth(&state.app, &reply).await?;
+    Ok((StatusCode::CREATED, Json(ReplyView::new(reply, depth))))
 }
 
 #[utoipa::path(get, path = "/api/v1/replies/{id}", tag = "replies", security((), ("bearer" = [])), params(("id" = i64, Path)),
@@ -59,10 +60,9 @@ pub async fn get(
     MaybeApiUser(viewer): MaybeApiUser,
     ApiPath(id): ApiPath<i64>,
 ) -> AppResult<Json<ReplyView>> {
-    Ok(Json(ReplyView::new(
-        replies::reply(&state.app, ReplyId(id), viewer.as_ref()).await?,
-        0,
-    )))
+    let reply = replies::reply(&state.app, ReplyId(id), viewer.as_ref()).await?;
+    let depth = replies::depth(&state.app, &reply).await?;
+    Ok(Json(ReplyView::new(reply, depth)))
 }
 
 /// Edits one's own reply.
@@ -76,10 +76,9 @@ pub async fn edit(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ReplyPatch>,
 ) -> AppResult<Json<ReplyView>> {
-    Ok(Json(ReplyView::new(
-        replies::edit(&state.app, Acting::Member(&user), ReplyId(id), &input.body).await?,
-        0,
-    )))
+    let reply = replies::edit(&state.app, Acting::Member(&user), ReplyId(id), &input.body).await?;
+    let depth = replies::depth(&state.app, &reply).await?;
+    Ok(Json(ReplyView::new(reply, depth)))
 }
 
 /// Deletes a reply, leaving a tombstone so the replies under it survive.
