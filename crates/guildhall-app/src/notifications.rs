@@ -4,12 +4,14 @@
 //! mark them read, watch or mute threads and groups, choose per kind.
 
 use crate::{Acting, App, Error, Result};
-use guildhall_core::ids::{GroupId, ThreadId, UserId};
+use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::notifications::{
     Concerned, Delivery, Kind, Watch, linked_names, mentioned_names, recipients,
 };
 use guildhall_core::visibility::Visibility;
-use guildhall_db::{EventObject, NewNotification, Notice, NoticeKind, Notification, Watched};
+use guildhall_db::{
+    EventObject, NewNotification, Notice, NoticeKind, Notification, PostTable, User, Watched,
+};
 use std::time::Duration;
 
 /// Notices turned into notifications per pass.
@@ -84,54 +86,84 @@ async fn on_post(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
     for (id, _) in app.store.local_members_named(&names).await? {
         candidates.push((id, Kind::Mention));
     }
+    let place = Place {
+        group: (post.group_id, post.group_visibility),
+        thread: Some(post.thread_id),
+        reply: post.reply_id,
+        author: post.author_id,
+    };
+    let watches = Watches::of(app, &place).await?;
     if post.reply_id.is_some() {
-        let thread_watch = app.store.watchers(Watched::Thread(post.thread_id)).await?;
         // The thread's author watches it unless they said otherwise.
-        if !thread_watch
+        if !watches
+            .thread
             .iter()
             .any(|(u, _)| *u == post.thread_author_id)
         {
             candidates.push((post.thread_author_id, Kind::Watched));
         }
-        candidates.extend(watching(&thread_watch).map(|u| (u, Kind::Watched)));
+        candidates.extend(watching(&watches.thread).map(|u| (u, Kind::Watched)));
     } else {
-        let group_watch = app.store.watchers(Watched::Group(post.group_id)).await?;
-        candidates.extend(watching(&group_watch).map(|u| (u, Kind::GroupThread)));
+        candidates.extend(watching(&watches.group).map(|u| (u, Kind::GroupThread)));
     }
-    let place = Place {
-        group: post.group_id,
-        thread: Some(post.thread_id),
-        reply: post.reply_id,
-        author: post.author_id,
-    };
     // A reply to the thread itself says so ("replied to your thread").
     let detail = (post.reply_id.is_some() && post.direct).then(|| "thread".to_owned());
-    deliver(app, notice, &place, candidates, detail).await
+    deliver(app, notice, &place, &watches, candidates, detail).await
 }
 
-/// Where a notice's post is: (group, thread, author, the reply if it is one).
+/// Where a notice's post is, and who wrote it.
+struct Place {
+    /// Its group, and who may read it.
+    group: (GroupId, Visibility),
+    thread: Option<ThreadId>,
+    reply: Option<ReplyId>,
+    author: UserId,
+}
+
+/// The post a notice is about, where it is; None once it is gone.
 async fn place(app: &App, object: EventObject) -> Result<Option<Place>> {
-    let reply = match object {
-        EventObject::Reply(id) => Some(id),
-        _ => None,
+    let (table, id, reply) = match object {
+        EventObject::Thread(id) => (PostTable::Threads, id.get(), None),
+        EventObject::Reply(id) => (PostTable::Replies, id.get(), Some(id)),
+        _ => return Ok(None),
     };
     Ok(app
         .store
-        .post_place_of(object)
+        .post_place(table, id)
         .await?
-        .map(|(group, thread, author)| Place {
-            group,
-            thread: Some(thread),
+        .map(|(at, group)| Place {
+            group: (group.id, group.visibility),
+            thread: Some(at.thread_id),
             reply,
-            author,
+            author: at.author_id,
         }))
 }
 
-struct Place {
-    group: GroupId,
-    thread: Option<ThreadId>,
-    reply: Option<guildhall_core::ids::ReplyId>,
-    author: UserId,
+/// Who watches or muted a post's group and thread, read once per notice.
+struct Watches {
+    group: Vec<(UserId, Watch)>,
+    thread: Vec<(UserId, Watch)>,
+}
+
+impl Watches {
+    async fn of(app: &App, place: &Place) -> Result<Watches> {
+        let group = app.store.watchers(Watched::Group(place.group.0)).await?;
+        let thread = match place.thread {
+            Some(thread) => app.store.watchers(Watched::Thread(thread)).await?,
+            None => vec![],
+        };
+        Ok(Watches { group, thread })
+    }
+
+    /// Who muted the thread or its group.
+    fn muted(&self) -> Vec<UserId> {
+        self.group
+            .iter()
+            .chain(&self.thread)
+            .filter(|(_, w)| *w == Watch::Muted)
+            .map(|(u, _)| *u)
+            .collect()
+    }
 }
 
 /// What happened to one member's post: their answer accepted, or a
@@ -144,8 +176,9 @@ async fn on_author(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         NoticeKind::AnswerAccepted => (Kind::AnswerAccepted, None),
         _ => (Kind::Moderation, Some(moderation_words(&notice.payload))),
     };
-    let author = place.author;
-    deliver(app, notice, &place, vec![(author, kind)], detail).await
+    let watches = Watches::of(app, &place).await?;
+    let author = vec![(place.author, kind)];
+    deliver(app, notice, &place, &watches, author, detail).await
 }
 
 /// "removed your post: Off topic", from a moderation notice's payload.
@@ -165,10 +198,10 @@ fn moderation_words(payload: &serde_json::Value) -> String {
 
 /// An idea moved to another stage: its author and those who voted for it.
 async fn on_idea(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
-    let Some(place) = place(app, notice.object).await? else {
+    let EventObject::Thread(idea) = notice.object else {
         return Ok(vec![]);
     };
-    let EventObject::Thread(idea) = notice.object else {
+    let Some(place) = place(app, notice.object).await? else {
         return Ok(vec![]);
     };
     let mut candidates = vec![(place.author, Kind::IdeaStatus)];
@@ -176,7 +209,39 @@ async fn on_idea(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
         candidates.push((voter, Kind::IdeaStatus));
     }
     let stage = notice.payload["stage"].as_str().map(str::to_owned);
-    deliver(app, notice, &place, candidates, stage).await
+    let watches = Watches::of(app, &place).await?;
+    deliver(app, notice, &place, &watches, candidates, stage).await
+}
+
+/// A notification of `kind` for one member, about no post.
+fn to_member(
+    user_id: UserId,
+    kind: Kind,
+    actor_id: Option<UserId>,
+    group_id: Option<GroupId>,
+    detail: Option<String>,
+) -> NewNotification {
+    NewNotification {
+        user_id,
+        kind,
+        actor_id,
+        group_id,
+        thread_id: None,
+        reply_id: None,
+        detail,
+    }
+}
+
+/// The member, if they are one of ours who has not turned `kind` off
+/// (those elsewhere hear through federation).
+async fn hears(app: &App, member: UserId, kind: Kind) -> Result<Option<User>> {
+    let Some(user) = app.store.user_by_id(member).await? else {
+        return Ok(None);
+    };
+    if user.origin.is_remote() || app.store.kinds_off(member).await?.contains(&kind) {
+        return Ok(None);
+    }
+    Ok(Some(user))
 }
 
 /// An invitation to a group, or the answer to a request to join one (only
@@ -200,27 +265,15 @@ async fn on_member(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
             return Ok(vec![]);
         }
         let approved = notice.payload["approved"].as_bool() == Some(true);
-        (
-            Kind::JoinRequest,
-            Some(if approved { "approved" } else { "refused" }.to_owned()),
-        )
+        let said = if approved { "approved" } else { "refused" };
+        (Kind::JoinRequest, Some(said.to_owned()))
     };
-    let Some(user) = app.store.user_by_id(member).await? else {
-        return Ok(vec![]);
-    };
-    if user.origin.is_remote() || app.store.kinds_off(member).await?.contains(&kind) {
+    if hears(app, member, kind).await?.is_none() {
         return Ok(vec![]);
     }
     // An invitation shows the group (even a hidden one) to the invited.
-    Ok(vec![NewNotification {
-        user_id: member,
-        kind,
-        actor_id: notice.actor_id,
-        group_id: Some(group),
-        thread_id: None,
-        reply_id: None,
-        detail,
-    }])
+    let made = to_member(member, kind, notice.actor_id, Some(group), detail);
+    Ok(vec![made])
 }
 
 /// Someone elsewhere (a Mastodon user, say) mentions members of ours in a
@@ -257,21 +310,14 @@ async fn on_mention_elsewhere(app: &App, notice: &Notice) -> Result<Vec<NewNotif
         .unwrap_or_default();
     let mut made = Vec::new();
     for member in members.iter().filter_map(|m| m.as_i64()).map(UserId) {
-        let local = app
-            .store
-            .user_by_id(member)
-            .await?
-            .is_some_and(|u| u.origin.is_local());
-        if local && !app.store.kinds_off(member).await?.contains(&Kind::Mention) {
-            made.push(NewNotification {
-                user_id: member,
-                kind: Kind::Mention,
-                actor_id: notice.actor_id,
-                group_id: None,
-                thread_id: None,
-                reply_id: None,
-                detail: url.clone(),
-            });
+        if hears(app, member, Kind::Mention).await?.is_some() {
+            made.push(to_member(
+                member,
+                Kind::Mention,
+                notice.actor_id,
+                None,
+                url.clone(),
+            ));
         }
     }
     Ok(made)
@@ -282,15 +328,7 @@ fn on_welcome(notice: &Notice) -> Vec<NewNotification> {
     let EventObject::User(member) = notice.object else {
         return vec![];
     };
-    vec![NewNotification {
-        user_id: member,
-        kind: Kind::Welcome,
-        actor_id: None,
-        group_id: None,
-        thread_id: None,
-        reply_id: None,
-        detail: None,
-    }]
+    vec![to_member(member, Kind::Welcome, None, None, None)]
 }
 
 /// A badge earned (or granted): the member hears which, and where.
@@ -298,28 +336,29 @@ async fn on_badge(app: &App, notice: &Notice) -> Result<Vec<NewNotification>> {
     let EventObject::User(member) = notice.object else {
         return Ok(vec![]);
     };
-    let Some(user) = app.store.user_by_id(member).await? else {
+    let Some(user) = hears(app, member, Kind::Badge).await? else {
         return Ok(vec![]);
     };
-    if user.origin.is_remote() || app.store.kinds_off(member).await?.contains(&Kind::Badge) {
-        return Ok(vec![]);
-    }
+    // Earned in a group the member can no longer read (or that is gone):
+    // named nowhere.
     let group = notice.payload["group"].as_i64().map(GroupId);
-    // Earned in a group the member can no longer read: named nowhere.
-    if let Some(g) = group
-        && !may_hear(app, member, g).await?
-    {
-        return Ok(vec![]);
+    if let Some(id) = group {
+        let readable = match app.store.group_by_id(id).await? {
+            Some(g) => may_read(app, &user, (g.id, g.visibility)).await,
+            None => false,
+        };
+        if !readable {
+            return Ok(vec![]);
+        }
     }
-    Ok(vec![NewNotification {
-        user_id: member,
-        kind: Kind::Badge,
-        actor_id: notice.actor_id,
-        group_id: group,
-        thread_id: None,
-        reply_id: None,
-        detail: notice.payload["badge"].as_str().map(str::to_owned),
-    }])
+    let badge = notice.payload["badge"].as_str().map(str::to_owned);
+    Ok(vec![to_member(
+        member,
+        Kind::Badge,
+        notice.actor_id,
+        group,
+        badge,
+    )])
 }
 
 /// The rule applied to `candidates` about a post: mutes of its thread and
@@ -328,35 +367,43 @@ async fn deliver(
     app: &App,
     notice: &Notice,
     place: &Place,
+    watches: &Watches,
     candidates: Vec<(UserId, Kind)>,
     detail: Option<String>,
 ) -> Result<Vec<NewNotification>> {
-    let mut muted = muted_of(&app.store.watchers(Watched::Group(place.group)).await?);
-    if let Some(thread) = place.thread {
-        muted.extend(muted_of(
-            &app.store.watchers(Watched::Thread(thread)).await?,
-        ));
-    }
+    // Each member's choices once, however many kinds concern them.
     let mut off = Vec::new();
+    let mut asked: Vec<UserId> = Vec::new();
     for (user, _) in &candidates {
-        for kind in app.store.kinds_off(*user).await? {
-            off.push((*user, kind));
+        if !asked.contains(user) {
+            asked.push(*user);
+            off.extend(
+                app.store
+                    .kinds_off(*user)
+                    .await?
+                    .into_iter()
+                    .map(|k| (*user, k)),
+            );
         }
     }
     let concerned = Concerned {
         actor: notice.actor_id,
         candidates,
-        muted,
+        muted: watches.muted(),
         off,
     };
     let mut made = Vec::new();
     for (user_id, kind) in recipients(&concerned) {
-        if may_hear(app, user_id, place.group).await? {
+        // Only members here hear (those elsewhere hear through federation).
+        let Some(user) = app.store.user_by_id(user_id).await? else {
+            continue;
+        };
+        if user.origin.is_local() && may_read(app, &user, place.group).await {
             made.push(NewNotification {
                 user_id,
                 kind,
                 actor_id: notice.actor_id,
-                group_id: Some(place.group),
+                group_id: Some(place.group.0),
                 thread_id: place.thread,
                 reply_id: place.reply,
                 detail: detail.clone(),
@@ -366,14 +413,6 @@ async fn deliver(
     Ok(made)
 }
 
-fn muted_of(watch: &[(UserId, Watch)]) -> Vec<UserId> {
-    watch
-        .iter()
-        .filter(|(_, w)| *w == Watch::Muted)
-        .map(|(u, _)| *u)
-        .collect()
-}
-
 fn watching(watch: &[(UserId, Watch)]) -> impl Iterator<Item = UserId> + '_ {
     watch
         .iter()
@@ -381,23 +420,13 @@ fn watching(watch: &[(UserId, Watch)]) -> impl Iterator<Item = UserId> + '_ {
         .map(|(u, _)| *u)
 }
 
-/// Only members here hear (those elsewhere hear through federation), and
-/// only of what they may read: a private group's posts reach its members.
-async fn may_hear(app: &App, user_id: UserId, group_id: GroupId) -> Result<bool> {
-    let Some(user) = app.store.user_by_id(user_id).await? else {
-        return Ok(false);
-    };
-    if user.origin.is_remote() {
-        return Ok(false);
-    }
-    let Some(group) = app.store.group_by_id(group_id).await? else {
-        return Ok(false);
-    };
-    if group.visibility == Visibility::Public {
-        return Ok(true);
-    }
-    let read = crate::access::check_read(app, (group.id, group.visibility), Some(&user), "thread");
-    Ok(read.await.is_ok())
+/// Whether `user` may read what is in the group: a private group's posts
+/// reach its members only.
+async fn may_read(app: &App, user: &User, group: (GroupId, Visibility)) -> bool {
+    group.1 == Visibility::Public
+        || crate::access::check_read(app, group, Some(user), "thread")
+            .await
+            .is_ok()
 }
 
 /// Notifications per page, and the most a client may ask for.
@@ -529,7 +558,11 @@ pub async fn watch_group(
     Ok(())
 }
 
-/// The member's watch on a thread and on a group, for the pages.
-pub async fn watch_of(app: &App, user: UserId, of: Watched) -> Result<Option<Watch>> {
-    Ok(app.store.watch_of(user, of).await?)
+/// The viewer's watch on a thread or a group, for the pages (none for a
+/// visitor).
+pub async fn watch_of(app: &App, viewer: Option<&User>, of: Watched) -> Result<Option<Watch>> {
+    match viewer {
+        Some(user) => Ok(app.store.watch_of(user.id, of).await?),
+        None => Ok(None),
+    }
 }

@@ -8,6 +8,7 @@ use crate::federation::events::{EventObject, NoticeKind, notice};
 use crate::{Store, now_ms};
 use guildhall_core::ids::{GroupId, ReplyId, ThreadId, UserId};
 use guildhall_core::notifications::{Kind, Watch};
+use guildhall_core::visibility::Visibility;
 // The column names formatted into SQL are `Watched::column`'s constants.
 use sqlx::AssertSqlSafe;
 
@@ -38,6 +39,8 @@ pub struct PostFacts {
     pub remote: bool,
     /// The group's kind (`questions`...).
     pub group_kind: String,
+    /// Who may read the group (and so hear of the post).
+    pub group_visibility: Visibility,
     /// A reply to the thread itself (not to another reply).
     pub direct: bool,
 }
@@ -107,6 +110,7 @@ type FactsRow = (
     Option<String>,
     String,
     i64,
+    String,
 );
 
 impl Store {
@@ -139,7 +143,7 @@ impl Store {
         let row: Option<FactsRow> = match object {
             EventObject::Thread(id) => {
                 sqlx::query_as(
-                    "SELECT t.group_id, t.id, t.author_id, CAST(NULL AS BIGINT), t.author_id, t.body, t.body_html, u.domain, g.kind, CAST(0 AS BIGINT) \
+                    "SELECT t.group_id, t.id, t.author_id, CAST(NULL AS BIGINT), t.author_id, t.body, t.body_html, u.domain, g.kind, CAST(0 AS BIGINT), g.visibility \
                      FROM threads t JOIN users u ON u.id = t.author_id JOIN groups g ON g.id = t.group_id \
                      WHERE t.id = $1 AND t.deleted_at IS NULL AND t.removed_at IS NULL",
                 )
@@ -151,7 +155,7 @@ impl Store {
                 sqlx::query_as(
                     "SELECT t.group_id, t.id, r.author_id, COALESCE(p.author_id, t.author_id), t.author_id, \
                      r.body, r.body_html, u.domain, g.kind, \
-                     CASE WHEN r.parent_id IS NULL THEN 1 ELSE 0 END \
+                     CASE WHEN r.parent_id IS NULL THEN 1 ELSE 0 END, g.visibility \
                      FROM replies r JOIN threads t ON t.id = r.thread_id JOIN users u ON u.id = r.author_id \
                      JOIN groups g ON g.id = t.group_id \
                      LEFT JOIN replies p ON p.id = r.parent_id \
@@ -179,6 +183,7 @@ impl Store {
                 domain,
                 group_kind,
                 direct,
+                visibility,
             )| {
                 PostFacts {
                     group_id,
@@ -192,35 +197,11 @@ impl Store {
                     remote: domain.is_some(),
                     group_kind,
                     direct: direct == 1,
+                    // An unknown value reads as the most closed.
+                    group_visibility: visibility.parse().unwrap_or(Visibility::Hidden),
                 }
             },
         ))
-    }
-
-    /// Where a post is (its group and thread) and who wrote it, whatever
-    /// its state.
-    pub async fn post_place_of(
-        &self,
-        object: EventObject,
-    ) -> Result<Option<(GroupId, ThreadId, UserId)>> {
-        Ok(match object {
-            EventObject::Thread(id) => {
-                sqlx::query_as("SELECT group_id, id, author_id FROM threads WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&self.pool)
-                    .await?
-            }
-            EventObject::Reply(id) => {
-                sqlx::query_as(
-                    "SELECT t.group_id, t.id, r.author_id FROM replies r JOIN threads t ON t.id = r.thread_id \
-                     WHERE r.id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-            }
-            _ => None,
-        })
     }
 
     /// Who voted an idea up.

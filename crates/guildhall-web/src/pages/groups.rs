@@ -203,15 +203,10 @@ pub async fn show(
     } else {
         Vec::new()
     };
-    let watch = match viewer {
-        Some(u) => {
-            let of = guildhall_db::Watched::Group(group.id);
-            guildhall_app::notifications::watch_of(&state.app, u.id, of)
-                .await?
-                .map(|w| w.as_str())
-        }
-        None => None,
-    };
+    let of = guildhall_db::Watched::Group(group.id);
+    let watch = guildhall_app::notifications::watch_of(&state.app, viewer, of)
+        .await?
+        .map(|w| w.as_str());
     page.render(
         "group.html",
         context! {

@@ -149,15 +149,10 @@ pub async fn render(
         Some(u) => votes::refusal(&state.app, u, &group.origin).await?,
         None => None,
     };
-    let watch = match viewer {
-        Some(u) => {
-            let of = guildhall_db::Watched::Thread(thread.id);
-            guildhall_app::notifications::watch_of(&state.app, u.id, of)
-                .await?
-                .map(|w| w.as_str())
-        }
-        None => None,
-    };
+    let of = guildhall_db::Watched::Thread(thread.id);
+    let watch = guildhall_app::notifications::watch_of(&state.app, viewer, of)
+        .await?
+        .map(|w| w.as_str());
     // What a removal took off, for the moderators who may restore it.
     let kept = if moderates_here {
         let text = state.store.removed_text(thread.id).await?;
