@@ -4,8 +4,8 @@
 use crate::activities::{self, Inbound};
 use crate::policy::check_domain;
 use crate::protocol::inbound::Incoming;
+use crate::rfc9421;
 use crate::{FedData, FedError};
-use crate::{rfc9421, signatures};
 use activitypub_federation::traits::Actor;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -37,16 +37,7 @@ pub async fn receive(
             "activities are sent as application/activity+json".into(),
         ));
     }
-    // A Signature-Input header means RFC 9421 (every refusal 401);
-    // otherwise draft-cavage, where unsigned or stale is 401 before a wrong
-    // Digest is 400.
-    let pending = if rfc9421::is_used(headers) {
-        rfc9421::Inbound::Rfc9421(rfc9421::begin(method, uri, headers, &body, &data.urls)?)
-    } else {
-        let pending = signatures::begin(method, uri, headers, &data.urls.domain())?;
-        signatures::check_digest(headers, &body)?;
-        rfc9421::Inbound::Cavage(pending)
-    };
+    let pending = rfc9421::Inbound::begin(method, uri, headers, &body, &data.urls)?;
     let raw = std::str::from_utf8(&body)
         .map_err(|_| FedError::BadRequest("the body is not UTF-8".into()))?;
     let activity: Incoming = serde_json::from_str(raw)?;

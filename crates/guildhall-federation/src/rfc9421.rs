@@ -315,6 +315,28 @@ pub enum Inbound {
 }
 
 impl Inbound {
+    /// Checks a request's signature up to the key, in the scheme it uses: a
+    /// `Signature-Input` header means RFC 9421 (every refusal 401);
+    /// otherwise draft-cavage, where unsigned or stale is 401 before a
+    /// wrong `Digest` on a POST is 400. A GET (a signed fetch) has no body
+    /// to digest.
+    pub fn begin(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        urls: &Urls,
+    ) -> Result<Inbound, FedError> {
+        if is_used(headers) {
+            return Ok(Inbound::Rfc9421(begin(method, uri, headers, body, urls)?));
+        }
+        let pending = signatures::begin(method, uri, headers, &urls.domain())?;
+        if *method == Method::POST {
+            signatures::check_digest(headers, body)?;
+        }
+        Ok(Inbound::Cavage(pending))
+    }
+
     /// The actor whose key signed.
     pub fn signer(&self) -> &Url {
         match self {

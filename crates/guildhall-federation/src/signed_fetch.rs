@@ -9,7 +9,7 @@
 
 use crate::policy::check_domain;
 use crate::protocol::actors::PublicKey;
-use crate::{FedData, FedError, fetch, rfc9421, signatures};
+use crate::{FedData, FedError, fetch, rfc9421};
 use axum::http::{HeaderMap, Method, Uri};
 use guildhall_core::visibility::Visibility;
 use guildhall_db::FedGroup;
@@ -58,18 +58,8 @@ async fn follower_server(
         uri,
         headers,
     } = request;
-    let pending = if rfc9421::is_used(headers) {
-        rfc9421::Inbound::Rfc9421(
-            rfc9421::begin(method, uri, headers, &[], &data.urls).map_err(|e| e.to_string())?,
-        )
-    } else if headers.contains_key("signature") {
-        let own = data.urls.domain();
-        rfc9421::Inbound::Cavage(
-            signatures::begin(method, uri, headers, &own).map_err(|e| e.to_string())?,
-        )
-    } else {
-        return Err("the fetch is not signed".into());
-    };
+    let pending = rfc9421::Inbound::begin(method, uri, headers, &[], &data.urls)
+        .map_err(|e| e.to_string())?;
     let signer = pending.signer().clone();
     let domain = guildhall_core::instances::domain_of(signer.as_str())
         .ok_or("the signature's key has no host")?;
