@@ -173,11 +173,12 @@ pub struct UndoFollow {
     pub to: Vec<Url>,
 }
 
-/// A local group accepts a remote Follow.
+/// A local group answers a remote Follow: [`Accept`], or (a private
+/// group's moderators said no) [`Reject`].
 #[derive(Debug, Serialize)]
-pub struct Accept {
+pub struct Answer<K> {
     #[serde(rename = "type")]
-    pub kind: AcceptType,
+    pub kind: K,
     pub id: Url,
     pub actor: Url,
     /// The Follow as the follower sent it, verbatim (Lemmy matches it).
@@ -185,17 +186,8 @@ pub struct Accept {
     pub to: Vec<Url>,
 }
 
-/// A private group of ours turns down a remote Follow.
-#[derive(Debug, Serialize)]
-pub struct Reject {
-    #[serde(rename = "type")]
-    pub kind: RejectType,
-    pub id: Url,
-    pub actor: Url,
-    /// The Follow as the follower sent it, verbatim.
-    pub object: Value,
-    pub to: Vec<Url>,
-}
+pub type Accept = Answer<AcceptType>;
+pub type Reject = Answer<RejectType>;
 
 /// A local group relays an activity (FEP-1b12), or boosts a Page.
 #[derive(Debug, Serialize)]
